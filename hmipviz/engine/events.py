@@ -1,0 +1,175 @@
+"""What happened, as frozen dataclasses: the one trace every view reads.
+
+The simulator appends these in order; the GUI, the ladder diagram, lesson checks,
+the pcapng writer and the JSON Lines trace all read the same list (architecture
+rule 5). Times are simulated seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from ipaddress import IPv6Address
+
+
+@dataclass(frozen=True)
+class Event:
+    t: float
+    node: str
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+    def to_json(self) -> dict:
+        """A JSON-ready dict: addresses as text, bytes as hex."""
+        out: dict = {"t": round(self.t, 9), "type": self.type}
+        for f in fields(self):
+            if f.name == "t":
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, bytes):
+                value = value.hex()
+            elif isinstance(value, IPv6Address):
+                value = str(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+
+@dataclass(frozen=True)
+class PacketSent(Event):
+    """One hop of one packet: ``node`` puts ``data`` on ``link`` towards ``to_node``."""
+
+    to_node: str
+    link: str
+    packet_id: int
+    data: bytes
+    arrive_t: float
+    kind: str
+    tunnel_depth: int
+    summary: str
+    rfc: str
+    origin: bool  # True on the first hop (the node built or encapsulated it)
+
+
+@dataclass(frozen=True)
+class PacketReceived(Event):
+    """``node`` processed the packet as its destination (or tunnel end point)."""
+
+    packet_id: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class PacketDropped(Event):
+    packet_id: int
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BindingChanged(Event):
+    """A binding cache (MAP, HA, CN) or binding update list (MN) entry changed."""
+
+    table: str  # "binding cache" | "binding update list"
+    peer: str  # for a BUL: the node the binding is with; for a cache: the MN's node
+    home_address: str
+    care_of_address: str
+    lifetime_s: int
+    sequence: int
+    change: str  # added | refreshed | updated | deleted | expired | lost | pending
+    flags: str = ""
+
+
+@dataclass(frozen=True)
+class MapSelected(Event):
+    map_address: str
+    rcoa: str
+    dist: int
+    pref: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class LinkChanged(Event):
+    """The MN's layer 2 attachment: ``ar`` is None when it detached."""
+
+    ar: str | None
+    up: bool
+
+
+@dataclass(frozen=True)
+class MovementDetected(Event):
+    """The MN saw a new prefix in an RA (RFC 6275 s.11.5.1)."""
+
+    old_lcoa: str
+    new_lcoa: str
+    ar: str
+
+
+@dataclass(frozen=True)
+class HandoverStarted(Event):
+    kind: str  # initial | intra-MAP | inter-MAP | mipv6 | MAP change
+    from_ar: str | None
+    to_ar: str | None
+
+
+@dataclass(frozen=True)
+class HandoverCompleted(Event):
+    kind: str
+    started_t: float
+    latency_s: float
+
+
+@dataclass(frozen=True)
+class StateChanged(Event):
+    old: str
+    new: str
+    input: str
+
+
+@dataclass(frozen=True)
+class NodeStatus(Event):
+    up: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Note(Event):
+    """A plain-words remark (e.g. MAP option changed, flow started)."""
+
+    text: str
+    rfc: str = ""
+
+
+def event_from_json(obj: dict) -> Event:
+    """Rebuild an event from :meth:`Event.to_json` (used by trace tests and replay)."""
+    classes = {c.__name__: c for c in Event.__subclasses__()}
+    cls = classes[obj["type"]]
+    kwargs = {}
+    for f in fields(cls):
+        value = obj[f.name]
+        if f.type == "bytes":
+            value = bytes.fromhex(value)
+        kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+__all__ = [
+    "Event",
+    "PacketSent",
+    "PacketReceived",
+    "PacketDropped",
+    "BindingChanged",
+    "MapSelected",
+    "LinkChanged",
+    "MovementDetected",
+    "HandoverStarted",
+    "HandoverCompleted",
+    "StateChanged",
+    "NodeStatus",
+    "Note",
+    "event_from_json",
+    "asdict",
+]

@@ -1,0 +1,372 @@
+"""Frozen dataclasses for every packet the engine sends or receives.
+
+A :class:`Packet` is one IPv6 datagram: the fixed header, the extension headers
+Mobile IPv6 uses (type 2 routing header, Destination Options with the Home Address
+option), and one payload. IPv6-in-IPv6 tunnels (RFC 2473) nest a whole Packet as
+the payload (:class:`Tunnelled`). The wire layer turns these into bytes and back;
+nothing here knows about bytes, so the engine stays free of scapy.
+
+Field names follow RFC 6275 / RFC 5380 / RFC 4861 and carry units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import IPv6Address, IPv6Network
+from typing import Union
+
+# --- IANA numbers the engine needs --------------------------------------------------
+
+NH_IPV6 = 41  # IPv6-in-IPv6 (RFC 2473)
+NH_UDP = 17
+NH_ICMPV6 = 58
+NH_NONE = 59
+NH_MOBILITY = 135
+NH_ESP = 50
+
+MH_BRR = 0
+MH_HOTI = 1
+MH_COTI = 2
+MH_HOT = 3
+MH_COT = 4
+MH_BU = 5
+MH_BA = 6
+MH_BE = 7
+
+# Binding Acknowledgement status codes (RFC 6275 s.6.1.8)
+BA_ACCEPTED = 0
+BA_ACCEPTED_PREFIX_DISCOVERY = 1
+BA_REASON_UNSPECIFIED = 128
+BA_ADMIN_PROHIBITED = 129
+BA_INSUFFICIENT_RESOURCES = 130
+BA_HOME_REG_NOT_SUPPORTED = 131
+BA_NOT_HOME_SUBNET = 132
+BA_NOT_HOME_AGENT = 133
+BA_DAD_FAILED = 134
+BA_SEQ_OUT_OF_WINDOW = 135
+BA_EXPIRED_HOME_NONCE = 136
+BA_EXPIRED_COA_NONCE = 137
+BA_EXPIRED_NONCES = 138
+BA_REG_TYPE_CHANGE = 139
+
+BA_STATUS_TEXT = {
+    0: "accepted",
+    1: "accepted, prefix discovery necessary",
+    128: "reason unspecified",
+    129: "administratively prohibited",
+    130: "insufficient resources",
+    131: "home registration not supported",
+    132: "not home subnet",
+    133: "not home agent for this mobile node",
+    134: "duplicate address detection failed",
+    135: "sequence number out of window",
+    136: "expired home nonce index",
+    137: "expired care-of nonce index",
+    138: "expired nonces",
+    139: "registration type change disallowed",
+}
+
+# Binding Error status codes (RFC 6275 s.6.1.9)
+BE_UNKNOWN_HAO = 1
+BE_UNRECOGNIZED_MH = 2
+
+ALL_NODES = IPv6Address("ff02::1")
+ALL_ROUTERS = IPv6Address("ff02::2")
+
+
+# --- Extension headers ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeAddressOption:
+    """Destination option 201 (RFC 6275 s.6.3): the MN's home address (or RCoA)."""
+
+    home_address: IPv6Address
+
+
+@dataclass(frozen=True)
+class Type2RoutingHeader:
+    """Routing header type 2 (RFC 6275 s.6.4): one home address, Segments Left 1."""
+
+    home_address: IPv6Address
+    segments_left: int = 1
+
+
+# --- Neighbour Discovery (RFC 4861, RFC 5380 s.5) -----------------------------------
+
+
+@dataclass(frozen=True)
+class PrefixInformation:
+    prefix: IPv6Network
+    on_link: bool = True
+    autonomous: bool = True
+    valid_lifetime_s: int = 2592000
+    preferred_lifetime_s: int = 604800
+
+
+@dataclass(frozen=True)
+class MapOption:
+    """The MAP option, ND option type 23 (RFC 5380 s.5)."""
+
+    dist: int
+    pref: int
+    r: bool
+    valid_lifetime_s: int
+    map_address: IPv6Address
+
+
+@dataclass(frozen=True)
+class RouterSolicitation:
+    source_lladdr: str | None = None
+
+
+@dataclass(frozen=True)
+class RouterAdvertisement:
+    prefixes: tuple[PrefixInformation, ...]
+    map_options: tuple[MapOption, ...] = ()
+    source_lladdr: str | None = None
+    cur_hop_limit: int = 64
+    router_lifetime_s: int = 1800
+    reachable_time_ms: int = 0
+    retrans_timer_ms: int = 0
+
+
+# --- ICMPv6 / UDP data ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EchoRequest:
+    ident: int
+    seq: int
+    data: bytes = b""
+
+
+@dataclass(frozen=True)
+class EchoReply:
+    ident: int
+    seq: int
+    data: bytes = b""
+
+
+@dataclass(frozen=True)
+class UdpDatagram:
+    sport: int
+    dport: int
+    data: bytes = b""
+
+
+@dataclass(frozen=True)
+class ParameterProblem:
+    """ICMPv6 Parameter Problem (RFC 4443 s.3.4), used for bad Mobility Headers."""
+
+    code: int
+    pointer: int
+    invoking: bytes = b""
+
+
+# --- Mobility options (RFC 6275 s.6.2) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BindingRefreshAdvice:
+    interval_s: int  # carried in units of 4 seconds
+
+
+@dataclass(frozen=True)
+class AlternateCareOfAddress:
+    address: IPv6Address
+
+
+@dataclass(frozen=True)
+class NonceIndices:
+    home_nonce_index: int
+    careof_nonce_index: int
+
+
+@dataclass(frozen=True)
+class BindingAuthorizationData:
+    authenticator: bytes  # 96 bits
+
+
+MobilityOption = Union[
+    BindingRefreshAdvice, AlternateCareOfAddress, NonceIndices, BindingAuthorizationData
+]
+
+
+# --- Mobility Header messages (RFC 6275 s.6.1, RFC 5380 s.4) ---------------------------
+
+
+@dataclass(frozen=True)
+class BindingUpdate:
+    """Binding Update; with ``map_registration`` (M) set it is a local BU (RFC 5380 s.4)."""
+
+    sequence: int
+    lifetime_s: int  # carried in units of 4 seconds; 0 = deregistration
+    ack: bool = True  # A
+    home_registration: bool = False  # H
+    link_local_compat: bool = False  # L
+    key_management: bool = False  # K
+    map_registration: bool = False  # M
+    options: tuple[MobilityOption, ...] = ()
+
+
+@dataclass(frozen=True)
+class BindingAck:
+    status: int
+    sequence: int
+    lifetime_s: int
+    key_management: bool = False
+    options: tuple[MobilityOption, ...] = ()
+
+
+@dataclass(frozen=True)
+class BindingError:
+    status: int
+    home_address: IPv6Address
+
+
+@dataclass(frozen=True)
+class BindingRefreshRequest:
+    pass
+
+
+@dataclass(frozen=True)
+class HomeTestInit:
+    cookie: bytes  # 8 octets
+
+
+@dataclass(frozen=True)
+class CareofTestInit:
+    cookie: bytes
+
+
+@dataclass(frozen=True)
+class HomeTest:
+    nonce_index: int
+    cookie: bytes
+    token: bytes
+
+
+@dataclass(frozen=True)
+class CareofTest:
+    nonce_index: int
+    cookie: bytes
+    token: bytes
+
+
+@dataclass(frozen=True)
+class UnknownMobility:
+    """A Mobility Header with an MH Type the engine does not know (kept for BE status 2)."""
+
+    mh_type: int
+    data: bytes = b""
+
+
+MobilityMessage = Union[
+    BindingUpdate,
+    BindingAck,
+    BindingError,
+    BindingRefreshRequest,
+    HomeTestInit,
+    CareofTestInit,
+    HomeTest,
+    CareofTest,
+    UnknownMobility,
+]
+
+
+@dataclass(frozen=True)
+class Tunnelled:
+    """IPv6-in-IPv6 (Next Header 41): the payload is a whole inner packet."""
+
+    inner: "Packet"
+
+
+@dataclass(frozen=True)
+class RawPayload:
+    """Anything the engine does not interpret, kept byte for byte."""
+
+    next_header: int
+    data: bytes = b""
+
+
+Payload = Union[
+    RouterSolicitation,
+    RouterAdvertisement,
+    EchoRequest,
+    EchoReply,
+    UdpDatagram,
+    ParameterProblem,
+    BindingUpdate,
+    BindingAck,
+    BindingError,
+    BindingRefreshRequest,
+    HomeTestInit,
+    CareofTestInit,
+    HomeTest,
+    CareofTest,
+    UnknownMobility,
+    Tunnelled,
+    RawPayload,
+]
+
+MOBILITY_TYPES = (
+    BindingUpdate,
+    BindingAck,
+    BindingError,
+    BindingRefreshRequest,
+    HomeTestInit,
+    CareofTestInit,
+    HomeTest,
+    CareofTest,
+    UnknownMobility,
+)
+
+
+@dataclass(frozen=True)
+class Packet:
+    """One IPv6 datagram.
+
+    Extension header order follows RFC 6275 s.6.3: the type 2 routing header first,
+    then the Destination Options header carrying the Home Address option.
+    """
+
+    src: IPv6Address
+    dst: IPv6Address
+    payload: Payload
+    hop_limit: int = 64
+    routing: Type2RoutingHeader | None = None
+    hao: HomeAddressOption | None = None
+    traffic_class: int = 0
+    flow_label: int = 0
+
+    def innermost(self) -> "Packet":
+        """The packet inside every tunnel layer."""
+        p = self
+        while isinstance(p.payload, Tunnelled):
+            p = p.payload.inner
+        return p
+
+    def tunnel_depth(self) -> int:
+        depth, p = 0, self
+        while isinstance(p.payload, Tunnelled):
+            depth, p = depth + 1, p.payload.inner
+        return depth
+
+    @property
+    def final_destination(self) -> IPv6Address:
+        """Where the packet ends up once a type 2 routing header is processed."""
+        if self.routing is not None and self.routing.segments_left > 0:
+            return self.routing.home_address
+        return self.dst
+
+    @property
+    def home_source(self) -> IPv6Address:
+        """The source the upper layers see: the HAO's address when present."""
+        return self.hao.home_address if self.hao is not None else self.src
+
+
+def encapsulate(outer_src: IPv6Address, outer_dst: IPv6Address, inner: Packet) -> Packet:
+    """IPv6-in-IPv6 encapsulation (RFC 2473)."""
+    return Packet(src=outer_src, dst=outer_dst, payload=Tunnelled(inner))
+

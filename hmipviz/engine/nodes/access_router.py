@@ -1,0 +1,175 @@
+"""Access router: Router Advertisements with the MAP option (RFC 4861 s.6.2, RFC 5380 s.5, s.7).
+
+The AR answers Router Solicitations after a short random delay, advertises
+unsolicited at a random interval, and carries one MAP option per configured MAP.
+With a ``map_address`` it is also a MAP itself (flat architecture, RFC 5380 s.9.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import IPv6Address, IPv6Network
+
+from .. import describe
+from ..addresses import link_local, mac_address
+from ..messages import (
+    ALL_NODES,
+    ALL_ROUTERS,
+    MapOption,
+    Packet,
+    PrefixInformation,
+    RouterAdvertisement,
+    RouterSolicitation,
+)
+from .base import Node
+from .map import MapFunction
+
+
+@dataclass(frozen=True)
+class AdvertisedMap:
+    """A MAP option as configured on this AR (s.7: configured by hand)."""
+
+    map_name: str
+    map_address: IPv6Address
+    dist: int
+    pref: int
+    r: bool
+    lifetime_s: int
+
+
+class AccessRouter(Node):
+    role = "ar"
+
+    def __init__(self, *args, advertised: tuple[AdvertisedMap, ...] = (),
+                 map_address: IPv6Address | None = None, max_lifetime_s: int | None = None,
+                 valid_onlink_prefixes: tuple[IPv6Network, ...] | None = None,
+                 **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        assert self.address is not None and self.prefix is not None
+        self.link_local = link_local(int(self.address))
+        self.advertised = list(advertised)
+        self.failed_maps: set[IPv6Address] = set()
+        self.attached: str | None = None  # the MN on this AR's access link
+        self.map: MapFunction | None = None
+        if map_address is not None:
+            self.map = MapFunction(self, map_address,
+                                   max_lifetime_s or self.config.map_max_lifetime_s,
+                                   valid_onlink_prefixes)
+        self._next_unsolicited = self._interval()
+        self._solicited_at: float | None = None
+
+    # --- addressing ----------------------------------------------------------------
+    def owns(self, address: IPv6Address) -> bool:
+        return address in (self.address, self.link_local, ALL_ROUTERS) or (
+            self.map is not None and address == self.map.map_address)
+
+    def prefixes(self) -> list[IPv6Network]:
+        out = super().prefixes()
+        if self.map is not None:
+            out.append(self.map.rcoa_prefix)
+        return out
+
+    def intercepts(self, address: IPv6Address) -> bool:
+        return self.map is not None and self.map.agent.intercepts(address)
+
+    def access_link(self) -> str | None:
+        return f"{self.name}-{self.attached}" if self.attached else None
+
+    # --- Router Advertisements --------------------------------------------------------
+    def _interval(self) -> float:
+        return self.rng.uniform(self.config.ra_min_interval_s, self.config.ra_max_interval_s)
+
+    def map_options(self) -> tuple[MapOption, ...]:
+        return tuple(
+            MapOption(dist=a.dist, pref=a.pref, r=a.r,
+                      valid_lifetime_s=0 if a.map_address in self.failed_maps else a.lifetime_s,
+                      map_address=a.map_address)
+            for a in self.advertised)
+
+    def router_advertisement(self) -> Packet:
+        c = self.config
+        ra = RouterAdvertisement(
+            prefixes=(PrefixInformation(self.prefix, True, True, c.prefix_valid_lifetime_s,
+                                        c.prefix_preferred_lifetime_s),),
+            map_options=self.map_options(),
+            source_lladdr=mac_address(self.name, self.access_link() or self.name),
+            cur_hop_limit=c.default_hop_limit,
+            router_lifetime_s=c.router_lifetime_s)
+        return Packet(src=self.link_local, dst=ALL_NODES, payload=ra, hop_limit=255)
+
+    def _advertise(self, why: str) -> None:
+        if self.attached is None:
+            return  # nobody on the access link to hear it
+        options = ", ".join(f"MAP {o.map_address} (dist {o.dist}, pref {o.pref}, lifetime "
+                            f"{o.valid_lifetime_s} s)" for o in self.map_options())
+        text = f"{why}: prefix {self.prefix}" + (f", {options}" if options else "")
+        self.send(self.router_advertisement(), text, "RFC 5380 s.5, s.7", kind=describe.RA,
+                  link_peer=self.attached)
+
+    def receive(self, packet: Packet, now: float, from_node: str) -> None:
+        if isinstance(packet.payload, RouterSolicitation):
+            if packet.hop_limit != 255:
+                self.drop("RS with hop limit other than 255 (RFC 4861 s.6.1.1)")
+                return
+            if self._solicited_at is None:
+                self._solicited_at = now + self.rng.uniform(0.0, self.config.max_ra_delay_s)
+            return
+        if self.map is not None and self.map.handles(packet):
+            self.map.receive(packet, now, from_node)
+            return
+        self.drop(f"{self.name} does not handle {type(packet.payload).__name__}")
+
+    # --- configuration changes (manual MAP failure, s.10) ------------------------------
+    def set_map_failed(self, map_address: IPv6Address, failed: bool, now: float) -> None:
+        changed = (map_address in self.failed_maps) != failed
+        if failed:
+            self.failed_maps.add(map_address)
+        else:
+            self.failed_maps.discard(map_address)
+        if changed and any(a.map_address == map_address for a in self.advertised):
+            # RFC 4861 s.6.2.4: a router may advertise at once when its information changes.
+            self._advertise(f"{self.name} re-advertises: MAP {map_address} "
+                            + ("failed, valid lifetime 0" if failed else "restored"))
+
+    def set_map_option(self, map_address: IPv6Address, pref: int | None = None,
+                       lifetime_s: int | None = None) -> None:
+        for i, a in enumerate(self.advertised):
+            if a.map_address == map_address:
+                self.advertised[i] = AdvertisedMap(
+                    a.map_name, a.map_address, a.dist,
+                    a.pref if pref is None else pref, a.r,
+                    a.lifetime_s if lifetime_s is None else lifetime_s)
+
+    def on_attach(self, mn: str | None) -> None:
+        self.attached = mn
+        if mn is None:
+            self._solicited_at = None
+
+    # --- timers -------------------------------------------------------------------
+    def next_timer(self) -> float | None:
+        times = [self._next_unsolicited]
+        if self._solicited_at is not None:
+            times.append(self._solicited_at)
+        if self.map is not None and (t := self.map.agent.next_timer()) is not None:
+            times.append(t)
+        return min(times)
+
+    def on_timer(self, now: float) -> None:
+        if self._solicited_at is not None and self._solicited_at <= now:
+            self._solicited_at = None
+            self._advertise(f"{self.name} answers the Router Solicitation")
+            self._next_unsolicited = now + self._interval()
+        if self._next_unsolicited <= now:
+            self._advertise(f"{self.name} advertises (unsolicited)")
+            self._next_unsolicited = now + self._interval()
+        if self.map is not None:
+            self.map.agent.on_timer(now)
+
+    def fail(self, now: float) -> None:
+        super().fail(now)
+        if self.map is not None:
+            self.map.agent.lose_state(now)
+
+    def restore(self, now: float) -> None:
+        super().restore(now)
+        self._next_unsolicited = now + self._interval()

@@ -1,0 +1,50 @@
+"""The home agent (RFC 6275 s.10). HMIPv6 changes nothing here (RFC 5380 s.6.3)."""
+
+from __future__ import annotations
+
+from ipaddress import IPv6Address
+
+from ..messages import BindingUpdate, Packet, Tunnelled
+from .base import Node
+from .home_agent_function import AgentProfile, HomeAgentFunction
+from .router import answer_echo
+
+
+class HomeAgent(Node):
+    role = "ha"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        assert self.address is not None and self.prefix is not None
+        self.agent = HomeAgentFunction(self, self.address, AgentProfile(
+            label="HA", flag="home_registration", served_prefix=self.prefix,
+            max_lifetime_s=self.config.ha_max_lifetime_s))
+
+    def intercepts(self, address: IPv6Address) -> bool:
+        return self.agent.intercepts(address)
+
+    def receive(self, packet: Packet, now: float, from_node: str) -> None:
+        if packet.dst != self.address:
+            self.agent.tunnel_to_care_of(packet, now)
+            return
+        m = packet.payload
+        if isinstance(m, BindingUpdate):
+            self.agent.handle_bu(packet, m, now, from_node)
+        elif isinstance(m, Tunnelled):
+            inner = self.agent.decapsulate(packet, now)
+            if inner is not None:
+                self.send(inner, f"HA decapsulates the reverse-tunnelled packet from "
+                          f"{packet.src} and forwards {inner.src} -> {inner.dst}",
+                          "RFC 6275 s.10.4.5")
+        elif not answer_echo(self, packet):
+            self.drop(f"HA does not handle {type(m).__name__}")
+
+    def next_timer(self) -> float | None:
+        return self.agent.next_timer()
+
+    def on_timer(self, now: float) -> None:
+        self.agent.on_timer(now)
+
+    def fail(self, now: float) -> None:
+        super().fail(now)
+        self.agent.lose_state(now)
