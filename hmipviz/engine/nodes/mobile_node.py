@@ -407,6 +407,12 @@ class MobileNode(Node):
 
     # --- Binding Acknowledgements ----------------------------------------------------
     def _on_ba(self, packet: Packet, ba: BindingAck, now: float) -> None:
+        bound = {e.home_address for e in self.bul.values()}
+        if packet.routing is None or packet.routing.home_address not in bound:
+            # checked before anything else: a BA must name the RCoA or home address
+            self.drop("BA without a type 2 routing header carrying the RCoA or home "
+                      "address: silently ignored (RFC 5380 s.6.1)")
+            return
         entry = next((e for e in self.bul.values() if e.peer_address == packet.src
                       and not e.acknowledged and e.sequence == ba.sequence), None)
         if entry is None and ba.status == BA_SEQ_OUT_OF_WINDOW:
@@ -416,10 +422,9 @@ class MobileNode(Node):
             self.drop(f"BA from {self._name(packet.src)} with sequence {ba.sequence} matches "
                       "no pending BU (RFC 6275 s.11.7.3)")
             return
-        if packet.routing is None or packet.routing.home_address != entry.home_address:
-            self.drop("BA without a type 2 routing header carrying "
-                      f"{'the RCoA' if entry.map_registration else 'the home address'}: "
-                      "silently ignored (RFC 5380 s.6.1)")
+        if packet.routing.home_address != entry.home_address:
+            self.drop(f"BA's type 2 routing header carries {packet.routing.home_address}, "
+                      f"not {entry.home_address}: silently ignored (RFC 5380 s.6.1)")
             return
         key = (entry.peer_address, entry.home_address)
         if ba.status == BA_SEQ_OUT_OF_WINDOW:
