@@ -209,3 +209,17 @@ def test_addresses_in_the_caches_use_the_interface_identifier():
     sim = Simulation(figure1(duration_s=1.0))
     sim.run()
     assert sim.mn.rcoa == A("2001:db8:100::a") and sim.mn.lcoa == A("2001:db8:2::a")
+
+
+def test_at_most_three_bus_a_second_to_one_map():
+    # four quick moves between AR1 and AR2: the fourth local BU waits (RFC 6275 s.11.8)
+    moves = [(2.0, "AR2"), (2.15, "AR1"), (2.3, "AR2"), (2.45, "AR1")]
+    sim = Simulation(figure1(moves=moves, duration_s=5.0))
+    sim.run()
+    times = [e.t for e in sent(sim.trace, "local BU", since_t=2.0)]
+    assert len(times) == 4
+    assert all(b - a >= 1.0 for a, b in zip(times, times[3:]))
+    assert abs(times[3] - (times[0] + 1.0)) < 1e-9
+    last = decode(sent(sim.trace, "local BU", since_t=2.0)[-1].data)
+    assert last.src == LCOA1  # the held-back BU carries the newest LCoA
+    assert cache(sim, "MAP1")[RCOA1][0] == LCOA1

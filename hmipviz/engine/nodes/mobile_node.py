@@ -119,6 +119,7 @@ class MobileNode(Node):
         self.sequence: dict[IPv6Address, int] = {}
         self.deadlines: dict[tuple, float] = {}
         self.sent_times: dict[IPv6Address, deque[float]] = {}
+        self.deferred_why: dict[tuple, tuple[str, str]] = {}  # rate-limited BUs
         self.handover: Handover | None = None
         self.home_pending = False
         self.last_detach_t: float | None = None
@@ -387,9 +388,9 @@ class MobileNode(Node):
         while times and times[0] <= now - 1.0:
             times.popleft()
         if len(times) >= self.config.max_update_rate_per_s:
-            key = ("deferred", entry.peer_address, entry.home_address)
-            self.deadlines[key] = times[0] + 1.0
-            self._deferred_why = (why, rfc)
+            key = (entry.peer_address, entry.home_address)
+            self.deadlines[("deferred",) + key] = times[0] + 1.0
+            self.deferred_why[key] = (f"{why}; held back by MAX_UPDATE_RATE", rfc)
             return
         times.append(now)
         bu = BindingUpdate(sequence=entry.sequence, lifetime_s=entry.requested_lifetime_s,
@@ -512,7 +513,7 @@ class MobileNode(Node):
             if action == "retransmit":
                 self._retransmit(entry, now)
             elif action == "deferred":
-                why, rfc = getattr(self, "_deferred_why", ("BU (rate limited)", "RFC 6275 s.11.8"))
+                why, rfc = self.deferred_why.pop(peer_key, ("BU", "RFC 6275 s.11.8"))
                 self._transmit(entry, now, why, rfc)
             elif action == "refresh":
                 self._refresh(entry, now)
