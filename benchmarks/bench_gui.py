@@ -1,0 +1,245 @@
+"""GUI figures: start-up time, drag-to-first-message latency, frame times while animating.
+
+Prints, for the built-in ``figure1`` and for a generated stress scenario (100 ARs in
+10 MAP domains, the MN moving across them, a data flow):
+
+- start-up: from launching ``python -m hmipviz`` (figure1) to the canvas's first painted
+  frame, median of --runs launches (includes the interpreter and every import);
+- drag-to-first-message: a real mouse drag of the MN (press, moves, release on the
+  canvas) into the next AR's cell, timed from the release until the engine has produced
+  the first protocol message of the handover (the MN's Router Solicitation) and until
+  its token is on the canvas;
+- frame times while playing at 1x: the main-thread work of each animation frame (the
+  controller's tick and every repaint it causes), median and 95th percentile.
+
+Targets (issue 4): p95 frame time under 16.7 ms on figure1, under 33 ms on the stress
+scenario; start-up well under 1.5 s. Runs on the display in $DISPLAY (e.g. Xvfb), or
+offscreen when there is none. Usage: python benchmarks/bench_gui.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from ipaddress import IPv6Address, IPv6Network
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+# --- the stress scenario ------------------------------------------------------------
+def stress_scenario(n_maps: int = 10, ars_per_map: int = 10, duration_s: float = 30.0):
+    """HA and CN behind a core router; n_maps MAPs, each over ars_per_map ARs laid out
+    in a 5 x 2 block of overlapping cells; the MN walks across ARs and domains."""
+    from hmipviz.scenario import (
+        FlowSpec,
+        LinkSpec,
+        MapOptionSpec,
+        MoveSpec,
+        NodeSpec,
+        Scenario,
+    )
+
+    cols, radius, spacing = 5, 100.0, 170.0
+    block_w = cols * spacing + 120
+    per_row = 5  # domains per row of the map
+
+    def node(name, role, net, position, **more):
+        return NodeSpec(name=name, role=role, address=IPv6Address(f"{net}::1"),
+                        prefix=IPv6Network(f"{net}::/64"), position=position, **more)
+
+    nodes = [node("HA", "ha", "2001:db8:1", (-300.0, -500.0)),
+             node("CN", "cn", "2001:db8:50", (block_w * per_row + 100, -500.0)),
+             node("R", "router", "2001:db8:ff", (block_w * per_row / 2, -450.0))]
+    links = [LinkSpec(a="HA", b="R", delay_ms=20.0), LinkSpec(a="CN", b="R", delay_ms=20.0)]
+    ars = []
+    for m in range(n_maps):
+        bx = (m % per_row) * block_w
+        by = (m // per_row) * 700.0
+        name = f"MAP{m + 1}"
+        nodes.append(node(name, "map", f"2001:db8:{0x100 + m:x}", (bx + block_w / 2 - 60, by - 150)))
+        links.append(LinkSpec(a="R", b=name, delay_ms=10.0))
+        for k in range(ars_per_map):
+            i = m * ars_per_map + k
+            ar = f"AR{i + 1}"
+            position = (bx + (k % cols) * spacing, by + 80 + (k // cols) * spacing)
+            nodes.append(node(ar, "ar", f"2001:db8:{0x1000 + i:x}", position, radius=radius,
+                              map_options=(MapOptionSpec(map=name),)))
+            links.append(LinkSpec(a=name, b=ar, delay_ms=2.0))
+            ars.append(ar)
+    nodes.append(NodeSpec(name="MN", role="mn", home_agent="HA",
+                          home_address=IPv6Address("2001:db8:1::a"), interface_id=10,
+                          attach=ars[0], position=(30.0, 130.0)))
+    # walk along a row, hopping into the next domain now and then
+    walk = [ars[i] for i in (1, 2, 3, 4, 10, 11, 12, 20, 21, 30, 31, 40, 41)]
+    moves = tuple(MoveSpec(at_s=2.0 + 2.0 * j, to=ar) for j, ar in enumerate(walk)
+                  if 2.0 + 2.0 * j < duration_s - 1)
+    flows = (FlowSpec(source="CN", destination="MN", kind="echo", start_s=1.0,
+                      interval_ms=200.0),)
+    return Scenario(name="stress-100ar", description="generated: 100 ARs in 10 MAP domains",
+                    mode="hmipv6", seed=1, duration_s=duration_s, nodes=tuple(nodes),
+                    links=tuple(links), moves=moves, flows=flows)
+
+
+# --- start-up ----------------------------------------------------------------------------
+def startup_times(runs: int) -> list[float]:
+    env = dict(os.environ, HMIPVIZ_STARTUP_PROBE="1",
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+               HOME=os.environ.get("HOME", "/tmp"))
+    out = []
+    for _ in range(runs):
+        t0 = time.time()
+        proc = subprocess.run([sys.executable, "-m", "hmipviz"], env=env, capture_output=True,
+                              text=True, timeout=120, cwd=str(ROOT))
+        line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("first-frame")), None)
+        if line is None:
+            raise RuntimeError(f"no first frame reported:\n{proc.stdout}\n{proc.stderr}")
+        out.append(float(line.split()[1]) - t0)
+    return out
+
+
+# --- in-process measurements --------------------------------------------------------------
+def _app():
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      str(Path(os.environ.get("TMPDIR", "/tmp")) / "hmipviz-bench-settings"))
+    return app
+
+
+def _window(scenario):
+    from hmipviz.gui.main_window import MainWindow
+    app = _app()
+    w = MainWindow(scenario=scenario, restore_settings=False)
+    w.resize(1600, 1000)
+    w.show()
+    _spin(app, 0.3)
+    return app, w
+
+
+def _spin(app, seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.002)
+
+
+def drag_latency(scenario, to_ar: str) -> tuple[float, float]:
+    """(ms to the engine's first message, ms to its token on the canvas)."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtTest import QTest
+
+    from hmipviz.engine.events import PacketSent
+    app, w = _window(scenario)
+    c = w.controller
+    c.seek_time(1.5)
+    c.jump_to_next_idle()
+    _spin(app, 0.1)
+    view = w.topology
+    vp = view.viewport()
+    p0 = view.mapFromScene(view.mn_item.scenePos())
+    p1 = view.mapFromScene(view.cell_item(to_ar).centre + QPointF(5, 30))
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, p0)
+    for k in range(1, 9):
+        QTest.mouseMove(vp, QPoint(p0.x() + (p1.x() - p0.x()) * k // 8,
+                                   p0.y() + (p1.y() - p0.y()) * k // 8))
+    before = len(c.trace)
+
+    def first_sent() -> int | None:
+        return next((i for i in range(before, len(c.trace))
+                     if isinstance(c.trace[i], PacketSent)), None)
+    t0 = time.perf_counter()
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, p1)
+    engine_ms = shown_ms = None
+    while time.perf_counter() - t0 < 10:
+        i = first_sent()
+        if i is not None and engine_ms is None:
+            engine_ms = (time.perf_counter() - t0) * 1000
+        if i is not None and c.position >= i and i in view.tokens:
+            app.processEvents()  # its first paint
+            shown_ms = (time.perf_counter() - t0) * 1000
+            break
+        app.processEvents()
+        time.sleep(0.0005)
+    c.pause()
+    w.close()
+    w.deleteLater()
+    return engine_ms or float("nan"), shown_ms or float("nan")
+
+
+def frame_times(scenario, seconds: float, start_s: float) -> tuple[list[float], int]:
+    """Per-frame main-thread work (ms) while playing at 1x, and the frames that had a
+    token moving on the canvas."""
+    app, w = _window(scenario)
+    c = w.controller
+    c.seek_time(start_s)
+    _spin(app, 0.1)
+    samples: list[float] = []
+    moving = [0]
+    original = c._on_tick
+
+    def timed_tick() -> None:
+        t0 = time.perf_counter()
+        original()
+        app.processEvents()  # the repaints this frame caused, drawn now
+        samples.append((time.perf_counter() - t0) * 1000)
+        if w.topology.tokens:
+            moving[0] += 1
+    c._timer.timeout.disconnect(c._on_tick)
+    c._timer.timeout.connect(timed_tick)
+    c.set_speed(1.0)
+    c.play()
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end and c.playing:
+        app.processEvents()
+        time.sleep(0.001)
+    c.pause()
+    w.close()
+    w.deleteLater()
+    return samples, moving[0]
+
+
+def p95(values: list[float]) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="start-up launches (median)")
+    parser.add_argument("--seconds", type=float, default=8.0, help="animation time per scenario")
+    args = parser.parse_args()
+
+    from PySide6 import __version__ as pyside_version
+    platform = os.environ.get("QT_QPA_PLATFORM") or "xcb (DISPLAY=%s)" % os.environ.get("DISPLAY")
+    print(f"hmipviz GUI benchmark: PySide6 {pyside_version}, Python "
+          f"{sys.version.split()[0]}, Qt platform {platform}, {os.cpu_count()} CPUs")
+
+    times = startup_times(args.runs)
+    print(f"start-up (launch -> first frame, figure1): median {statistics.median(times) * 1000:.0f} ms"
+          f"  (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, {len(times)} runs)")
+
+    from hmipviz.scenario import load_scenario
+    for label, scenario, to_ar, start in (
+            ("figure1", load_scenario("figure1"), "AR2", 2.0),
+            ("stress 100 ARs / 10 MAPs", stress_scenario(), "AR12", 1.2)):
+        engine_ms, shown_ms = drag_latency(scenario, to_ar)
+        samples, moving = frame_times(scenario, args.seconds, start)
+        print(f"{label}:")
+        print(f"  drag -> first message: engine {engine_ms:.1f} ms, token on screen "
+              f"{shown_ms:.1f} ms")
+        print(f"  frame time while animating at 1x: median {statistics.median(samples):.2f} ms, "
+              f"p95 {p95(samples):.2f} ms, max {max(samples):.2f} ms "
+              f"({len(samples)} frames, {moving} with tokens moving)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,452 @@
+"""Binding caches dock: the MN's binding update list and every MAP / HA / CN cache.
+
+``QtBindingCaches(controller)`` shows one small table per cache-holding node, each a
+:class:`CacheTableModel` (QAbstractTableModel) over the rows the controller folds
+from the trace up to the current position (``controller.caches_at``). The remaining
+lifetime counts down with the simulated time on screen; a row that just changed
+flashes for about a second; the row the current message (or the selected event)
+touches is outlined.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QElapsedTimer, QModelIndex, QRect, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QStyledItemDelegate,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hmipviz.engine import describe
+from hmipviz.engine.events import BindingChanged, PacketSent
+from hmipviz.gui import theme
+from hmipviz.gui.controller import CacheRow
+
+FLASH_MS = 1000.0
+BUL = "binding update list"
+
+
+def _row_key(row: CacheRow) -> tuple:
+    return (row.peer, row.home_address) if row.table == BUL else (row.home_address,)
+
+
+def _row_state(row: CacheRow) -> tuple:
+    return (row.care_of_address, row.sequence, row.lifetime_s, row.change, row.since_t)
+
+
+class CacheTableModel(QAbstractTableModel):
+    """One binding cache (or the binding update list) at one moment."""
+
+    def __init__(self, owner: str, is_bul: bool, parent=None) -> None:
+        super().__init__(parent)
+        self.owner = owner
+        self.is_bul = is_bul
+        self.rows: list[CacheRow] = []
+        self.now = 0.0
+        self.flash: dict[tuple, float] = {}  # key -> clock ms when the flash started
+        self.outlined: set[tuple] = set()
+        self.clock: QElapsedTimer | None = None
+        self._remaining_text: list[str] = []
+        first = "Home address / RCoA" if is_bul else self._first_header(owner)
+        if is_bul:
+            self.columns = ("Peer", first, "Care-of address", "Seq", "Remaining", "State")
+        else:
+            self.columns = (first, "Care-of address", "Seq", "Remaining")
+        self._mono = theme.mono_font()
+        self._flash_colour = QColor(theme.FLASH)
+
+    @staticmethod
+    def _first_header(owner: str) -> str:
+        return "RCoA / home address"
+
+    def set_first_header(self, text: str) -> None:
+        cols = list(self.columns)
+        cols[1 if self.is_bul else 0] = text
+        self.columns = tuple(cols)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(cols) - 1)
+
+    # --- updates --------------------------------------------------------------------
+    def set_rows(self, rows: list[CacheRow], now: float, flash_keys: set[tuple],
+                 outlined: set[tuple], clock_ms: float) -> None:
+        same_shape = [_row_key(r) for r in rows] == [_row_key(r) for r in self.rows]
+        for k in flash_keys:
+            self.flash[k] = clock_ms
+        self.now = now
+        self.outlined = {k for k in outlined}
+        if same_shape:
+            self.rows = rows
+            self._remaining_text = [self._remaining(r) for r in rows]
+            if rows:
+                self.dataChanged.emit(self.index(0, 0),
+                                      self.index(len(rows) - 1, len(self.columns) - 1))
+        else:
+            self.beginResetModel()
+            self.rows = rows
+            self._remaining_text = [self._remaining(r) for r in rows]
+            self.endResetModel()
+
+    def set_now(self, now: float) -> None:
+        """Count the remaining lifetimes down; repaint only cells whose text changed."""
+        self.now = now
+        col = self.columns.index("Remaining")
+        for r, row in enumerate(self.rows):
+            text = self._remaining(row)
+            if r < len(self._remaining_text) and text != self._remaining_text[r]:
+                self._remaining_text[r] = text
+                idx = self.index(r, col)
+                self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DisplayRole])
+
+    def flashing(self, clock_ms: float) -> bool:
+        live = {k: t for k, t in self.flash.items() if clock_ms - t < FLASH_MS}
+        changed = live.keys() != self.flash.keys() or bool(live)
+        self.flash = live
+        if changed and self.rows:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self.rows) - 1, len(self.columns) - 1),
+                                  [Qt.ItemDataRole.BackgroundRole])
+        return bool(live)
+
+    def _remaining(self, row: CacheRow) -> str:
+        return f"{row.remaining_s(self.now):.1f} of {row.lifetime_s} s"
+
+    def is_outlined(self, r: int) -> bool:
+        return 0 <= r < len(self.rows) and _row_key(self.rows[r]) in self.outlined
+
+    def key_of(self, r: int) -> tuple:
+        return _row_key(self.rows[r])
+
+    # --- model ------------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section]
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        name = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.cell_text(row, name)
+        if role == Qt.ItemDataRole.FontRole and name in (
+                "Home address / RCoA", "Care-of address", "RCoA", "Home address",
+                "RCoA / home address"):
+            return self._mono
+        if role == Qt.ItemDataRole.BackgroundRole:
+            start = self.flash.get(_row_key(row))
+            if start is not None and self.clock is not None:
+                age = self.clock.elapsed() - start
+                if age < FLASH_MS:
+                    c = QColor(self._flash_colour)
+                    c.setAlpha(int(200 * (1 - age / FLASH_MS)))
+                    return QBrush(c)
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and row.pending:
+            return QBrush(theme.muted_text())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            kind = "binding update list entry" if row.table == BUL else "binding cache entry"
+            return (f"{row.node} {kind}\n{row.home_address} \u2192 {row.care_of_address}\n"
+                    f"sequence {row.sequence}, lifetime {row.lifetime_s} s, flags "
+                    f"{row.flags or '-'}\nlast change: {row.change} at t = {row.since_t:.4f} s "
+                    f"(event #{row.index}; double-click to go there)")
+        if role == Qt.ItemDataRole.TextAlignmentRole and name in ("Seq", "Remaining"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def cell_text(self, row: CacheRow, name: str) -> str:
+        if name == "Peer":
+            return row.peer
+        if name == "Care-of address":
+            return theme.short_address(row.care_of_address)
+        if name == "Seq":
+            return str(row.sequence)
+        if name == "Remaining":
+            return self._remaining(row)
+        if name == "State":
+            return "BU sent, no BA yet" if row.pending else "acknowledged"
+        return theme.short_address(row.home_address)
+
+    def column_texts(self, name: str) -> list[str]:
+        """Every row's text in column ``name`` (tests, lessons)."""
+        return [self.cell_text(r, name) for r in self.rows]
+
+
+class _OutlineDelegate(QStyledItemDelegate):
+    """Draws the outline around the row the current message touches."""
+
+    def paint(self, painter: QPainter, option, index: QModelIndex) -> None:
+        super().paint(painter, option, index)
+        model: CacheTableModel = index.model()
+        if not model.is_outlined(index.row()):
+            return
+        painter.save()
+        pen = QPen(theme.HIGHLIGHT, 2)
+        painter.setPen(pen)
+        r: QRect = option.rect.adjusted(0, 1, 0, -1)
+        painter.drawLine(r.topLeft(), r.topRight())
+        painter.drawLine(r.bottomLeft(), r.bottomRight())
+        if index.column() == 0:
+            painter.drawLine(r.topLeft(), r.bottomLeft())
+        if index.column() == model.columnCount() - 1:
+            painter.drawLine(r.topRight(), r.bottomRight())
+        painter.restore()
+
+
+class _Section(QWidget):
+    """Title + table (or 'empty') for one node's cache."""
+
+    def __init__(self, title: str, role: str, model: CacheTableModel, controller) -> None:
+        super().__init__()
+        self.model = model
+        self.controller = controller
+        self.setAccessibleName(title)
+        chip = QLabel(theme.ROLE_LETTER.get(role, role.upper()))
+        chip.setStyleSheet(f"background:{theme.ROLE_FILL.get(role, '#777')}; color:white;"
+                           "border-radius:3px; padding:0px 4px; font-weight:bold;")
+        chip.setFont(theme.ui_font(-1.5, bold=True))
+        self.title = QLabel(title)
+        self.title.setFont(theme.ui_font(0, bold=True))
+        self.subtitle = QLabel()
+        self.subtitle.setStyleSheet(f"color:{theme.muted_text().name()}")
+        head = QHBoxLayout()
+        head.setContentsMargins(2, 6, 2, 2)
+        head.addWidget(chip)
+        head.addWidget(self.title)
+        head.addWidget(self.subtitle, 1)
+        self.table = QTableView()
+        self.table.setAccessibleName(f"{title} table")
+        self.table.setModel(model)
+        self.table.setItemDelegate(_OutlineDelegate(self.table))
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        hh = self.table.horizontalHeader()
+        hh.setHighlightSections(False)
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        hh.setStretchLastSection(True)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.doubleClicked.connect(self._go_to_change)
+        self.empty = QLabel("no bindings")
+        self.empty.setStyleSheet(f"color:{theme.muted_text().name()}; font-style:italic;"
+                                 "padding-left:6px")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addLayout(head)
+        lay.addWidget(self.table)
+        lay.addWidget(self.empty)
+        model.modelReset.connect(self._fit)
+        self._fit()
+
+    def _fit(self) -> None:
+        n = self.model.rowCount()
+        self.table.setVisible(n > 0)
+        self.empty.setVisible(n == 0)
+        h = self.table.horizontalHeader().sizeHint().height()
+        h += n * self.table.verticalHeader().defaultSectionSize()
+        sb = self.table.horizontalScrollBar()
+        extra = sb.sizeHint().height() if sb.isVisible() else 0
+        self.table.setFixedHeight(h + 2 * self.table.frameWidth() + extra + 2)
+
+    def _go_to_change(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.controller.select(self.model.rows[index.row()].index)
+
+
+class QtBindingCaches(QWidget):
+    """Every binding cache and the MN's binding update list, following the position."""
+
+    def __init__(self, controller, parent=None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setObjectName("bindingCaches")
+        self.setAccessibleName("Binding caches")
+        self.models: dict[str, CacheTableModel] = {}  # node name -> model; BUL under "MN"
+        self.sections: dict[str, _Section] = {}
+        self._shown: dict[str, dict[tuple, tuple]] = {}
+        self._clock = QElapsedTimer()
+        self._clock.start()
+        self._flash_timer = QTimer(self, interval=40)
+        self._flash_timer.timeout.connect(self._flash_tick)
+        self._decoded: dict[int, str | None] = {}
+        self._last_position = -1
+
+        self.inner = QWidget()
+        self.inner_layout = QVBoxLayout(self.inner)
+        self.inner_layout.setContentsMargins(6, 0, 6, 6)
+        self.inner_layout.setSpacing(4)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self.inner)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.scroll)
+
+        controller.scenarioLoaded.connect(self._build)
+        controller.positionChanged.connect(self._refresh)
+        controller.selectionChanged.connect(lambda _i: self._refresh(controller.position))
+        controller.frameAdvanced.connect(self._on_frame)
+        controller.traceExtended.connect(self._maybe_new_tables)
+        self._build()
+
+    # --- structure --------------------------------------------------------------------
+    def _build(self) -> None:
+        while self.inner_layout.count():
+            item = self.inner_layout.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.models.clear()
+        self.sections.clear()
+        self._shown.clear()
+        self._decoded.clear()
+        c = self.controller
+        if c.scenario is None:
+            return
+        mn = c.mn_name or "MN"
+        self._add_section(mn, f"{mn} binding update list", "mn", True)
+        for name in c.cache_nodes():
+            self._add_cache_section(name)
+        self.inner_layout.addStretch(1)
+        self._refresh(c.position)
+
+    def _add_cache_section(self, name: str) -> None:
+        spec = next((n for n in self.controller.scenario.nodes if n.name == name), None)
+        role = spec.role if spec else "cn"
+        if spec is not None and spec.role == "ar":
+            role = "map"
+        section = self._add_section(name, f"{name} binding cache", role, False)
+        header = {"map": "RCoA", "ha": "Home address", "cn": "Home address"}.get(role)
+        if header:
+            section.model.set_first_header(header)
+        section.subtitle.setText({"map": "RCoA \u2192 LCoA", "ha": "home address \u2192 CoA",
+                                  "cn": "home address \u2192 CoA"}.get(role, ""))
+
+    def _add_section(self, key: str, title: str, role: str, is_bul: bool) -> _Section:
+        model = CacheTableModel(key, is_bul, self)
+        model.clock = self._clock
+        section = _Section(title, role, model, self.controller)
+        if is_bul:
+            section.subtitle.setText("what the MN asked for")
+        self.models[key] = model
+        self.sections[key] = section
+        pos = self.inner_layout.count()
+        if pos and self.inner_layout.itemAt(pos - 1).spacerItem() is not None:
+            pos -= 1
+        self.inner_layout.insertWidget(pos, section)
+        return section
+
+    def _maybe_new_tables(self, _n: int) -> None:
+        c = self.controller
+        if c.scenario is None:
+            return
+        for name in c.cache_nodes():
+            if name not in self.models:
+                self._add_cache_section(name)
+
+    # --- following the controller -------------------------------------------------------
+    def _touched(self, i: int) -> set[tuple]:
+        """Keys of the rows event ``i`` touches (its binding, or the BU/BA's address)."""
+        e = self.controller.event_at(i)
+        if isinstance(e, BindingChanged):
+            return {(e.home_address,), (e.peer, e.home_address)}
+        if isinstance(e, PacketSent) and e.kind in (
+                describe.LOCAL_BU, describe.LOCAL_BA, describe.HOME_BU, describe.HOME_BA,
+                describe.CN_BU, describe.CN_BA):
+            address = self._binding_address(i, e)
+            if address:
+                return {("*", address)}
+        return set()
+
+    def _binding_address(self, i: int, e: PacketSent) -> str | None:
+        """The home address (or RCoA) a BU/BA is about, read from its bytes."""
+        if i in self._decoded:
+            return self._decoded[i]
+        address = None
+        try:
+            from hmipviz.wire.codec import decode
+            p = decode(e.data).innermost()
+            if p.hao is not None:
+                address = str(p.hao.home_address)
+            elif p.routing is not None:
+                address = str(p.routing.home_address)
+        except Exception:  # a crafted packet: nothing to outline
+            address = None
+        self._decoded[i] = address
+        return address
+
+    def _refresh(self, position: int) -> None:
+        c = self.controller
+        if c.scenario is None or not self.models:
+            return
+        state = c.caches_at(position)
+        now = c.display_time()
+        touched = self._touched(c.current_message(position))
+        sel = c.selected
+        if 0 <= sel <= position:
+            touched |= self._touched(sel)
+        wildcard = {k[1] for k in touched if k and k[0] == "*"}
+        clock_ms = self._clock.elapsed()
+        # flash what a step changed, not everything a long jump changed
+        small_step = abs(position - self._last_position) <= 100
+        self._last_position = position
+        tables = dict(state.caches)
+        tables[c.mn_name or "MN"] = state.bul
+        any_flash = False
+        for key, rows in tables.items():
+            model = self.models.get(key)
+            if model is None:
+                self._add_cache_section(key)
+                model = self.models[key]
+            old = self._shown.get(key)
+            new = {_row_key(r): _row_state(r) for r in rows}
+            flash = set()
+            if old is not None and small_step:
+                flash = {k for k, v in new.items() if old.get(k) != v}
+            self._shown[key] = new
+            outlined = {k for k in new if k in touched or k[-1] in wildcard}
+            model.set_rows(rows, now, flash, outlined, clock_ms)
+            self.sections[key]._fit()
+            any_flash |= bool(flash)
+        if any_flash and not self._flash_timer.isActive():
+            self._flash_timer.start()
+
+    def _on_frame(self, t: float) -> None:
+        for model in self.models.values():
+            model.set_now(t)
+
+    def _flash_tick(self) -> None:
+        now = self._clock.elapsed()
+        alive = False
+        for model in self.models.values():
+            alive |= model.flashing(now)
+        if not alive:
+            self._flash_timer.stop()
+
+    # --- for tests and lessons ---------------------------------------------------------
+    def model_for(self, node: str) -> CacheTableModel | None:
+        return self.models.get(node)
+
+
+__all__ = ["QtBindingCaches", "CacheTableModel"]

@@ -1,0 +1,182 @@
+"""Colours, fonts and sizes of the window (docs: ../shared/design/ui.md).
+
+Message-kind colours come from :mod:`hmipviz.gui.palette` (shared with the inspector,
+ladder and plot) when it is there; this module adds what the window itself needs:
+token shapes, MAP-domain tints, node role colours, fonts and the presentation scale.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPalette, QPen
+
+from hmipviz.engine import describe as d
+
+try:  # shared with the other views; fall back to the same Okabe-Ito values
+    from hmipviz.gui.palette import (  # noqa: F401
+        CROSS_RED,
+        KIND_ORDER,
+        kind_color,
+        kind_glyph,
+        kind_hex,
+    )
+except ImportError:  # pragma: no cover - only while palette.py does not exist yet
+    CROSS_RED = "#E0001B"
+    KIND_ORDER = (d.RS, d.RA, d.LOCAL_BU, d.LOCAL_BA, d.HOME_BU, d.HOME_BA, d.HOTI, d.COTI,
+                  d.HOT, d.COT, d.CN_BU, d.CN_BA, d.BRR, d.DATA, d.BE, d.ICMP_ERROR, d.OTHER)
+    _HEX = {d.RS: "#56B4E9", d.RA: "#56B4E9", d.LOCAL_BU: "#D55E00", d.LOCAL_BA: "#D55E00",
+            d.HOME_BU: "#0072B2", d.HOME_BA: "#0072B2", d.CN_BU: "#CC79A7",
+            d.CN_BA: "#CC79A7", d.HOTI: "#CC79A7", d.COTI: "#CC79A7", d.HOT: "#CC79A7",
+            d.COT: "#CC79A7", d.BRR: "#E69F00", d.DATA: "#009E73", d.BE: "#000000",
+            d.ICMP_ERROR: "#000000"}
+    _GLYPH = {d.RS: "RS", d.RA: "RA", d.LOCAL_BU: "LBU", d.LOCAL_BA: "LBA",
+              d.HOME_BU: "HBU", d.HOME_BA: "HBA", d.CN_BU: "CBU", d.CN_BA: "CBA",
+              d.HOTI: "HoTI", d.COTI: "CoTI", d.HOT: "HoT", d.COT: "CoT", d.BRR: "BRR",
+              d.DATA: "D", d.BE: "BE", d.ICMP_ERROR: "ERR"}
+
+    def kind_hex(kind: str) -> str:
+        return _HEX.get(kind, "#7F7F7F")
+
+    def kind_color(kind: str) -> QColor:
+        return QColor(kind_hex(kind))
+
+    def kind_glyph(kind: str) -> str:
+        return _GLYPH.get(kind, "?")
+
+
+# --- token shapes: the cue besides colour and glyph ------------------------------------
+SHAPE_CIRCLE = "circle"  # RS, RA: neighbour discovery
+SHAPE_ENVELOPE = "envelope"  # binding updates and acknowledgements
+SHAPE_DIAMOND = "diamond"  # return routability and refresh requests
+SHAPE_DOT = "dot"  # data
+SHAPE_CROSS = "cross"  # errors
+
+_SHAPES = {
+    d.RS: SHAPE_CIRCLE, d.RA: SHAPE_CIRCLE,
+    d.LOCAL_BU: SHAPE_ENVELOPE, d.LOCAL_BA: SHAPE_ENVELOPE,
+    d.HOME_BU: SHAPE_ENVELOPE, d.HOME_BA: SHAPE_ENVELOPE,
+    d.CN_BU: SHAPE_ENVELOPE, d.CN_BA: SHAPE_ENVELOPE,
+    d.HOTI: SHAPE_DIAMOND, d.COTI: SHAPE_DIAMOND, d.HOT: SHAPE_DIAMOND, d.COT: SHAPE_DIAMOND,
+    d.BRR: SHAPE_DIAMOND,
+    d.DATA: SHAPE_DOT,
+    d.BE: SHAPE_CROSS, d.ICMP_ERROR: SHAPE_CROSS,
+}
+
+
+def kind_shape(kind: str) -> str:
+    return _SHAPES.get(kind, SHAPE_CIRCLE)
+
+
+# Legend rows: (label, kind, tunnelled). Pairs share a colour, so one row per pair.
+LEGEND_ROWS: tuple[tuple[str, str, bool], ...] = (
+    ("RS / RA", d.RA, False),
+    ("local BU / BA (MAP)", d.LOCAL_BU, False),
+    ("BU / BA with HA", d.HOME_BU, False),
+    ("HoTI/CoTI, BU to CN", d.HOTI, False),
+    ("data", d.DATA, False),
+    ("tunnelled data", d.DATA, True),
+    ("error / drop", d.BE, False),
+)
+
+# --- MAP domains and nodes ----------------------------------------------------------------
+# Okabe-Ito yellow and orange first (ui.md), then the others, as light tints.
+DOMAIN_HEX: tuple[str, ...] = ("#F0E442", "#E69F00", "#56B4E9", "#CC79A7", "#009E73",
+                               "#0072B2", "#D55E00")
+NO_DOMAIN_HEX = "#B8B8B8"
+
+
+def domain_color(index: int | None, alpha: int = 70) -> QColor:
+    c = QColor(NO_DOMAIN_HEX if index is None else DOMAIN_HEX[index % len(DOMAIN_HEX)])
+    c.setAlpha(alpha)
+    return c
+
+
+ROLE_FILL = {
+    "ha": "#0072B2", "cn": "#CC79A7", "map": "#D55E00", "ar": "#4D4D4D",
+    "router": "#7F7F7F", "mn": "#009E73", "host": "#7F7F7F",
+}
+ROLE_LETTER = {"ha": "HA", "cn": "CN", "map": "MAP", "ar": "AR", "router": "R", "mn": "MN",
+               "host": "H"}
+ROLE_TEXT = {"ha": "home agent", "cn": "correspondent node", "map": "mobility anchor point",
+             "ar": "access router", "router": "router", "mn": "mobile node", "host": "host"}
+
+# tunnels on the canvas: (colour, label)
+TUNNEL_LOCAL = "#D55E00"  # MN-MAP (local binding)
+TUNNEL_HOME = "#0072B2"  # HA-RCoA / HA-CoA
+TUNNEL_CN = "#CC79A7"  # CN bindings (route optimisation)
+
+HIGHLIGHT = QColor("#0072B2")
+FLASH = QColor("#F0E442")
+
+# One hop takes about this long at speed 1x (ui.md: motion).
+HOP_MS = 600.0
+
+
+def pen(color: str | QColor, width: float = 1.0, style=Qt.PenStyle.SolidLine) -> QPen:
+    p = QPen(QColor(color), width)
+    p.setStyle(style)
+    p.setCosmetic(False)
+    return p
+
+
+# --- fonts -------------------------------------------------------------------------------
+_scale = 1.0
+
+
+def set_scale(factor: float) -> None:
+    """Presentation mode: tokens and chips grow by ``factor`` (the application font is
+    scaled by the window; the fonts handed out here follow it)."""
+    global _scale
+    _scale = max(0.5, factor)
+
+
+def scale() -> float:
+    return _scale
+
+
+def ui_font(delta_pt: float = 0.0, bold: bool = False) -> QFont:
+    f = QFont(QGuiApplication.font())
+    size = f.pointSizeF() if f.pointSizeF() > 0 else 10.0
+    f.setPointSizeF(max(6.0, size + delta_pt * _scale))
+    f.setBold(bold)
+    return f
+
+
+def mono_font(delta_pt: float = 0.0) -> QFont:
+    f = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    base = QGuiApplication.font().pointSizeF()
+    f.setPointSizeF(max(6.0, (base if base > 0 else 10.0) + delta_pt * _scale))
+    return f
+
+
+def is_dark() -> bool:
+    pal = QGuiApplication.palette()
+    return pal.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def text_color() -> QColor:
+    return QGuiApplication.palette().color(QPalette.ColorRole.WindowText)
+
+
+def canvas_background() -> QColor:
+    return QColor("#1E1F22") if is_dark() else QColor("#FBFBF8")
+
+
+def muted_text() -> QColor:
+    return QColor("#9A9A9A") if is_dark() else QColor("#8A8A8A")
+
+
+def short_address(text: str) -> str:
+    """Addresses in compressed form (ipaddress does this); other text unchanged."""
+    from ipaddress import ip_address
+    try:
+        return str(ip_address(text))
+    except ValueError:
+        return text
+
+
+__all__ = [
+    "CROSS_RED", "KIND_ORDER", "kind_color", "kind_glyph", "kind_hex", "kind_shape",
+    "LEGEND_ROWS", "DOMAIN_HEX", "domain_color", "ROLE_FILL", "ROLE_LETTER", "ROLE_TEXT",
+    "HOP_MS", "ui_font", "mono_font", "set_scale", "scale", "is_dark", "canvas_background",
+]

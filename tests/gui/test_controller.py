@@ -1,0 +1,135 @@
+"""The controller alone: folding the trace, lazy engine, branches, playback pacing."""
+
+from __future__ import annotations
+
+import pytest
+
+from hmipviz.engine.events import BindingChanged, HandoverStarted, LinkChanged, PacketSent
+from hmipviz.gui import controller as controller_mod
+from hmipviz.gui.controller import QtController
+from hmipviz.scenario import load_scenario
+
+
+@pytest.fixture
+def controller(qtbot):
+    c = QtController(load_scenario("figure1"))
+    c.autoplay_on_action = False
+    return c
+
+
+def test_the_engine_runs_only_as_far_as_shown(controller):
+    c = controller
+    assert c.trace == [] and c.position == -1
+    c.step_forward()
+    assert c.position == 0
+    # one simulated instant at a time: everything at t=0 and nothing later
+    assert {e.t for e in c.trace} == {0.0}
+    assert c.sim.next_time() > 0.0
+
+
+def test_folded_caches_equal_the_engine_at_the_end(controller):
+    c = controller
+    c.seek_time(8.0)
+    c.move_mn("AR2")
+    c.run_to_end()
+    assert c.at_end()
+    folded = c.caches_at(c.position)
+    engine = c.sim.binding_caches()
+    for node, entries in engine.items():
+        assert sorted((r.home_address, r.care_of_address, r.sequence) for r in folded.caches[node]) \
+            == sorted((str(e.home_address), str(e.care_of_address), e.sequence) for e in entries)
+    assert sorted((r.peer, r.care_of_address) for r in folded.bul) == \
+        sorted((e.peer, str(e.care_of_address)) for e in c.sim.binding_update_list())
+
+
+def test_in_flight_hops_are_those_sent_and_not_arrived(controller):
+    c = controller
+    c.seek_time(2.01)
+    i = c.position
+    t = c.trace[i].t
+    flying = c.in_flight_at(i)
+    expected = [j for j, e in enumerate(c.trace[:i + 1])
+                if isinstance(e, PacketSent) and e.arrive_t > t + 1e-9]
+    assert flying == expected and flying
+
+
+def test_acting_in_the_past_replays_earlier_actions_from_an_older_snapshot(qtbot, monkeypatch):
+    monkeypatch.setattr(controller_mod, "SNAPSHOT_EVERY", 40)
+    c = QtController(load_scenario("figure1"))
+    c.autoplay_on_action = False
+    c.seek_time(3.0)
+    c.move_mn("AR2")  # first action at 3 s
+    c.seek_time(9.0)
+    reference = [e.to_json() for e in c.trace]
+    snapshots_before = len(c._snapshots)
+    # step back to 6 s and act there: a snapshot from before 3 s may be restored, and
+    # the move at 3 s must come back exactly where it was
+    c.seek_time(6.0)
+    cut = c.position
+    c.fail_node("MAP1")
+    assert len(c._snapshots) <= snapshots_before
+    assert [e.to_json() for e in c.trace[:cut + 1]] == reference[:cut + 1]
+    assert any(e.type == "NodeStatus" for e in c.trace[cut + 1:])
+    assert [a[1:] for a in c.user_actions()] == [("move", "AR2"), ("fail", "MAP1")]
+
+
+def test_branching_before_an_action_discards_it(controller):
+    c = controller
+    c.seek_time(3.0)
+    c.move_mn("AR2")
+    c.seek_time(6.0)
+    assert any(isinstance(e, LinkChanged) and e.ar == "AR2" for e in c.trace)
+    c.seek_time(2.0)
+    c.fail_node("HA")
+    assert not any(isinstance(e, LinkChanged) and e.ar == "AR2" for e in c.trace)
+    assert [a[1] for a in c.user_actions()] == ["fail"]
+    assert c.placement_at(c.position) is None
+
+
+def test_playback_is_paced_by_hops_and_skips_idle_gaps(qtbot, controller):
+    c = controller
+    c.set_speed(10.0)  # 60 ms per hop
+    c.play()
+    qtbot.waitUntil(lambda: c.position >= 3, timeout=5000)  # past the RS to AR1
+    assert c.playing
+    # registration completes after a few hops, not after real seconds of simulated time
+    qtbot.waitUntil(lambda: any(isinstance(e, HandoverStarted) for e in c.trace[:c.position + 1]),
+                    timeout=10000)
+    c.pause()
+    t = c.display_time()
+    qtbot.wait(100)
+    assert c.display_time() == t  # nothing moves while paused
+
+
+def test_a_binding_change_is_visible_only_from_its_event_on(controller):
+    c = controller
+    c.jump_to_next_idle()
+    c.jump_to_next_idle()
+    first = next(i for i, e in enumerate(c.trace)
+                 if isinstance(e, BindingChanged) and e.node == "MAP1")
+    assert c.caches_at(first - 1).caches["MAP1"] == []
+    assert [r.care_of_address for r in c.caches_at(first).caches["MAP1"]] == ["2001:db8:2::a"]
+
+
+def test_set_mode_restarts_in_that_mode(controller):
+    c = controller
+    c.seek_time(1.0)
+    c.set_mode("mipv6")
+    assert c.mode == "mipv6" and c.position == -1 and c.trace == []
+    c.seek_time(1.0)
+    assert not any(isinstance(e, PacketSent) and e.kind == "local BU" for e in c.trace)
+
+
+def test_teacher_controls_change_the_engine(controller):
+    c = controller
+    c.seek_time(1.0)
+    c.set_link("R", "MAP1", delay_ms=50.0, loss=0.0)
+    assert c.sim.topology.link("R", "MAP1").delay_ms == 50.0
+    c.set_map_option("AR1", "MAP1", pref=3, lifetime_s=100)
+    assert any(e.type == "Note" and "Pref 3" in e.text for e in c.trace)
+    assert c.flow_running()
+    c.set_flow(False)
+    assert not c.flow_running()
+    c.seek_time(4.0)
+    late = [e for e in c.trace if isinstance(e, PacketSent) and e.kind == "data" and e.t > 1.1]
+    assert late == []

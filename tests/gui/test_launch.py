@@ -1,0 +1,65 @@
+"""`hmipviz` without a usable Qt platform: one line naming the fix, not Qt's abort."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hmipviz import gui_launch
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(env_changes: dict[str, str | None]) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    for k, v in env_changes.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    return subprocess.run([sys.executable, "-m", "hmipviz"], env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 only")
+def test_no_display_gives_one_line_and_status_2():
+    out = _run({"QT_QPA_PLATFORM": None, "DISPLAY": None, "WAYLAND_DISPLAY": None})
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "display" in lines[0] and "xvfb-run" in lines[0]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 only")
+def test_a_display_that_does_not_answer_gives_one_line_not_a_qt_abort():
+    out = _run({"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":987", "WAYLAND_DISPLAY": None})
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert ":987" in lines[0]
+    assert "Aborted" not in out.stderr and "core dumped" not in out.stderr
+
+
+def test_missing_xcb_libraries_are_named_with_the_packages(monkeypatch):
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(gui_launch.ctypes.util, "find_library",
+                        lambda name: None if name == "xcb-cursor" else f"lib{name}.so")
+    problem = gui_launch.platform_problem()
+    assert problem is not None and "\n" not in problem
+    assert "libxcb-cursor" in problem and "libxcb-cursor0" in problem
+    assert "apt-get install" in problem
+
+
+def test_qt_platform_failure_text_names_the_packages():
+    line = gui_launch.explain(['qt.qpa.plugin: From 6.5.0, xcb-cursor0 or libxcb-cursor0 is '
+                               'needed to load the Qt xcb platform plugin.',
+                               'Could not load the Qt platform plugin "xcb" in "" even '
+                               'though it was found.'])
+    assert "libxcb-cursor0" in line and "libxkbcommon-x11-0" in line
+    assert "\n" not in line
