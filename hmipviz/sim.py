@@ -10,6 +10,7 @@ Same scenario + same inputs + same seed = the same trace, byte for byte.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -27,9 +28,10 @@ from .engine.events import (
     PacketReceived,
     PacketSent,
 )
-from .engine.messages import Packet
+from .engine.ipsec import EspSecurity
+from .engine.messages import NH_ESP, Packet, RawPayload, Tunnelled
 from .engine.nodes.access_router import AccessRouter, AdvertisedMap
-from .engine.nodes.base import Drop, Node, Send
+from .engine.nodes.base import Drop, InstallSecurityAssociations, Node, Send
 from .engine.nodes.correspondent import CorrespondentNode
 from .engine.nodes.home_agent import HomeAgent
 from .engine.nodes.map import MobilityAnchorPoint
@@ -37,7 +39,8 @@ from .engine.nodes.mobile_node import MobileNode
 from .engine.nodes.router import Host, Router
 from .engine.topology import Link, Topology
 from .scenario import FlowSpec, NodeSpec, Scenario
-from .wire.codec import DecodeError, decode, encode
+from .wire.codec import DecodeError, decode, encode, mobility_data
+from .wire.esp import EspError, unprotect
 
 # scheduler priorities: packets land before timers fire at the same instant
 _P_ARRIVAL, _P_ACTION, _P_TIMER = 1, 2, 3
@@ -87,10 +90,13 @@ class Snapshot:
 
 class Simulation:
     def __init__(self, scenario: Scenario, *, seed: int | None = None,
-                 mode: str | None = None, config: ProtocolConfig | None = None) -> None:
+                 mode: str | None = None, config: ProtocolConfig | None = None,
+                 security: str | None = None) -> None:
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         self.mode = mode or scenario.mode
+        # "none" | "esp": ESP on the MN-MAP and MN-HA signalling (RFC 5380 s.12.1)
+        self.security = security or scenario.security
         self.config = config or ProtocolConfig().with_overrides(**scenario.protocol)
         self.now = 0.0
         self.trace: list[Event] = []
@@ -103,6 +109,8 @@ class Simulation:
         self.topology = Topology()
         self.nodes: dict[str, Node] = {}
         self.mn_name = ""
+        self._flow_on = [True] * len(scenario.flows)  # set_flows switches them
+        self._flow_gen = [0] * len(scenario.flows)
         self._build()
         self._schedule_time_line()
 
@@ -127,11 +135,18 @@ class Simulation:
         for node in self.nodes.values():
             for agent in self._agents(node):
                 agent.mobile_name = self.mn_name or "MN"
+            if self.security == "esp" and (isinstance(node, (MobileNode, HomeAgent,
+                                                             MobilityAnchorPoint))
+                                           or getattr(node, "map", None) is not None):
+                node.require_esp = True
             self._reschedule_timer(node)
 
     @staticmethod
     def _agents(node: Node) -> list:
-        """The home-agent functions a node carries (a HA, a MAP, an AR with a MAP)."""
+        """What keeps a binding cache on a node: the home-agent function of a HA, a MAP
+        or an AR with a MAP, or a correspondent node itself."""
+        if isinstance(node, CorrespondentNode):
+            return [node]
         agent = getattr(node, "agent", None)
         if agent is None and getattr(node, "map", None) is not None:
             agent = node.map.agent  # type: ignore[union-attr]
@@ -145,17 +160,25 @@ class Simulation:
             ha = self.scenario.node(spec.home_agent)
             return MobileNode(*args, home_address=spec.home_address, home_agent=ha.address,
                               interface_id=interface_id_of(spec.interface_id),
-                              mode=self.mode, names=names, **common)
+                              mode=self.mode, names=names,
+                              route_optimization=spec.route_optimization,
+                              mobility_data=mobility_data, **common)
         if spec.role == "ar":
             return AccessRouter(*args, advertised=self._advertised(spec),
                                 map_address=spec.map_address,
                                 max_lifetime_s=spec.max_lifetime_s,
-                                valid_onlink_prefixes=spec.valid_onlink_prefixes, **common)
+                                valid_onlink_prefixes=spec.valid_onlink_prefixes,
+                                probe_maps=spec.probe_maps, **common)
         if spec.role == "map":
             return MobilityAnchorPoint(*args, max_lifetime_s=spec.max_lifetime_s,
                                        valid_onlink_prefixes=spec.valid_onlink_prefixes,
                                        **common)
-        cls = {"ha": HomeAgent, "cn": CorrespondentNode, "router": Router, "host": Host}
+        if spec.role == "ha":
+            return HomeAgent(*args, duplicate_addresses=frozenset(
+                spec.duplicate_addresses), **common)
+        if spec.role == "cn":
+            return CorrespondentNode(*args, mobility_data=mobility_data, **common)
+        cls = {"router": Router, "host": Host}
         return cls[spec.role](*args, **common)
 
     def _advertised(self, spec: NodeSpec) -> tuple[AdvertisedMap, ...]:
@@ -234,8 +257,74 @@ class Simulation:
         self.scheduler.push(self.now if at_s is None else at_s,
                             Action("inject", source, bytes(data)), _P_ACTION)
 
+    # --- teacher's controls (used by the GUI's properties panel) ----------------------
+    def set_link(self, a: str, b: str, delay_ms: float | None = None,
+                 loss: float | None = None) -> None:
+        """Change a link's delay and/or loss from now on (recorded as a Note)."""
+        self.topology.set_link(a, b, delay_ms, loss)
+        link = self.topology.link(a, b)
+        self._record(Note(self.now, link.a, f"link {link.name} changed: delay "
+                          f"{link.delay_ms:g} ms, loss {link.loss:.0%}"))
+
+    def set_map_option(self, ar: str, map_name: str, pref: int | None = None,
+                       lifetime_s: int | None = None) -> None:
+        """Change the MAP option ``ar`` advertises for ``map_name``; the AR re-advertises
+        at once (RFC 4861 s.6.2.4 lets a router do so when its information changes)."""
+        node = self.nodes[ar]
+        if not isinstance(node, AccessRouter):
+            raise ValueError(f"{ar} is not an access router")
+        spec = self.scenario.node(map_name)
+        address = spec.address if spec.role == "map" else spec.map_address
+        node.set_map_option(address, pref=pref, lifetime_s=lifetime_s)
+        now_adv = [a for a in node.advertised if a.map_address == address]
+        what = (f"Pref {now_adv[0].pref}, valid lifetime {now_adv[0].lifetime_s} s"
+                if now_adv else "not advertised by this AR")
+        self._record(Note(self.now, ar, f"{ar}'s MAP option for {map_name} changed: {what}",
+                          "RFC 5380 s.7"))
+        node._advertise(f"{ar} re-advertises: its MAP option for {map_name} changed")
+        self._drain(node, _Context())
+
+    def flow_running(self) -> bool:
+        """Whether any data flow is switched on (it may not have started yet)."""
+        return any(self._flow_on)
+
+    def set_flows(self, running: bool) -> None:
+        """Start or stop the scenario's data flows from now on. Starting with no flow in
+        the scenario adds an echo flow from the first CN to the MN every 250 ms."""
+        flows = list(self.scenario.flows)
+        if running and not flows:
+            cns = self.scenario.nodes_with_role("cn")
+            if not cns or not self.mn_name:
+                self._record(Note(self.now, self.mn_name or "-", "no correspondent node to "
+                                  "send data: the scenario has no CN"))
+                return
+            flows.append(FlowSpec(cns[0].name, self.mn_name, "echo", self.now, 250.0))
+            self._flow_on.append(False)
+            self._flow_gen.append(0)
+        for i, flow in enumerate(flows):
+            if self._flow_on[i] == running:
+                continue
+            self._flow_on[i] = running
+            self._flow_gen[i] += 1
+            if running:
+                flows[i] = dataclasses.replace(flow, start_s=self.now, stop_s=None)
+                self.scheduler.push(self.now, Action("flow", self._flow_tag(i), b"", i,
+                                                     self._flow_seq(i)), _P_ACTION)
+            self._record(Note(self.now, flow.source, f"data flow {flow.source} -> "
+                              f"{flow.destination} ({flow.kind}) "
+                              + ("started" if running else "stopped")))
+        self.scenario = dataclasses.replace(self.scenario, flows=tuple(flows))
+
+    def _flow_tag(self, index: int) -> str | None:
+        gen = self._flow_gen[index]
+        return None if gen == 0 else f"gen{gen}"
+
+    def _flow_seq(self, index: int) -> int:
+        """First sequence number after a restart: 1000 apart, so the runs are told apart."""
+        return (1000 * self._flow_gen[index]) % 60000 + 1
+
     def binding_caches(self) -> dict[str, list[BindingCacheEntry]]:
-        """Every binding cache (MAPs, HAs, ARs with a MAP function), by node name."""
+        """Every binding cache (MAPs, HAs, ARs with a MAP function, CNs), by node name."""
         out: dict[str, list[BindingCacheEntry]] = {}
         for name, node in self.nodes.items():
             for agent in self._agents(node):
@@ -318,10 +407,11 @@ class Simulation:
         self._drain(node, _Context())
         map_address = getattr(getattr(node, "map", None), "map_address", None)
         if map_address is not None:
-            # RFC 5380 s.10: the ARs are told (manual intervention) and advertise
-            # the option with valid lifetime 0 until the MAP is back.
+            # RFC 5380 s.10: ARs that do not probe their MAPs are told (manual
+            # intervention) and advertise the option with valid lifetime 0 until the MAP
+            # is back; ARs with probe_maps find out for themselves.
             for ar in self.nodes.values():
-                if isinstance(ar, AccessRouter) and ar.name != name:
+                if isinstance(ar, AccessRouter) and ar.name != name and not ar.probe_maps:
                     ar.set_map_failed(map_address, not up, self.now)
                     self._drain(ar, _Context())
         self._reschedule_timer(node)
@@ -342,19 +432,23 @@ class Simulation:
     def _flow_tick(self, a: Action) -> None:
         flow: FlowSpec = self.scenario.flows[a.index]
         stop = flow.stop_s if flow.stop_s is not None else self.duration_s
-        if self.now > stop:
-            return
+        if self.now > stop or not self._flow_on[a.index] or \
+                a.target != self._flow_tag(a.index):
+            return  # stopped, or superseded by a restart (set_flows)
         payload = bytes((a.seq + i) % 256 for i in range(self.config.flow_payload_bytes))
         source = self.nodes[flow.source]
         if isinstance(source, MobileNode):
             peer = self.nodes[flow.destination].address
-            source.send_flow_packet(flow.kind, peer, a.index + 1, a.seq, payload, self.now)
+            source.send_flow_packet(flow.kind, peer, a.index + 1, a.seq, payload, self.now,
+                                    use_rcoa=flow.use_rcoa)
         elif isinstance(source, CorrespondentNode):
-            source.send_flow_packet(flow.kind, self.mn.home_address, a.index + 1, a.seq, payload)
+            source.send_flow_packet(flow.kind, self.mn.home_address, a.index + 1, a.seq, payload,
+                                    self.now)
         self._drain(source, _Context(kind=describe.DATA))
         nxt = self.now + flow.interval_ms / 1000.0
         if nxt <= stop:
-            self.scheduler.push(nxt, Action("flow", None, b"", a.index, a.seq + 1), _P_ACTION)
+            self.scheduler.push(nxt, Action("flow", a.target, b"", a.index, a.seq + 1),
+                                _P_ACTION)
 
     # --- moving bytes ---------------------------------------------------------------
     def _record(self, event: Event) -> None:
@@ -367,9 +461,21 @@ class Simulation:
             elif isinstance(out, Drop):
                 self._record(PacketDropped(self.now, node.name, ctx.packet_id, ctx.kind,
                                            out.reason))
+            elif isinstance(out, InstallSecurityAssociations):
+                self._install_sas(node, out)
             else:
                 self._record(out)
         self._reschedule_timer(node)
+
+    def _install_sas(self, node: Node, out: InstallSecurityAssociations) -> None:
+        """The stand-in for IKEv2 (out of scope): the peer gets its half of the SA pair."""
+        name = self.topology.owner_of(out.peer_address)
+        peer = self.nodes.get(name) if name is not None else None
+        if peer is None or not (peer.owns(out.peer_address) or peer.intercepts(out.peer_address)):
+            self._record(Note(self.now, node.name, f"no node owns {out.peer_address}: no "
+                              "security association could be set up", "RFC 5380 s.12.1"))
+            return
+        peer.sad.install(out.outbound, out.inbound, out.protected_address)
 
     def _originate(self, node: Node, send: Send, ctx: _Context) -> None:
         kind = send.kind or (ctx.kind if ctx.packet_id else describe.classify(send.packet))
@@ -451,13 +557,18 @@ class Simulation:
 
     def _deliver(self, node: Node, a: Arrival) -> None:
         try:
-            packet: Packet = decode(a.data)
+            packet: Packet = decode(a.data, mobility_refusals=True)
         except DecodeError as exc:
             self._record(PacketDropped(self.now, node.name, a.packet_id, a.kind,
                                        f"malformed packet: {exc}"))
             return
-        self._record(PacketReceived(self.now, node.name, a.packet_id, a.kind))
         ctx = _Context(a.packet_id, a.kind)
+        opened = self._open_esp(node, packet)
+        if opened is None:
+            self._drain(node, ctx)  # dropped for a security reason, and counted
+            return
+        packet = opened
+        self._record(PacketReceived(self.now, node.name, a.packet_id, a.kind))
         try:
             node.receive(packet, self.now, a.sender)
         except Exception as exc:  # a bug must not take the whole simulation down
@@ -467,6 +578,47 @@ class Simulation:
                                        f"internal error while processing: {exc!r}"))
             return
         self._drain(node, ctx)
+
+    def _open_esp(self, node: Node, packet: Packet) -> Packet | None:
+        """Open transport-mode ESP addressed to ``node`` (also inside tunnels it ends)
+        with its SA; the node then sees the plain packet marked ``esp``. None: dropped
+        (no SA, replayed, or the ICV did not verify; RFC 4303 s.3.4)."""
+        def mine(p: Packet) -> bool:
+            return node.owns(p.dst) or node.owns(p.final_destination)
+
+        payload = packet.payload
+        if isinstance(payload, Tunnelled):
+            if not mine(packet):
+                return packet
+            inner = self._open_esp(node, payload.inner)
+            if inner is None:
+                return None
+            return packet if inner is payload.inner else \
+                dataclasses.replace(packet, payload=Tunnelled(inner))
+        if not (isinstance(payload, RawPayload) and payload.next_header == NH_ESP
+                and mine(packet)):
+            return packet
+        if len(payload.data) < 8:
+            node.security_drop("ESP check failed", "truncated ESP header")
+            return None
+        spi, seq = int.from_bytes(payload.data[:4], "big"), int.from_bytes(payload.data[4:8], "big")
+        sa = node.sad.inbound(spi)
+        if sa is None:
+            node.security_drop("ESP without SA", f"ESP with SPI 0x{spi:08x}, for which "
+                               f"{node.name} has no security association (RFC 4303 s.3.4.2)")
+            return None
+        if node.sad.replayed(spi, seq):
+            node.security_drop("ESP replay", f"ESP sequence number {seq} on SPI 0x{spi:08x} "
+                               "was seen before or is too old (RFC 4303 s.3.4.3)")
+            return None
+        try:
+            plain = unprotect(encode(packet), spi, sa.auth_key)
+            opened = decode(plain, mobility_refusals=True)
+        except (EspError, DecodeError) as exc:
+            node.security_drop("ESP check failed", f"{exc} on SPI 0x{spi:08x} (RFC 4303 s.3.4.4)")
+            return None
+        node.sad.accept(spi, seq)
+        return dataclasses.replace(opened, esp=EspSecurity(spi, seq))
 
     # --- timers ------------------------------------------------------------------------
     def _reschedule_timer(self, node: Node) -> None:

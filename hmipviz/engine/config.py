@@ -47,6 +47,31 @@ class ProtocolConfig:
     prefix_preferred_lifetime_s: int = 604800
     # Router lifetime in RAs (RFC 4861 s.6.2.1: 3 x MaxRtrAdvInterval, at least 1 s).
     router_lifetime_s: int = 1800
+    # RFC 6275 s.9.3.3: Binding Errors MUST be rate limited; the RFC sets no figure, so
+    # a node sends at most one to a given address per this many seconds.
+    binding_error_interval_s: float = 1.0
+    # A HA, MAP or CN sends one Binding Refresh Request when this fraction of a binding's
+    # granted lifetime has passed without a refresh (RFC 6275 s.9.5.5 leaves the moment
+    # to the implementation; 0 turns it off). Above refresh_fraction, so an MN that
+    # refreshes on time never sees one.
+    brr_fraction: float = 0.9
+    # RFC 5380 s.10's example of dynamic MAP failure detection, for ARs with probe_maps:
+    # an echo request to each advertised MAP this often; when one goes unanswered for
+    # map_probe_timeout_s, probe every map_probe_fast_interval_s, and after
+    # map_probe_fast_period_s without a reply advertise the MAP with Valid Lifetime 0.
+    map_probe_interval_s: float = 10.0
+    map_probe_timeout_s: float = 1.0
+    map_probe_fast_interval_s: float = 5.0
+    map_probe_fast_period_s: float = 15.0
+    # RFC 6275 s.12 MAX_RR_BINDING_LIFETIME: the longest binding a CN grants after return
+    # routability, and what the MN asks for (capped by the MAP's grant, RFC 5380 s.6.1).
+    max_rr_binding_lifetime_s: int = 420
+    # RFC 6275 s.12 MAX_TOKEN_LIFETIME: the MN reuses a keygen token for this long.
+    max_token_lifetime_s: float = 210.0
+    # RFC 6275 s.12 MAX_NONCE_LIFETIME: the CN honours a nonce this long after making it.
+    max_nonce_lifetime_s: float = 240.0
+    # The CN makes a fresh nonce this often (RFC 6275 s.5.2.2 leaves it to the CN).
+    cn_nonce_interval_s: float = 30.0
     # Link MTU used for the per-flow path MTU accounting (RFC 8200 minimum is 1280).
     link_mtu: int = 1500
     # Payload size of data packets sent by flows, in octets.

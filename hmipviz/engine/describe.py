@@ -45,10 +45,11 @@ BE = "Binding Error"
 BRR = "Binding Refresh Request"
 DATA = "data"
 ICMP_ERROR = "ICMPv6 error"
+PROBE = "MAP probe"  # an AR's echo request to a MAP and its reply (RFC 5380 s.10)
 OTHER = "other"
 
 KINDS = (RS, RA, LOCAL_BU, LOCAL_BA, HOME_BU, HOME_BA, CN_BU, CN_BA, HOTI, COTI, HOT, COT,
-         BE, BRR, DATA, ICMP_ERROR, OTHER)
+         BE, BRR, DATA, ICMP_ERROR, PROBE, OTHER)
 
 SIGNALLING_KINDS = frozenset({LOCAL_BU, HOME_BU, CN_BU, HOTI, COTI})
 

@@ -130,6 +130,40 @@ class StateChanged(Event):
 
 
 @dataclass(frozen=True)
+class RouteOptimizationChanged(Event):
+    """The MN's route optimisation state with one correspondent node changed; the
+    states and inputs are those of ``nodes.route_optimization.RO_TRANSITIONS``."""
+
+    peer: str
+    old: str
+    new: str
+    input: str
+
+
+@dataclass(frozen=True)
+class SecurityAssociationEstablished(Event):
+    """An SA pair between the MN and a MAP or its HA came into being (RFC 5380 s.12.1).
+    IKEv2 is out of scope: this one event stands for the whole negotiation."""
+
+    peer: str
+    spi_out: int  # MN -> peer
+    spi_in: int  # peer -> MN
+    protected_address: str  # the RCoA (MAP) or the home address (HA)
+    algorithm: str
+
+
+@dataclass(frozen=True)
+class MapProbeChanged(Event):
+    """An AR's view of a MAP it probes changed (RFC 5380 s.10); the states and inputs
+    are those of ``nodes.access_router.PROBE_TRANSITIONS``."""
+
+    map_address: str
+    old: str
+    new: str
+    input: str
+
+
+@dataclass(frozen=True)
 class NodeStatus(Event):
     up: bool
     reason: str
@@ -168,6 +202,9 @@ __all__ = [
     "HandoverStarted",
     "HandoverCompleted",
     "StateChanged",
+    "RouteOptimizationChanged",
+    "MapProbeChanged",
+    "SecurityAssociationEstablished",
     "NodeStatus",
     "Note",
     "event_from_json",

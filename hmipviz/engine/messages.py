@@ -11,9 +11,11 @@ Field names follow RFC 6275 / RFC 5380 / RFC 4861 and carry units.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv6Address, IPv6Network
 from typing import Union
+
+from .ipsec import EspSecurity
 
 # --- IANA numbers the engine needs --------------------------------------------------
 
@@ -69,6 +71,11 @@ BA_STATUS_TEXT = {
 # Binding Error status codes (RFC 6275 s.6.1.9)
 BE_UNKNOWN_HAO = 1
 BE_UNRECOGNIZED_MH = 2
+
+BE_STATUS_TEXT = {
+    1: "unknown binding for Home Address destination option",
+    2: "unrecognized MH Type value",
+}
 
 ALL_NODES = IPv6Address("ff02::1")
 ALL_ROUTERS = IPv6Address("ff02::2")
@@ -185,7 +192,12 @@ class NonceIndices:
 
 @dataclass(frozen=True)
 class BindingAuthorizationData:
+    """Option 5 (RFC 6275 s.6.2.7). ``mobility_data`` is filled in by the decoder: the
+    received Mobility Header with its checksum zeroed and this authenticator left out,
+    which is what the authenticator covers (s.5.2.6). Not part of equality."""
+
     authenticator: bytes  # 96 bits
+    mobility_data: bytes = field(default=b"", compare=False, repr=False)
 
 
 MobilityOption = Union[
@@ -276,6 +288,23 @@ MobilityMessage = Union[
 
 
 @dataclass(frozen=True)
+class MalformedMobilityHeader:
+    """A Mobility Header that RFC 6275 s.9.2 tells the receiver to refuse, kept byte for byte.
+
+    The decoder returns it instead of raising, so that tunnel end points forward it
+    unchanged and the node it is addressed to answers as s.9.2 says: ``pointer`` None
+    means silently discard (a wrong checksum); otherwise the node sends an ICMPv6
+    Parameter Problem, code 0, whose Pointer is ``pointer`` (octets from the start of
+    the IPv6 header of ``invoking``, the packet that carried the header, as received).
+    """
+
+    data: bytes  # the Mobility Header as received; encoding puts back exactly these
+    problem: str
+    pointer: int | None = None
+    invoking: bytes = b""
+
+
+@dataclass(frozen=True)
 class Tunnelled:
     """IPv6-in-IPv6 (Next Header 41): the payload is a whole inner packet."""
 
@@ -284,7 +313,8 @@ class Tunnelled:
 
 @dataclass(frozen=True)
 class RawPayload:
-    """Anything the engine does not interpret, kept byte for byte."""
+    """Anything the engine does not interpret, kept byte for byte; ESP (Next Header 50)
+    too, until the node holding the SA opens it (the wire layer checks the ICV)."""
 
     next_header: int
     data: bytes = b""
@@ -306,6 +336,7 @@ Payload = Union[
     HomeTest,
     CareofTest,
     UnknownMobility,
+    MalformedMobilityHeader,
     Tunnelled,
     RawPayload,
 ]
@@ -320,6 +351,7 @@ MOBILITY_TYPES = (
     HomeTest,
     CareofTest,
     UnknownMobility,
+    MalformedMobilityHeader,
 )
 
 
@@ -339,6 +371,8 @@ class Packet:
     hao: HomeAddressOption | None = None
     traffic_class: int = 0
     flow_label: int = 0
+    # transport-mode ESP around the payload (RFC 4303; RFC 6275 s.5.1, RFC 5380 s.12.1)
+    esp: EspSecurity | None = None
 
     def innermost(self) -> "Packet":
         """The packet inside every tunnel layer."""

@@ -36,7 +36,7 @@ from __future__ import annotations
 import struct
 import sys
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from ipaddress import IPv6Address, IPv6Network
 
@@ -73,6 +73,7 @@ from scapy.packet import Raw
 
 from hmipviz.engine.messages import (
     BA_STATUS_TEXT,
+    NH_ESP,
     MH_BA,
     MH_BE,
     MH_BRR,
@@ -116,6 +117,7 @@ from hmipviz.engine.messages import (
     UdpDatagram,
     UnknownMobility,
 )
+from hmipviz.wire.esp import ICV_OCTETS, EspError, protect
 
 __all__ = [
     "DecodeError",
@@ -127,6 +129,7 @@ __all__ = [
     "encode",
     "encode_with_scapy",
     "internet_checksum",
+    "mobility_data",
 ]
 
 # --- numbers the engine's messages module does not need ------------------------------
@@ -288,6 +291,10 @@ def _validate(p: Packet, recurse: bool = True) -> None:
     if p.hao is not None:
         _need(isinstance(p.hao, HomeAddressOption), "hao must be a HomeAddressOption")
         _address(p.hao.home_address, "home address option")
+    if p.esp is not None:
+        _uint(p.esp.spi, 32, "ESP SPI")
+        _uint(p.esp.sequence, 32, "ESP sequence number")
+        _octets(p.esp.auth_key, 20, "ESP HMAC-SHA1 key (a received packet's marking has none)")
     pl = p.payload
     if isinstance(pl, Tunnelled):
         if recurse:
@@ -351,6 +358,7 @@ def _validate(p: Packet, recurse: bool = True) -> None:
     elif isinstance(pl, MalformedMobilityHeader):
         _need(isinstance(pl.data, bytes) and len(pl.data) >= 1,
               "MalformedMobilityHeader data must be the header's bytes")
+
     elif isinstance(pl, UnknownMobility):
         _need(isinstance(pl.mh_type, int) and 8 <= pl.mh_type <= 255,
               "UnknownMobility mh_type must be 8..255 (0..7 have their own classes)")
@@ -452,6 +460,7 @@ def _scapy_upper(pl: Payload) -> tuple[int, list[ScapyPacket]]:
                                  token=pl.token, autopad=1, options=[])]
     if isinstance(pl, MalformedMobilityHeader):
         return NH_MOBILITY, [Raw(load=pl.data)]
+
     if isinstance(pl, UnknownMobility):
         return NH_MOBILITY, [MIP6MH_Generic(**mh, mhtype=pl.mh_type, msg=pl.data)]
     raise EncodeError(f"unknown payload type {type(pl).__name__}")
@@ -563,6 +572,7 @@ def _fast_upper(p: Packet) -> tuple[int, bytes] | None:
         return pl.next_header, pl.data
     if t is MalformedMobilityHeader:
         return NH_MOBILITY, pl.data  # as received: a tunnel end point forwards it unchanged
+
     if t is BindingUpdate:
         flags = ((0x80 if pl.ack else 0) | (0x40 if pl.home_registration else 0)
                  | (0x20 if pl.link_local_compat else 0) | (0x10 if pl.key_management else 0)
@@ -619,6 +629,13 @@ def _encode_cached(packet: Packet) -> bytes:
     _validate(packet, recurse=False)  # the fast path encodes (and checks) inner packets itself
     if packet.tunnel_depth() > MAX_TUNNEL_DEPTH:
         raise EncodeError(f"more than {MAX_TUNNEL_DEPTH} nested tunnels")
+    if packet.esp is not None:
+        # ESP goes round the finished upper layer (checksums included): wire.esp
+        plain = _encode_cached(replace(packet, esp=None))
+        try:
+            return protect(plain, packet.esp.spi, packet.esp.sequence, packet.esp.auth_key)
+        except EspError as exc:
+            raise EncodeError(str(exc)) from exc
     fast = _encode_fast(packet)
     return fast if fast is not None else encode_with_scapy(packet)
 
@@ -674,7 +691,9 @@ def _decode_mobility_options(mh: bytes, offset: int) -> tuple[MobilityOption, ..
         elif opt_type == MHOPT_AUTH_DATA:
             if opt_len != AUTHENTICATOR_OCTETS:
                 raise _fail("binding authorization data option length is not 12")
-            out.append(BindingAuthorizationData(value))
+            # RFC 6275 s.5.2.6: what the authenticator covers, checksum zeroed
+            covered = mh[:4] + b"\0\0" + mh[6:pos + 2] + mh[pos + 2 + opt_len:]
+            out.append(BindingAuthorizationData(value, covered))
         pos += 2 + opt_len
     return tuple(out)
 
@@ -905,7 +924,7 @@ def _decode_ipv6(data: bytes, depth: int, refusals: bool = False) -> Packet:
             raise _fail(f"more than {MAX_TUNNEL_DEPTH} nested tunnels")
         payload = Tunnelled(_decode_ipv6(body, depth + 1, refusals))
     else:
-        payload = RawPayload(nh, body)
+        payload = RawPayload(nh, body)  # ESP too: only the SA's holder can open it
     return Packet(src=src, dst=dst, payload=payload, hop_limit=hop_limit, routing=routing,
                   hao=hao, traffic_class=(first_word >> 20) & 0xFF,
                   flow_label=first_word & 0xFFFFF)
@@ -937,6 +956,22 @@ def decode(data: bytes, *, mobility_refusals: bool = False) -> Packet:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise DecodeError(f"expected bytes, got {type(data).__name__}")
     return _decode_cached(bytes(data), mobility_refusals)
+
+
+def mobility_data(packet: Packet) -> bytes:
+    """The MH Data a Binding Authorization Data option covers (RFC 6275 s.5.2.6).
+
+    ``packet`` (or the packet inside its tunnels) carries a BU or BA whose options
+    include a :class:`BindingAuthorizationData` (any 12-octet placeholder): the result
+    is its Mobility Header as :func:`encode` puts it on the wire, with the checksum
+    zeroed and the authenticator left out. The MN and CN compute the authenticator
+    over it and then send the same packet with the real authenticator in place.
+    """
+    data = decode(encode(packet.innermost())).payload
+    bad = [o for o in getattr(data, "options", ()) if isinstance(o, BindingAuthorizationData)]
+    if len(bad) != 1:
+        raise EncodeError("mobility_data needs a BU or BA with one Binding Authorization Data option")
+    return bad[0].mobility_data
 
 
 # --- dissector -------------------------------------------------------------------------------
@@ -1132,8 +1167,42 @@ class _Dissector:
             self.udp(off, end, src, dst)
         elif nh == NH_IPV6:
             self.ipv6(off, end, depth + 1)
+        elif nh == NH_ESP:
+            self.esp(off, end, src, dst, depth)
         elif off < end or nh != NH_NONE:
             self.out.append(FieldNode(f"Data: {_nh_text(nh)}, {end - off} bytes", "data", off, end))
+
+    def esp(self, off: int, end: int, src: IPv6Address, dst: IPv6Address, depth: int) -> None:
+        """ESP with NULL encryption (what the engine sends): the payload is readable, so
+        it is dissected between the ESP header and the trailer (RFC 4303 s.2)."""
+        d = self.data
+        if end - off < 8 + 2 + ICV_OCTETS:  # too short for ESP as the engine sends it
+            self.out.append(FieldNode(f"Data: {_nh_text(NH_ESP)}, {end - off} bytes", "data",
+                                      off, end))
+            return
+        spi, seq = struct.unpack_from("!II", d, off)
+        trailer = end - ICV_OCTETS - 2
+        pad_len = d[trailer] if trailer >= off + 8 else 0
+        inner_nh = d[trailer + 1] if trailer >= off + 8 else NH_NONE
+        body_end = trailer - pad_len
+        readable = trailer >= off + 8 and body_end >= off + 8 and inner_nh in (
+            NH_MOBILITY, NH_ICMPV6, NH_UDP, NH_IPV6)
+        with _Layer(self.out, f"Encapsulating Security Payload, SPI: 0x{spi:08x}, Seq: {seq}",
+                    "esp", off, off + 8) as L:
+            L.add(f"SPI: 0x{spi:08x}", "esp.spi", off, off + 4)
+            L.add(f"Sequence Number: {seq}", "esp.sequence", off + 4, off + 8)
+        if not readable:
+            self.out.append(FieldNode(f"ESP payload, trailer and ICV ({end - off - 8} bytes)",
+                                      "esp.data", off + 8, end))
+            return
+        self.upper(inner_nh, off + 8, body_end, src, dst, depth)
+        with _Layer(self.out, "ESP trailer (NULL encryption, HMAC-SHA1-96)", "esp.trailer",
+                    body_end, end) as L:
+            if pad_len:
+                L.add(f"Padding ({pad_len} bytes)", "esp.pad", body_end, trailer)
+            L.add(f"Pad Length: {pad_len}", "esp.pad_len", trailer, trailer + 1)
+            L.add(f"Next Header: {_nh_text(inner_nh)}", "esp.protocol", trailer + 1, trailer + 2)
+            L.add(f"ICV: {d[trailer + 2:end].hex()}", "esp.icv", trailer + 2, end)
 
     def checksum_label(self, stored: int, off: int, end: int, nh: int, src: IPv6Address,
                        dst: IPv6Address, at: int) -> str:

@@ -3,6 +3,11 @@
 The AR answers Router Solicitations after a short random delay, advertises
 unsolicited at a random interval, and carries one MAP option per configured MAP.
 With a ``map_address`` it is also a MAP itself (flat architecture, RFC 5380 s.9.2).
+With ``probe_maps`` it detects MAP failures itself (RFC 5380 s.10's example): it pings
+each MAP it advertises, probes harder when a ping goes unanswered, and advertises the
+MAP with Valid Lifetime 0 when it stays silent; the state per MAP follows
+:data:`PROBE_TRANSITIONS`. RFC 5380 leaves the probing mechanism open; an ICMPv6 echo
+is the simplest one every MAP answers.
 """
 
 from __future__ import annotations
@@ -12,9 +17,12 @@ from ipaddress import IPv6Address, IPv6Network
 
 from .. import describe
 from ..addresses import link_local, mac_address
+from ..events import MapProbeChanged
 from ..messages import (
     ALL_NODES,
     ALL_ROUTERS,
+    EchoReply,
+    EchoRequest,
     MapOption,
     Packet,
     PrefixInformation,
@@ -23,6 +31,33 @@ from ..messages import (
 )
 from .base import Node
 from .map import MapFunction
+from .router import answer_echo
+
+# --- MAP probing (RFC 5380 s.10) as data (architecture rule 6) -----------------------
+REACHABLE = "reachable"
+PROBING_FAST = "probing fast"
+MAP_FAILED = "failed"
+PROBE_STATES = (REACHABLE, PROBING_FAST, MAP_FAILED)
+PROBE_TRANSITIONS: dict[tuple[str, str], str] = {
+    (REACHABLE, "probe unanswered"): PROBING_FAST,
+    (PROBING_FAST, "fast period over"): MAP_FAILED,  # advertise Valid Lifetime 0
+    (PROBING_FAST, "reply"): REACHABLE,
+    (MAP_FAILED, "reply"): REACHABLE,  # advertise the configured lifetime again
+}
+PROBE_IDENT = 0x4D50  # echo identifier of an AR's MAP probes ("MP")
+
+
+@dataclass
+class MapProbe:
+    """One AR's probing of one MAP."""
+
+    map_name: str
+    map_address: IPv6Address
+    state: str = REACHABLE
+    seq: int = 0
+    next_probe_t: float = 0.0
+    answer_by: float | None = None  # the outstanding probe times out then
+    fast_since: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -43,7 +78,7 @@ class AccessRouter(Node):
     def __init__(self, *args, advertised: tuple[AdvertisedMap, ...] = (),
                  map_address: IPv6Address | None = None, max_lifetime_s: int | None = None,
                  valid_onlink_prefixes: tuple[IPv6Network, ...] | None = None,
-                 **kwargs) -> None:
+                 probe_maps: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         assert self.address is not None and self.prefix is not None
         self.link_local = link_local(int(self.address))
@@ -57,6 +92,10 @@ class AccessRouter(Node):
                                    valid_onlink_prefixes)
         self._next_unsolicited = self._interval()
         self._solicited_at: float | None = None
+        self.probe_maps = False
+        self.probes: dict[IPv6Address, MapProbe] = {}
+        if probe_maps:
+            self.start_probing(0.0)
 
     # --- addressing ----------------------------------------------------------------
     def owns(self, address: IPv6Address) -> bool:
@@ -107,6 +146,14 @@ class AccessRouter(Node):
                   link_peer=self.attached)
 
     def receive(self, packet: Packet, now: float, from_node: str) -> None:
+        m = packet.payload
+        if isinstance(m, EchoReply) and m.ident == PROBE_IDENT and packet.src in self.probes \
+                and packet.dst == self.address:
+            self._probe_answered(self.probes[packet.src], now)
+            return
+        if isinstance(m, EchoRequest) and packet.dst == self.address:
+            answer_echo(self, packet)
+            return
         if isinstance(packet.payload, RouterSolicitation):
             if packet.hop_limit != 255:
                 self.drop("RS with hop limit other than 255 (RFC 4861 s.6.1.1)")
@@ -120,7 +167,8 @@ class AccessRouter(Node):
         self.drop(f"{self.name} does not handle {type(packet.payload).__name__}")
 
     # --- configuration changes (manual MAP failure, s.10) ------------------------------
-    def set_map_failed(self, map_address: IPv6Address, failed: bool, now: float) -> None:
+    def set_map_failed(self, map_address: IPv6Address, failed: bool, now: float,
+                       why: str = "") -> None:
         changed = (map_address in self.failed_maps) != failed
         if failed:
             self.failed_maps.add(map_address)
@@ -129,7 +177,8 @@ class AccessRouter(Node):
         if changed and any(a.map_address == map_address for a in self.advertised):
             # RFC 4861 s.6.2.4: a router may advertise at once when its information changes.
             self._advertise(f"{self.name} re-advertises: MAP {map_address} "
-                            + ("failed, valid lifetime 0" if failed else "restored"))
+                            + ("failed, valid lifetime 0" if failed else "restored")
+                            + (f" ({why})" if why else ""))
 
     def set_map_option(self, map_address: IPv6Address, pref: int | None = None,
                        lifetime_s: int | None = None) -> None:
@@ -145,9 +194,80 @@ class AccessRouter(Node):
         if mn is None:
             self._solicited_at = None
 
+    # --- MAP probing (RFC 5380 s.10) -------------------------------------------------
+    def start_probing(self, now: float) -> None:
+        """Probe every MAP this AR advertises (not its own MAP function), first probe one
+        interval from ``now``."""
+        self.probe_maps = True
+        own = self.map.map_address if self.map is not None else None
+        for a in self.advertised:
+            if a.map_address != own and a.map_address not in self.probes:
+                self.probes[a.map_address] = MapProbe(
+                    a.map_name, a.map_address,
+                    next_probe_t=now + self.config.map_probe_interval_s)
+
+    def _probe_go(self, probe: MapProbe, event: str, now: float) -> None:
+        new = PROBE_TRANSITIONS.get((probe.state, event))
+        if new is None:
+            return
+        self.emit(MapProbeChanged(now, self.name, str(probe.map_address), probe.state, new,
+                                  event))
+        probe.state = new
+
+    def _probe_answered(self, probe: MapProbe, now: float) -> None:
+        probe.answer_by = None
+        was = probe.state
+        self._probe_go(probe, "reply", now)
+        if was == MAP_FAILED:
+            self.set_map_failed(probe.map_address, False, now,
+                                f"{probe.map_name} answers its probe again")
+        if was != REACHABLE:
+            probe.next_probe_t = now + self.config.map_probe_interval_s
+
+    def _run_probes(self, now: float) -> None:
+        c = self.config
+        for probe in self.probes.values():
+            if probe.answer_by is not None and probe.answer_by <= now:
+                probe.answer_by = None
+                if probe.state == REACHABLE:
+                    self._probe_go(probe, "probe unanswered", now)
+                    probe.fast_since = probe.next_probe_t = now
+            if probe.state == PROBING_FAST and now >= probe.fast_since + c.map_probe_fast_period_s:
+                self._probe_go(probe, "fast period over", now)
+                self.set_map_failed(probe.map_address, True, now,
+                                    f"{probe.map_name} left {c.map_probe_fast_period_s:g} s "
+                                    "of fast probes unanswered")
+                probe.next_probe_t = now + c.map_probe_interval_s
+            if probe.next_probe_t <= now:
+                self._send_probe(probe, now)
+
+    def _send_probe(self, probe: MapProbe, now: float) -> None:
+        c = self.config
+        probe.seq = probe.seq % 0xFFFF + 1
+        fast = probe.state == PROBING_FAST
+        probe.answer_by = now + c.map_probe_timeout_s
+        probe.next_probe_t = now + (c.map_probe_fast_interval_s if fast else c.map_probe_interval_s)
+        ping = Packet(src=self.address, dst=probe.map_address,
+                      payload=EchoRequest(PROBE_IDENT, probe.seq, b""),
+                      hop_limit=c.default_hop_limit)
+        how = {REACHABLE: "regular probe", PROBING_FAST: "fast probe, the last one went "
+               "unanswered", MAP_FAILED: "probe of a MAP advertised as failed"}[probe.state]
+        self.send(ping, f"{self.name} probes {probe.map_name} ({how}, seq {probe.seq})",
+                  "RFC 5380 s.10", kind=describe.PROBE)
+
+    def _probe_times(self) -> list[float]:
+        out = []
+        for p in self.probes.values():
+            out.append(p.next_probe_t)
+            if p.answer_by is not None:
+                out.append(p.answer_by)
+            if p.state == PROBING_FAST:
+                out.append(p.fast_since + self.config.map_probe_fast_period_s)
+        return out
+
     # --- timers -------------------------------------------------------------------
     def next_timer(self) -> float | None:
-        times = [self._next_unsolicited]
+        times = [self._next_unsolicited] + self._probe_times()
         if self._solicited_at is not None:
             times.append(self._solicited_at)
         if self.map is not None and (t := self.map.agent.next_timer()) is not None:
@@ -164,6 +284,7 @@ class AccessRouter(Node):
             self._next_unsolicited = now + self._interval()
         if self.map is not None:
             self.map.agent.on_timer(now)
+        self._run_probes(now)
 
     def fail(self, now: float) -> None:
         super().fail(now)
@@ -173,3 +294,6 @@ class AccessRouter(Node):
     def restore(self, now: float) -> None:
         super().restore(now)
         self._next_unsolicited = now + self._interval()
+        for probe in self.probes.values():
+            probe.answer_by = None
+            probe.next_probe_t = now + self.config.map_probe_interval_s

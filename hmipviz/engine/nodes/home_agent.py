@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ipaddress import IPv6Address
 
-from ..messages import BindingUpdate, Packet, Tunnelled
+from ..messages import Packet, Tunnelled
 from .base import Node
 from .home_agent_function import AgentProfile, HomeAgentFunction
 from .router import answer_echo
@@ -13,12 +13,13 @@ from .router import answer_echo
 class HomeAgent(Node):
     role = "ha"
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, duplicate_addresses: frozenset[IPv6Address] = frozenset(),
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
         assert self.address is not None and self.prefix is not None
         self.agent = HomeAgentFunction(self, self.address, AgentProfile(
             label="HA", flag="home_registration", served_prefix=self.prefix,
-            max_lifetime_s=self.config.ha_max_lifetime_s))
+            max_lifetime_s=self.config.ha_max_lifetime_s), duplicate_addresses)
 
     def intercepts(self, address: IPv6Address) -> bool:
         return self.agent.intercepts(address)
@@ -28,9 +29,9 @@ class HomeAgent(Node):
             self.agent.tunnel_to_care_of(packet, now)
             return
         m = packet.payload
-        if isinstance(m, BindingUpdate):
-            self.agent.handle_bu(packet, m, now, from_node)
-        elif isinstance(m, Tunnelled):
+        if self.agent.handle(packet, now, from_node):
+            return
+        if isinstance(m, Tunnelled):
             inner = self.agent.decapsulate(packet, now)
             if inner is not None:
                 self.send(inner, f"HA decapsulates the reverse-tunnelled packet from "

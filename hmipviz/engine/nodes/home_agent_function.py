@@ -3,7 +3,9 @@
 It validates Binding Updates (RFC 6275 s.10.3.1), keeps the binding cache, answers
 with Binding Acknowledgements carrying a type 2 routing header, intercepts packets for
 bound addresses (proxy Neighbour Discovery) and tunnels them to the care-of address,
-and decapsulates what mobile nodes reverse-tunnel to it.
+and decapsulates what mobile nodes reverse-tunnel to it. It also refuses what RFC 6275
+s.9.2 / s.9.3 tell it to refuse (bad Mobility Headers, unknown MH Types, Home Address
+options without a binding) and asks for a refresh before a binding runs out (s.9.5.5).
 """
 
 from __future__ import annotations
@@ -18,15 +20,21 @@ from ..events import BindingChanged
 from ..messages import (
     BA_ACCEPTED,
     BA_ADMIN_PROHIBITED,
+    BA_DAD_FAILED,
     BA_NOT_HOME_SUBNET,
     BA_REASON_UNSPECIFIED,
     BA_SEQ_OUT_OF_WINDOW,
     BA_STATUS_TEXT,
+    BE_UNKNOWN_HAO,
+    BE_UNRECOGNIZED_MH,
     BindingAck,
+    BindingRefreshRequest,
     BindingUpdate,
+    MalformedMobilityHeader,
     Packet,
     Tunnelled,
     Type2RoutingHeader,
+    UnknownMobility,
     encapsulate,
 )
 from .base import Node
@@ -47,13 +55,47 @@ class AgentProfile:
 
 
 class HomeAgentFunction:
-    def __init__(self, owner: Node, address: IPv6Address, profile: AgentProfile) -> None:
+    def __init__(self, owner: Node, address: IPv6Address, profile: AgentProfile,
+                 duplicate_addresses: frozenset[IPv6Address] = frozenset()) -> None:
         self.owner = owner
         self.address = address
         self.profile = profile
         self.cache = BindingCache()
+        # Addresses another node on the served link already uses: duplicate address
+        # detection (RFC 4862) finds them, which the model reduces to a look-up.
+        self.duplicate_addresses = duplicate_addresses
+        # home addresses whose current registration has had its Binding Refresh Request
+        self.refresh_requested: set[IPv6Address] = set()
         # the mobile node's name, for display in the binding cache only
         self.mobile_name = "MN"
+
+    # --- packets addressed to the agent itself ---------------------------------------
+    def handle(self, packet: Packet, now: float, from_name: str) -> bool:
+        """Mobility processing for a packet addressed to the agent; False: not mobility
+        business (the caller decapsulates, answers echoes or drops it)."""
+        o, m = self.owner, packet.payload
+        if isinstance(m, MalformedMobilityHeader):
+            o.refuse_mobility_header(packet, m)
+        elif isinstance(m, UnknownMobility):
+            o.send_binding_error(packet, BE_UNRECOGNIZED_MH, now,
+                                 f"MH Type {m.mh_type} is unknown to {o.name}: discarded "
+                                 "(RFC 6275 s.9.2)")
+        elif isinstance(m, BindingUpdate):
+            self.handle_bu(packet, m, now, from_name)
+        elif packet.hao is not None and not self.hao_bound(packet):
+            # s.9.3.1: only a BU may carry a Home Address option without a binding
+            o.send_binding_error(packet, BE_UNKNOWN_HAO, now,
+                                 f"Home Address option {packet.hao.home_address} from "
+                                 f"{packet.src} has no binding at {o.name} (RFC 6275 s.9.3.1)")
+        else:
+            return False
+        return True
+
+    def hao_bound(self, packet: Packet) -> bool:
+        """s.9.3.1: the HAO's address must be bound to exactly the packet's source."""
+        assert packet.hao is not None
+        entry = self.cache.get(packet.hao.home_address)
+        return entry is not None and entry.care_of_address == packet.src
 
     # --- Binding Updates ------------------------------------------------------------
     def handle_bu(self, packet: Packet, bu: BindingUpdate, now: float, from_name: str) -> None:
@@ -63,6 +105,19 @@ class HomeAgentFunction:
             return
         home = packet.hao.home_address
         care_of = packet.src
+        if o.require_esp:
+            # RFC 5380 s.12.1 / RFC 6275 s.5.1: only a BU that came through the SA for the
+            # address it binds counts; anything else is dropped without an answer
+            sa = o.sad.inbound(packet.esp.spi) if packet.esp is not None else None
+            if sa is None:
+                o.security_drop("BU without ESP", f"BU for {home} from {care_of} is not "
+                                f"protected by ESP ({prof.rfc_bu}, RFC 5380 s.12.1)")
+                return
+            if sa.protected_address != home:
+                o.security_drop("BU through another address's SA",
+                                f"BU for {home} came through the SA for "
+                                f"{sa.protected_address} (RFC 4877 s.4.4)")
+                return
         status = BA_ACCEPTED
         reason = ""
         existing = self.cache.get(home)
@@ -80,6 +135,12 @@ class HomeAgentFunction:
         elif existing is not None and not seq_greater(bu.sequence, existing.sequence):
             status = BA_SEQ_OUT_OF_WINDOW
             reason = f"sequence {bu.sequence} is not newer than {existing.sequence}"
+        elif existing is None and bu.lifetime_s > 0 and care_of != home \
+                and home in self.duplicate_addresses:
+            # RFC 6275 s.10.3.1: DAD for the home address on a new home registration
+            status = BA_DAD_FAILED
+            reason = (f"duplicate address detection found {home} already in use on "
+                      f"{prof.served_prefix}")
 
         granted = 0
         ba_seq = bu.sequence
@@ -95,6 +156,7 @@ class HomeAgentFunction:
                                           map_registration=bu.map_registration,
                                           home_registration=bu.home_registration)
                 self.cache.put(entry)
+                self.refresh_requested.discard(home)
                 if existing is None:
                     change = "added"
                 elif existing.care_of_address == care_of:
@@ -109,7 +171,8 @@ class HomeAgentFunction:
             ba = Packet(src=self.address, dst=care_of,
                         routing=Type2RoutingHeader(home),
                         payload=BindingAck(status=status, sequence=ba_seq, lifetime_s=granted),
-                        hop_limit=o.config.default_hop_limit)
+                        hop_limit=o.config.default_hop_limit,
+                        esp=o.sad.protect(home) if o.require_esp else None)
             text = BA_STATUS_TEXT.get(status, str(status))
             kind = describe.LOCAL_BA if prof.flag == "map_registration" else describe.HOME_BA
             if status < 128:
@@ -152,13 +215,42 @@ class HomeAgentFunction:
         return inner
 
     # --- timers and failure --------------------------------------------------------
+    def _refresh_due(self) -> list[tuple[float, BindingCacheEntry]]:
+        fraction = self.owner.config.brr_fraction
+        if fraction <= 0:
+            return []
+        return [(e.registered_at_s + e.lifetime_s * fraction, e) for e in self.cache.entries()
+                if e.home_address not in self.refresh_requested]
+
     def next_timer(self) -> float | None:
-        return self.cache.next_expiry()
+        times = [t for t, _ in self._refresh_due()]
+        expiry = self.cache.next_expiry()
+        if expiry is not None:
+            times.append(expiry)
+        return min(times) if times else None
 
     def on_timer(self, now: float) -> None:
         for entry in self.cache.expire(now):
+            self.refresh_requested.discard(entry.home_address)
             self._changed(now, entry, "expired", self.mobile_name)
+        for due, entry in self._refresh_due():
+            if due <= now:
+                self._request_refresh(entry, now)
+
+    def _request_refresh(self, entry: BindingCacheEntry, now: float) -> None:
+        """s.9.5.5: a BRR to the bound address, through the tunnel like any packet for it."""
+        self.refresh_requested.add(entry.home_address)
+        o = self.owner
+        brr = Packet(src=self.address, dst=entry.home_address, payload=BindingRefreshRequest(),
+                     hop_limit=o.config.default_hop_limit)
+        left = entry.remaining_s(now)
+        o.send(encapsulate(self.address, entry.care_of_address, brr),
+               f"{o.name}: Binding Refresh Request for {entry.home_address}, whose binding "
+               f"expires in {left:.0f} s without a refresh", "RFC 6275 s.9.5.5",
+               kind=describe.BRR)
 
     def lose_state(self, now: float) -> None:
+        self.refresh_requested.clear()
+        self.owner.sad.clear()  # the SAs die with the rest of the state
         for entry in self.cache.clear():
             self._changed(now, entry, "lost", self.mobile_name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ipaddress import IPv6Address, IPv6Network
 
 from ..addresses import prefix64
-from ..messages import BindingUpdate, Packet, Tunnelled
+from ..messages import Packet, Tunnelled
 from .base import Node
 from .home_agent_function import AgentProfile, HomeAgentFunction
 from .router import answer_echo
@@ -39,9 +39,9 @@ class MapFunction:
             self.agent.tunnel_to_care_of(packet, now)
             return
         m = packet.payload
-        if isinstance(m, BindingUpdate):
-            self.agent.handle_bu(packet, m, now, from_node)
-        elif isinstance(m, Tunnelled):
+        if self.agent.handle(packet, now, from_node):
+            return
+        if isinstance(m, Tunnelled):
             inner = self.agent.decapsulate(packet, now)
             if inner is not None:
                 o.send(inner, f"{o.name} decapsulates the packet the MN tunnelled from "

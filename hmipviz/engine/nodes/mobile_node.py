@@ -9,7 +9,8 @@ The MN's registration progress is a state machine kept as data in
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from ipaddress import IPv6Address
 
 from .. import describe
@@ -23,27 +24,37 @@ from ..events import (
     MapSelected,
     MovementDetected,
     Note,
+    SecurityAssociationEstablished,
     StateChanged,
 )
+from ..ipsec import ESP_ALGORITHM, new_pair
 from ..messages import (
     ALL_ROUTERS,
     BA_SEQ_OUT_OF_WINDOW,
     BA_STATUS_TEXT,
+    BE_STATUS_TEXT,
+    BE_UNKNOWN_HAO,
     BindingAck,
+    BindingError,
     BindingRefreshRequest,
     BindingUpdate,
     EchoReply,
     EchoRequest,
     HomeAddressOption,
+    CareofTest,
+    HomeTest,
+    MalformedMobilityHeader,
     MapOption,
     Packet,
+    ParameterProblem,
     RouterAdvertisement,
     RouterSolicitation,
     Tunnelled,
     UdpDatagram,
     encapsulate,
 )
-from .base import Node
+from .base import InstallSecurityAssociations, Node
+from .route_optimization import RouteOptimization
 
 # --- registration state machine (architecture rule 6) ---------------------------------
 
@@ -99,8 +110,15 @@ class MobileNode(Node):
 
     def __init__(self, *args, home_address: IPv6Address, home_agent: IPv6Address,
                  interface_id: int, mode: str = "hmipv6",
-                 names: dict[IPv6Address, str] | None = None, **kwargs) -> None:
+                 names: dict[IPv6Address, str] | None = None,
+                 route_optimization: bool = False,
+                 mobility_data: Callable[[Packet], bytes] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # RFC 6275 s.5.2 with the CNs the MN talks to; the wire layer supplies the MH
+        # Data a BU's authenticator covers (RFC 6275 s.5.2.6)
+        self.route_optimization = route_optimization
+        self.mobility_data = mobility_data
+        self.ro = RouteOptimization(self)
         self.home_address = home_address
         self.home_agent = home_agent
         self.interface_id = interface_id
@@ -193,15 +211,62 @@ class MobileNode(Node):
             self._on_ra(packet, m, now, from_node)
         elif isinstance(m, BindingAck):
             self._on_ba(packet, m, now)
+        elif isinstance(m, EchoRequest) and self.rcoa is not None and packet.dst == self.rcoa \
+                and packet.routing is None:
+            self.send_from_care_of(EchoReply(m.ident, m.seq, m.data), packet.src,
+                                   f"MN answers echo request #{m.seq} to its RCoA")
         elif isinstance(m, EchoRequest) and packet.final_destination == self.home_address:
             self.send_data(EchoReply(m.ident, m.seq, m.data), packet.src, now,
                            f"MN answers echo request #{m.seq} from its home address")
         elif isinstance(m, (EchoReply, UdpDatagram, EchoRequest)):
-            pass  # data delivered; the simulator records the receipt
+            # data delivered (the simulator records the receipt); a CN that reaches the
+            # home address is worth a binding (RFC 6275 s.11.7.2)
+            if packet.final_destination == self.home_address:
+                self.ro.consider(packet.src, now)
+        elif isinstance(m, HomeTest):
+            self.ro.on_home_test(packet, m, now)
+        elif isinstance(m, CareofTest):
+            self.ro.on_careof_test(packet, m, now)
         elif isinstance(m, BindingRefreshRequest):
-            self._refresh_home(now, "the HA sent a Binding Refresh Request")
+            self._on_brr(packet, now)
+        elif isinstance(m, BindingError):
+            text = BE_STATUS_TEXT.get(m.status, f"status {m.status}")
+            self.emit(Note(now, self.name, f"Binding Error from {self._name(packet.src)}: "
+                           f"{text} (home address {m.home_address})", "RFC 6275 s.11.3.6"))
+            rec = self.ro.records.get(packet.src)
+            if m.status == BE_UNKNOWN_HAO and m.home_address == self.home_address \
+                    and rec is not None:
+                # s.11.3.6: the CN lost the binding the MN relies on: bind again
+                self.ro.start(rec, now, f"{self._name(packet.src)} has no binding for "
+                              "the home address (Binding Error status 1)")
+        elif isinstance(m, ParameterProblem):
+            self.emit(Note(now, self.name, f"ICMPv6 Parameter Problem from "
+                           f"{self._name(packet.src)}, pointer {m.pointer}: a Mobility Header "
+                           "the MN sent was refused", "RFC 6275 s.9.2"))
+        elif isinstance(m, MalformedMobilityHeader):
+            self.drop(f"malformed Mobility Header ({m.problem}): discarded (RFC 6275 s.9.2)")
         else:
             self.drop(f"MN does not handle {type(m).__name__}")
+
+    def _on_brr(self, packet: Packet, now: float) -> None:
+        """RFC 6275 s.11.7.4: answer a Binding Refresh Request with a BU to its sender."""
+        entry = next((e for e in self.bul.values() if e.peer_address == packet.src
+                      and e.acknowledged), None)
+        if entry is None:
+            self.drop(f"Binding Refresh Request from {self._name(packet.src)}, with which "
+                      "the MN has no binding (RFC 6275 s.11.7.4)")
+            return
+        why = f"{entry.peer} sent a Binding Refresh Request"
+        if entry.map_registration:
+            if entry.peer_address != self.current_map or entry.care_of_address != self.lcoa:
+                self.drop(f"{why}, but the MN is letting that binding run out (RFC 5380 s.9)")
+                return
+            self._send_local_bu(entry.peer_address, entry.home_address, now, why,
+                                rfc="RFC 6275 s.11.7.4")
+        elif entry.home_registration:
+            self._refresh_home(now, why)
+        else:
+            self.ro.refresh(entry, now, why)
 
     # --- Router Advertisements, movement detection, MAP selection ----------------------
     def _on_ra(self, packet: Packet, ra: RouterAdvertisement, now: float, ar: str) -> None:
@@ -250,16 +315,22 @@ class MobileNode(Node):
             self._register_home(self.lcoa, now, "new LCoA (Mobile IPv6 mode)")
             return
         choice = select_map(self.link_options, frozenset(self.rejected_maps))
-        if choice is None:
-            self._start_handover("initial" if first else "mipv6", now)
-            self._fall_back(now, "no usable MAP option on this link")
-            return
-        if choice.map_address == self.current_map and self.rcoa is not None:
+        keep_pref0 = choice is None and self._may_refresh_current()
+        if keep_pref0 or (choice is not None and choice.map_address == self.current_map
+                          and self.rcoa is not None):
+            assert self.current_map is not None and self.rcoa is not None
             self._start_handover("intra-MAP", now)
             self._go("new LCoA, same MAP", now)
             self.home_pending = False
-            self._send_local_bu(choice.map_address, self.rcoa, now,
-                                f"new LCoA {self.lcoa} under the same MAP")
+            why = f"new LCoA {self.lcoa} under the same MAP"
+            if keep_pref0:
+                why += "; its Pref is 0, which still allows updating an existing binding"
+            self._send_local_bu(self.current_map, self.rcoa, now, why,
+                                rfc="RFC 5380 s.7.1" if keep_pref0 else "RFC 5380 s.6.1")
+            return
+        if choice is None:
+            self._start_handover("initial" if first else "mipv6", now)
+            self._fall_back(now, "no usable MAP option on this link")
             return
         self._start_handover("initial" if first else "inter-MAP", now)
         self._switch_map(choice, now, moved=True)
@@ -291,6 +362,16 @@ class MobileNode(Node):
                 self._start_handover("MAP change", now)
                 self._switch_map(choice, now, moved=False)
 
+    def _may_refresh_current(self) -> bool:
+        """s.7.1: a MAP advertised with Pref 0 gets no new local BUs, but the MN may go on
+        refreshing (and updating) a binding it already has with it."""
+        option = next((o for o in self.link_options if o.map_address == self.current_map), None)
+        if option is None or option.valid_lifetime_s == 0 or self.rcoa is None:
+            return False
+        assert self.current_map is not None
+        entry = self.bul.get((self.current_map, self.rcoa))
+        return entry is not None and entry.acknowledged
+
     @staticmethod
     def _better(a: MapOption, b: MapOption) -> bool:
         return (a.dist, a.pref) > (b.dist, b.pref)
@@ -304,6 +385,7 @@ class MobileNode(Node):
                               "largest Dist with non-zero Pref and lifetime (RFC 5380 s.9.1)"))
         self._go("new MAP", now)
         self.home_pending = True
+        self._secure(choice.map_address, self.rcoa, now)
         self._send_local_bu(choice.map_address, self.rcoa, now,
                             f"new MAP {self._name(choice.map_address)}, new RCoA {self.rcoa}")
         if moved and prev_map is not None and prev_rcoa is not None:
@@ -328,6 +410,45 @@ class MobileNode(Node):
             entry = self.bul.pop(key)
             self._clear_deadlines(key)
             self._bul_changed(now, entry, "lost")
+        self.sad.forget(map_address)  # a failed MAP lost its SAs too: negotiate anew
+
+    def _secure(self, peer: IPv6Address, protected: IPv6Address, now: float) -> None:
+        """RFC 5380 s.12.1: an SA pair with the MAP (for the RCoA) or the HA (for the home
+        address) before the first BU. IKEv2 is out of scope: one event stands for it and
+        the simulator hands the peer its half."""
+        if not self.require_esp:
+            return
+        current = self.sad.outbound(peer)
+        if current is not None and current.protected_address == protected:
+            return
+        out, back = new_pair(self.rng, protected, peer, protected)
+        self.sad.forget(peer)
+        self.sad.install(out, back, peer)
+        self.emit(SecurityAssociationEstablished(now, self.name, self._name(peer), out.spi,
+                                                 back.spi, str(protected), ESP_ALGORITHM))
+        self._out.append(InstallSecurityAssociations(peer, back, out, protected))
+
+    # --- what route optimisation asks of the MN ------------------------------------
+    def home_binding(self) -> BindingUpdateListEntry | None:
+        """The acknowledged home registration, if any."""
+        return next((e for e in self.bul.values() if e.home_registration and e.acknowledged),
+                    None)
+
+    def map_grant(self) -> int | None:
+        """The lifetime the current MAP granted (the cap of RFC 5380 s.6.1)."""
+        if self.current_map is None or self.rcoa is None:
+            return None
+        m = self.bul.get((self.current_map, self.rcoa))
+        return m.granted_lifetime_s if m is not None and m.acknowledged else None
+
+    def next_sequence(self, peer: IPv6Address) -> int:
+        return self._next_seq(peer)
+
+    def put_entry(self, entry: BindingUpdateListEntry, now: float) -> None:
+        self._put_entry(entry, now, True)
+
+    def transmit(self, entry: BindingUpdateListEntry, now: float, why: str, rfc: str) -> None:
+        self._transmit(entry, now, why, rfc)
 
     # --- sending Binding Updates -----------------------------------------------------
     def _next_seq(self, peer: IPv6Address) -> int:
@@ -352,6 +473,7 @@ class MobileNode(Node):
                        lifetime_cap_s: int | None = None) -> None:
         if care_of is None:
             return
+        self._secure(self.home_agent, self.home_address, now)
         lifetime = self.config.home_binding_lifetime_s
         if lifetime_cap_s is not None:
             lifetime = min(lifetime, lifetime_cap_s)  # RFC 5380 s.6.1
@@ -396,10 +518,23 @@ class MobileNode(Node):
         bu = BindingUpdate(sequence=entry.sequence, lifetime_s=entry.requested_lifetime_s,
                            ack=True, home_registration=entry.home_registration,
                            map_registration=entry.map_registration)
-        kind = describe.LOCAL_BU if entry.map_registration else describe.HOME_BU
+        kind = describe.LOCAL_BU if entry.map_registration else (
+            describe.HOME_BU if entry.home_registration else describe.CN_BU)
         packet = Packet(src=entry.care_of_address, dst=entry.peer_address,
                         hao=HomeAddressOption(entry.home_address), payload=bu,
                         hop_limit=self.config.default_hop_limit)
+        if kind == describe.CN_BU:
+            if self.ro.kbm(entry) is None:
+                self.drop(f"no keygen tokens for {entry.peer}: BU not sent (RFC 6275 s.5.2)")
+                return
+            packet = self.ro.authorise(entry, packet)
+        if self.require_esp and kind != describe.CN_BU:
+            esp = self.sad.protect(entry.peer_address)
+            if esp is None:
+                self.drop(f"no security association with {entry.peer}: BU not sent "
+                          "(RFC 5380 s.12.1)")
+                return
+            packet = replace(packet, esp=esp)
         if entry.care_of_address == self.rcoa and self.current_map is not None \
                 and entry.peer_address != self.current_map and self.lcoa is not None:
             # RFC 5380 s.6.1: everything the MN sends from its RCoA goes through the MAP tunnel
@@ -428,6 +563,17 @@ class MobileNode(Node):
                       f"not {entry.home_address}: silently ignored (RFC 5380 s.6.1)")
             return
         key = (entry.peer_address, entry.home_address)
+        correspondent = not (entry.map_registration or entry.home_registration)
+        if self.require_esp and not correspondent:
+            sa = self.sad.inbound(packet.esp.spi) if packet.esp is not None else None
+            if sa is None or sa.source != packet.src:
+                self.security_drop("BA without ESP", f"BA from {entry.peer} not protected by "
+                                   "its security association (RFC 5380 s.12.1)")
+                return
+        if correspondent and ba.status < 128 and not self.ro.ba_authentic(entry, ba):
+            self.drop(f"BA from {entry.peer} whose Binding Authorization Data does not "
+                      "verify with Kbm: silently discarded (RFC 6275 s.11.7.3)")
+            return
         if ba.status == BA_SEQ_OUT_OF_WINDOW:
             # RFC 6275 s.11.7.3: resend with a sequence number above the one returned
             self.sequence[entry.peer_address] = ba.sequence
@@ -452,6 +598,8 @@ class MobileNode(Node):
                     self._fall_back(now, f"MAP {entry.peer} rejected the local BU")
                 else:
                     self._switch_map(choice, now, moved=False)
+            if correspondent:
+                self.ro.on_ba(entry, ba, now)
             return
         granted = ba.lifetime_s
         done = entry.with_(acknowledged=True, granted_lifetime_s=granted, acked_at_s=now)
@@ -460,6 +608,8 @@ class MobileNode(Node):
             self.bul.pop(key, None)
             self._bul_changed(now, done, "deleted")
             return
+        if correspondent:
+            self.ro.on_ba(done, ba, now)
         self._bul_changed(now, done, "added")
         if ("no-refresh",) + key not in self.deadlines:
             self.deadlines[("refresh",) + key] = now + granted * self.config.refresh_fraction
@@ -482,9 +632,12 @@ class MobileNode(Node):
                 self._finish_handover(now)
             else:
                 self._go("refresh acknowledged", now)
+            self.ro.care_of_changed(now)  # CNs bound to an older care-of address
 
     def _bul_changed(self, now: float, e: BindingUpdateListEntry, change: str) -> None:
         flags = "AM" if e.map_registration else ("AH" if e.home_registration else "A")
+        if change in ("expired", "lost") and not (e.map_registration or e.home_registration):
+            self.ro.binding_gone(e, now, "binding expired")
         self.emit(BindingChanged(now, self.name, "binding update list", e.peer,
                                  str(e.home_address), str(e.care_of_address), e.lifetime_s,
                                  e.sequence, change, flags))
@@ -507,6 +660,9 @@ class MobileNode(Node):
                 continue
             action, peer_key = key[0], key[1:]
             del self.deadlines[key]
+            if action in ("hoti", "coti"):
+                self.ro.on_timer(action, peer_key[0], now)
+                continue
             entry = self.bul.get(peer_key)
             if entry is None:
                 continue
@@ -531,6 +687,8 @@ class MobileNode(Node):
             self.bul.pop(key, None)
             self._clear_deadlines(key)
             self._bul_changed(now, entry, "deleted")
+            if not (entry.map_registration or entry.home_registration):
+                self.ro.binding_gone(entry, now, "no answer")
             return
         timeout = min(entry.timeout_s * 2, self.config.max_bindack_timeout_s)
         again = entry.with_(sequence=self._next_seq(entry.peer_address), sent_at_s=now,
@@ -548,6 +706,8 @@ class MobileNode(Node):
                                 "refresh before the binding expires")
         elif entry.home_registration:
             self._refresh_home(now, "refresh before the binding expires")
+        else:
+            self.ro.refresh(entry, now, "refresh before the binding expires")
 
     def _refresh_home(self, now: float, why: str) -> None:
         current = next((e for e in self.bul.values() if e.home_registration), None)
@@ -561,35 +721,110 @@ class MobileNode(Node):
 
     # --- data ----------------------------------------------------------------------------
     def send_data(self, body, peer: IPv6Address, now: float, why: str) -> None:
-        """Send from the home address, reverse-tunnelled (RFC 6275 s.11.3.1, RFC 5380 s.6.1)."""
+        """Send from the home address: route-optimised when ``peer`` holds a binding for
+        the current care-of address (RFC 5380 s.6.1.1), else reverse-tunnelled through
+        the HA (RFC 6275 s.11.3.1, RFC 5380 s.6.1)."""
+        if self.ro.usable(peer) and self._map_tunnel_ready():
+            coa = self.ro.care_of()
+            assert coa is not None and self.lcoa is not None
+            packet = Packet(src=coa, dst=peer, hao=HomeAddressOption(self.home_address),
+                            payload=body, hop_limit=self.config.default_hop_limit)
+            text = f"{why}: route-optimised from {coa} with a Home Address option"
+            if coa == self.rcoa and self.current_map is not None:
+                packet = encapsulate(self.lcoa, self.current_map, packet)
+                text += f", through the tunnel to {self._name(self.current_map)}"
+            self.send(packet, text, "RFC 5380 s.6.1.1, RFC 6275 s.11.3.1", kind=describe.DATA)
+            return
         inner = Packet(src=self.home_address, dst=peer, payload=body,
                        hop_limit=self.config.default_hop_limit)
-        home = next((e for e in self.bul.values() if e.home_registration and e.acknowledged),
-                    None)
+        if self.via_home_agent(inner, why, "", describe.DATA):
+            self.ro.consider(peer, now)
+
+    def _map_tunnel_ready(self) -> bool:
+        """Packets from the RCoA may leave only once the MAP binds it to this LCoA."""
+        home = self.home_binding()
+        if home is None or home.care_of_address != self.rcoa or self.current_map is None:
+            return self.ar is not None and self.lcoa is not None
+        local = self.bul.get((self.current_map, self.rcoa))
+        return local is not None and local.acknowledged and local.care_of_address == self.lcoa
+
+    def via_home_agent(self, inner: Packet, why: str, rfc: str, kind: str) -> bool:
+        """Reverse-tunnel a packet from the home address to the HA: inside a MAP domain
+        LCoA -> MAP [RCoA -> HA [inner]] (RFC 5380 s.6.1, s.12.2). False: dropped."""
+        home = self.home_binding()
         if self.ar is None or self.lcoa is None or home is None:
             self.drop("the MN has no registered care-of address yet: it cannot send from "
                       "its home address")
-            return
+            return False
         if home.care_of_address == self.rcoa and self.current_map is not None:
-            local = self.bul.get((self.current_map, self.rcoa))
-            if local is None or not local.acknowledged or local.care_of_address != self.lcoa:
+            if not self._map_tunnel_ready():
                 self.drop("waiting for the MAP's BA before tunnelling from the new LCoA "
                           "(RFC 5380 s.6.1)")
-                return
+                return False
             middle = encapsulate(self.rcoa, self.home_agent, inner)
             packet = encapsulate(self.lcoa, self.current_map, middle)
             text = f"{why}: reverse tunnel via {self._name(self.current_map)} and the HA"
-            rfc = "RFC 5380 s.6.1"
+            rfc = rfc or "RFC 5380 s.6.1"
         elif home.care_of_address == self.lcoa:
             packet = encapsulate(self.lcoa, self.home_agent, inner)
-            text, rfc = f"{why}: reverse tunnel to the HA", "RFC 6275 s.11.3.1"
+            text, rfc = f"{why}: reverse tunnel to the HA", rfc or "RFC 6275 s.11.3.1"
         else:
             self.drop("the home binding does not match the current care-of address yet")
-            return
-        self.send(packet, text, rfc, kind=describe.DATA)
+            return False
+        self.send(packet, text, rfc, kind=kind)
+        return True
 
     def send_flow_packet(self, kind: str, peer: IPv6Address, ident: int, seq: int,
-                         payload: bytes, now: float) -> None:
+                         payload: bytes, now: float, use_rcoa: bool = False) -> None:
         body = EchoRequest(ident, seq, payload) if kind == "echo" else \
             UdpDatagram(40000 + ident, 9, payload)
-        self.send_data(body, peer, now, f"MN sends {kind} #{seq} to {self._name(peer)}")
+        why = f"MN sends {kind} #{seq} to {self._name(peer)}"
+        if use_rcoa:
+            self.send_from_care_of(body, peer, why)
+        else:
+            self.send_data(body, peer, now, why)
+
+    def send_from_care_of(self, body, peer: IPv6Address, why: str) -> None:
+        """RFC 5380 s.6.5: short-lived traffic straight from the RCoA, no Home Address
+        option and no binding anywhere: near-optimal routing through the MAP, but it
+        breaks when the RCoA changes. Without a MAP, from the LCoA (RFC 6275 s.11.3.1)."""
+        if self.ar is None or self.lcoa is None:
+            self.drop("the MN has no care-of address to send from")
+            return
+        if self.rcoa is not None and self.current_map is not None:
+            local = self.bul.get((self.current_map, self.rcoa))
+            if local is None or not local.acknowledged or local.care_of_address != self.lcoa:
+                self.drop("waiting for the MAP's BA before sending from the RCoA "
+                          "(RFC 5380 s.6.1)")
+                return
+            inner = Packet(src=self.rcoa, dst=peer, payload=body,
+                           hop_limit=self.config.default_hop_limit)
+            self.send(encapsulate(self.lcoa, self.current_map, inner),
+                      f"{why}: from the RCoA {self.rcoa} without a Home Address option, "
+                      f"through the tunnel to {self._name(self.current_map)}",
+                      "RFC 5380 s.6.5", kind=describe.DATA)
+            return
+        packet = Packet(src=self.lcoa, dst=peer, payload=body,
+                        hop_limit=self.config.default_hop_limit)
+        self.send(packet, f"{why}: from the LCoA {self.lcoa}, no MAP to hide it",
+                  "RFC 6275 s.11.3.1", kind=describe.DATA)
+
+    # --- RFC 5380 s.11: what is left for the upper layer ---------------------------
+    IPV6_HEADER_OCTETS = 40  # each IPv6-in-IPv6 layer (RFC 2473)
+    HAO_HEADER_OCTETS = 24  # Destination Options header with the Home Address option
+
+    def upper_layer_mtu(self, peer: IPv6Address) -> int | None:
+        """Octets left for the upper-layer message of a packet the MN sends to ``peer``
+        now: the link MTU less every header the MN adds (s.11 says it MUST count the
+        tunnel to the MAP). None while it cannot send from its home address."""
+        home = self.home_binding()
+        if home is None or self.lcoa is None:
+            return None
+        via_map = home.care_of_address == self.rcoa and self.current_map is not None
+        if self.ro.usable(peer):
+            headers = self.IPV6_HEADER_OCTETS + self.HAO_HEADER_OCTETS
+        else:
+            headers = 2 * self.IPV6_HEADER_OCTETS  # the packet and the tunnel to the HA
+        if via_map:
+            headers += self.IPV6_HEADER_OCTETS  # the tunnel to the MAP
+        return self.config.link_mtu - headers

@@ -1,0 +1,338 @@
+"""The MN's side of route optimisation (RFC 6275 s.5.2, s.11.6, s.11.7.2; RFC 5380 s.6.1,
+s.6.1.1, s.12.2).
+
+One :class:`CorrespondentRecord` per correspondent node, driven by the state table
+:data:`RO_TRANSITIONS`. In HMIPv6 the care-of address a CN learns is the RCoA, so an
+intra-MAP handover changes nothing here; only a new RCoA (or a fall-back to the LCoA)
+starts a new care-of test. The HoTI leaves from the home address through the HA (and
+so, inside a MAP domain, double encapsulated: LCoA -> MAP [RCoA -> HA [HoA -> CN]]);
+the CoTI leaves from the RCoA through the MAP tunnel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import IPv6Address
+from typing import TYPE_CHECKING
+
+from .. import describe
+from ..binding_cache import BindingUpdateListEntry
+from ..events import Note, RouteOptimizationChanged
+from ..messages import (
+    BA_EXPIRED_COA_NONCE,
+    BA_EXPIRED_HOME_NONCE,
+    BA_EXPIRED_NONCES,
+    BindingAck,
+    BindingAuthorizationData,
+    BindingUpdate,
+    CareofTest,
+    CareofTestInit,
+    HomeTest,
+    HomeTestInit,
+    NonceIndices,
+    Packet,
+    encapsulate,
+)
+from ..return_routability import (
+    AUTHENTICATOR_OCTETS,
+    COOKIE_OCTETS,
+    authenticator,
+    binding_key,
+)
+
+if TYPE_CHECKING:
+    from .mobile_node import MobileNode
+
+NO_BINDING = "no binding"
+TESTING = "return routability"
+BU_SENT = "BU sent"
+ROUTE_OPTIMISED = "route optimised"
+
+RO_STATES = (NO_BINDING, TESTING, BU_SENT, ROUTE_OPTIMISED)
+
+# (state, input) -> next state; "*" matches any state (architecture rule 6).
+RO_TRANSITIONS: dict[tuple[str, str], str] = {
+    ("*", "start tests"): TESTING,  # first data, new care-of address, refresh, BRR, BE
+    (TESTING, "keygen tokens complete"): BU_SENT,
+    ("*", "tokens still fresh"): BU_SENT,  # s.5.2.7: reuse tokens younger than 210 s
+    (BU_SENT, "BA accepted"): ROUTE_OPTIMISED,
+    (BU_SENT, "nonce expired"): TESTING,  # status 136, 137, 138
+    ("*", "BA rejected"): NO_BINDING,
+    ("*", "no answer"): NO_BINDING,
+    ("*", "binding expired"): NO_BINDING,
+}
+
+
+def next_ro_state(state: str, event: str) -> str | None:
+    return RO_TRANSITIONS.get((state, event), RO_TRANSITIONS.get(("*", event)))
+
+
+@dataclass
+class CorrespondentRecord:
+    """What the MN knows of one CN's return routability test (RFC 6275 s.11.1)."""
+
+    address: IPv6Address
+    state: str = NO_BINDING
+    home_cookie: bytes | None = None
+    careof_cookie: bytes | None = None
+    careof_cookie_for: IPv6Address | None = None  # the care-of address the CoTI left from
+    home_token: bytes | None = None
+    home_nonce_index: int = 0
+    home_token_at_s: float = float("-inf")
+    careof_token: bytes | None = None
+    careof_nonce_index: int = 0
+    careof_token_at_s: float = float("-inf")
+    careof_token_for: IPv6Address | None = None
+    hoti_tries: int = 0
+    coti_tries: int = 0
+
+
+class RouteOptimization:
+    """Return routability and route-optimised bindings, for one MN (composition)."""
+
+    def __init__(self, owner: "MobileNode") -> None:
+        self.mn = owner
+        self.records: dict[IPv6Address, CorrespondentRecord] = {}
+
+    # --- helpers ---------------------------------------------------------------------
+    def _go(self, rec: CorrespondentRecord, event: str, now: float) -> None:
+        new = next_ro_state(rec.state, event)
+        if new is None:
+            return
+        self.mn.emit(RouteOptimizationChanged(now, self.mn.name, self.mn._name(rec.address),
+                                              rec.state, new, event))
+        rec.state = new
+
+    def care_of(self) -> IPv6Address | None:
+        """The care-of address the CNs get: the one registered with the HA (the RCoA
+        in a MAP domain, RFC 5380 s.6.1.1), once the HA has acknowledged it."""
+        home = self.mn.home_binding()
+        return home.care_of_address if home is not None else None
+
+    def _token_fresh(self, at_s: float, now: float) -> bool:
+        return now - at_s < self.mn.config.max_token_lifetime_s
+
+    def binding(self, peer: IPv6Address) -> BindingUpdateListEntry | None:
+        return self.mn.bul.get((peer, self.mn.home_address))
+
+    def usable(self, peer: IPv6Address) -> bool:
+        """Data to ``peer`` may go route-optimised: the CN acknowledged a binding for
+        the care-of address the MN uses now."""
+        entry = self.binding(peer)
+        return entry is not None and entry.acknowledged and entry.care_of_address == \
+            self.care_of()
+
+    # --- starting and restarting the tests -------------------------------------------
+    def consider(self, peer: IPv6Address, now: float) -> None:
+        """Data was exchanged with ``peer``: start route optimisation if it is on."""
+        mn = self.mn
+        if not mn.route_optimization or peer in (mn.home_agent, mn.home_address) \
+                or peer in self.records or self.care_of() is None:
+            return
+        if peer.is_link_local or peer.is_multicast:
+            return
+        rec = CorrespondentRecord(peer)
+        self.records[peer] = rec
+        self.start(rec, now, f"data exchanged with {mn._name(peer)}")
+
+    def start(self, rec: CorrespondentRecord, now: float, why: str) -> None:
+        """Run whichever of the home and care-of tests has no fresh token (s.11.6.1)."""
+        mn = self.mn
+        coa = self.care_of()
+        if coa is None or mn.lcoa is None:
+            return
+        need_home = rec.home_token is None or not self._token_fresh(rec.home_token_at_s, now)
+        need_careof = (rec.careof_token is None or rec.careof_token_for != coa
+                       or not self._token_fresh(rec.careof_token_at_s, now))
+        if not need_home and not need_careof:
+            self._go(rec, "tokens still fresh", now)
+            self._send_bu(rec, now, f"{why}; keygen tokens still fresh, no new test")
+            return
+        self._go(rec, "start tests", now)
+        if need_home:
+            rec.home_token, rec.hoti_tries = None, 0
+            self._send_hoti(rec, now, why)
+        if need_careof:
+            rec.careof_token, rec.coti_tries = None, 0
+            self._send_coti(rec, now, why)
+
+    def care_of_changed(self, now: float) -> None:
+        """The HA acknowledged a new care-of address: tell every CN (s.11.7.2)."""
+        coa = self.care_of()
+        for rec in self.records.values():
+            entry = self.binding(rec.address)
+            if rec.state != NO_BINDING and (entry is None or entry.care_of_address != coa):
+                self.start(rec, now, f"care-of address changed to {coa}")
+
+    def refresh(self, entry: BindingUpdateListEntry, now: float, why: str) -> None:
+        rec = self.records.get(entry.peer_address)
+        if rec is not None:
+            self.start(rec, now, why)
+
+    # --- HoTI / CoTI and their answers -------------------------------------------------
+    def _send_hoti(self, rec: CorrespondentRecord, now: float, why: str) -> None:
+        mn = self.mn
+        rec.home_cookie = mn.rng.randbytes(COOKIE_OCTETS)
+        rec.hoti_tries += 1
+        inner = Packet(src=mn.home_address, dst=rec.address, payload=HomeTestInit(rec.home_cookie),
+                       hop_limit=mn.config.default_hop_limit)
+        mn.via_home_agent(inner, f"HoTI to {mn._name(rec.address)} from the home address, "
+                          f"reverse-tunnelled through the HA ({why})", "RFC 5380 s.12.2",
+                          describe.HOTI)
+        mn.deadlines[("hoti", rec.address)] = now + self._timeout(rec.hoti_tries)
+
+    def _send_coti(self, rec: CorrespondentRecord, now: float, why: str) -> None:
+        mn = self.mn
+        coa = self.care_of()
+        assert coa is not None and mn.lcoa is not None
+        rec.careof_cookie = mn.rng.randbytes(COOKIE_OCTETS)
+        rec.careof_cookie_for = coa
+        rec.coti_tries += 1
+        packet = Packet(src=coa, dst=rec.address, payload=CareofTestInit(rec.careof_cookie),
+                        hop_limit=mn.config.default_hop_limit)
+        text = f"CoTI to {mn._name(rec.address)} from the care-of address {coa} ({why})"
+        if coa == mn.rcoa and mn.current_map is not None:
+            packet = encapsulate(mn.lcoa, mn.current_map, packet)
+            text += ", through the MAP tunnel"
+        mn.send(packet, text, "RFC 6275 s.11.6.1, RFC 5380 s.6.1", kind=describe.COTI)
+        mn.deadlines[("coti", rec.address)] = now + self._timeout(rec.coti_tries)
+
+    def _timeout(self, tries: int) -> float:
+        c = self.mn.config
+        return min(c.initial_bindack_timeout_s * 2 ** (tries - 1), c.max_bindack_timeout_s)
+
+    def on_timer(self, action: str, peer: IPv6Address, now: float) -> None:
+        rec = self.records.get(peer)
+        if rec is None or rec.state != TESTING:
+            return
+        tries = rec.hoti_tries if action == "hoti" else rec.coti_tries
+        if tries > self.mn.config.max_bu_retransmissions:
+            self.mn.emit(Note(now, self.mn.name, f"no {'HoT' if action == 'hoti' else 'CoT'} "
+                              f"from {self.mn._name(peer)}: route optimisation given up, data "
+                              "keeps going through the HA", "RFC 6275 s.11.6.1"))
+            self.mn.deadlines.pop(("coti" if action == "hoti" else "hoti", peer), None)
+            self._go(rec, "no answer", now)
+            return
+        why = f"no answer within {self._timeout(tries):g} s, sent again"
+        if action == "hoti":
+            self._send_hoti(rec, now, why)
+        else:
+            self._send_coti(rec, now, why)
+
+    def on_home_test(self, packet: Packet, m: HomeTest, now: float) -> None:
+        rec = self.records.get(packet.src)
+        if rec is None or rec.home_cookie is None or m.cookie != rec.home_cookie:
+            self.mn.drop("HoT whose cookie matches no HoTI the MN sent: discarded "
+                         "(RFC 6275 s.11.6.2)")
+            return
+        rec.home_token, rec.home_nonce_index, rec.home_token_at_s = m.token, m.nonce_index, now
+        rec.home_cookie = None
+        self.mn.deadlines.pop(("hoti", rec.address), None)
+        self._tokens_arrived(rec, now)
+
+    def on_careof_test(self, packet: Packet, m: CareofTest, now: float) -> None:
+        rec = self.records.get(packet.src)
+        if rec is None or rec.careof_cookie is None or m.cookie != rec.careof_cookie \
+                or packet.dst != rec.careof_cookie_for:
+            self.mn.drop("CoT whose cookie matches no CoTI the MN sent: discarded "
+                         "(RFC 6275 s.11.6.2)")
+            return
+        rec.careof_token, rec.careof_nonce_index = m.token, m.nonce_index
+        rec.careof_token_at_s, rec.careof_token_for = now, packet.dst
+        rec.careof_cookie = None
+        self.mn.deadlines.pop(("coti", rec.address), None)
+        self._tokens_arrived(rec, now)
+
+    def _tokens_arrived(self, rec: CorrespondentRecord, now: float) -> None:
+        if rec.state != TESTING or rec.home_token is None or rec.careof_token is None \
+                or rec.careof_token_for != self.care_of():
+            return
+        self._go(rec, "keygen tokens complete", now)
+        self._send_bu(rec, now, "home and care-of keygen tokens received")
+
+    # --- the Binding Update and its acknowledgement -------------------------------------
+    def _send_bu(self, rec: CorrespondentRecord, now: float, why: str) -> None:
+        mn = self.mn
+        coa = self.care_of()
+        assert coa is not None
+        lifetime = mn.config.max_rr_binding_lifetime_s
+        cap = mn.map_grant()
+        if cap is not None and coa == mn.rcoa:
+            lifetime = min(lifetime, cap)  # RFC 5380 s.6.1
+        lifetime = lifetime // 4 * 4
+        entry = BindingUpdateListEntry(
+            peer=mn._name(rec.address), peer_address=rec.address,
+            home_address=mn.home_address, care_of_address=coa,
+            sequence=mn.next_sequence(rec.address), requested_lifetime_s=lifetime,
+            sent_at_s=now, map_registration=False, home_registration=False,
+            timeout_s=mn.config.initial_bindack_timeout_s)
+        mn.put_entry(entry, now)
+        mn.transmit(entry, now, f"BU to {entry.peer}: bind home address {mn.home_address} -> "
+                    f"{coa} for {lifetime} s, authorised by the keygen tokens ({why})",
+                    "RFC 6275 s.11.7.2, RFC 5380 s.6.1")
+
+    def kbm(self, entry: BindingUpdateListEntry) -> bytes | None:
+        rec = self.records.get(entry.peer_address)
+        if rec is None or rec.home_token is None:
+            return None
+        if entry.requested_lifetime_s == 0 or entry.care_of_address == entry.home_address:
+            return binding_key(rec.home_token, None)
+        return binding_key(rec.home_token, rec.careof_token)
+
+    def authorise(self, entry: BindingUpdateListEntry, packet: Packet) -> Packet:
+        """Add Nonce Indices and the Binding Authorization Data to a BU to a CN."""
+        rec = self.records[entry.peer_address]
+        kbm = self.kbm(entry)
+        assert kbm is not None and self.mn.mobility_data is not None
+        bu = packet.payload
+        assert isinstance(bu, BindingUpdate)
+        indices = NonceIndices(rec.home_nonce_index, rec.careof_nonce_index)
+        draft = Packet(packet.src, packet.dst, BindingUpdate(
+            bu.sequence, bu.lifetime_s, bu.ack, bu.home_registration, bu.link_local_compat,
+            bu.key_management, bu.map_registration,
+            (indices, BindingAuthorizationData(bytes(AUTHENTICATOR_OCTETS)))),
+            packet.hop_limit, packet.routing, packet.hao)
+        auth = authenticator(kbm, entry.care_of_address, entry.peer_address,
+                             self.mn.mobility_data(draft))
+        return Packet(packet.src, packet.dst, BindingUpdate(
+            bu.sequence, bu.lifetime_s, bu.ack, bu.home_registration, bu.link_local_compat,
+            bu.key_management, bu.map_registration,
+            (indices, BindingAuthorizationData(auth))), packet.hop_limit, packet.routing,
+            packet.hao)
+
+    def ba_authentic(self, entry: BindingUpdateListEntry, ba: BindingAck) -> bool:
+        """s.11.7.3: an accepting BA from a CN carries an authenticator made with Kbm."""
+        kbm = self.kbm(entry)
+        bad = [o for o in ba.options if isinstance(o, BindingAuthorizationData)]
+        if kbm is None or len(bad) != 1:
+            return False
+        expected = authenticator(kbm, entry.care_of_address, entry.peer_address,
+                                 bad[0].mobility_data)
+        return expected == bad[0].authenticator
+
+    def on_ba(self, entry: BindingUpdateListEntry, ba: BindingAck, now: float) -> None:
+        rec = self.records.get(entry.peer_address)
+        if rec is None:
+            return
+        if ba.status < 128:
+            self._go(rec, "BA accepted", now)
+        elif ba.status in (BA_EXPIRED_HOME_NONCE, BA_EXPIRED_COA_NONCE, BA_EXPIRED_NONCES):
+            # s.11.7.3: run again only the test(s) whose nonce the CN no longer honours
+            if ba.status in (BA_EXPIRED_HOME_NONCE, BA_EXPIRED_NONCES):
+                rec.home_token = None
+            if ba.status in (BA_EXPIRED_COA_NONCE, BA_EXPIRED_NONCES):
+                rec.careof_token = None
+            self._go(rec, "nonce expired", now)
+            if rec.home_token is None:
+                rec.hoti_tries = 0
+                self._send_hoti(rec, now, f"status {ba.status}: the home nonce expired")
+            if rec.careof_token is None:
+                rec.coti_tries = 0
+                self._send_coti(rec, now, f"status {ba.status}: the care-of nonce expired")
+        else:
+            self._go(rec, "BA rejected", now)
+
+    def binding_gone(self, entry: BindingUpdateListEntry, now: float, why: str) -> None:
+        rec = self.records.get(entry.peer_address)
+        if rec is not None and rec.state != TESTING:
+            self._go(rec, why, now)
