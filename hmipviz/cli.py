@@ -1,4 +1,5 @@
-"""The `hmipviz` command: the GUI by default, and headless `run`, `scenarios`, `check`.
+"""The `hmipviz` command: the GUI by default, and headless `run`, `scenarios`, `check`,
+`lessons`; `lesson` opens the window on a lesson.
 
 Every error ends as one `error: ...` line on stderr and exit status 2, never a
 traceback.
@@ -61,8 +62,14 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print no summary")
 
     sub.add_parser("scenarios", help="list the built-in scenarios")
-    check = sub.add_parser("check", help="validate scenario files")
+    check = sub.add_parser("check", help="validate scenario files and lesson files (.md)")
     check.add_argument("files", nargs="+", metavar="FILE")
+
+    sub.add_parser("lessons", help="list the built-in lessons")
+    lesson = sub.add_parser("lesson", help="open the window on a lesson")
+    lesson.add_argument("name", help="a lesson file (.md), a built-in name or its number")
+    lesson.add_argument("--present", action="store_true", default=argparse.SUPPRESS,
+                        help="open in presentation mode")
 
     gui = sub.add_parser("gui", help="open the window on a scenario")
     gui.add_argument("scenario", nargs="?", default="figure1")
@@ -133,9 +140,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             continue
         try:
             if path.endswith(".md"):
-                from .lessons import LessonError, load_lesson  # type: ignore[attr-defined]
+                from .lesson import LessonError, load_lesson, verify_lesson
                 try:
-                    load_lesson(path)
+                    problems.extend(verify_lesson(load_lesson(path)))
                 except LessonError as exc:
                     problems.extend(exc.messages)
             else:
@@ -151,6 +158,34 @@ def cmd_check(args: argparse.Namespace) -> int:
     for path in args.files:
         print(f"{path}: ok")
     return 0
+
+
+def cmd_lessons(args: argparse.Namespace) -> int:
+    from .lesson import builtin_lessons
+    items = builtin_lessons()
+    width = max((len(name) for name, _, _ in items), default=0)
+    for name, title, summary in items:
+        print(f"{name:<{width}}  {title}: {summary}")
+    return 0
+
+
+def cmd_lesson(args: argparse.Namespace) -> int:
+    import inspect
+
+    from .lesson import LessonError, load_lesson
+    try:
+        lesson = load_lesson(args.name)
+    except LessonError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        from .gui_launch import launch
+    except ImportError as exc:
+        raise CliError(f"the window is not available ({exc}); `hmipviz check` validates "
+                       "lesson files headless") from None
+    if "lesson" not in inspect.signature(launch).parameters:
+        raise CliError(f"lesson {lesson.name} is valid, but this version's window cannot "
+                       "play lessons yet")
+    return launch(lesson.scenario, present=args.present, lesson=lesson)
 
 
 def cmd_gui(args: argparse.Namespace, present: bool = False) -> int:
@@ -169,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_scenarios(args)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "lessons":
+            return cmd_lessons(args)
+        if args.command == "lesson":
+            return cmd_lesson(args)
         return cmd_gui(args, present=args.present)
     except CliError as exc:
         for line in str(exc).splitlines() or [""]:

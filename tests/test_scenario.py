@@ -25,7 +25,8 @@ from hmipviz.scenario import (
     save_scenario,
 )
 
-BUILTINS = ("figure1", "two-domains", "multi-map", "flat", "map-failure")
+BUILTINS = ("figure1", "two-domains", "multi-map", "flat", "map-failure", "route-optimisation",
+            "hijack")
 DOC_PREFIX = IPv6Network("2001:db8::/32")
 
 # A small valid scenario; each broken case below edits one line of it.
@@ -651,7 +652,8 @@ def test_syntax_error_at_end_of_file(tmp_path):
 def test_unknown_builtin_suggests_the_nearest():
     assert errors_of("figur1") == [
         'figur1: no such file or built-in scenario (did you mean "figure1"?) '
-        "(built-ins: figure1, flat, map-failure, multi-map, two-domains)"
+        "(built-ins: figure1, flat, hijack, map-failure, multi-map, route-optimisation, "
+        "two-domains)"
     ]
     assert errors_of("builtin:../figure1")[0].startswith(
         "builtin:../figure1: no such file or built-in"
@@ -830,3 +832,58 @@ def test_scenario_keys_outside_the_scenario_table_get_a_hint(tmp_path):
         f'{path}:1: unknown key "description"; write description in the [scenario] table',
         f'{path}:2: unknown key "duration_s"; write duration_s in the [scenario] table',
     ]
+
+
+# --- protocol-depth keys: security, route_optimization, probe_maps, duplicate_addresses ----
+
+
+def test_security_route_optimization_probe_maps_and_duplicates_are_read(tmp_path):
+    text = (BASE.replace("duration_s = 20\n", 'duration_s = 20\nsecurity = "esp"\n')
+            .replace('attach = "AR1"', 'attach = "AR1"\nroute_optimization = true')
+            .replace('map_options = [{ map = "MAP1", pref = 10 }]',
+                     'map_options = [{ map = "MAP1", pref = 10 }]\nprobe_maps = true')
+            .replace('prefix = "2001:db8:1::/64"',
+                     'prefix = "2001:db8:1::/64"\nduplicate_addresses = ["2001:db8:1::a"]'))
+    s = load_scenario(write(tmp_path, text))
+    assert s.security == "esp"
+    assert s.node("MN").route_optimization is True
+    assert (s.node("AR1").probe_maps, s.node("AR2").probe_maps) == (True, False)
+    assert s.node("HA").duplicate_addresses == (IPv6Address("2001:db8:1::a"),)
+    again = load_scenario(write(tmp_path, dump_scenario(s), "again.toml"))
+    assert again == s and again.security == "esp"
+
+
+def test_new_keys_default_to_off_and_are_left_out_of_dumps(tmp_path):
+    s = load_scenario(write(tmp_path, BASE))
+    assert s.security == "none" and not s.node("MN").route_optimization
+    assert not s.node("AR1").probe_maps and s.node("HA").duplicate_addresses == ()
+    text = dump_scenario(s)
+    for key in ("security", "route_optimization", "probe_maps", "duplicate_addresses"):
+        assert key not in text
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("duration_s = 20\n", 'duration_s = 20\nsecurity = "ipsec"\n',
+     'security must be one of none, esp, not "ipsec"'),
+    ('attach = "AR1"', 'attach = "AR1"\nroute_optimization = "yes"',
+     "route_optimization must be true or false"),
+    ('prefix = "2001:db8:1::/64"', 'prefix = "2001:db8:1::/64"\nduplicate_addresses = ["x"]',
+     'duplicate_addresses item 1: "x" is not a valid IPv6 address'),
+    ('address = "2001:db8:50::1"', 'address = "2001:db8:50::1"\nprobe_maps = true',
+     'key "probe_maps" does not apply to role "cn"'),
+])
+def test_new_keys_are_checked(tmp_path, old, new, message):
+    messages = errors_of(write(tmp_path, BASE.replace(old, new, 1)))
+    assert any(message in m for m in messages), messages
+
+
+def test_use_rcoa_is_read_for_mn_flows_and_refused_for_others(tmp_path):
+    mn_flow = BASE.replace('[[flow]]\nfrom = "CN"\nto = "MN"',
+                           '[[flow]]\nfrom = "MN"\nto = "CN"\nuse_rcoa = true')
+    s = load_scenario(write(tmp_path, mn_flow))
+    assert s.flows[0].use_rcoa is True
+    assert load_scenario(write(tmp_path, dump_scenario(s), "again.toml")) == s
+    cn_flow = BASE.replace('[[flow]]\nfrom = "CN"\nto = "MN"',
+                           '[[flow]]\nfrom = "CN"\nto = "MN"\nuse_rcoa = true')
+    messages = errors_of(write(tmp_path, cn_flow, "cn.toml"))
+    assert any("use_rcoa is for flows from the MN" in m for m in messages), messages
