@@ -27,6 +27,7 @@ from hmipviz.resources import builtin_scenarios_dir
 
 ROLES = ("mn", "ar", "map", "ha", "cn", "router", "host")
 MODES = ("hmipv6", "mipv6")
+SECURITIES = ("none", "esp")  # RFC 5380 s.12.1: ESP on the MN-MAP and MN-HA signalling
 FLOW_KINDS = ("echo", "udp")
 
 
@@ -58,11 +59,16 @@ class NodeSpec:
     # An AR with a MAP function of its own (flat architecture, RFC 5380 s.9.2) has a
     # MAP address, from whose /64 its RCoAs are formed.
     map_address: IPv6Address | None = None
+    # AR: find MAP failures by probing the MAPs it advertises (RFC 5380 s.10)
+    probe_maps: bool = False
+    # HA: addresses already in use on the home link, found by DAD (RFC 6275 s.10.3.1)
+    duplicate_addresses: tuple[IPv6Address, ...] = ()
     # MN
     home_agent: str | None = None
     home_address: IPv6Address | None = None
     interface_id: int = 0
     attach: str | None = None
+    route_optimization: bool = False  # return routability with CNs (RFC 6275 s.5.2)
     line: int = field(default=0, compare=False)  # where it was read; not part of equality
 
     @property
@@ -103,6 +109,8 @@ class FlowSpec:
     start_s: float
     interval_ms: float
     stop_s: float | None = None
+    # MN flows: send from the RCoA without a Home Address option (RFC 5380 s.6.5)
+    use_rcoa: bool = False
     line: int = field(default=0, compare=False)  # where it was read; not part of equality
 
 
@@ -121,6 +129,7 @@ class Scenario:
     mode: str = "hmipv6"
     seed: int = 1
     duration_s: float = 30.0
+    security: str = "none"
     nodes: tuple[NodeSpec, ...] = ()
     links: tuple[LinkSpec, ...] = ()
     moves: tuple[MoveSpec, ...] = ()
@@ -526,6 +535,17 @@ def _prefix(value: Any) -> IPv6Network:
         raise _Bad(f'"{value}" is not a valid IPv6 prefix ({error})') from None
 
 
+def _addresses(value: Any) -> tuple[IPv6Address, ...]:
+    _need(value, "an array of IPv6 addresses", isinstance(value, list))
+    found = []
+    for i, item in enumerate(value, start=1):
+        try:
+            found.append(_address(item))
+        except _Bad as bad:
+            raise _Bad(f"item {i}: {bad}") from None
+    return tuple(found)
+
+
 def _prefixes(value: Any) -> tuple[IPv6Network, ...]:
     _need(value, "an array of IPv6 prefixes", isinstance(value, list))
     found = []
@@ -661,13 +681,15 @@ class _RoleKeys:
 
 _NODE_COMMON = ("name", "role", "position")
 _ROLE_KEYS = {
-    "mn": _RoleKeys(("home_agent", "home_address"), ("interface_id", "attach")),
+    "mn": _RoleKeys(("home_agent", "home_address"),
+                    ("interface_id", "attach", "route_optimization")),
     "ar": _RoleKeys(
         ("address", "prefix"),
-        ("map_address", "valid_onlink_prefixes", "max_lifetime_s", "radius", "map_options"),
+        ("map_address", "valid_onlink_prefixes", "max_lifetime_s", "radius", "map_options",
+         "probe_maps"),
     ),
     "map": _RoleKeys(("address", "prefix"), ("valid_onlink_prefixes", "max_lifetime_s")),
-    "ha": _RoleKeys(("address", "prefix")),
+    "ha": _RoleKeys(("address", "prefix"), ("duplicate_addresses",)),
     "cn": _RoleKeys(("address", "prefix")),
     "router": _RoleKeys(("address", "prefix")),
     "host": _RoleKeys(("address", "prefix")),
@@ -685,6 +707,9 @@ _NODE_CONVERT: dict[str, Convert] = {
     "home_address": _address,
     "interface_id": _interface_id,
     "attach": _text,
+    "route_optimization": _boolean,
+    "probe_maps": _boolean,
+    "duplicate_addresses": _addresses,
 }
 _OPTION_KEYS = ("map", "pref", "lifetime_s", "r", "dist")
 
@@ -803,7 +828,7 @@ def _read_flow(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
     named = isinstance(source, str) and isinstance(destination, str)
     context = f'flow "{source}" -> "{destination}"' if named else f"flow #{int(path[1]) + 1}"
     table = _Table(report, raw, path, context)
-    table.check_keys(("from", "to", "kind", "start_s", "interval_ms", "stop_s"))
+    table.check_keys(("from", "to", "kind", "start_s", "interval_ms", "stop_s", "use_rcoa"))
     values = {
         "source": table.get("from", _text, required=True),
         "destination": table.get("to", _text, required=True),
@@ -811,6 +836,7 @@ def _read_flow(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
         "start_s": table.get("start_s", _number(0)) or 0.0,
         "interval_ms": table.get("interval_ms", _number(0, above=True)) or 1000.0,
         "stop_s": table.get("stop_s", _number(0)),
+        "use_rcoa": table.get("use_rcoa", _boolean) or False,
     }
     if values["source"] is not None and values["destination"] is not None:
         read.keep(read.flows, FlowSpec(line=report.line(path), **values), path)
@@ -857,7 +883,7 @@ def _read_protocol(report: _Report, raw: dict) -> dict[str, float]:
     return overrides
 
 
-_SCENARIO_KEYS = ("name", "description", "mode", "seed", "duration_s")
+_SCENARIO_KEYS = ("name", "description", "mode", "seed", "duration_s", "security")
 _TOP_KEYS = ("scenario", "protocol")
 _ARRAY_READERS: dict[str, Callable[[_Report, _Read, KeyPath, dict], None]] = {
     "node": _read_node,
@@ -926,6 +952,7 @@ def _read_all(report: _Report, raw: dict) -> _Read:
         "mode": top.get("mode", _choice(MODES)),
         "seed": top.get("seed", _integer(0, _U64_MAX)),
         "duration_s": top.get("duration_s", _number(0, above=True)),
+        "security": top.get("security", _choice(SECURITIES)),
     }
     read.duration_s = read.top["duration_s"]
     if "duration_s" not in top.bad and read.duration_s is None:
@@ -1229,6 +1256,11 @@ def _check_flows(
                     f"{context}: one end must be the MN and the other a CN or host, "
                     f"not {_ROLE_A[roles[0]]} and {_ROLE_A[roles[1]]}",
                 )
+            elif flow.use_rcoa and source.role != "mn":
+                report.add(
+                    read.path(flow, "use_rcoa"),
+                    f"{context}: use_rcoa is for flows from the MN (RFC 5380 s.6.5)",
+                )
         _check_time(report, read.path(flow), context, "start_s", flow.start_s, duration)
         _check_time(report, read.path(flow), context, "stop_s", flow.stop_s, duration)
         if flow.stop_s is not None and flow.stop_s <= flow.start_s:
@@ -1445,6 +1477,9 @@ _NODE_DUMP_ORDER = (
     "home_address",
     "interface_id",
     "attach",
+    "route_optimization",
+    "probe_maps",
+    "duplicate_addresses",
     "radius",
     "position",
 )
@@ -1458,8 +1493,8 @@ def _node_text(node: NodeSpec) -> str:
         if key not in allowed:
             continue
         value = getattr(node, key)
-        if key == "map_options" or value is None:
-            continue
+        if key == "map_options" or value is None or value is False or value == ():
+            continue  # defaults (off, none) are left out
         if key == "interface_id":
             value = str(IPv6Address(value)) if value else None
         pairs.append((key, value))
@@ -1499,6 +1534,7 @@ def _sections(s: Scenario) -> list[str]:
                 ("start_s", f.start_s),
                 ("interval_ms", f.interval_ms),
                 ("stop_s", f.stop_s),
+                ("use_rcoa", f.use_rcoa or None),
             ],
         )
         for f in s.flows
@@ -1523,6 +1559,7 @@ def dump_scenario(s: Scenario) -> str:
             f"seed = {_toml_value(s.seed)}",
             f"duration_s = {_toml_value(s.duration_s)}",
         ]
+        + ([f"security = {_toml_value(s.security)}"] if s.security != "none" else [])
     )
     return "\n\n".join([head] + _sections(s)) + "\n"
 
