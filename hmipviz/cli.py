@@ -56,6 +56,9 @@ def _build_parser() -> argparse.ArgumentParser:
                           "detaches)")
     run.add_argument("--mode", choices=["hmipv6", "mipv6"])
     run.add_argument("--seed", type=int)
+    run.add_argument("--security", choices=["none", "esp"],
+                     help="protect MN-MAP and MN-HA signalling with ESP (RFC 5380 s.12.1), "
+                          "overriding the scenario")
     run.add_argument("--pcap", metavar="FILE", help="write every packet hop as pcapng")
     run.add_argument("--trace", metavar="FILE", help="write the event trace as JSON Lines")
     run.add_argument("--caches", metavar="FILE", help="write the final binding caches as JSON")
@@ -102,7 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     all_moves = tuple(sorted(scenario.moves + tuple(moves), key=lambda m: m.at_s))
     scenario = dataclasses.replace(scenario, moves=all_moves,
                                    duration_s=max(scenario.duration_s, until))
-    sim = Simulation(scenario, seed=args.seed, mode=args.mode)
+    sim = Simulation(scenario, seed=args.seed, mode=args.mode, security=args.security)
     sim.run(until)
     outputs = [(args.pcap, write_capture), (args.trace, write_trace), (args.caches, write_caches)]
     for path, writer in outputs:
@@ -113,6 +116,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                 raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
     if not args.quiet:
         print(format_summary(sim.trace, sim.mn_name, scenario.name, sim.mode, until))
+        if scenario.flows:
+            from .path_mtu import flow_mtu, format_flow_mtu
+            rows = flow_mtu(sim)
+            if rows:
+                print(format_flow_mtu(rows, sim.config.link_mtu))
         for path, _ in outputs:
             if path:
                 print(f"wrote {path}")

@@ -149,3 +149,19 @@ def test_python_dash_m_runs_the_same_command():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "scenario figure1 (hmipv6)" in proc.stdout
+
+
+@pytest.mark.parametrize("security, care_of", [("none", "2001:db8:66::e"),
+                                               ("esp", "2001:db8:2::a")])
+def test_security_option_decides_the_hijack(security, care_of, tmp_path):
+    caches = tmp_path / "c.json"
+    assert main(["run", "hijack", "--security", security, "--until", "8", "--quiet",
+                 "--caches", str(caches)]) == 0
+    entry = json.loads(caches.read_text())["binding_caches"]["MAP1"][0]
+    assert (entry["home_address"], entry["care_of_address"]) == ("2001:db8:100::a", care_of)
+
+
+def test_run_reports_the_path_mtu_of_each_flow(capsys):
+    assert main(["run", "figure1", "--until", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "flow 1 CN -> MN: up to 3 IPv6 headers, 120 octets of headers, 1380 left" in out
