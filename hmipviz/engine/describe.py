@@ -26,6 +26,8 @@ from .messages import (
     Tunnelled,
     UdpDatagram,
     UnknownMobility,
+    MalformedMobilityHeader,
+    NH_ESP,
     BA_STATUS_TEXT,
 )
 
@@ -117,6 +119,20 @@ def payload_summary(packet: Packet) -> str:
         return f"Binding Error status={m.status} HoA={m.home_address}"
     if isinstance(m, UnknownMobility):
         return f"Mobility Header type {m.mh_type}"
+    if isinstance(m, MalformedMobilityHeader):
+        return f"malformed Mobility Header: {m.problem}"
+    if isinstance(m, (HomeTestInit, CareofTestInit)):
+        return f"{'HoTI' if isinstance(m, HomeTestInit) else 'CoTI'} cookie={m.cookie.hex()}"
+    if isinstance(m, (HomeTest, CareofTest)):
+        return (f"{'HoT' if isinstance(m, HomeTest) else 'CoT'} nonce index={m.nonce_index} "
+                f"token={m.token.hex()}")
+    if isinstance(m, BindingRefreshRequest):
+        return "Binding Refresh Request"
+    if isinstance(m, ParameterProblem):
+        return f"ICMPv6 Parameter Problem code={m.code} pointer={m.pointer}"
+    if isinstance(m, RawPayload) and m.next_header == NH_ESP and len(m.data) >= 8:
+        spi, seq = int.from_bytes(m.data[:4], "big"), int.from_bytes(m.data[4:8], "big")
+        return f"ESP SPI=0x{spi:08x} seq={seq}, {len(m.data)} bytes"
     if isinstance(m, RawPayload):
         return f"next header {m.next_header}, {len(m.data)} bytes"
     return type(m).__name__
