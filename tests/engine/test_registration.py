@@ -223,3 +223,18 @@ def test_at_most_three_bus_a_second_to_one_map():
     last = decode(sent(sim.trace, "local BU", since_t=2.0)[-1].data)
     assert last.src == LCOA1  # the held-back BU carries the newest LCoA
     assert cache(sim, "MAP1")[RCOA1][0] == LCOA1
+
+
+def test_coming_back_to_the_same_ar_keeps_the_bindings():
+    from hmipviz.engine.events import StateChanged
+    sim = Simulation(figure1(moves=[(2.0, None), (3.0, "AR1")], duration_s=5.0))
+    sim.run()
+    states = [(e.old, e.new, e.input) for e in sim.trace if isinstance(e, StateChanged)
+              and e.t >= 2.0]
+    assert states == [("registered", "detached", "link down"),
+                      ("detached", "awaiting RA", "link up"),
+                      ("awaiting RA", "registered", "same LCoA, bindings hold")]
+    signalling = [x for x in originated(sim.trace, since_t=2.0) if x[1] not in ("RA", "RS")]
+    assert signalling == []
+    assert cache(sim, "MAP1") == {RCOA1: (LCOA1, 1, 600)}
+    assert sim.mn.state == "registered"

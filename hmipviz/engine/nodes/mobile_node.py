@@ -79,6 +79,10 @@ MN_TRANSITIONS: dict[tuple[str, str], str] = {
     (HOME_REGISTRATION, "home BA"): REGISTERED,
     (REGISTERED, "refresh acknowledged"): REGISTERED,
     ("*", "registration rejected"): AWAITING_RA,
+    # back on the link it left (no new prefix, so no movement, RFC 6275 s.11.5.1)
+    (AWAITING_RA, "same LCoA, bindings hold"): REGISTERED,
+    (AWAITING_RA, "same LCoA, local BU pending"): LOCAL_REGISTRATION,
+    (AWAITING_RA, "same LCoA, home BU pending"): HOME_REGISTRATION,
 }
 
 
@@ -292,12 +296,27 @@ class MobileNode(Node):
                                        str(new_lcoa), ar))
             self._on_new_lcoa(now, ar)
         else:
+            if self.state == AWAITING_RA:
+                self._resume_on_same_link(now)
             self._check_map_options(now)
+
+    def _resume_on_same_link(self, now: float) -> None:
+        """The MN came back to the link it left: its LCoA and bindings are unchanged."""
+        self.last_detach_t = None
+        pending = [e for e in self.bul.values() if not e.acknowledged]
+        if any(e.map_registration for e in pending):
+            self._go("same LCoA, local BU pending", now)
+        elif pending or self.home_pending:
+            self._go("same LCoA, home BU pending", now)
+        else:
+            self._go("same LCoA, bindings hold", now)
 
     def _start_handover(self, kind: str, now: float) -> None:
         started = self.last_detach_t if self.last_detach_t is not None else now
-        self.handover = Handover(kind, started, self.last_ar, self.ar)
-        self.emit(HandoverStarted(now, self.name, kind, self.last_ar, self.ar))
+        # a MAP change happens on the link the MN is on; a move comes from the last one
+        from_ar = self.ar if kind == "MAP change" else self.last_ar
+        self.handover = Handover(kind, started, from_ar, self.ar)
+        self.emit(HandoverStarted(now, self.name, kind, from_ar, self.ar))
         self.last_detach_t = None
 
     def _finish_handover(self, now: float) -> None:
