@@ -60,7 +60,8 @@ class LessonDriver(Protocol):
     @property
     def sim(self) -> Simulation: ...
 
-    def reset(self, mode: str) -> None: ...  # a fresh simulation of the lesson's scenario
+    # a fresh simulation of the lesson's scenario (security None: the scenario's)
+    def reset(self, mode: str, security: str | None = None) -> None: ...
 
     def step(self) -> bool: ...  # run one scheduled item; False when nothing is left
 
@@ -76,6 +77,8 @@ class LessonDriver(Protocol):
                        lifetime_s: int | None) -> None: ...
 
     def set_flows(self, running: bool) -> None: ...
+
+    def inject(self, node: str, data: bytes) -> None: ...
 
     def play(self) -> None: ...
 
@@ -94,8 +97,8 @@ class SimDriver:
     def sim(self) -> Simulation:
         return self._sim
 
-    def reset(self, mode: str) -> None:
-        self._sim = Simulation(self.scenario, mode=mode)
+    def reset(self, mode: str, security: str | None = None) -> None:
+        self._sim = Simulation(self.scenario, mode=mode, security=security)
 
     def step(self) -> bool:
         if self._sim.next_time() is None:
@@ -121,6 +124,9 @@ class SimDriver:
 
     def set_flows(self, running: bool) -> None:
         self._sim.set_flows(running)
+
+    def inject(self, node: str, data: bytes) -> None:
+        self._sim.inject(node, data)
 
     def play(self) -> None:
         pass
@@ -177,7 +183,7 @@ def _apply(action: Action, driver: LessonDriver, lesson: Lesson,
     elif v == "restore":
         driver.restore(action.value)
     elif v == "reset":
-        driver.reset(action.get("mode", lesson.mode))
+        driver.reset(action.get("mode", lesson.mode), action.get("security"))
         on_reset()
     elif v == "run_for_s":
         driver.run_until(driver.sim.now + action.value)
@@ -189,6 +195,8 @@ def _apply(action: Action, driver: LessonDriver, lesson: Lesson,
                               action.get("lifetime_s"))
     elif v == "flows":
         driver.set_flows(action.value)
+    elif v == "inject":
+        driver.inject(action.value, action.get("hex"))
     elif v == "play":
         driver.play()
     elif v == "pause":

@@ -29,10 +29,20 @@ from .engine.events import (
     PacketDropped,
     PacketReceived,
     PacketSent,
+    RouteOptimizationChanged,
+    SecurityAssociationEstablished,
     StateChanged,
 )
-from .engine.messages import BindingAck, BindingUpdate, MapOption, Packet, RouterAdvertisement
+from .engine.messages import (
+    BA_SEQ_OUT_OF_WINDOW,
+    BindingAck,
+    BindingUpdate,
+    MapOption,
+    Packet,
+    RouterAdvertisement,
+)
 from .engine.nodes.mobile_node import MN_STATES
+from .engine.nodes.route_optimization import RO_STATES
 from .lesson_fields import (
     ANY,
     HANDOVER_KINDS,
@@ -200,8 +210,10 @@ def _answer_index(check: Check, e: PacketSent, i: int, w: Window) -> int | None:
                 x.kind in _BA_KINDS and originator(x, w.book) == peer:
             q = packet_of(x)
             ba = q.innermost().payload if q is not None else None
-            if isinstance(ba, BindingAck) and ba.sequence == bu.sequence \
-                    and ba.status == status:
+            # status 135 carries the last accepted sequence number, not the BU's
+            answers = isinstance(ba, BindingAck) and (
+                ba.sequence == bu.sequence or ba.status == BA_SEQ_OUT_OF_WINDOW)
+            if answers and ba.status == status:
                 return j
     return None
 
@@ -277,6 +289,15 @@ def _movement(check: Check, e: MovementDetected, w: Window) -> bool:
 
 def _entered(check: Check, e: StateChanged, w: Window) -> bool:
     return e.node == w.book.mn and e.new == check.head
+
+
+def _security(check: Check, e: SecurityAssociationEstablished, w: Window) -> bool:
+    return e.node == w.book.mn and e.peer == check.head
+
+
+def _route_optimization(check: Check, e: RouteOptimizationChanged, w: Window) -> bool:
+    return e.node == w.book.mn and e.new == check.head and \
+        (not check.has("with") or e.peer == check.get("with"))
 
 
 def find_handover(check: Check, w: Window, frm: int) -> int | None:
@@ -522,6 +543,21 @@ _add(CheckDef(
     "the MN's registration state machine entered this state",
     find=_simple_find(StateChanged, _entered),
     describe=lambda c: f"the MN enters \"{c.head}\""))
+_add(CheckDef(
+    "security_association", ParamSpec(node("map", "ha", "ar"), "a MAP or the HA"),
+    {"at_least": _AT_LEAST, "since_step": _SINCE},
+    "the MN set up IPsec security associations with this peer (RFC 5380 s.12.1)",
+    find=_simple_find(SecurityAssociationEstablished, _security),
+    describe=lambda c: f"security associations between the MN and {c.head}"))
+_add(CheckDef(
+    "route_optimization", ParamSpec(choice(RO_STATES), "a state of the MN's route "
+                                                      "optimisation with a CN"),
+    {"with": ParamSpec(node("cn"), "the correspondent node"), "at_least": _AT_LEAST,
+     "since_step": _SINCE},
+    "the MN's route optimisation with a CN entered this state (RFC 6275 s.5.2)",
+    find=_simple_find(RouteOptimizationChanged, _route_optimization),
+    describe=lambda c: f"route optimisation enters \"{c.head}\"" +
+    (f" with {c.get('with')}" if c.has("with") else "")))
 _ENTRY = {
     "home": ParamSpec(address_ref, "the bound home address (an RCoA at a MAP)"),
     "care_of": ParamSpec(address_ref, "the care-of address it is bound to"),

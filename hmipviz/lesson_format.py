@@ -21,7 +21,7 @@ from typing import Any
 from . import lesson_checks as lc
 from . import lesson_fields as lf
 from .resources import lessons_dir
-from .scenario import Scenario, ScenarioError, _LineIndex, load_scenario
+from .scenario import SECURITIES, Scenario, ScenarioError, _LineIndex, load_scenario
 
 # =====================================================================================
 # The model
@@ -127,9 +127,10 @@ FRONT_KEYS = ("title", "summary", "goals", "scenario", "mode", "duration_s")
 STEP_KEYS = ("setup", "check", "solution", "hints", "time_limit_s", "question")
 QUESTION_KEYS = ("id", "ask", "choices", "predict", "after", "ignore", "within_s")
 ACTION_VERBS = ("move", "fail", "restore", "reset", "run_for_s", "run_until_s",
-                "set_map_option", "flows", "play", "pause")
+                "set_map_option", "flows", "inject", "play", "pause")
 # verbs that change what the engine does (not just let time pass)
-STATE_VERBS = frozenset({"move", "fail", "restore", "reset", "set_map_option", "flows"})
+STATE_VERBS = frozenset({"move", "fail", "restore", "reset", "set_map_option", "flows",
+                         "inject"})
 
 _FENCE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})\s*([^`\s]*)")
 _STEP = re.compile(r"^##\s+Step:\s*(.*?)\s*#*\s*$")
@@ -325,14 +326,30 @@ _ACTION_HEAD: dict[str, lf.Convert] = {
     "run_until_s": lf.number(0.0),
     "set_map_option": lf.node("ar"),
     "flows": lf.boolean,
+    "inject": _fixed_node,
     "play": lambda v, s: lf.boolean(v, s) or _need_true("play"),
     "pause": lambda v, s: lf.boolean(v, s) or _need_true("pause"),
 }
 _ACTION_PARAMS: dict[str, dict[str, lf.Convert]] = {
-    "reset": {"mode": lf.choice(("hmipv6", "mipv6"))},
+    "reset": {"mode": lf.choice(("hmipv6", "mipv6")), "security": lf.choice(SECURITIES)},
+    "inject": {"hex": lambda v, s: _packet_hex(v)},
     "set_map_option": {"map": lf.map_node, "pref": lf.integer(0, 15),
                        "lifetime_s": lf.integer(0, 2**32 - 1)},
 }
+
+
+def _packet_hex(value: Any) -> bytes:
+    """The bytes of a whole IPv6 packet written in hex; spaces and line breaks are free."""
+    if not isinstance(value, str):
+        raise lf.Bad("must be a string of hexadecimal digits")
+    digits = "".join(value.split())
+    try:
+        data = bytes.fromhex(digits)
+    except ValueError:
+        raise lf.Bad("is not hexadecimal (or has an odd number of digits)") from None
+    if len(data) < 40:
+        raise lf.Bad(f"is {len(data)} bytes, shorter than an IPv6 header (40)")
+    return data
 
 
 def _need_true(verb: str) -> bool:
@@ -384,6 +401,9 @@ def _actions(raw: Any, reader: _Reader, path: lc.KeyPath, scope: lf.Scope,
         action = Action(verb, value, tuple(params), reader.line(here))
         if ok and verb == "set_map_option":
             ok = _check_map_option(action, reader, here, scenario)
+        if ok and verb == "inject" and action.get("hex") is None:
+            reader.add(here, 'inject: missing "hex" (the packet\'s bytes)')
+            ok = False
         if ok:
             out.append(action)
     return tuple(out)

@@ -56,10 +56,7 @@ def predictions():
 
 def test_the_lessons_of_the_issue_are_there_in_order():
     numbers = [int(name.split("-")[0]) for name in BUILTINS]
-    assert numbers == sorted(numbers)
-    # 9 (security) and 10 (route optimisation) wait for their engine features
-    assert {1, 2, 3, 4, 5, 6, 7, 8, 11} <= set(numbers)
-    assert set(numbers) <= set(range(1, 12))
+    assert numbers == list(range(1, 12))
 
 
 @pytest.mark.parametrize("name", BUILTINS)
@@ -207,6 +204,33 @@ def test_the_player_only_acts_through_its_driver():
     run.apply_solution()
     assert driver.calls == ["play", "fail MAP1"]
     assert run.sim is driver.sim
+
+
+def test_inject_and_security_go_through_the_driver():
+    lesson = load_lesson("09-security")
+
+    class Recording(SimDriver):
+        def __init__(self, scenario):
+            super().__init__(scenario)
+            self.calls: list[tuple] = []
+
+        def inject(self, node, data):
+            self.calls.append(("inject", node, len(data)))
+            super().inject(node, data)
+
+        def reset(self, mode, security=None):
+            self.calls.append(("reset", mode, security))
+            super().reset(mode, security)
+
+    driver = Recording(lesson.scenario)
+    run = LessonRun(lesson, driver)
+    for _ in range(len(lesson.steps) - 1):
+        assert run.apply_solution().passed
+        run.advance()
+    assert run.apply_solution().passed
+    assert driver.calls == [("inject", "EVE", 80), ("reset", "hmipv6", "esp"),
+                            ("inject", "EVE", 80)]
+    assert run.sim.security == "esp"
 
 
 def test_reset_in_a_step_starts_the_window_again():
@@ -480,6 +504,18 @@ BROKEN = [
      r'x\.md:16: step 1 "s": solution: unknown action "mvoe" \(did you mean "move"\?\)'),
     ("action on the MN", HEADER + one_step('{ handover = "initial" }', '[{ fail = "MN" }]'),
      r'fail "MN" is the MN'),
+    ("bad hex", HEADER + one_step('{ handover = "initial" }',
+                                  '[{ inject = "CN", hex = "60 00 zz" }]'),
+     r'x\.md:16: step 1 "s": solution: inject: hex is not hexadecimal'),
+    ("short packet", HEADER + one_step('{ handover = "initial" }',
+                                       '[{ inject = "CN", hex = "6000 0000" }]'),
+     r'hex is 4 bytes, shorter than an IPv6 header'),
+    ("inject without bytes", HEADER + one_step('{ handover = "initial" }',
+                                               '[{ inject = "CN" }]'),
+     r'inject: missing "hex"'),
+    ("unknown security", HEADER + one_step('{ handover = "initial" }',
+                                           '[{ reset = true, security = "tls" }]'),
+     r'reset: security must be one of "none", "esp"'),
     ("map option not advertised", HEADER + one_step(
         '{ handover = "initial" }', '[{ set_map_option = "AR1", map = "AR2", pref = 0 }]'),
      r'map must name a MAP'),
