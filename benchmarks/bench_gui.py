@@ -64,7 +64,8 @@ def stress_scenario(n_maps: int = 10, ars_per_map: int = 10, duration_s: float =
         bx = (m % per_row) * block_w
         by = (m // per_row) * 700.0
         name = f"MAP{m + 1}"
-        nodes.append(node(name, "map", f"2001:db8:{0x100 + m:x}", (bx + block_w / 2 - 60, by - 150)))
+        nodes.append(node(name, "map", f"2001:db8:{0x100 + m:x}",
+                          (bx + block_w / 2 - 60, by - 150)))
         links.append(LinkSpec(a="R", b=name, delay_ms=10.0))
         for k in range(ars_per_map):
             i = m * ars_per_map + k
@@ -224,8 +225,8 @@ def main() -> None:
           f"{sys.version.split()[0]}, Qt platform {platform}, {os.cpu_count()} CPUs")
 
     times = startup_times(args.runs)
-    print(f"start-up (launch -> first frame, figure1): median {statistics.median(times) * 1000:.0f} ms"
-          f"  (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, {len(times)} runs)")
+    print(f"start-up (launch -> first frame, figure1): median "
+          f"{statistics.median(times) * 1000:.0f} ms  (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, {len(times)} runs)")
 
     from hmipviz.scenario import load_scenario
     for label, scenario, to_ar, start in (

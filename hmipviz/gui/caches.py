@@ -56,17 +56,13 @@ class CacheTableModel(QAbstractTableModel):
         self.outlined: set[tuple] = set()
         self.clock: QElapsedTimer | None = None
         self._remaining_text: list[str] = []
-        first = "Home address / RCoA" if is_bul else self._first_header(owner)
+        first = "Home address / RCoA"  # set_first_header() names it for a MAP or a HA
         if is_bul:
             self.columns = ("Peer", first, "Care-of address", "Seq", "Remaining", "State")
         else:
             self.columns = (first, "Care-of address", "Seq", "Remaining")
         self._mono = theme.mono_font()
         self._flash_colour = QColor(theme.FLASH)
-
-    @staticmethod
-    def _first_header(owner: str) -> str:
-        return "RCoA / home address"
 
     def set_first_header(self, text: str) -> None:
         cols = list(self.columns)
@@ -144,8 +140,7 @@ class CacheTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self.cell_text(row, name)
         if role == Qt.ItemDataRole.FontRole and name in (
-                "Home address / RCoA", "Care-of address", "RCoA", "Home address",
-                "RCoA / home address"):
+                "Home address / RCoA", "Care-of address", "RCoA", "Home address"):
             return self._mono
         if role == Qt.ItemDataRole.BackgroundRole:
             start = self.flash.get(_row_key(row))

@@ -38,7 +38,6 @@ from typing import Callable, NamedTuple
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
-from hmipviz.engine import describe
 from hmipviz.engine.events import (
     BindingChanged,
     Event,
@@ -724,13 +723,13 @@ class QtController(QObject):
                 fails.append(NodeActionSpec(at_s=t, node=target))
             elif verb == "restore":
                 restores.append(NodeActionSpec(at_s=t, node=target))
+        last = max((t for t, _verb, _target in self.user_actions()), default=None)
+        duration = sc.duration_s if last is None else max(sc.duration_s, last + ACTION_GRACE_S)
         return dataclasses.replace(
             sc, moves=tuple(sorted(moves, key=lambda m: m.at_s)),
             fails=tuple(sorted(fails, key=lambda m: m.at_s)),
             restores=tuple(sorted(restores, key=lambda m: m.at_s)),
-            mode=self.mode or sc.mode,
-            duration_s=max(sc.duration_s, max([a[0] for a in self.user_actions()] or [0]) +
-                           ACTION_GRACE_S if self._actions else sc.duration_s))
+            mode=self.mode or sc.mode, duration_s=duration)
 
     def set_link(self, a: str, b: str, delay_ms: float | None = None,
                  loss: float | None = None) -> None:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmipviz.engine.events import PacketReceived, PacketSent, StateChanged
+from hmipviz.engine.events import PacketReceived, PacketSent
 from hmipviz.gui import theme
 from hmipviz.gui.controller import (
     event_direction,
@@ -313,7 +313,9 @@ class QtEventList(QWidget):
                             (COL_NODE, "MAP1 MAP"), (COL_DIR, "MAP1 \u2192 AR12 "),
                             (COL_KIND, "Binding Error  "), (COL_RFC, "RFC 5380 s.6.1, s.10")):
             hh.resizeSection(col, fm.horizontalAdvance(sample) + 16)
-        self.table.selectionModel().currentRowChanged.connect(self._row_activated)
+        # keyboard navigation in the table selects too; deferred, because the current row
+        # also changes while the filter removes rows (a model update must not re-enter)
+        self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.table.clicked.connect(lambda idx: self._row_activated(idx, None))
 
         lay = QVBoxLayout(self)
@@ -388,6 +390,16 @@ class QtEventList(QWidget):
         self.count.setText(f"{shown} of {total}" if shown != total else f"{total} events")
 
     # --- selection ----------------------------------------------------------------------
+    def _current_row_changed(self, current: QModelIndex, _previous) -> None:
+        if self._syncing or not self.table.hasFocus() or not current.isValid():
+            return
+        source_row = self.proxy.mapToSource(current).row()
+        QTimer.singleShot(0, lambda: self._select_source_row(source_row))
+
+    def _select_source_row(self, i: int) -> None:
+        if 0 <= i < len(self.controller.trace) and i != self.controller.selected:
+            self.controller.select(i)
+
     def _row_activated(self, current: QModelIndex, _previous) -> None:
         if self._syncing or not current.isValid():
             return

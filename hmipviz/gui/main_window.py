@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QKeySequence, QPainter, QPen
+from PySide6.QtGui import QActionGroup, QColor, QFont, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -325,7 +325,7 @@ class MainWindow(QMainWindow):
         self.plot = widget
         self.docks["plot"].setWidget(widget or _Placeholder(f"Signalling plot: {why}"))
 
-    # --- menus -------------------------------------------------------------------------------------
+    # --- menus ---------------------------------------------------------------------------
     def _build_menus(self) -> None:
         c = self.controller
         mb = self.menuBar()
@@ -535,7 +535,9 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            if path.lower().endswith(".png") or "PNG" in chosen and not path.lower().endswith(".svg"):
+            png = path.lower().endswith(".png") or (
+                "PNG" in chosen and not path.lower().endswith(".svg"))
+            if png:
                 ladder.export_png(path)
             else:
                 ladder.export_svg(path)

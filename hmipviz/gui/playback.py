@@ -52,7 +52,8 @@ class QtPlaybackBar(QToolBar):
             act = QAction(style.standardIcon(icon), text, self)
             if shortcut:
                 act.setShortcut(QKeySequence(shortcut))
-                tip = f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})"
+                keys = QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)
+                tip = f"{tip} ({keys})"
             act.setToolTip(tip)
             act.setStatusTip(tip)
             act.triggered.connect(lambda _=False: slot())
@@ -96,7 +97,8 @@ class QtPlaybackBar(QToolBar):
         lay.addWidget(self.speed)
         self.speed_label = QLabel()
         self.speed_label.setFont(theme.mono_font())
-        self.speed_label.setMinimumWidth(self.speed_label.fontMetrics().horizontalAdvance("10.0\u00d7 "))
+        self.speed_label.setMinimumWidth(
+            self.speed_label.fontMetrics().horizontalAdvance("10.0\u00d7 "))
         lay.addWidget(self.speed_label)
         speed_box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.addWidget(speed_box)
@@ -165,7 +167,8 @@ class QtPlaybackBar(QToolBar):
         self._on_position(self.controller.position)
 
     def _on_playing(self, playing: bool) -> None:
-        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        pixmap = QStyle.StandardPixmap
+        icon = pixmap.SP_MediaPause if playing else pixmap.SP_MediaPlay
         self.play_action.setIcon(self.style().standardIcon(icon))
         self.play_action.setText("Pause" if playing else "Play")
 

@@ -341,7 +341,8 @@ def test_event_list_filters_and_selecting_a_row_seeks_there(qtbot, window):
     events.set_hidden_kinds(set())
     events.search.setText("RFC 5380 s.6.1")
     qtbot.waitUntil(lambda: len(events.visible_rows()) < len(everything), timeout=3000)
-    bad = [(i, c.trace[i]) for i in events.visible_rows() if "5380 s.6.1" not in (getattr(c.trace[i], "rfc", "") or "")]
+    bad = [(i, c.trace[i]) for i in events.visible_rows()
+           if "5380 s.6.1" not in (getattr(c.trace[i], "rfc", "") or "")]
     assert not bad, bad[:3]
     # clicking a row selects that event everywhere and jumps playback there
     target = events.visible_rows()[0]
