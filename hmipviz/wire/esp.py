@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import struct
 
-from scapy.layers.inet6 import IPv6
-from scapy.layers.ipsec import ESP, IPSecIntegrityError, SecurityAssociation
 
 __all__ = ["ICV_OCTETS", "EspError", "protect", "unprotect", "esp_header"]
 
@@ -30,12 +28,15 @@ class EspError(ValueError):
 
 
 def _sa(spi: int, sequence: int, auth_key: bytes) -> SecurityAssociation:
+    # imported here so that loading the codec (and starting the GUI) skips scapy
+    from scapy.layers.ipsec import ESP, SecurityAssociation
     return SecurityAssociation(ESP, spi=spi, seq_num=sequence, crypt_algo=NULL, crypt_key=None,
                                auth_algo=HMAC_SHA1_96, auth_key=auth_key)
 
 
 def protect(plain: bytes, spi: int, sequence: int, auth_key: bytes) -> bytes:
     """The IPv6 datagram ``plain`` with its upper layer wrapped in ESP."""
+    from scapy.layers.inet6 import IPv6
     try:
         return bytes(_sa(spi, sequence, auth_key).encrypt(IPv6(plain)))
     except Exception as exc:  # scapy raises whatever it likes on odd input
@@ -44,6 +45,8 @@ def protect(plain: bytes, spi: int, sequence: int, auth_key: bytes) -> bytes:
 
 def unprotect(data: bytes, spi: int, auth_key: bytes) -> bytes:
     """The datagram without its ESP layer, once the ICV verified with ``auth_key``."""
+    from scapy.layers.inet6 import IPv6
+    from scapy.layers.ipsec import IPSecIntegrityError
     try:
         return bytes(_sa(spi, 0, auth_key).decrypt(IPv6(data)))
     except IPSecIntegrityError as exc:
