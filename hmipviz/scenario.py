@@ -69,6 +69,8 @@ class NodeSpec:
     interface_id: int = 0
     attach: str | None = None
     route_optimization: bool = False  # return routability with CNs (RFC 6275 s.5.2)
+    # further MAPs the MN also registers with whenever advertised (RFC 5380 s.7.1 MAY)
+    extra_maps: tuple[str, ...] = ()
     line: int = field(default=0, compare=False)  # where it was read; not part of equality
 
     @property
@@ -111,6 +113,9 @@ class FlowSpec:
     stop_s: float | None = None
     # MN flows: send from the RCoA without a Home Address option (RFC 5380 s.6.5)
     use_rcoa: bool = False
+    # one of the MN's extra_maps: the MN uses that MAP's RCoA with this flow's
+    # correspondent (RFC 5380 s.7.1), with use_rcoa or route optimisation
+    map: str | None = None
     line: int = field(default=0, compare=False)  # where it was read; not part of equality
 
 
@@ -557,6 +562,17 @@ def _prefixes(value: Any) -> tuple[IPv6Network, ...]:
     return tuple(found)
 
 
+def _names(value: Any) -> tuple[str, ...]:
+    _need(value, 'an array of node names like ["MAP2"]', isinstance(value, list))
+    found = []
+    for i, item in enumerate(value, start=1):
+        try:
+            found.append(_text(item))
+        except _Bad as bad:
+            raise _Bad(f"item {i}: {bad}") from None
+    return tuple(found)
+
+
 def _position(value: Any) -> tuple[float, float]:
     numbers = [_finite(v) for v in value] if isinstance(value, list) else []
     if len(numbers) != 2 or None in numbers:
@@ -682,7 +698,7 @@ class _RoleKeys:
 _NODE_COMMON = ("name", "role", "position")
 _ROLE_KEYS = {
     "mn": _RoleKeys(("home_agent", "home_address"),
-                    ("interface_id", "attach", "route_optimization")),
+                    ("interface_id", "attach", "route_optimization", "extra_maps")),
     "ar": _RoleKeys(
         ("address", "prefix"),
         ("map_address", "valid_onlink_prefixes", "max_lifetime_s", "radius", "map_options",
@@ -708,6 +724,7 @@ _NODE_CONVERT: dict[str, Convert] = {
     "interface_id": _interface_id,
     "attach": _text,
     "route_optimization": _boolean,
+    "extra_maps": _names,
     "probe_maps": _boolean,
     "duplicate_addresses": _addresses,
 }
@@ -745,6 +762,7 @@ def _read_node(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
         **_kwargs(**values),
     )
     read.keep(read.nodes, node, path)
+    read.unusable.update((id(node), key) for key in table.bad)
 
 
 def _read_map_options(report: _Report, read: _Read, node: _Table) -> tuple[MapOptionSpec, ...]:
@@ -828,7 +846,9 @@ def _read_flow(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
     named = isinstance(source, str) and isinstance(destination, str)
     context = f'flow "{source}" -> "{destination}"' if named else f"flow #{int(path[1]) + 1}"
     table = _Table(report, raw, path, context)
-    table.check_keys(("from", "to", "kind", "start_s", "interval_ms", "stop_s", "use_rcoa"))
+    table.check_keys(
+        ("from", "to", "kind", "start_s", "interval_ms", "stop_s", "use_rcoa", "map")
+    )
     values = {
         "source": table.get("from", _text, required=True),
         "destination": table.get("to", _text, required=True),
@@ -837,6 +857,7 @@ def _read_flow(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
         "interval_ms": table.get("interval_ms", _number(0, above=True)) or 1000.0,
         "stop_s": table.get("stop_s", _number(0)),
         "use_rcoa": table.get("use_rcoa", _boolean) or False,
+        "map": table.get("map", _text),
     }
     if values["source"] is not None and values["destination"] is not None:
         read.keep(read.flows, FlowSpec(line=report.line(path), **values), path)
@@ -910,6 +931,7 @@ class _Read:
     injects: list[InjectSpec] = field(default_factory=list)
     protocol: dict[str, float] = field(default_factory=dict)
     where: dict[int, KeyPath] = field(default_factory=dict)  # id(spec) -> path
+    unusable: set[tuple[int, str]] = field(default_factory=set)  # (id(spec), key) reported
     duration_s: float | None = None  # for time checks; None when unusable (reported)
 
     def keep(self, bucket: list, spec: Any, path: KeyPath) -> None:
@@ -1124,6 +1146,31 @@ def _check_mn(report: _Report, read: _Read, by_name: dict[str, NodeSpec]) -> Non
             _ref(
                 report, path, context, "attach", mn.attach, by_name, "AR", lambda n: n.role == "ar"
             )
+        _check_extra_maps(report, read, by_name, mn)
+
+
+def _check_extra_maps(
+    report: _Report, read: _Read, by_name: dict[str, NodeSpec], mn: NodeSpec
+) -> None:
+    """Each extra MAP is a MAP, listed once, that some AR advertises (RFC 5380 s.7.1)."""
+    context = f'node "{mn.name}"'
+    advertised = {o.map for node in read.nodes for o in node.map_options}
+    seen: set[str] = set()
+    for i, name in enumerate(mn.extra_maps):
+        path = read.path(mn, "extra_maps") + (i,)
+        if name in seen:
+            report.add(path, f'{context}: extra_maps lists MAP "{name}" twice')
+            continue
+        seen.add(name)
+        target = _ref(
+            report, path, context, "extra_maps", name, by_name, "MAP", lambda n: n.is_map
+        )
+        if target is not None and name not in advertised:
+            report.add(
+                path,
+                f'{context}: extra_maps names MAP "{name}", which no AR advertises in its '
+                "map_options, so the MN could never register with it",
+            )
 
 
 def _check_map_options(report: _Report, read: _Read, by_name: dict[str, NodeSpec]) -> None:
@@ -1244,6 +1291,7 @@ def _check_flows(
     report: _Report, read: _Read, by_name: dict[str, NodeSpec], duration: float | None
 ) -> None:
     """A flow runs between the MN and a CN or host, inside the run."""
+    chosen: dict[str, FlowSpec] = {}  # correspondent -> the first flow naming a map
     for flow in read.flows:
         context = f'flow "{flow.source}" -> "{flow.destination}"'
         source = _ref(report, read.path(flow, "from"), context, "from", flow.source, by_name)
@@ -1261,6 +1309,10 @@ def _check_flows(
                     read.path(flow, "use_rcoa"),
                     f"{context}: use_rcoa is for flows from the MN (RFC 5380 s.6.5)",
                 )
+            elif flow.map is not None:
+                peer = destination if source.role == "mn" else source
+                mn = source if source.role == "mn" else destination
+                _check_flow_map(report, read, by_name, flow, context, mn, peer, chosen)
         _check_time(report, read.path(flow), context, "start_s", flow.start_s, duration)
         _check_time(report, read.path(flow), context, "stop_s", flow.stop_s, duration)
         if flow.stop_s is not None and flow.stop_s <= flow.start_s:
@@ -1268,6 +1320,51 @@ def _check_flows(
                 read.path(flow, "stop_s"),
                 f"{context}: stop_s {_fmt(flow.stop_s)} must be after start_s {_fmt(flow.start_s)}",
             )
+
+
+def _check_flow_map(
+    report: _Report,
+    read: _Read,
+    by_name: dict[str, NodeSpec],
+    flow: FlowSpec,
+    context: str,
+    mn: NodeSpec,
+    peer: NodeSpec,
+    chosen: dict[str, FlowSpec],
+) -> None:
+    """``map``: one of the MN's extra_maps, with something that uses an RCoA, and one
+    MAP per correspondent (RFC 5380 s.7.1)."""
+    assert flow.map is not None
+    path = read.path(flow, "map")
+    target = _ref(report, path, context, "map", flow.map, by_name, "MAP", lambda n: n.is_map)
+    if target is None:
+        return
+    if (id(mn), "extra_maps") in read.unusable:
+        return  # the MN's extra_maps is reported already
+    if flow.map not in mn.extra_maps:
+        listed = ", ".join(f'"{m}"' for m in mn.extra_maps) or "none"
+        report.add(
+            path,
+            f'{context}: map "{flow.map}" is not one of the MN\'s extra_maps ({listed}); '
+            "a flow without map uses the MAP the MN selects (RFC 5380 s.9.1)",
+        )
+        return
+    if not flow.use_rcoa and not (peer.role == "cn" and mn.route_optimization):
+        report.add(
+            path,
+            f"{context}: map needs use_rcoa = true, or a CN and route_optimization = true "
+            "on the MN: other packets go through the HA, registered with the selected "
+            "MAP's RCoA (RFC 5380 s.6.1)",
+        )
+        return
+    first = chosen.setdefault(peer.name, flow)
+    if first.map != flow.map:
+        report.add(
+            path,
+            f'{context}: map "{flow.map}" differs from map "{first.map}" of the flow on '
+            f'line {first.line} with "{peer.name}"; the MN uses one MAP\'s RCoA per '
+            "correspondent (RFC 5380 s.7.1)",
+        )
 
 
 def _cross_check(report: _Report, read: _Read) -> None:
@@ -1478,6 +1575,7 @@ _NODE_DUMP_ORDER = (
     "interface_id",
     "attach",
     "route_optimization",
+    "extra_maps",
     "probe_maps",
     "duplicate_addresses",
     "radius",
@@ -1535,6 +1633,7 @@ def _sections(s: Scenario) -> list[str]:
                 ("interval_ms", f.interval_ms),
                 ("stop_s", f.stop_s),
                 ("use_rcoa", f.use_rcoa or None),
+                ("map", f.map),
             ],
         )
         for f in s.flows

@@ -162,7 +162,9 @@ class Simulation:
                               interface_id=interface_id_of(spec.interface_id),
                               mode=self.mode, names=names,
                               route_optimization=spec.route_optimization,
-                              mobility_data=mobility_data, **common)
+                              mobility_data=mobility_data,
+                              extra_maps=tuple(self._map_address(m) for m in spec.extra_maps),
+                              cn_maps=self._cn_maps(spec), **common)
         if spec.role == "ar":
             return AccessRouter(*args, advertised=self._advertised(spec),
                                 map_address=spec.map_address,
@@ -180,6 +182,26 @@ class Simulation:
             return CorrespondentNode(*args, mobility_data=mobility_data, **common)
         cls = {"router": Router, "host": Host}
         return cls[spec.role](*args, **common)
+
+    def _map_address(self, name: str) -> IPv6Address:
+        """The global address of a MAP: a MAP node's, or a flat AR's map_address."""
+        m = self.scenario.node(name)
+        address = m.address if m.role == "map" else m.map_address
+        assert address is not None
+        return address
+
+    def _cn_maps(self, mn: NodeSpec) -> dict[IPv6Address, IPv6Address]:
+        """Correspondent address -> the extra MAP whose RCoA the MN uses with it, from
+        the flows that name one (``map``, RFC 5380 s.7.1); the first flow decides."""
+        out: dict[IPv6Address, IPv6Address] = {}
+        for flow in self.scenario.flows:
+            if flow.map is None:
+                continue
+            peer = flow.destination if flow.source == mn.name else flow.source
+            address = self.scenario.node(peer).address
+            if address is not None:
+                out.setdefault(address, self._map_address(flow.map))
+        return out
 
     def _advertised(self, spec: NodeSpec) -> tuple[AdvertisedMap, ...]:
         out = []

@@ -28,14 +28,14 @@ def ar(name: str, n: int, *maps: MapOptionSpec) -> NodeSpec:
                     map_options=tuple(maps))
 
 
-def core(**map1) -> list[NodeSpec]:
+def core(mn=None, **map1) -> list[NodeSpec]:
     return [
         NodeSpec("HA", "ha", HA_ADDR, N("2001:db8:1::/64")),
         NodeSpec("CN", "cn", CN_ADDR, N("2001:db8:50::/64")),
         NodeSpec("R", "router", A("2001:db8:ff::1"), N("2001:db8:ff::/64")),
         NodeSpec("MAP1", "map", MAP1_ADDR, N("2001:db8:100::/64"), **map1),
         NodeSpec("MN", "mn", home_agent="HA", home_address=HOA, interface_id=0xA,
-                 attach="AR1"),
+                 attach="AR1", **(mn or {})),
     ]
 
 
@@ -54,24 +54,28 @@ def figure1(moves=(), flows=(), duration_s=10.0, mode="hmipv6", protocol=None, f
 
 
 def two_domains(moves=(), flows=(), duration_s=15.0, map1=None, mode="hmipv6",
-                fails=(), restores=(), shared_ars=False) -> Scenario:
+                fails=(), restores=(), shared_ars=False, mn=None, protocol=None,
+                extra_nodes=(), extra_links=()) -> Scenario:
     """MAP1 over AR1/AR2 and MAP2 over AR3/AR4; with shared_ars every AR advertises both
-    MAPs (MAP1 pref 10, MAP2 pref 5, so MAP1 wins while it is alive)."""
+    MAPs (MAP1 pref 10, MAP2 pref 5, so MAP1 wins while it is alive). ``mn``: more
+    NodeSpec fields for the MN (``extra_maps``, ``route_optimization``)."""
     m1, m2 = MapOptionSpec("MAP1", pref=10), MapOptionSpec("MAP2", pref=5)
     if shared_ars:
         ars = [ar("AR1", 2, m1, m2), ar("AR2", 3, m1, m2), ar("AR3", 4, m1, m2),
                ar("AR4", 5, m1, m2)]
     else:
         ars = [ar("AR1", 2, m1), ar("AR2", 3, m1), ar("AR3", 4, m2), ar("AR4", 5, m2)]
-    nodes = core(**(map1 or {})) + [
+    nodes = core(mn, **(map1 or {})) + [
         NodeSpec("MAP2", "map", MAP2_ADDR, N("2001:db8:200::/64"))] + ars
     links = [LinkSpec("HA", "R", 20), LinkSpec("CN", "R", 20), LinkSpec("R", "MAP1", 10),
              LinkSpec("R", "MAP2", 10), LinkSpec("R", "AGG", 5)]
     nodes.append(NodeSpec("AGG", "router", A("2001:db8:fe::1"), N("2001:db8:fe::/64")))
     links += [LinkSpec("AGG", a, 2) for a in ("AR1", "AR2", "AR3", "AR4")]
+    nodes += list(extra_nodes)
+    links += list(extra_links)
     return Scenario("two-domains", mode=mode, duration_s=duration_s, nodes=tuple(nodes),
                     links=tuple(links), moves=tuple(MoveSpec(t, to) for t, to in moves),
-                    flows=tuple(flows),
+                    flows=tuple(flows), protocol=protocol or {},
                     fails=tuple(NodeActionSpec(t, n) for t, n in fails),
                     restores=tuple(NodeActionSpec(t, n) for t, n in restores))
 

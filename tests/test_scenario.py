@@ -26,7 +26,7 @@ from hmipviz.scenario import (
 )
 
 BUILTINS = ("figure1", "two-domains", "multi-map", "flat", "map-failure", "route-optimisation",
-            "hijack")
+            "hijack", "several-maps")
 DOC_PREFIX = IPv6Network("2001:db8::/32")
 
 # A small valid scenario; each broken case below edits one line of it.
@@ -216,6 +216,16 @@ def test_multi_map_has_a_pref_zero_option_and_unequal_dists():
     assert any(o.pref == 0 for o in options)
     assert len({o.dist for o in options}) > 1
     assert len(s.nodes_with_role("map")) >= 2 and s.moves
+
+
+def test_several_maps_binds_a_second_map_for_one_cn():
+    s = load_scenario("several-maps")
+    mn = s.node("MN")
+    assert mn.extra_maps == ("MAP2",) and mn.route_optimization
+    assert [(f.source, f.map) for f in s.flows] == [("CN1", None), ("CN2", "MAP2")]
+    advertising = [ar.name for ar in s.nodes_with_role("ar")
+                   if "MAP2" in {o.map for o in ar.map_options}]
+    assert advertising == ["AR1", "AR2"] and [m.to for m in s.moves] == ["AR2", "AR3", "AR2"]
 
 
 def test_flat_ars_advertise_only_their_own_map():
@@ -653,7 +663,7 @@ def test_unknown_builtin_suggests_the_nearest():
     assert errors_of("figur1") == [
         'figur1: no such file or built-in scenario (did you mean "figure1"?) '
         "(built-ins: figure1, flat, hijack, map-failure, multi-map, route-optimisation, "
-        "two-domains)"
+        "several-maps, two-domains)"
     ]
     assert errors_of("builtin:../figure1")[0].startswith(
         "builtin:../figure1: no such file or built-in"
@@ -887,3 +897,168 @@ def test_use_rcoa_is_read_for_mn_flows_and_refused_for_others(tmp_path):
                            '[[flow]]\nfrom = "CN"\nto = "MN"\nuse_rcoa = true')
     messages = errors_of(write(tmp_path, cn_flow, "cn.toml"))
     assert any("use_rcoa is for flows from the MN" in m for m in messages), messages
+
+
+# --- several MAPs at once: extra_maps on the MN, map on a flow (RFC 5380 s.7.1) -------------
+
+SEVERAL = (
+    BASE.replace('attach = "AR1"', 'attach = "AR1"\nroute_optimization = true\n'
+                 'extra_maps = ["MAP2"]')
+    .replace('map_options = [{ map = "MAP1", pref = 10 }]',
+             'map_options = [{ map = "MAP1", pref = 10 }, { map = "MAP2", pref = 5 }]')
+    .replace('[[link]]\na = "MAP1"\nb = "AR1"',
+             '[[node]]\nname = "MAP2"\nrole = "map"\naddress = "2001:db8:200::1"\n'
+             'prefix = "2001:db8:200::/64"\n\n[[link]]\na = "MAP2"\nb = "MAP1"\n\n'
+             '[[link]]\na = "MAP1"\nb = "AR1"')
+    .replace('[[flow]]\nfrom = "CN"\nto = "MN"', '[[flow]]\nfrom = "CN"\nto = "MN"\nmap = "MAP2"')
+)
+
+
+def test_extra_maps_and_flow_map_are_read_and_round_trip(tmp_path):
+    s = load_scenario(write(tmp_path, SEVERAL))
+    assert s.node("MN").extra_maps == ("MAP2",)
+    assert s.flows[0].map == "MAP2"
+    text = dump_scenario(s)
+    assert 'extra_maps = ["MAP2"]' in text and 'map = "MAP2"' in text
+    assert load_scenario(write(tmp_path, text, "again.toml")) == s
+
+
+def test_extra_maps_and_flow_map_default_to_none_and_are_left_out_of_dumps(tmp_path):
+    s = load_scenario(write(tmp_path, BASE))
+    assert s.node("MN").extra_maps == () and s.flows[0].map is None
+    text = dump_scenario(s)
+    assert "extra_maps" not in text and "\nmap = " not in text
+
+
+def test_an_mn_flow_with_use_rcoa_may_name_a_map_without_route_optimisation(tmp_path):
+    text = (SEVERAL.replace("route_optimization = true\n", "")
+            .replace('[[flow]]\nfrom = "CN"\nto = "MN"\nmap = "MAP2"',
+                     '[[flow]]\nfrom = "MN"\nto = "CN"\nuse_rcoa = true\nmap = "MAP2"'))
+    s = load_scenario(write(tmp_path, text))
+    assert (s.flows[0].use_rcoa, s.flows[0].map) == (True, "MAP2")
+
+
+# (case id, text to replace, replacement, message without "path:line: ", text on the line)
+SEVERAL_BROKEN = [
+    (
+        "extra_maps not an array",
+        'extra_maps = ["MAP2"]',
+        'extra_maps = "MAP2"',
+        'node "MN": extra_maps must be an array of node names like ["MAP2"], not a string',
+        "extra_maps",
+    ),
+    (
+        "extra_maps item not a string",
+        'extra_maps = ["MAP2"]',
+        'extra_maps = ["MAP2", 3]',
+        'node "MN": extra_maps item 2: must be a string, not an integer',
+        "extra_maps",
+    ),
+    (
+        "extra_maps names an unknown MAP",
+        'extra_maps = ["MAP2"]',
+        'extra_maps = ["MAP2", "MAP3"]',
+        'node "MN": extra_maps refers to unknown MAP "MAP3" (did you mean "MAP2"?)',
+        "extra_maps",
+    ),
+    (
+        "extra_maps names an AR",
+        'extra_maps = ["MAP2"]',
+        'extra_maps = ["MAP2", "AR1"]',
+        'node "MN": extra_maps refers to "AR1", which is an AR without a map_address, not a MAP',
+        "extra_maps",
+    ),
+    (
+        "extra_maps lists a MAP twice",
+        'extra_maps = ["MAP2"]',
+        'extra_maps = ["MAP2", "MAP2"]',
+        'node "MN": extra_maps lists MAP "MAP2" twice',
+        "extra_maps",
+    ),
+    (
+        "extra_maps names a MAP no AR advertises",
+        '{ map = "MAP1", pref = 10 }, { map = "MAP2", pref = 5 }',
+        '{ map = "MAP1", pref = 10 }',
+        'node "MN": extra_maps names MAP "MAP2", which no AR advertises in its map_options, '
+        "so the MN could never register with it",
+        "extra_maps",
+    ),
+    (
+        "extra_maps on another role",
+        'address = "2001:db8:50::1"',
+        'address = "2001:db8:50::1"\nextra_maps = ["MAP2"]',
+        'node "CN": key "extra_maps" does not apply to role "cn"',
+        'extra_maps = ["MAP2"]\nprefix = "2001:db8:50::/64"',
+    ),
+    (
+        "flow map not a string",
+        'to = "MN"\nmap = "MAP2"',
+        'to = "MN"\nmap = 2',
+        'flow "CN" -> "MN": map must be a string, not an integer',
+        "map = 2",
+    ),
+    (
+        "flow map unknown",
+        'to = "MN"\nmap = "MAP2"',
+        'to = "MN"\nmap = "MAP9"',
+        'flow "CN" -> "MN": map refers to unknown MAP "MAP9" (did you mean "MAP2"?)',
+        'map = "MAP9"',
+    ),
+    (
+        "flow map not an extra map",
+        'to = "MN"\nmap = "MAP2"',
+        'to = "MN"\nmap = "MAP1"',
+        'flow "CN" -> "MN": map "MAP1" is not one of the MN\'s extra_maps ("MAP2"); a flow '
+        "without map uses the MAP the MN selects (RFC 5380 s.9.1)",
+        'map = "MAP1"\ninterval_ms',
+    ),
+    (
+        "flow map without route optimisation or use_rcoa",
+        "route_optimization = true\n",
+        "",
+        'flow "CN" -> "MN": map needs use_rcoa = true, or a CN and route_optimization = true '
+        "on the MN: other packets go through the HA, registered with the selected MAP's RCoA "
+        "(RFC 5380 s.6.1)",
+        'map = "MAP2"\ninterval_ms',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "what", "on_line"),
+    [case[1:] for case in SEVERAL_BROKEN],
+    ids=[case[0] for case in SEVERAL_BROKEN],
+)
+def test_extra_maps_and_flow_map_report_exact_messages(tmp_path, old, new, what, on_line):
+    assert old in SEVERAL
+    text = SEVERAL.replace(old, new, 1)
+    path = write(tmp_path, text)
+    assert errors_of(path) == [f"{path}:{line_of(text, on_line)}: {what}"]
+
+
+def test_extra_maps_item_errors_point_at_the_item_line(tmp_path):
+    text = SEVERAL.replace('extra_maps = ["MAP2"]', 'extra_maps = [\n    "MAP2",\n    "MAP7",\n]')
+    path = write(tmp_path, text)
+    assert errors_of(path) == [
+        f'{path}:{line_of(text, "MAP7")}: node "MN": extra_maps refers to unknown MAP "MAP7" '
+        '(did you mean "MAP2"?)'
+    ]
+
+
+def test_one_map_per_correspondent(tmp_path):
+    text = (SEVERAL.replace('extra_maps = ["MAP2"]', 'extra_maps = ["MAP2", "MAP3"]')
+            .replace('{ map = "MAP2", pref = 5 }', '{ map = "MAP2", pref = 5 }, { map = "MAP3" }')
+            .replace('[[link]]\na = "MAP2"\nb = "MAP1"',
+                     '[[node]]\nname = "MAP3"\nrole = "map"\naddress = "2001:db8:300::1"\n'
+                     'prefix = "2001:db8:300::/64"\n\n[[link]]\na = "MAP3"\nb = "MAP1"\n\n'
+                     '[[link]]\na = "MAP2"\nb = "MAP1"'))
+    text += ('\n[[flow]]\nfrom = "MN"\nto = "CN"\nuse_rcoa = true\nmap = "MAP3"\n'
+             '\n[[flow]]\nfrom = "MN"\nto = "CN"\nuse_rcoa = true\nmap = "MAP2"\n')
+    path = write(tmp_path, text)
+    first = line_of(text, '[[flow]]\nfrom = "CN"')
+    assert errors_of(path) == [
+        f'{path}:{line_of(text, "use_rcoa = true" + chr(10) + "map = " + chr(34) + "MAP3") + 1}: '
+        'flow "MN" -> "CN": '
+        f'map "MAP3" differs from map "MAP2" of the flow on line {first} with "CN"; the MN '
+        "uses one MAP's RCoA per correspondent (RFC 5380 s.7.1)"
+    ]

@@ -146,7 +146,8 @@ def test_esp_capture_decodes_with_the_null_encryption_heuristic(esp_capture: Pat
 
 @needs_tshark
 @pytest.mark.parametrize("name, security", [("route-optimisation", None), ("hijack", "none"),
-                                            ("hijack", "esp"), ("map-failure", None)])
+                                            ("hijack", "esp"), ("map-failure", None),
+                                            ("several-maps", None), ("several-maps", "esp")])
 def test_builtin_captures_are_clean(name: str, security: str | None, tmp_path: Path) -> None:
     from hmipviz.scenario import load_scenario
     sim = Simulation(load_scenario(name), security=security)
@@ -167,3 +168,51 @@ def test_builtin_captures_are_clean(name: str, security: str | None, tmp_path: P
         stolen = tshark(path, "frame.number", display_filter="ipv6.dst == 2001:db8:66::e && "
                         "icmpv6.type == 128")
         assert len(stolen) > 20  # echo requests tunnelled to EVE
+
+
+@pytest.fixture(scope="module")
+def several_capture(tmp_path_factory) -> Path:
+    from hmipviz.scenario import load_scenario
+    sim = Simulation(load_scenario("several-maps"))
+    sim.run()
+    assert sim.internal_errors == 0
+    path = tmp_path_factory.mktemp("several") / "several-maps.pcapng"
+    write_capture(sim, path)
+    return path
+
+
+@needs_tshark
+def test_several_maps_capture_one_local_bu_per_map_from_the_lcoa(several_capture: Path) -> None:
+    """RFC 5380 s.7.1: a binding with MAP1 (selected) and MAP2 (extra_maps) at once, each
+    local BU from the on-link LCoA (s.6.1), one per MAP on every move inside both domains."""
+    assert tshark(several_capture, "frame.number", display_filter=PROBLEMS) == []
+    local = unique(tshark(several_capture, "ipv6.src", "ipv6.dst", "ipv6.opt.mipv6.home_address",
+                          "mip6.bu.seqnr",
+                          display_filter="mip6.mhtype == 5 && mip6.bu.m_flag == 1"))
+    lcoa = {n: f"2001:db8:{n}::a" for n in (2, 3, 4)}
+    map1, map2, rcoa1, rcoa2 = ("2001:db8:100::1", "2001:db8:200::1", str(RCOA1),
+                                "2001:db8:200::a")
+    assert local == [
+        [lcoa[2], map1, rcoa1, "1"], [lcoa[2], map2, rcoa2, "1"],  # attach on AR1
+        [lcoa[3], map1, rcoa1, "2"], [lcoa[3], map2, rcoa2, "2"],  # 8 s: AR2, both domains
+        [lcoa[4], map1, rcoa1, "3"],                               # 14 s: AR3, MAP1 only
+        [lcoa[3], map1, rcoa1, "4"], [lcoa[3], map2, rcoa2, "3"],  # 20 s: AR2 again
+    ]
+    home = unique(tshark(several_capture, "ipv6.src", "ipv6.dst", "ipv6.opt.mipv6.home_address",
+                         display_filter="mip6.mhtype == 5 && mip6.bu.h_flag == 1 && "
+                                        "ipv6.nxt == 41"))
+    assert home == [[f"{lcoa[2]},{rcoa1}", f"{map1},{HA_ADDR}", str(HOA)]]  # only via MAP1
+    # CN2's binding: MAP2's RCoA, MAP1's while on AR3, MAP2's again
+    cn2_bas = unique(tshark(several_capture, "ipv6.dst", "mip6.ba.seqnr",
+                            display_filter="mip6.mhtype == 6 && ipv6.src == 2001:db8:60::1 "
+                                           "&& !ipv6.nxt == 41"))
+    assert cn2_bas == [[rcoa2, "1"], [rcoa1, "2"], [rcoa2, "3"]]
+    # the MN's route-optimised answers to CN2: RCoA2 as source, inside the tunnel to MAP2
+    to_cn2 = unique(tshark(several_capture, "ipv6.src", "ipv6.dst", "ipv6.opt.mipv6.home_address",
+                           display_filter="icmpv6.type == 129 && ipv6.dst == 2001:db8:60::1 && "
+                                          "ipv6.nxt == 41"))
+    optimised = [row for row in to_cn2 if row[2]]  # the first ones went through the HA
+    assert [f"{lcoa[2]},{rcoa2}", f"{map2},2001:db8:60::1", str(HOA)] in optimised
+    # each RCoA only ever inside the tunnel to its own MAP (s.6.1, s.9.1)
+    assert {(row[0].split(",")[1], row[1].split(",")[0]) for row in optimised} == {
+        (rcoa2, map2), (rcoa1, map1)}

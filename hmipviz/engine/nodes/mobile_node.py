@@ -4,6 +4,12 @@ RFC 5380 s.6.1 (MN operation), s.7.1 (MAP discovery), s.8 (previous MAP), s.9.1 
 selection), s.10 (MAP failure); RFC 6275 s.11 for everything Mobile IPv6 underneath.
 The MN's registration progress is a state machine kept as data in
 :data:`MN_TRANSITIONS`, so lessons can draw it and tests can walk it.
+
+Besides the MAP it selects (s.9.1), which carries the home registration, the MN may
+keep bindings with further MAPs at the same time and use each one's RCoA with a group of
+correspondent nodes (s.3.1, s.6.1, s.7.1 MAY): :class:`ExtraMap`. Every such MAP gets
+its own local BU from the on-link LCoA, never from another MAP's RCoA (s.6.1 MUST NOT),
+and each MAP is used on its own, never as a hierarchy (s.9.1).
 """
 
 from __future__ import annotations
@@ -102,6 +108,16 @@ def select_map(options: tuple[MapOption, ...] | list[MapOption],
 
 
 @dataclass
+class ExtraMap:
+    """A binding with a MAP besides the selected one (RFC 5380 s.7.1 MAY): its RCoA is
+    for the correspondents the scenario assigns to it (s.6.1, s.3.1)."""
+
+    address: IPv6Address
+    rcoa: IPv6Address
+    bound: bool = False  # the MAP has acknowledged a binding for the RCoA
+
+
+@dataclass
 class Handover:
     kind: str
     started_t: float
@@ -116,8 +132,16 @@ class MobileNode(Node):
                  interface_id: int, mode: str = "hmipv6",
                  names: dict[IPv6Address, str] | None = None,
                  route_optimization: bool = False,
-                 mobility_data: Callable[[Packet], bytes] | None = None, **kwargs) -> None:
+                 mobility_data: Callable[[Packet], bytes] | None = None,
+                 extra_maps: tuple[IPv6Address, ...] = (),
+                 cn_maps: dict[IPv6Address, IPv6Address] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # RFC 5380 s.7.1 MAY: further MAPs to keep a binding with whenever advertised,
+        # and which MAP's RCoA each correspondent gets (the others get the selected one)
+        self.extra_maps = tuple(extra_maps)
+        self.cn_maps = dict(cn_maps or {})
+        self.extra: dict[IPv6Address, ExtraMap] = {}
+        self.cns_stale = False  # CNs wait for the selected MAP before changing RCoA
         # RFC 6275 s.5.2 with the CNs the MN talks to; the wire layer supplies the MH
         # Data a BU's authenticator covers (RFC 6275 s.5.2.6)
         self.route_optimization = route_optimization
@@ -149,7 +173,21 @@ class MobileNode(Node):
 
     # --- addressing ----------------------------------------------------------------
     def owns(self, address: IPv6Address) -> bool:
-        return address in (self.home_address, self.lcoa, self.rcoa, self.link_local)
+        return address in (self.home_address, self.lcoa, self.rcoa, self.link_local) or \
+            any(x.rcoa == address for x in self.extra.values())
+
+    def map_of(self, address: IPv6Address | None) -> IPv6Address | None:
+        """The MAP whose RCoA ``address`` is (the selected MAP or an extra one), or None."""
+        if address is None:
+            return None
+        if address == self.rcoa and self.current_map is not None:
+            return self.current_map
+        return next((x.address for x in self.extra.values() if x.rcoa == address), None)
+
+    def extra_for(self, peer: IPv6Address) -> ExtraMap | None:
+        """The extra MAP registration chosen for ``peer``, if the MN has one now."""
+        chosen = self.cn_maps.get(peer)
+        return self.extra.get(chosen) if chosen is not None else None
 
     def prefixes(self):
         return []
@@ -163,6 +201,9 @@ class MobileNode(Node):
             info["RCoA"] = str(self.rcoa)
         if self.current_map:
             info["MAP"] = self.names.get(self.current_map, str(self.current_map))
+        if self.extra:
+            info["extra MAPs"] = ", ".join(f"{self._name(x.address)} (RCoA {x.rcoa})"
+                                           for x in self.extra.values())
         info["AR"] = self.ar or "none"
         return info
 
@@ -218,7 +259,14 @@ class MobileNode(Node):
         elif isinstance(m, EchoRequest) and self.rcoa is not None and packet.dst == self.rcoa \
                 and packet.routing is None:
             self.send_from_care_of(EchoReply(m.ident, m.seq, m.data), packet.src,
-                                   f"MN answers echo request #{m.seq} to its RCoA")
+                                   f"MN answers echo request #{m.seq} to its RCoA",
+                                   rcoa=self.rcoa)
+        elif isinstance(m, EchoRequest) and packet.routing is None and \
+                self.map_of(packet.dst) is not None:
+            self.send_from_care_of(EchoReply(m.ident, m.seq, m.data), packet.src,
+                                   f"MN answers echo request #{m.seq} to the RCoA "
+                                   f"{packet.dst} of {self._name(self.map_of(packet.dst))}",
+                                   rcoa=packet.dst)
         elif isinstance(m, EchoRequest) and packet.final_destination == self.home_address:
             self.send_data(EchoReply(m.ident, m.seq, m.data), packet.src, now,
                            f"MN answers echo request #{m.seq} from its home address")
@@ -262,7 +310,7 @@ class MobileNode(Node):
             return
         why = f"{entry.peer} sent a Binding Refresh Request"
         if entry.map_registration:
-            if entry.peer_address != self.current_map or entry.care_of_address != self.lcoa:
+            if not self._keeps(entry):
                 self.drop(f"{why}, but the MN is letting that binding run out (RFC 5380 s.9)")
                 return
             self._send_local_bu(entry.peer_address, entry.home_address, now, why,
@@ -327,6 +375,10 @@ class MobileNode(Node):
         self.handover = None
 
     def _on_new_lcoa(self, now: float, ar: str) -> None:
+        self._on_new_lcoa_selected(now, ar)
+        self._sync_extra_maps(now)
+
+    def _on_new_lcoa_selected(self, now: float, ar: str) -> None:
         first = self.current_map is None and not self.bul
         if self.mode == "mipv6":
             self._start_handover("initial" if first else "mipv6", now)
@@ -358,6 +410,10 @@ class MobileNode(Node):
         """Same link, but the MAP options may have changed (s.7.1, s.9, s.10)."""
         if self.mode == "mipv6" or self.lcoa is None:
             return
+        self._check_selected_map(now)
+        self._sync_extra_maps(now, moved=False)
+
+    def _check_selected_map(self, now: float) -> None:
         current = next((o for o in self.link_options if o.map_address == self.current_map), None)
         choice = select_map(self.link_options, frozenset(self.rejected_maps))
         if self.current_map is not None and (current is None or current.valid_lifetime_s == 0):
@@ -407,7 +463,9 @@ class MobileNode(Node):
         self._secure(choice.map_address, self.rcoa, now)
         self._send_local_bu(choice.map_address, self.rcoa, now,
                             f"new MAP {self._name(choice.map_address)}, new RCoA {self.rcoa}")
-        if moved and prev_map is not None and prev_rcoa is not None:
+        self.extra.pop(choice.map_address, None)  # an extra MAP selected: one binding
+        if moved and prev_map is not None and prev_rcoa is not None \
+                and not self._wants_extra(prev_map):
             prev = self.bul.get((prev_map, prev_rcoa))
             if prev is not None and prev.acknowledged:
                 # s.8 / s.6.1: ask the previous MAP to forward packets in flight.
@@ -431,6 +489,121 @@ class MobileNode(Node):
             self._bul_changed(now, entry, "lost")
         self.sad.forget(map_address)  # a failed MAP lost its SAs too: negotiate anew
 
+    # --- further MAPs at the same time (RFC 5380 s.7.1 MAY, s.3.1, s.9.1) ----------------
+    def _keeps(self, entry: BindingUpdateListEntry) -> bool:
+        """A MAP binding the MN goes on refreshing: the selected MAP's or an extra MAP's,
+        from the current LCoA. The others run out (lazy release, s.9)."""
+        if entry.care_of_address != self.lcoa:
+            return False
+        if entry.peer_address == self.current_map:
+            return True
+        x = self.extra.get(entry.peer_address)
+        return x is not None and x.rcoa == entry.home_address
+
+    def _local_ready(self, map_address: IPv6Address, rcoa: IPv6Address) -> bool:
+        """The MAP has acknowledged the binding of ``rcoa`` to the current LCoA."""
+        local = self.bul.get((map_address, rcoa))
+        return local is not None and local.acknowledged and local.care_of_address == self.lcoa
+
+    def _extra_option(self, address: IPv6Address) -> MapOption | None:
+        """This link's option for ``address`` if the MN may keep a binding with that MAP
+        besides the selected one: advertised with a non-zero lifetime, never refused, and
+        with a non-zero Pref unless the binding exists already (s.7.1, s.10)."""
+        if self.mode == "mipv6" or self.current_map is None or self.lcoa is None \
+                or address in self.rejected_maps:
+            return None
+        option = next((o for o in self.link_options if o.map_address == address), None)
+        if option is None or option.valid_lifetime_s == 0:
+            return None
+        if option.pref == 0:
+            x = self.extra.get(address)
+            entry = self.bul.get((address, self._rcoa_with(address)))
+            if not (x is not None and x.bound) and not (entry is not None and entry.acknowledged):
+                return None
+        return option
+
+    def _rcoa_with(self, map_address: IPv6Address) -> IPv6Address:
+        """The RCoA the MN forms with a MAP: the MAP's /64 and its interface id (s.6)."""
+        return address_in(prefix64(map_address), self.interface_id)
+
+    def _wants_extra(self, address: IPv6Address) -> bool:
+        return address in self.extra_maps and self._extra_option(address) is not None
+
+    def _sync_extra_maps(self, now: float, moved: bool = True) -> None:
+        """One binding with each MAP of ``extra_maps`` this link advertises, besides the
+        selected MAP: a local BU from the LCoA when the binding is new or the LCoA changed
+        (s.6.1: never another MAP's RCoA as the care-of address). A MAP no longer usable
+        is given up: lost when advertised with lifetime 0 or withdrawn (s.10), otherwise
+        left to run out (s.9)."""
+        if not self.extra_maps and not self.extra:
+            return
+        for address in self.extra_maps:
+            x = self.extra.get(address)
+            if address == self.current_map:
+                self.extra.pop(address, None)
+                continue
+            option = self._extra_option(address)
+            if option is None:
+                if x is not None:
+                    advertised = next((o for o in self.link_options
+                                       if o.map_address == address), None)
+                    lost = (advertised is None and not moved) or \
+                        (advertised is not None and advertised.valid_lifetime_s == 0)
+                    why = (f"{self._name(address)} advertised with valid lifetime 0 or "
+                           "withdrawn, so its binding is assumed lost (s.10)" if lost else
+                           f"{self._name(address)} is not usable on this link")
+                    self._drop_extra(x, now, lost, why)
+                continue
+            fresh = x is None
+            if x is None:
+                rcoa = self._rcoa_with(address)
+                entry = self.bul.get((address, rcoa))
+                # a binding the MAP still holds for this LCoA (it was the selected MAP, or
+                # the MN comes back to the link it left) serves at once; the BU renews it
+                x = ExtraMap(address, rcoa, bound=entry is not None and entry.acknowledged
+                             and entry.care_of_address == self.lcoa)
+                self.extra[address] = x
+                cns = [self._name(cn) for cn, m in self.cn_maps.items() if m == address]
+                self.emit(Note(now, self.name, f"also registering with {self._name(address)} "
+                               f"(RCoA {rcoa}) besides the selected "
+                               f"{self._name(self.current_map)}"
+                               + (f", for {', '.join(cns)}" if cns else "")
+                               + ": each MAP used on its own, the HA keeps the selected "
+                               "MAP's RCoA", "RFC 5380 s.7.1, s.9.1"))
+                self._secure(address, rcoa, now)
+            entry = self.bul.get((address, x.rcoa))
+            if fresh or entry is None or entry.care_of_address != self.lcoa:
+                self._send_local_bu(address, x.rcoa, now,
+                                    f"extra MAP {self._name(address)}, kept besides the "
+                                    f"selected {self._name(self.current_map)}",
+                                    rfc="RFC 5380 s.7.1, s.6.1")
+            if fresh and x.bound:
+                self._cns_follow(now)
+
+    def _drop_extra(self, x: ExtraMap, now: float, lost: bool, why: str) -> None:
+        self.extra.pop(x.address, None)
+        if lost:
+            self._forget_map(x.address, now)
+        self.emit(Note(now, self.name, f"{why}: the MN stops using {self._name(x.address)}'s "
+                       f"RCoA {x.rcoa}; its correspondents get the selected MAP's",
+                       "RFC 5380 s.7.1"))
+        if x.bound:
+            self._cns_follow(now)
+
+    def _extra_gone(self, entry: BindingUpdateListEntry, now: float, why: str) -> None:
+        x = self.extra.get(entry.peer_address) if entry.map_registration else None
+        if x is not None and x.rcoa == entry.home_address:
+            self._drop_extra(x, now, False, why)
+
+    def _cns_follow(self, now: float) -> None:
+        """Which RCoA a CN should see changed: tell the CNs now if the selected MAP's
+        tunnel (which the home test needs) is ready, else after its BA."""
+        if self.home_binding() is not None and self._map_tunnel_ready():
+            self.cns_stale = False
+            self.ro.care_of_changed(now)
+        else:
+            self.cns_stale = True
+
     def _secure(self, peer: IPv6Address, protected: IPv6Address, now: float) -> None:
         """RFC 5380 s.12.1: an SA pair with the MAP (for the RCoA) or the HA (for the home
         address) before the first BU. IKEv2 is out of scope: one event stands for it and
@@ -453,8 +626,13 @@ class MobileNode(Node):
         return next((e for e in self.bul.values() if e.home_registration and e.acknowledged),
                     None)
 
-    def map_grant(self) -> int | None:
-        """The lifetime the current MAP granted (the cap of RFC 5380 s.6.1)."""
+    def map_grant(self, care_of: IPv6Address | None = None) -> int | None:
+        """The lifetime the current MAP granted (the cap of RFC 5380 s.6.1); with
+        ``care_of``, what the MAP whose RCoA that is granted (None for an LCoA)."""
+        if care_of is not None:
+            via = self.map_of(care_of)
+            m = self.bul.get((via, care_of)) if via is not None else None
+            return m.granted_lifetime_s if m is not None and m.acknowledged else None
         if self.current_map is None or self.rcoa is None:
             return None
         m = self.bul.get((self.current_map, self.rcoa))
@@ -554,10 +732,11 @@ class MobileNode(Node):
                           "(RFC 5380 s.12.1)")
                 return
             packet = replace(packet, esp=esp)
-        if entry.care_of_address == self.rcoa and self.current_map is not None \
-                and entry.peer_address != self.current_map and self.lcoa is not None:
-            # RFC 5380 s.6.1: everything the MN sends from its RCoA goes through the MAP tunnel
-            packet = encapsulate(self.lcoa, self.current_map, packet)
+        via = self.map_of(entry.care_of_address)
+        if via is not None and entry.peer_address != via and self.lcoa is not None:
+            # RFC 5380 s.6.1: everything the MN sends from an RCoA goes through the tunnel
+            # to that RCoA's MAP (an extra MAP's too, s.7.1), never through another MAP
+            packet = encapsulate(self.lcoa, via, packet)
         self.send(packet, why, rfc, kind=kind)
 
     # --- Binding Acknowledgements ----------------------------------------------------
@@ -617,6 +796,10 @@ class MobileNode(Node):
                     self._fall_back(now, f"MAP {entry.peer} rejected the local BU")
                 else:
                     self._switch_map(choice, now, moved=False)
+                self._sync_extra_maps(now, moved=False)
+            elif entry.map_registration and entry.peer_address in self.extra:
+                self.rejected_maps.add(entry.peer_address)
+                self._extra_gone(entry, now, f"{entry.peer} rejected the local BU")
             if correspondent:
                 self.ro.on_ba(entry, ba, now)
             return
@@ -633,6 +816,10 @@ class MobileNode(Node):
         if ("no-refresh",) + key not in self.deadlines:
             self.deadlines[("refresh",) + key] = now + granted * self.config.refresh_fraction
         self.deadlines[("expire",) + key] = now + granted
+        x = self.extra.get(entry.peer_address) if entry.map_registration else None
+        if x is not None and x.rcoa == entry.home_address and not x.bound:
+            x.bound = True  # its correspondents can move to this MAP's RCoA now
+            self._cns_follow(now)
         if entry.map_registration and entry.peer_address == self.current_map \
                 and entry.care_of_address == self.lcoa:
             if self.home_pending:
@@ -645,12 +832,15 @@ class MobileNode(Node):
                 self._finish_handover(now)
             else:
                 self._go("refresh acknowledged", now)
+            if self.cns_stale:
+                self._cns_follow(now)
         elif entry.home_registration:
             if self.state == HOME_REGISTRATION:
                 self._go("home BA", now)
                 self._finish_handover(now)
             else:
                 self._go("refresh acknowledged", now)
+            self.cns_stale = False
             self.ro.care_of_changed(now)  # CNs bound to an older care-of address
 
     def _bul_changed(self, now: float, e: BindingUpdateListEntry, change: str) -> None:
@@ -696,6 +886,7 @@ class MobileNode(Node):
                 self.bul.pop(peer_key, None)
                 self._clear_deadlines(peer_key)
                 self._bul_changed(now, entry, "expired")
+                self._extra_gone(entry, now, f"the binding with {entry.peer} expired")
 
     def _retransmit(self, entry: BindingUpdateListEntry, now: float) -> None:
         key = (entry.peer_address, entry.home_address)
@@ -708,6 +899,7 @@ class MobileNode(Node):
             self._bul_changed(now, entry, "deleted")
             if not (entry.map_registration or entry.home_registration):
                 self.ro.binding_gone(entry, now, "no answer")
+            self._extra_gone(entry, now, f"no answer from {entry.peer}")
             return
         timeout = min(entry.timeout_s * 2, self.config.max_bindack_timeout_s)
         again = entry.with_(sequence=self._next_seq(entry.peer_address), sent_at_s=now,
@@ -719,7 +911,7 @@ class MobileNode(Node):
 
     def _refresh(self, entry: BindingUpdateListEntry, now: float) -> None:
         if entry.map_registration:
-            if entry.peer_address != self.current_map or entry.care_of_address != self.lcoa:
+            if not self._keeps(entry):
                 return  # lazy release (s.9): let bindings with old MAPs run out
             self._send_local_bu(entry.peer_address, entry.home_address, now,
                                 "refresh before the binding expires")
@@ -743,21 +935,33 @@ class MobileNode(Node):
         """Send from the home address: route-optimised when ``peer`` holds a binding for
         the current care-of address (RFC 5380 s.6.1.1), else reverse-tunnelled through
         the HA (RFC 6275 s.11.3.1, RFC 5380 s.6.1)."""
-        if self.ro.usable(peer) and self._map_tunnel_ready():
-            coa = self.ro.care_of()
+        if self.ro.usable(peer) and self._ro_tunnel_ready(peer):
+            coa = self.ro.care_of(peer)
             assert coa is not None and self.lcoa is not None
             packet = Packet(src=coa, dst=peer, hao=HomeAddressOption(self.home_address),
                             payload=body, hop_limit=self.config.default_hop_limit)
             text = f"{why}: route-optimised from {coa} with a Home Address option"
-            if coa == self.rcoa and self.current_map is not None:
-                packet = encapsulate(self.lcoa, self.current_map, packet)
-                text += f", through the tunnel to {self._name(self.current_map)}"
-            self.send(packet, text, "RFC 5380 s.6.1.1, RFC 6275 s.11.3.1", kind=describe.DATA)
+            via = self.map_of(coa)
+            if via is not None:
+                packet = encapsulate(self.lcoa, via, packet)
+                text += f", through the tunnel to {self._name(via)}"
+            rfc = "RFC 5380 s.6.1.1, RFC 6275 s.11.3.1"
+            if via is not None and via != self.current_map:
+                rfc = "RFC 5380 s.6.1.1, s.7.1, RFC 6275 s.11.3.1"
+            self.send(packet, text, rfc, kind=describe.DATA)
             return
         inner = Packet(src=self.home_address, dst=peer, payload=body,
                        hop_limit=self.config.default_hop_limit)
         if self.via_home_agent(inner, why, "", describe.DATA):
             self.ro.consider(peer, now)
+
+    def _ro_tunnel_ready(self, peer: IPv6Address) -> bool:
+        """Route-optimised packets to ``peer`` may leave: the MAP of the RCoA it is bound
+        to has acknowledged the current LCoA."""
+        x = self.extra_for(peer)
+        if x is not None and self.ro.care_of(peer) == x.rcoa:
+            return self._local_ready(x.address, x.rcoa)
+        return self._map_tunnel_ready()
 
     def _map_tunnel_ready(self) -> bool:
         """Packets from the RCoA may leave only once the MAP binds it to this LCoA."""
@@ -803,25 +1007,37 @@ class MobileNode(Node):
         else:
             self.send_data(body, peer, now, why)
 
-    def send_from_care_of(self, body, peer: IPv6Address, why: str) -> None:
+    def send_from_care_of(self, body, peer: IPv6Address, why: str,
+                          rcoa: IPv6Address | None = None) -> None:
         """RFC 5380 s.6.5: short-lived traffic straight from the RCoA, no Home Address
         option and no binding anywhere: near-optimal routing through the MAP, but it
-        breaks when the RCoA changes. Without a MAP, from the LCoA (RFC 6275 s.11.3.1)."""
+        breaks when the RCoA changes. From ``rcoa`` if given, else from the RCoA of the
+        MAP chosen for ``peer`` (an extra MAP, s.7.1) or of the selected MAP. Without a
+        MAP, from the LCoA (RFC 6275 s.11.3.1)."""
         if self.ar is None or self.lcoa is None:
             self.drop("the MN has no care-of address to send from")
             return
-        if self.rcoa is not None and self.current_map is not None:
-            local = self.bul.get((self.current_map, self.rcoa))
-            if local is None or not local.acknowledged or local.care_of_address != self.lcoa:
-                self.drop("waiting for the MAP's BA before sending from the RCoA "
+        if rcoa is None:
+            x = self.extra_for(peer)
+            rcoa = x.rcoa if x is not None else self.rcoa
+        via = self.map_of(rcoa)
+        if rcoa is not None and via is not None:
+            extra = via != self.current_map
+            if not self._local_ready(via, rcoa):
+                self.drop(f"waiting for {self._name(via)}'s BA before sending from its RCoA "
+                          "(RFC 5380 s.6.1)" if extra else
+                          "waiting for the MAP's BA before sending from the RCoA "
                           "(RFC 5380 s.6.1)")
                 return
-            inner = Packet(src=self.rcoa, dst=peer, payload=body,
+            inner = Packet(src=rcoa, dst=peer, payload=body,
                            hop_limit=self.config.default_hop_limit)
-            self.send(encapsulate(self.lcoa, self.current_map, inner),
-                      f"{why}: from the RCoA {self.rcoa} without a Home Address option, "
-                      f"through the tunnel to {self._name(self.current_map)}",
-                      "RFC 5380 s.6.5", kind=describe.DATA)
+            text = f"{why}: from the RCoA {rcoa} without a Home Address option, " \
+                f"through the tunnel to {self._name(via)}"
+            if extra:
+                text += f" (the extra MAP chosen for {self._name(peer)})"
+            self.send(encapsulate(self.lcoa, via, inner), text,
+                      "RFC 5380 s.6.5, s.7.1" if extra else "RFC 5380 s.6.5",
+                      kind=describe.DATA)
             return
         packet = Packet(src=self.lcoa, dst=peer, payload=body,
                         hop_limit=self.config.default_hop_limit)
@@ -842,6 +1058,7 @@ class MobileNode(Node):
         via_map = home.care_of_address == self.rcoa and self.current_map is not None
         if self.ro.usable(peer):
             headers = self.IPV6_HEADER_OCTETS + self.HAO_HEADER_OCTETS
+            via_map = self.map_of(self.ro.care_of(peer)) is not None  # maybe an extra MAP
         else:
             headers = 2 * self.IPV6_HEADER_OCTETS  # the packet and the tunnel to the HA
         if via_map:

@@ -6,7 +6,9 @@ One :class:`CorrespondentRecord` per correspondent node, driven by the state tab
 intra-MAP handover changes nothing here; only a new RCoA (or a fall-back to the LCoA)
 starts a new care-of test. The HoTI leaves from the home address through the HA (and
 so, inside a MAP domain, double encapsulated: LCoA -> MAP [RCoA -> HA [HoA -> CN]]);
-the CoTI leaves from the RCoA through the MAP tunnel.
+the CoTI leaves from the RCoA through the MAP tunnel. A CN the scenario assigns to an
+extra MAP (RFC 5380 s.7.1) learns that MAP's RCoA instead, once the MAP has bound it;
+its CoTI, BU and data then go through that MAP's tunnel, the HoTI still through the HA.
 """
 
 from __future__ import annotations
@@ -103,11 +105,19 @@ class RouteOptimization:
                                               rec.state, new, event))
         rec.state = new
 
-    def care_of(self) -> IPv6Address | None:
+    def care_of(self, peer: IPv6Address | None = None) -> IPv6Address | None:
         """The care-of address the CNs get: the one registered with the HA (the RCoA
-        in a MAP domain, RFC 5380 s.6.1.1), once the HA has acknowledged it."""
+        in a MAP domain, RFC 5380 s.6.1.1), once the HA has acknowledged it. With
+        ``peer``: the RCoA of the extra MAP chosen for that CN once the MAP has bound it
+        (s.7.1), else the same."""
         home = self.mn.home_binding()
-        return home.care_of_address if home is not None else None
+        if home is None:
+            return None
+        if peer is not None:
+            x = self.mn.extra_for(peer)
+            if x is not None and x.bound:
+                return x.rcoa
+        return home.care_of_address
 
     def _token_fresh(self, at_s: float, now: float) -> bool:
         return now - at_s < self.mn.config.max_token_lifetime_s
@@ -120,14 +130,14 @@ class RouteOptimization:
         the care-of address the MN uses now."""
         entry = self.binding(peer)
         return entry is not None and entry.acknowledged and entry.care_of_address == \
-            self.care_of()
+            self.care_of(peer)
 
     # --- starting and restarting the tests -------------------------------------------
     def consider(self, peer: IPv6Address, now: float) -> None:
         """Data was exchanged with ``peer``: start route optimisation if it is on."""
         mn = self.mn
         if not mn.route_optimization or peer in (mn.home_agent, mn.home_address) \
-                or peer in self.records or self.care_of() is None:
+                or peer in self.records or self.care_of(peer) is None:
             return
         if peer.is_link_local or peer.is_multicast:
             return
@@ -138,7 +148,7 @@ class RouteOptimization:
     def start(self, rec: CorrespondentRecord, now: float, why: str) -> None:
         """Run whichever of the home and care-of tests has no fresh token (s.11.6.1)."""
         mn = self.mn
-        coa = self.care_of()
+        coa = self.care_of(rec.address)
         if coa is None or mn.lcoa is None:
             return
         need_home = rec.home_token is None or not self._token_fresh(rec.home_token_at_s, now)
@@ -157,9 +167,10 @@ class RouteOptimization:
             self._send_coti(rec, now, why)
 
     def care_of_changed(self, now: float) -> None:
-        """The HA acknowledged a new care-of address: tell every CN (s.11.7.2)."""
-        coa = self.care_of()
+        """The HA acknowledged a new care-of address, or a CN's extra MAP came or went:
+        tell every CN whose binding names another address (s.11.7.2)."""
         for rec in self.records.values():
+            coa = self.care_of(rec.address)
             entry = self.binding(rec.address)
             if rec.state != NO_BINDING and (entry is None or entry.care_of_address != coa):
                 self.start(rec, now, f"care-of address changed to {coa}")
@@ -183,7 +194,7 @@ class RouteOptimization:
 
     def _send_coti(self, rec: CorrespondentRecord, now: float, why: str) -> None:
         mn = self.mn
-        coa = self.care_of()
+        coa = self.care_of(rec.address)
         assert coa is not None and mn.lcoa is not None
         rec.careof_cookie = mn.rng.randbytes(COOKIE_OCTETS)
         rec.careof_cookie_for = coa
@@ -191,9 +202,11 @@ class RouteOptimization:
         packet = Packet(src=coa, dst=rec.address, payload=CareofTestInit(rec.careof_cookie),
                         hop_limit=mn.config.default_hop_limit)
         text = f"CoTI to {mn._name(rec.address)} from the care-of address {coa} ({why})"
-        if coa == mn.rcoa and mn.current_map is not None:
-            packet = encapsulate(mn.lcoa, mn.current_map, packet)
-            text += ", through the MAP tunnel"
+        via = mn.map_of(coa)
+        if via is not None:
+            packet = encapsulate(mn.lcoa, via, packet)
+            text += ", through the MAP tunnel" if via == mn.current_map else \
+                f", through the tunnel to {mn._name(via)}, the extra MAP chosen for this CN"
         mn.send(packet, text, "RFC 6275 s.11.6.1, RFC 5380 s.6.1", kind=describe.COTI)
         mn.deadlines[("coti", rec.address)] = now + self._timeout(rec.coti_tries)
 
@@ -245,7 +258,7 @@ class RouteOptimization:
 
     def _tokens_arrived(self, rec: CorrespondentRecord, now: float) -> None:
         if rec.state != TESTING or rec.home_token is None or rec.careof_token is None \
-                or rec.careof_token_for != self.care_of():
+                or rec.careof_token_for != self.care_of(rec.address):
             return
         self._go(rec, "keygen tokens complete", now)
         self._send_bu(rec, now, "home and care-of keygen tokens received")
@@ -253,12 +266,12 @@ class RouteOptimization:
     # --- the Binding Update and its acknowledgement -------------------------------------
     def _send_bu(self, rec: CorrespondentRecord, now: float, why: str) -> None:
         mn = self.mn
-        coa = self.care_of()
+        coa = self.care_of(rec.address)
         assert coa is not None
         lifetime = mn.config.max_rr_binding_lifetime_s
-        cap = mn.map_grant()
-        if cap is not None and coa == mn.rcoa:
-            lifetime = min(lifetime, cap)  # RFC 5380 s.6.1
+        cap = mn.map_grant(coa)
+        if cap is not None:
+            lifetime = min(lifetime, cap)  # RFC 5380 s.6.1: that RCoA's MAP's grant
         lifetime = lifetime // 4 * 4
         entry = BindingUpdateListEntry(
             peer=mn._name(rec.address), peer_address=rec.address,
