@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from ipaddress import IPv6Address
 
-from ..messages import Packet, Tunnelled
+from ..messages import Packet
 from .base import Node
 from .home_agent_function import AgentProfile, HomeAgentFunction
-from .router import answer_echo
 
 
 class HomeAgent(Node):
@@ -25,20 +24,7 @@ class HomeAgent(Node):
         return self.agent.intercepts(address)
 
     def receive(self, packet: Packet, now: float, from_node: str) -> None:
-        if packet.dst != self.address:
-            self.agent.tunnel_to_care_of(packet, now)
-            return
-        m = packet.payload
-        if self.agent.handle(packet, now, from_node):
-            return
-        if isinstance(m, Tunnelled):
-            inner = self.agent.decapsulate(packet, now)
-            if inner is not None:
-                self.send(inner, f"HA decapsulates the reverse-tunnelled packet from "
-                          f"{packet.src} and forwards {inner.src} -> {inner.dst}",
-                          "RFC 6275 s.10.4.5")
-        elif not answer_echo(self, packet):
-            self.drop(f"HA does not handle {type(m).__name__}")
+        self.agent.serve(packet, now, from_node, "RFC 6275 s.10.4.5")
 
     def next_timer(self) -> float | None:
         return self.agent.next_timer()

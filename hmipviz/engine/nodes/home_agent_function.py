@@ -38,6 +38,7 @@ from ..messages import (
     encapsulate,
 )
 from .base import Node
+from .router import answer_echo
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,23 @@ class HomeAgentFunction:
         self.mobile_name = "MN"
 
     # --- packets addressed to the agent itself ---------------------------------------
+    def serve(self, packet: Packet, now: float, from_name: str, exit_rfc: str) -> None:
+        """Everything a HA or MAP does with a packet it took: tunnel it to the care-of
+        address, process mobility messages, or end a reverse tunnel (``exit_rfc``)."""
+        o = self.owner
+        if packet.dst != self.address:
+            self.tunnel_to_care_of(packet, now)
+            return
+        if self.handle(packet, now, from_name):
+            return
+        if isinstance(packet.payload, Tunnelled):
+            inner = self.decapsulate(packet, now)
+            if inner is not None:
+                o.send(inner, f"{o.name} decapsulates the packet the MN tunnelled from "
+                       f"{packet.src} and forwards {inner.src} -> {inner.dst}", exit_rfc)
+        elif not answer_echo(o, packet):
+            o.drop(f"{o.name} does not handle {type(packet.payload).__name__}")
+
     def handle(self, packet: Packet, now: float, from_name: str) -> bool:
         """Mobility processing for a packet addressed to the agent; False: not mobility
         business (the caller decapsulates, answers echoes or drops it)."""

@@ -5,10 +5,9 @@ from __future__ import annotations
 from ipaddress import IPv6Address, IPv6Network
 
 from ..addresses import prefix64
-from ..messages import Packet, Tunnelled
+from ..messages import Packet
 from .base import Node
 from .home_agent_function import AgentProfile, HomeAgentFunction
-from .router import answer_echo
 
 
 def map_profile(rcoa_prefix: IPv6Network, max_lifetime_s: int,
@@ -34,21 +33,7 @@ class MapFunction:
         return packet.dst == self.map_address or self.agent.intercepts(packet.dst)
 
     def receive(self, packet: Packet, now: float, from_node: str) -> None:
-        o = self.owner
-        if packet.dst != self.map_address:
-            self.agent.tunnel_to_care_of(packet, now)
-            return
-        m = packet.payload
-        if self.agent.handle(packet, now, from_node):
-            return
-        if isinstance(m, Tunnelled):
-            inner = self.agent.decapsulate(packet, now)
-            if inner is not None:
-                o.send(inner, f"{o.name} decapsulates the packet the MN tunnelled from "
-                       f"{packet.src} and forwards {inner.src} -> {inner.dst}",
-                       "RFC 5380 s.6.2")
-        elif not answer_echo(o, packet):
-            o.drop(f"{o.name} does not handle {type(m).__name__}")
+        self.agent.serve(packet, now, from_node, "RFC 5380 s.6.2")
 
 
 class MobilityAnchorPoint(Node):
