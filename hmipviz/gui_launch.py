@@ -95,8 +95,10 @@ def explain(messages: list[str]) -> str:
             f"packages it needs: {INSTALL_HINT}")
 
 
-def launch(scenario, present: bool = False) -> int:
-    """Open the main window on ``scenario``; return the exit status."""
+def launch(scenario, present: bool = False, lesson=None) -> int:
+    """Open the main window on ``scenario`` (in classroom mode with ``present``, with
+    ``lesson``, a :class:`hmipviz.lesson.Lesson`, in the lesson dock); return the exit
+    status."""
     try:
         from PySide6.QtCore import qInstallMessageHandler
         from PySide6.QtWidgets import QApplication
@@ -124,6 +126,8 @@ def launch(scenario, present: bool = False) -> int:
     setup_logging()
     window = MainWindow(scenario=scenario, present=present)
     install_excepthook(window)
+    if lesson is not None:
+        window.open_lesson(lesson)
     if os.environ.get("HMIPVIZ_STARTUP_PROBE"):
         _probe_first_frame(app, window)
     window.show()

@@ -356,6 +356,14 @@ class LessonRun:
         self._evaluator.mark = 0
         self._evaluator.forget()
 
+    def trace_truncated(self, length: int) -> None:
+        """The window cut the trace back to ``length`` events (a new branch of its
+        history, or a restart of the network: 0): the step's events begin no later than
+        there, so what the engine does next on the new branch counts for this step."""
+        if self._evaluator is not None:
+            self._evaluator.mark = min(self._evaluator.mark, max(0, length))
+            self._evaluator.forget()
+
     def check(self) -> CheckResult:
         """Evaluate the current step's check now; a pass is remembered."""
         assert self._evaluator is not None

@@ -61,7 +61,7 @@ class CacheTableModel(QAbstractTableModel):
             self.columns = ("Peer", first, "Care-of address", "Seq", "Remaining", "State")
         else:
             self.columns = (first, "Care-of address", "Seq", "Remaining")
-        self._mono = theme.mono_font()
+        self._mono = theme.mono_cell_font()  # the table's size
         self._flash_colour = QColor(theme.FLASH)
 
     def set_first_header(self, text: str) -> None:

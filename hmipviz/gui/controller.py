@@ -221,6 +221,10 @@ class QtController(QObject):
         # inspector shows the packet travelling); an explicit select() wins until the
         # position moves again.
         self.follow_playback = True
+        # Asked after each instant while playback runs without animation or jumps to
+        # the next idle moment: True stops there (the lesson player stops at the
+        # instant its step is done, so the next step begins from that moment).
+        self.stop_when: Callable[[], bool] | None = None
         self._speed = 1.0
         self._playing = False
         self._position = -1
@@ -528,18 +532,48 @@ class QtController(QObject):
                 break
             self._position = self.group_range(nxt)[1]
             moved = True
-            if not self.in_flight_at(self._position):
+            if not self.in_flight_at(self._position) or self._should_stop():
                 break
         if moved:
             self._moved_to(self._position)
             self.frameAdvanced.emit(self.display_time())
         return moved
 
+    def _should_stop(self) -> bool:
+        try:
+            return bool(self.stop_when is not None and self.stop_when())
+        except Exception:  # a broken hook must not stop playback for good
+            log.exception("stop_when failed")
+            return False
+
+    def discard_future(self) -> None:
+        """Cut the history after the position shown: the engine goes back to that moment
+        (the end of its instant) and what came later, user actions included, is gone.
+        The lesson player starts a step where the previous one was done."""
+        if self.sim is None or not 0 <= self._position < len(self.trace) - 1:
+            return
+        self.pause()
+        self._seg = None
+        self._branch_to(self.time_at(self._position))
+        self._set_position(len(self.trace) - 1)
+
     def run_to_end(self) -> None:
         """Show everything up to the end of the run, without animation."""
         self._seg = None
         while self._advance_instant(emit=False):
             pass
+        self._emit_extended()
+        self._set_position(len(self.trace) - 1)
+
+    def advance_to(self, t: float) -> None:
+        """Run the engine up to simulated time ``t`` and show every event so far (a
+        lesson's ``run_for_s``); the run's end moves on when ``t`` is past it."""
+        if self.sim is None:
+            return
+        self._seg = None
+        t = max(float(t), self.sim.now)
+        self._end_t = max(self._end_t, t)
+        self._step_engine_to(t)
         self._emit_extended()
         self._set_position(len(self.trace) - 1)
 
@@ -634,6 +668,8 @@ class QtController(QObject):
                     break
                 self._position = self.group_range(nxt)[1]
                 moved = True
+                if self._should_stop():
+                    break
             if moved:
                 self.positionChanged.emit(self._position)
                 self.frameAdvanced.emit(self.display_time())
@@ -742,6 +778,13 @@ class QtController(QObject):
         self._act(f"{ar}'s MAP option for {map_name} changed",
                   lambda t: self.sim.set_map_option(ar, map_name, pref=pref,
                                                     lifetime_s=lifetime_s))
+
+    def inject(self, node: str, data: bytes) -> None:
+        """``node`` sends these bytes, a whole IPv6 packet (as a scenario's [[inject]];
+        a lesson's spoofed binding update)."""
+        data = bytes(data)
+        self._act(f"{node} sends a forged {len(data)}-byte packet",
+                  lambda t: self.sim.inject(node, data, at_s=t))
 
     def flow_running(self) -> bool:
         sim = self.sim

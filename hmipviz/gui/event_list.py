@@ -65,7 +65,7 @@ class EventTableModel(QAbstractTableModel):
         self._future = QBrush(theme.muted_text())
         self._bold = QFont()
         self._bold.setBold(True)
-        self._mono = theme.mono_font()
+        self._mono = theme.mono_cell_font()  # the table's size
         self._current_bg = QBrush(QColor(0, 114, 178, 40))
         controller.scenarioLoaded.connect(self.reset)
         controller.traceExtended.connect(self._on_extended)

@@ -41,7 +41,9 @@ from hmipviz.gui import theme
 from hmipviz.gui.caches import QtBindingCaches
 from hmipviz.gui.controller import QtController, event_kind, event_rfc, event_text
 from hmipviz.gui.event_list import QtEventList
+from hmipviz.gui.lesson_panel import LessonHost
 from hmipviz.gui.playback import QtPlaybackBar
+from hmipviz.gui.presentation import Presentation
 from hmipviz.gui.properties import QtTeacherControls
 from hmipviz.gui.topology_view import QtTopologyView
 
@@ -212,8 +214,6 @@ class MainWindow(QMainWindow):
     def __init__(self, controller: QtController | None = None, scenario=None, *,
                  present: bool = False, restore_settings: bool = True) -> None:
         super().__init__()
-        if present:
-            self._apply_presentation(True)
         self.controller = controller or QtController(parent=self)
         if scenario is not None:
             self.controller.load(scenario)
@@ -224,7 +224,6 @@ class MainWindow(QMainWindow):
                             QMainWindow.DockOption.AllowNestedDocks)
         self.resize(1600, 1000)
         self._scenario_path: str | None = None
-        self._present = present
 
         c = self.controller
         self.statusBar().setAccessibleName("Status bar")
@@ -285,6 +284,13 @@ class MainWindow(QMainWindow):
         self._update_title()
         if restore_settings:
             self._restore_settings()
+        # classroom mode (presentation.py) and the lesson player (lesson_panel.py)
+        self.presentation = Presentation(self)
+        self.presentation.scaleChanged.connect(self._sync_scale_actions)
+        self._sync_scale_actions(self.presentation.scale)
+        self.lessons = LessonHost(self)
+        if present:
+            self.presentation.enter()
         self.topology.setFocus()
 
     # --- docks ----------------------------------------------------------------------------------
@@ -359,13 +365,24 @@ class MainWindow(QMainWindow):
         a = m.addAction("Zoom &out", lambda: self.topology.zoom(0.8))
         a.setShortcut(QKeySequence.StandardKey.ZoomOut)
         m.addSeparator()
-        self.present_action = m.addAction("&Presentation mode", self.toggle_presentation)
+        self.present_action = m.addAction("&Classroom mode (presentation)",
+                                          self.toggle_presentation)
         self.present_action.setCheckable(True)
-        self.present_action.setChecked(self._present)
-        self.present_action.setShortcut(QKeySequence("F5"))
+        self.present_action.setShortcuts([QKeySequence("F11"), QKeySequence("F5")])
+        self.present_action.setToolTip("Full screen, large high-contrast text, keyboard "
+                                       "and presenter remote; Esc leaves")
+        self.addAction(self.present_action)  # F11 works with the menu bar hidden too
+        scale_menu = m.addMenu("Classroom &scale")
+        self.scale_actions = QActionGroup(self)
+        for factor in (1.5, 1.75, 2.0, 2.5, 3.0):
+            a = scale_menu.addAction(f"{factor:g}\u00d7",
+                                     lambda f=factor: self.presentation.set_scale(f))
+            a.setCheckable(True)
+            a.setData(factor)
+            self.scale_actions.addAction(a)
         self.fullscreen_action = m.addAction("F&ull screen", self.toggle_full_screen)
         self.fullscreen_action.setCheckable(True)
-        self.fullscreen_action.setShortcut(QKeySequence("F11"))
+        self.fullscreen_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
         m.addAction("&Reset layout", self.reset_layout)
         # Simulation
         m = mb.addMenu("&Simulation")
@@ -563,28 +580,18 @@ class MainWindow(QMainWindow):
             self.showFullScreen()
         self.fullscreen_action.setChecked(self.isFullScreen())
 
-    @staticmethod
-    def _apply_presentation(on: bool) -> None:
-        app = QApplication.instance()
-        base = app.property("hmipvizBaseFont")
-        if base is None:
-            base = QFont(app.font())
-            app.setProperty("hmipvizBaseFont", base)
-        f = QFont(base)
-        if on:
-            f.setPointSizeF(base.pointSizeF() * 1.5)
-        theme.set_scale(1.5 if on else 1.0)
-        app.setFont(f)
-
     def toggle_presentation(self) -> None:
-        self._present = not self._present
-        self._apply_presentation(self._present)
-        self.present_action.setChecked(self._present)
-        self.topology.token_font = theme.ui_font(-2.0, bold=True)
-        self.topology.legend.setFont(QApplication.font())
-        self.topology.rebuild()
-        self.caches._build()
-        self.caption.text.setFont(theme.ui_font(2.0))
+        """Classroom mode on or off (F11, F5; Esc leaves): see presentation.py."""
+        self.presentation.toggle()
+
+    def _sync_scale_actions(self, factor: float) -> None:
+        for a in self.scale_actions.actions():
+            a.setChecked(abs(a.data() - factor) < 1e-6)
+
+    def open_lesson(self, source) -> bool:
+        """Open a lesson (a Lesson, a built-in name or number, or a .md file) in the
+        lesson dock; a broken file shows its problems in a dialog."""
+        return self.lessons.open(source)
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
@@ -611,8 +618,13 @@ class MainWindow(QMainWindow):
             ("right-click a node", "fail or restore it"),
             ("wheel, + / \u2212", "zoom"), ("drag the background", "pan"),
             ("Ctrl+0", "fit the network to the window"), ("Ctrl+D", "start / stop data"),
-            ("Ctrl+O / Ctrl+S", "open / save a scenario"), ("F5", "presentation mode"),
-            ("F11", "full screen"), ("Ctrl+Q", "quit"),
+            ("Ctrl+O / Ctrl+S", "open / save a scenario"), ("Ctrl+L", "open a lesson file"),
+            ("F11 or F5", "classroom mode: full screen, large text"),
+            ("  in it: Space, PgDn/PgUp, \u2192/\u2190", "play / pause, step (presenter remote)"),
+            ("  in it: Home, 1\u20269, 0", "back to the start, MN to AR n, detach the MN"),
+            ("  in it: Ctrl+= / Ctrl+\u2212, Esc", "larger / smaller text, leave"),
+            ("  in it, in a lesson: Enter, H, S", "next step, hint, show me"),
+            ("Ctrl+Shift+F", "full screen"), ("Ctrl+Q", "quit"),
         ]
         table = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>&nbsp;&nbsp;"
                         f"{html.escape(v)}</td></tr>" for k, v in rows)
@@ -676,6 +688,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.controller.pause()
+        self.presentation.leave()  # save the everyday layout, not the classroom one
+        if self.lessons.panel is not None:
+            self.lessons.panel.save_progress()
         self.save_settings()
         super().closeEvent(event)
 

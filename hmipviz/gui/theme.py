@@ -87,6 +87,8 @@ NO_DOMAIN_HEX = "#B8B8B8"
 
 def domain_color(index: int | None, alpha: int = 70) -> QColor:
     c = QColor(NO_DOMAIN_HEX if index is None else DOMAIN_HEX[index % len(DOMAIN_HEX)])
+    if _high_contrast:  # light tints vanish on a projector
+        alpha = min(255, int(alpha * 2))
     c.setAlpha(alpha)
     return c
 
@@ -149,6 +151,63 @@ def mono_font(delta_pt: float = 0.0) -> QFont:
     return f
 
 
+# --- presentation mode: high contrast for a washed-out projector ---------------------------
+_high_contrast = False
+
+
+def set_high_contrast(on: bool) -> None:
+    """Presentation mode: black on white, stronger tints, darker muted text and links
+    (the window also installs :func:`high_contrast_palette`)."""
+    global _high_contrast
+    _high_contrast = bool(on)
+
+
+def high_contrast() -> bool:
+    return _high_contrast
+
+
+def high_contrast_palette() -> QPalette:
+    """Black on white with a dark blue selection: readable on a washed-out projector."""
+    pal = QPalette()
+    black, white = QColor("#000000"), QColor("#FFFFFF")
+    roles = QPalette.ColorRole
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        for role, colour in ((roles.Window, white), (roles.WindowText, black),
+                             (roles.Base, white), (roles.AlternateBase, QColor("#EDEDED")),
+                             (roles.Text, black), (roles.Button, QColor("#E6E6E6")),
+                             (roles.ButtonText, black), (roles.BrightText, white),
+                             (roles.Highlight, QColor("#003F8A")),
+                             (roles.HighlightedText, white), (roles.ToolTipBase, white),
+                             (roles.ToolTipText, black), (roles.Link, QColor("#0039A6")),
+                             (roles.PlaceholderText, QColor("#404040")),
+                             (roles.Light, white), (roles.Midlight, QColor("#D0D0D0")),
+                             (roles.Mid, QColor("#808080")), (roles.Dark, QColor("#404040")),
+                             (roles.Shadow, black)):
+            pal.setColor(group, role, colour)
+    disabled = QPalette.ColorGroup.Disabled
+    for role, colour in ((roles.Window, white), (roles.Base, QColor("#F2F2F2")),
+                         (roles.Button, QColor("#EDEDED")),
+                         (roles.WindowText, QColor("#5A5A5A")), (roles.Text, QColor("#5A5A5A")),
+                         (roles.ButtonText, QColor("#5A5A5A")),
+                         (roles.Highlight, QColor("#6A6A6A")),
+                         (roles.HighlightedText, white)):
+        pal.setColor(disabled, role, colour)
+    return pal
+
+
+def link_color() -> QColor:
+    return QColor("#303030") if _high_contrast else QColor("#9AA0A6")
+
+
+def mono_cell_font() -> QFont:
+    """The monospace family only, for a model's FontRole: the size is the table's own, so
+    it follows the application font (presentation mode scales it)."""
+    f = QFont()
+    f.setFamilies(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).families())
+    f.setStyleHint(QFont.StyleHint.TypeWriter)
+    return f
+
+
 def is_dark() -> bool:
     pal = QGuiApplication.palette()
     return pal.color(QPalette.ColorRole.Window).lightness() < 128
@@ -159,10 +218,14 @@ def text_color() -> QColor:
 
 
 def canvas_background() -> QColor:
+    if _high_contrast:
+        return QColor("#FFFFFF")
     return QColor("#1E1F22") if is_dark() else QColor("#FBFBF8")
 
 
 def muted_text() -> QColor:
+    if _high_contrast:
+        return QColor("#3C3C3C")
     return QColor("#9A9A9A") if is_dark() else QColor("#8A8A8A")
 
 
@@ -179,4 +242,6 @@ __all__ = [
     "CROSS_RED", "KIND_ORDER", "kind_color", "kind_glyph", "kind_hex", "kind_shape",
     "LEGEND_ROWS", "DOMAIN_HEX", "domain_color", "ROLE_FILL", "ROLE_LETTER", "ROLE_TEXT",
     "HOP_MS", "ui_font", "mono_font", "set_scale", "scale", "is_dark", "canvas_background",
+    "set_high_contrast", "high_contrast", "high_contrast_palette", "link_color",
+    "mono_cell_font",
 ]

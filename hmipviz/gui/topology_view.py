@@ -187,6 +187,7 @@ class NodeItem(QGraphicsObject):
         fm = QFontMetricsF(self.label_font)
         self._label_w = max(fm.horizontalAdvance(self.name), 2 * self.r) + 8
         self._label_h = fm.height()
+        self._sub_w = 0.0
         self.setAcceptHoverEvents(True)
         self.setZValue(5)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -220,7 +221,7 @@ class NodeItem(QGraphicsObject):
         super().hoverEnterEvent(event)
 
     def boundingRect(self) -> QRectF:
-        w = max(2 * self.r, self._label_w) + 6
+        w = max(2 * self.r, self._label_w, self._sub_w) + 6
         return QRectF(-w / 2, -self.r - 4, w, 2 * self.r + 8 + 2.4 * self._label_h)
 
     def shape(self) -> QPainterPath:
@@ -256,7 +257,8 @@ class NodeItem(QGraphicsObject):
         if self.sublabel:
             painter.setFont(self.sub_font)
             painter.setPen(theme.muted_text())
-            painter.drawText(QRectF(-80, r + 2 + self._label_h, 160, self._label_h),
+            half = max(80.0, self._sub_w / 2)
+            painter.drawText(QRectF(-half, r + 2 + self._label_h, 2 * half, self._label_h),
                              Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
                              self.sublabel)
         if not self.up:
@@ -277,7 +279,9 @@ class NodeItem(QGraphicsObject):
 
     def set_sublabel(self, text: str) -> None:
         if text != self.sublabel:
+            self.prepareGeometryChange()
             self.sublabel = text
+            self._sub_w = QFontMetricsF(self.sub_font).horizontalAdvance(text) + 8 if text else 0.0
             self.update()
 
     def contextMenuEvent(self, event) -> None:
@@ -669,7 +673,7 @@ class QtTopologyView(QGraphicsView):
                 continue
             a, b = self.positions[lk.a], self.positions[lk.b]
             line = QGraphicsLineItem(a.x(), a.y(), b.x(), b.y())
-            line.setPen(QPen(QColor("#9AA0A6"), 2.5))
+            line.setPen(QPen(theme.link_color(), 3.5 if theme.high_contrast() else 2.5))
             line.setZValue(-10)
             line.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             label = QGraphicsSimpleTextItem(self._link_text(lk.delay_ms, lk.loss))
@@ -677,7 +681,15 @@ class QtTopologyView(QGraphicsView):
             label.setBrush(theme.muted_text().darker(130))
             mid = (a + b) / 2
             br = label.boundingRect()
-            label.setPos(mid.x() + 6, mid.y() - br.height() / 2)
+            # beside the link, not across it: off the middle along the link's normal
+            v = b - a
+            length = math.hypot(v.x(), v.y()) or 1.0
+            nx_, ny_ = -v.y() / length, v.x() / length
+            if nx_ < 0 or (nx_ == 0 and ny_ > 0):
+                nx_, ny_ = -nx_, -ny_
+            off = abs(nx_) * br.width() / 2 + abs(ny_) * br.height() / 2 + 4
+            label.setPos(mid.x() + nx_ * off - br.width() / 2,
+                         mid.y() + ny_ * off - br.height() / 2)
             label.setZValue(-9)
             line.setToolTip(f"link {lk.a}\u2013{lk.b}: delay {lk.delay_ms:g} ms"
                             + (f", loss {lk.loss:.0%}" if lk.loss else ""))
