@@ -16,7 +16,7 @@ import html
 import os
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QTimer, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -254,6 +254,7 @@ class QtPacketInspector(QWidget):
         self._field_range: tuple[int, int] | None = None
         self._sticky: tuple[str, int] | None = None  # field kept across packets (key, nth)
         self._fitted = False
+        self._user_split = False
 
         self.header = QLabel()
         self.header.setTextFormat(Qt.TextFormat.RichText)
@@ -297,6 +298,7 @@ class QtPacketInspector(QWidget):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.splitterMoved.connect(lambda *_: setattr(self, "_user_split", True))
         # the selected field reads the same in the tree and in the bytes
         pal = self.tree.palette()
         for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
@@ -440,6 +442,9 @@ class QtPacketInspector(QWidget):
         self.tree.expandAll()
         self.tree.blockSignals(False)
         self.stack.setCurrentIndex(0)
+        if not self._user_split:
+            # the packet page may have been resized while hidden behind a description
+            QTimer.singleShot(0, self._fit_hex)
         if self._sticky is not None and self._find(*self._sticky) is not None:
             self.select_field(*self._sticky)
         else:
@@ -603,7 +608,9 @@ class QtPacketInspector(QWidget):
                   else Qt.Orientation.Vertical)
         if self.splitter.orientation() != wanted:
             self.splitter.setOrientation(wanted)
-            self._fit_hex()
+            self._user_split = False
+        if not self._user_split:
+            self._fit_hex()  # until the user drags the splitter, keep the proportions
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -619,8 +626,9 @@ class QtPacketInspector(QWidget):
         if self.splitter.orientation() == Qt.Orientation.Horizontal:
             want = self.hex.sizeHint().width()
         else:
-            want = self.hex.fontMetrics().lineSpacing() * 9 + 16
-        want = min(want, total // 2)
+            want = self.hex.fontMetrics().lineSpacing() * 7 + 16
+        # stacked, the field tree is what people read first: it keeps 60 % or more
+        want = min(want, total * 2 // 5)
         self.splitter.setSizes([total - want, want])
 
 

@@ -266,9 +266,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["events"], plot_dock)
         self.docks["events"].raise_()
         self.resizeDocks([self.docks["caches"]], [560], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["caches"], self.docks["inspector"]], [430, 420],
+        # the inspector's field tree needs the height more than the caches, which scroll
+        self.resizeDocks([self.docks["caches"], self.docks["inspector"]], [370, 480],
                          Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["events"]], [280], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["events"]], [250], Qt.Orientation.Vertical)
         self._default_state = self.saveState()
 
         self._build_menus()
