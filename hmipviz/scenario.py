@@ -11,7 +11,6 @@ import difflib
 import math
 import os
 import re
-import tempfile
 import tomllib
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
@@ -23,6 +22,7 @@ from typing import Any
 import networkx as nx
 
 from hmipviz.engine.config import ProtocolConfig
+from hmipviz.fileio import atomic_write
 from hmipviz.resources import builtin_scenarios_dir
 
 ROLES = ("mn", "ar", "map", "ha", "cn", "router", "host")
@@ -1672,32 +1672,9 @@ def save_scenario(s: Scenario, path: str | os.PathLike[str]) -> None:
     """
     target = Path(path)
     try:
-        data = dump_scenario(s).encode("utf-8")
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-        )
+        atomic_write(target, dump_scenario(s))
     except (OSError, UnicodeError) as error:
         raise ScenarioError(
             [f"{target}: cannot save: {getattr(error, 'strerror', None) or error}"]
         ) from None
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, _mode_for(target))
-        os.replace(temporary, target)
-    except OSError as error:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise ScenarioError([f"{target}: cannot save: {error.strerror or error}"]) from None
 
-
-def _mode_for(target: Path) -> int:
-    """Keep an existing file's permissions; a new file gets rw-r--r--, not mkstemp's rw-------."""
-    try:
-        return target.stat().st_mode & 0o7777
-    except OSError:
-        return 0o644

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
 from dataclasses import dataclass
 from fractions import Fraction
 from ipaddress import IPv6Address
@@ -25,6 +24,7 @@ from scapy.utils import PcapNgWriter
 
 # The engine puts the same addresses in the Source Link-Layer Address options it sends.
 from ..engine.addresses import mac_address, multicast_mac
+from ..fileio import atomic_path
 
 __all__ = ["CaptureRecord", "mac_address", "write_pcapng"]
 
@@ -102,14 +102,9 @@ def write_pcapng(path: str | os.PathLike[str], records: Iterable[CaptureRecord])
     only once complete; on any error the temporary file is removed and the error
     re-raised.
     """
-    target = os.fspath(path)
-    directory, name = os.path.split(os.path.abspath(target))
-    tmp = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
-    # O_EXCL: never clobber someone else's file; mode 0o666 so the umask applies.
-    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
     count = 0
-    try:
-        writer = _LinkPcapNgWriter(tmp)
+    with atomic_path(path) as tmp:
+        writer = _LinkPcapNgWriter(str(tmp))
         try:
             for record in records:
                 frame = _frame(record)
@@ -119,11 +114,4 @@ def write_pcapng(path: str | os.PathLike[str], records: Iterable[CaptureRecord])
                 count += 1
         finally:
             writer.close()
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
     return count
