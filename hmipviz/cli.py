@@ -186,7 +186,7 @@ def cmd_lesson(args: argparse.Namespace) -> int:
     except LessonError as exc:
         raise CliError(str(exc)) from None
     try:
-        from .gui_launch import launch
+        from .gui.launch import launch
     except ImportError as exc:
         raise CliError(f"the window is not available ({exc}); `hmipviz check` validates "
                        "lesson files headless") from None
@@ -197,7 +197,7 @@ def cmd_lesson(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace, present: bool = False) -> int:
-    from .gui_launch import launch
+    from .gui.launch import launch
     scenario = _load(getattr(args, "scenario", None) or "figure1")
     return launch(scenario, present=present)
 

@@ -663,7 +663,7 @@ def test_cli_check_reports_a_lesson_whose_solution_fails(tmp_path, capsys):
 
 
 def test_cli_lesson_hands_the_lesson_to_the_window(monkeypatch, capsys):
-    import hmipviz.gui_launch as gui_launch
+    import hmipviz.gui.launch as gui_launch
     seen = {}
 
     def launch(scenario, present=False, lesson=None):
@@ -679,7 +679,7 @@ def test_cli_lesson_hands_the_lesson_to_the_window(monkeypatch, capsys):
 
 
 def test_cli_lesson_says_so_when_the_window_cannot_play_lessons(monkeypatch, capsys):
-    import hmipviz.gui_launch as gui_launch
+    import hmipviz.gui.launch as gui_launch
     monkeypatch.setattr(gui_launch, "launch", lambda scenario, present=False: 0)
     assert main(["lesson", "4"]) == 2
     assert "cannot play lessons yet" in capsys.readouterr().err

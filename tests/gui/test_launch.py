@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hmipviz import gui_launch
+from hmipviz.gui import launch as gui_launch
 
 ROOT = Path(__file__).resolve().parents[2]
 
