@@ -987,21 +987,29 @@ class QtTopologyView(QGraphicsView):
         self.scene_.addItem(item)
         self.tunnels.append(item)
 
+    # a drop stays on the canvas for this many steps, fading a little each step (ui.md:
+    # "a lost packet fades out with a cross"), so it is seen even when playing fast
+    CROSS_OPACITY = (1.0, 0.55, 0.25)
+
     def _update_crosses(self, position: int) -> None:
         for item in self.crosses:
             self.scene_.removeItem(item)
         self.crosses.clear()
         c = self.controller
-        if position < 0:
-            return
-        lo, hi = c.group_range(position)
-        for j in range(lo, min(hi, position) + 1):
-            e = c.trace[j]
-            if isinstance(e, PacketDropped) and e.node in self.nodes:
-                cross = CrossItem(f"{e.kind} dropped at {e.node}: {e.reason}")
-                cross.setPos(self.node_pos(e.node) + QPointF(NODE_R * 0.9, -NODE_R * 0.9))
-                self.scene_.addItem(cross)
-                self.crosses.append(cross)
+        end = position
+        for opacity in self.CROSS_OPACITY:
+            if end < 0:
+                return
+            lo, hi = c.group_range(end)
+            for j in range(lo, min(hi, position) + 1):
+                e = c.trace[j]
+                if isinstance(e, PacketDropped) and e.node in self.nodes:
+                    cross = CrossItem(f"{e.kind} dropped at {e.node}: {e.reason}")
+                    cross.setPos(self.node_pos(e.node) + QPointF(NODE_R * 0.9, -NODE_R * 0.9))
+                    cross.setOpacity(opacity)
+                    self.scene_.addItem(cross)
+                    self.crosses.append(cross)
+            end = lo - 1
 
     def _sync_tokens(self, position: int) -> None:
         c = self.controller

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hmipviz.engine import describe
 from hmipviz.engine.events import (
+    PacketDropped,
     BindingChanged,
     HandoverCompleted,
     HandoverStarted,
@@ -354,3 +355,35 @@ def test_event_list_filters_and_selecting_a_row_seeks_there(qtbot, window):
     # rows after the position are the (greyed) future
     model = events.model
     assert model.index(target + 1, 0).data(Qt.ItemDataRole.ForegroundRole) is not None
+
+
+def test_a_dropped_packet_fades_out_over_the_next_steps(window):
+    c = window.controller
+    view = window.topology
+    def echo_towards_ar1() -> bool:
+        e = c.trace[c.position] if c.position >= 0 else None
+        return isinstance(e, PacketSent) and e.kind == "data" and e.to_node == "AR1"
+
+    while not echo_towards_ar1():
+        c.step_forward()
+    c.move_mn("AR2")  # the echo now on its way to AR1 finds no MN there: dropped
+    drops = []
+    for _ in range(600):
+        before = c.position
+        c.step_forward()
+        drops = [i for i in range(before + 1, c.position + 1)
+                 if isinstance(c.trace[i], PacketDropped) and c.trace[i].node in view.nodes]
+        if drops:
+            break
+    drop = drops[0]
+    c.seek(drop)
+    e = c.trace[drop]
+    tip = f"{e.kind} dropped at {e.node}: {e.reason}"
+    assert (tip, 1.0) in [(x.toolTip(), round(x.opacity(), 2)) for x in view.crosses]
+    _, hi = c.group_range(drop)
+    c.seek(hi + 1)  # the next instant: the cross is still there, fainter
+    assert (tip, 0.55) in [(x.toolTip(), round(x.opacity(), 2)) for x in view.crosses]
+    for _ in range(3):
+        _, hi = c.group_range(c.position)
+        c.seek(hi + 1)
+    assert tip not in [x.toolTip() for x in view.crosses]  # gone after three instants
