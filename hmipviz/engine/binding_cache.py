@@ -106,3 +106,40 @@ class BindingUpdateListEntry:
 
     def with_(self, **changes) -> "BindingUpdateListEntry":
         return replace(self, **changes)
+
+
+class RefreshTracker:
+    """When a binding cache asks for a refresh (RFC 6275 s.9.5.5): one Binding Refresh
+    Request per binding, once ``fraction`` of its lifetime has passed. The HA, the MAP and
+    the CN share it; each says which entries qualify and how the request travels."""
+
+    def __init__(self, cache: BindingCache) -> None:
+        self.cache = cache
+        self.requested: set[IPv6Address] = set()
+
+    def due(self, fraction: float, eligible=lambda entry: True
+            ) -> list[tuple[float, BindingCacheEntry]]:
+        if fraction <= 0:
+            return []
+        return [(e.registered_at_s + e.lifetime_s * fraction, e) for e in self.cache.entries()
+                if e.home_address not in self.requested and eligible(e)]
+
+    def next_time(self, fraction: float, eligible=lambda entry: True) -> float | None:
+        times = [t for t, _ in self.due(fraction, eligible)]
+        expiry = self.cache.next_expiry()
+        if expiry is not None:
+            times.append(expiry)
+        return min(times) if times else None
+
+    def expire(self, now: float) -> list[BindingCacheEntry]:
+        gone = self.cache.expire(now)
+        for entry in gone:
+            self.requested.discard(entry.home_address)
+        return gone
+
+    def forget(self, home_address: IPv6Address) -> None:
+        """A fresh registration: a later refresh may be asked for again."""
+        self.requested.discard(home_address)
+
+    def clear(self) -> None:
+        self.requested.clear()

@@ -11,7 +11,7 @@ from ipaddress import IPv6Address
 
 from .. import describe
 from ..addresses import seq_greater
-from ..binding_cache import BindingCache, BindingCacheEntry
+from ..binding_cache import BindingCache, BindingCacheEntry, RefreshTracker
 from ..events import BindingChanged
 from ..messages import (
     BA_ACCEPTED,
@@ -66,7 +66,7 @@ class CorrespondentNode(Node):
         self.kcn = self.rng.randbytes(KCN_OCTETS)
         self.nonces = NonceTable(self.rng)
         self.used_since: dict[IPv6Address, float] = {}  # route-optimised sends per binding
-        self.refresh_requested: set[IPv6Address] = set()
+        self.refresh = RefreshTracker(self.cache)
         # the mobile node's name, for display in the binding cache only
         self.mobile_name = "MN"
 
@@ -177,7 +177,7 @@ class CorrespondentNode(Node):
             granted = min(bu.lifetime_s, self.config.max_rr_binding_lifetime_s) // 4 * 4
             entry = BindingCacheEntry(home, care_of, granted, bu.sequence, now)
             self.cache.put(entry)
-            self.refresh_requested.discard(home)
+            self.refresh.forget(home)
             self.used_since.pop(home, None)
             change = "added" if existing is None else (
                 "refreshed" if existing.care_of_address == care_of else "updated")
@@ -245,31 +245,21 @@ class CorrespondentNode(Node):
                      f"address {peer}", "RFC 6275 s.5")
 
     # --- timers: expiry and Binding Refresh Requests (s.9.5.5) --------------------------
-    def _refresh_due(self) -> list[tuple[float, BindingCacheEntry]]:
-        fraction = self.config.brr_fraction
-        if fraction <= 0:
-            return []
-        return [(e.registered_at_s + e.lifetime_s * fraction, e) for e in self.cache.entries()
-                if e.home_address not in self.refresh_requested
-                and e.home_address in self.used_since]
+    def _in_use(self, entry: BindingCacheEntry) -> bool:
+        return entry.home_address in self.used_since
 
     def next_timer(self) -> float | None:
-        times = [t for t, _ in self._refresh_due()]
-        expiry = self.cache.next_expiry()
-        if expiry is not None:
-            times.append(expiry)
-        return min(times) if times else None
+        return self.refresh.next_time(self.config.brr_fraction, self._in_use)
 
     def on_timer(self, now: float) -> None:
-        for entry in self.cache.expire(now):
-            self.refresh_requested.discard(entry.home_address)
+        for entry in self.refresh.expire(now):
             self.used_since.pop(entry.home_address, None)
             self._changed(now, entry, "expired")
-        for due, entry in self._refresh_due():
+        for due, entry in self.refresh.due(self.config.brr_fraction, self._in_use):
             if due <= now:
                 # s.9.5.5: only for a binding in active use; MH messages bypass the
                 # binding cache, so the BRR goes to the home address, through the HA
-                self.refresh_requested.add(entry.home_address)
+                self.refresh.requested.add(entry.home_address)
                 brr = Packet(src=self.address, dst=entry.home_address,
                              payload=BindingRefreshRequest(),
                              hop_limit=self.config.default_hop_limit)
@@ -282,5 +272,5 @@ class CorrespondentNode(Node):
         super().fail(now)
         for entry in self.cache.clear():
             self._changed(now, entry, "lost")
-        self.refresh_requested.clear()
+        self.refresh.clear()
         self.used_since.clear()

@@ -15,7 +15,7 @@ from ipaddress import IPv6Address, IPv6Network
 
 from .. import describe
 from ..addresses import seq_greater
-from ..binding_cache import BindingCache, BindingCacheEntry
+from ..binding_cache import BindingCache, BindingCacheEntry, RefreshTracker
 from ..events import BindingChanged
 from ..messages import (
     BA_ACCEPTED,
@@ -66,7 +66,7 @@ class HomeAgentFunction:
         # detection (RFC 4862) finds them, which the model reduces to a look-up.
         self.duplicate_addresses = duplicate_addresses
         # home addresses whose current registration has had its Binding Refresh Request
-        self.refresh_requested: set[IPv6Address] = set()
+        self.refresh = RefreshTracker(self.cache)
         # the mobile node's name, for display in the binding cache only
         self.mobile_name = "MN"
 
@@ -174,7 +174,7 @@ class HomeAgentFunction:
                                           map_registration=bu.map_registration,
                                           home_registration=bu.home_registration)
                 self.cache.put(entry)
-                self.refresh_requested.discard(home)
+                self.refresh.forget(home)
                 if existing is None:
                     change = "added"
                 elif existing.care_of_address == care_of:
@@ -233,31 +233,19 @@ class HomeAgentFunction:
         return inner
 
     # --- timers and failure --------------------------------------------------------
-    def _refresh_due(self) -> list[tuple[float, BindingCacheEntry]]:
-        fraction = self.owner.config.brr_fraction
-        if fraction <= 0:
-            return []
-        return [(e.registered_at_s + e.lifetime_s * fraction, e) for e in self.cache.entries()
-                if e.home_address not in self.refresh_requested]
-
     def next_timer(self) -> float | None:
-        times = [t for t, _ in self._refresh_due()]
-        expiry = self.cache.next_expiry()
-        if expiry is not None:
-            times.append(expiry)
-        return min(times) if times else None
+        return self.refresh.next_time(self.owner.config.brr_fraction)
 
     def on_timer(self, now: float) -> None:
-        for entry in self.cache.expire(now):
-            self.refresh_requested.discard(entry.home_address)
+        for entry in self.refresh.expire(now):
             self._changed(now, entry, "expired", self.mobile_name)
-        for due, entry in self._refresh_due():
+        for due, entry in self.refresh.due(self.owner.config.brr_fraction):
             if due <= now:
                 self._request_refresh(entry, now)
 
     def _request_refresh(self, entry: BindingCacheEntry, now: float) -> None:
         """s.9.5.5: a BRR to the bound address, through the tunnel like any packet for it."""
-        self.refresh_requested.add(entry.home_address)
+        self.refresh.requested.add(entry.home_address)
         o = self.owner
         brr = Packet(src=self.address, dst=entry.home_address, payload=BindingRefreshRequest(),
                      hop_limit=o.config.default_hop_limit)
@@ -268,7 +256,7 @@ class HomeAgentFunction:
                kind=describe.BRR)
 
     def lose_state(self, now: float) -> None:
-        self.refresh_requested.clear()
+        self.refresh.clear()
         self.owner.sad.clear()  # the SAs die with the rest of the state
         for entry in self.cache.clear():
             self._changed(now, entry, "lost", self.mobile_name)
