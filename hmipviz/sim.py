@@ -112,6 +112,7 @@ class Simulation:
         self._flow_on = [True] * len(scenario.flows)  # set_flows switches them
         self._flow_gen = [0] * len(scenario.flows)
         self._build()
+        self._attach_target: str | None = None  # where the MN's link layer is heading
         self._schedule_time_line()
 
     # --- construction --------------------------------------------------------------
@@ -217,6 +218,7 @@ class Simulation:
         s = self.scenario
         mn = s.node(self.mn_name) if self.mn_name else None
         if mn is not None and mn.attach:
+            self._attach_target = mn.attach
             self.scheduler.push(0.0, Action("attach", mn.attach), _P_ACTION)
         for move in s.moves:
             self.scheduler.push(move.at_s, Action("move", move.to), _P_ACTION)
@@ -397,15 +399,17 @@ class Simulation:
             self.topology.graph.remove_edge(mn.name, old.name)
             mn.detach(self.now)
             self._drain(mn, _Context())
+        # the latest move decides where the link layer ends up, even mid-switch
+        self._attach_target = to_ar
         if to_ar is not None:
             self.scheduler.push(self.now + self.config.l2_switch_ms / 1000.0,
                                 Action("attach", to_ar), _P_ACTION)
 
     def _attach(self, ar_name: str | None) -> None:
-        if ar_name is None:
-            return
+        if ar_name is None or ar_name != self._attach_target:
+            return  # a later move overtook this attach
         mn = self.mn
-        if mn.ar is not None:  # a later move overtook this attach
+        if mn.ar is not None:
             return
         ar = self.nodes[ar_name]
         assert isinstance(ar, AccessRouter)

@@ -238,3 +238,14 @@ def test_coming_back_to_the_same_ar_keeps_the_bindings():
     assert signalling == []
     assert cache(sim, "MAP1") == {RCOA1: (LCOA1, 1, 600)}
     assert sim.mn.state == "registered"
+
+
+def test_a_second_move_during_the_link_switch_wins():
+    # 50 ms L2 switch: the move to AR1 at 5.02 s overtakes the one to AR2 at 5.0 s
+    sim = Simulation(figure1(moves=[(5.0, "AR2"), (5.02, "AR1")], duration_s=7.0))
+    sim.run()
+    from hmipviz.engine.events import LinkChanged
+    links = [(round(e.t, 3), e.ar) for e in sim.trace if isinstance(e, LinkChanged)
+             and e.t >= 5.0]
+    assert links == [(5.0, None), (5.07, "AR1")]
+    assert sim.mn.ar == "AR1" and cache(sim, "MAP1") == {RCOA1: (LCOA1, 1, 600)}
