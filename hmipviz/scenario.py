@@ -540,37 +540,23 @@ def _prefix(value: Any) -> IPv6Network:
         raise _Bad(f'"{value}" is not a valid IPv6 prefix ({error})') from None
 
 
-def _addresses(value: Any) -> tuple[IPv6Address, ...]:
-    _need(value, "an array of IPv6 addresses", isinstance(value, list))
-    found = []
-    for i, item in enumerate(value, start=1):
-        try:
-            found.append(_address(item))
-        except _Bad as bad:
-            raise _Bad(f"item {i}: {bad}") from None
-    return tuple(found)
+def _array_of(item: Convert, what: str) -> Convert:
+    """A converter for a TOML array whose items ``item`` converts; names a bad item."""
+    def convert(value: Any) -> tuple:
+        _need(value, what, isinstance(value, list))
+        found = []
+        for i, raw in enumerate(value, start=1):
+            try:
+                found.append(item(raw))
+            except _Bad as bad:
+                raise _Bad(f"item {i}: {bad}") from None
+        return tuple(found)
+    return convert
 
 
-def _prefixes(value: Any) -> tuple[IPv6Network, ...]:
-    _need(value, "an array of IPv6 prefixes", isinstance(value, list))
-    found = []
-    for i, item in enumerate(value, start=1):
-        try:
-            found.append(_prefix(item))
-        except _Bad as bad:
-            raise _Bad(f"item {i}: {bad}") from None
-    return tuple(found)
-
-
-def _names(value: Any) -> tuple[str, ...]:
-    _need(value, 'an array of node names like ["MAP2"]', isinstance(value, list))
-    found = []
-    for i, item in enumerate(value, start=1):
-        try:
-            found.append(_text(item))
-        except _Bad as bad:
-            raise _Bad(f"item {i}: {bad}") from None
-    return tuple(found)
+_addresses = _array_of(_address, "an array of IPv6 addresses")
+_prefixes = _array_of(_prefix, "an array of IPv6 prefixes")
+_names = _array_of(_text, 'an array of node names like ["MAP2"]')
 
 
 def _position(value: Any) -> tuple[float, float]:
