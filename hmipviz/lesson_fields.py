@@ -18,13 +18,13 @@ from .engine import describe
 from .engine.addresses import interface_id_of, prefix64
 from .engine.events import PacketSent
 from .engine.messages import BindingAck, BindingUpdate, MapOption, Packet, RouterAdvertisement
+from .engine.nodes.mobile_node import HANDOVER_KINDS
 from .scenario import Scenario
 from .wire.codec import DecodeError, decode
 
 if TYPE_CHECKING:
     from .sim import Simulation
 
-HANDOVER_KINDS = ("initial", "intra-MAP", "inter-MAP", "mipv6", "MAP change")
 MN_REFS = ("hoa", "lcoa", "rcoa")
 NOTHING = "nothing"  # the answer of a prediction when no message comes
 ANY = "any"

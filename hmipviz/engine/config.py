@@ -11,13 +11,20 @@ from dataclasses import dataclass, fields, replace
 
 @dataclass(frozen=True)
 class ProtocolConfig:
-    # RFC 6275 s.12: first BU retransmission timeout, doubled on each retry.
+    # RFC 6275 s.13 InitialBindackTimeout: first BU retransmission timeout, doubled on
+    # each retry.
     initial_bindack_timeout_s: float = 1.0
+    # RFC 6275 s.13 InitialBindackTimeoutFirstReg: the same for a home registration when
+    # the HA holds no binding for the MN yet (s.11.8: the HA may run DAD first).
+    initial_bindack_timeout_first_reg_s: float = 1.5
     # RFC 6275 s.12: the back-off stops doubling here.
     max_bindack_timeout_s: float = 32.0
     # RFC 6275 s.12: at most this many BUs a second to one destination.
     max_update_rate_per_s: int = 3
-    # After this many unanswered retransmissions the MN gives up on that BU.
+    # After this many unanswered retransmissions the MN gives up on a BU it does not rely
+    # on (to a previous MAP, s.8 of RFC 5380, or to a correspondent node) and on a return
+    # routability test. Registrations with the selected MAP and the HA never give up: they
+    # go on at MAX_BINDACK_TIMEOUT (RFC 6275 s.11.8).
     max_bu_retransmissions: int = 6
     # Lifetime the MN asks of a MAP in a local BU (RFC 5380 s.6.1). Multiple of 4.
     map_binding_lifetime_s: int = 600

@@ -20,7 +20,7 @@ from nets import (
     two_domains,
 )
 
-from hmipviz.engine.events import BindingChanged, HandoverCompleted, HandoverStarted
+from hmipviz.engine.events import BindingChanged, HandoverCompleted, HandoverStarted, Note
 from hmipviz.engine.messages import BindingAck, BindingUpdate, Tunnelled
 from hmipviz.sim import Simulation
 from hmipviz.wire.codec import decode
@@ -166,15 +166,26 @@ def test_binding_expires_at_the_map_when_the_mn_stops_refreshing():
     assert cache(sim, "MAP1") == {}
 
 
-def test_bu_retransmission_backs_off_exponentially():
-    sim = Simulation(figure1(duration_s=40.0, fails=[(0.0, "HA")]))
+def test_bu_retransmission_backs_off_exponentially_and_never_gives_up():
+    # RFC 6275 s.11.8 / s.13: a first home registration starts at
+    # InitialBindackTimeoutFirstReg (1.5 s), doubles up to MAX_BINDACK_TIMEOUT (32 s)
+    # and goes on at that rate for as long as no BA comes
+    sim = Simulation(figure1(duration_s=200.0, fails=[(0.0, "HA")]))
     sim.run()
     times = [e.t for e in sent(sim.trace, "BU to HA", node="MN")]
     gaps = [round(b - a, 3) for a, b in zip(times, times[1:])]
-    assert gaps == [1.0, 2.0, 4.0, 8.0, 16.0]
+    assert gaps == [1.5, 3.0, 6.0, 12.0, 24.0, 32.0, 32.0, 32.0, 32.0]
     seqs = [decode(e.data).payload.inner.payload.sequence
             for e in sent(sim.trace, "BU to HA", node="MN")]
-    assert seqs == [1, 2, 3, 4, 5, 6]
+    assert seqs == list(range(1, 11))
+    assert not any(isinstance(e, Note) and "giving up" in e.text for e in sim.trace)
+
+
+def test_registration_resumes_when_the_home_agent_comes_back():
+    sim = Simulation(figure1(duration_s=120.0, fails=[(0.0, "HA")], restores=[(60.0, "HA")]))
+    sim.run()
+    assert cache(sim, "HA") == {HOA: (RCOA1, sim.mn.bul[(HA_ADDR, HOA)].sequence, 600)}
+    assert sim.mn.state == "registered"
 
 
 def test_mobile_ipv6_mode_binds_each_lcoa_with_the_ha():

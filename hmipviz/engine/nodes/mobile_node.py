@@ -60,40 +60,20 @@ from ..messages import (
     encapsulate,
 )
 from .base import InstallSecurityAssociations, Node
+from .mn_states import MN_STATES, MN_TABLE, MN_TRANSITIONS, MNInput, MNState, next_state
+from .mn_registration import Registration
 from .route_optimization import RouteOptimization
 
-# --- registration state machine (architecture rule 6) ---------------------------------
+__all__ = ["HANDOVER_KINDS", "MN_STATES", "MN_TRANSITIONS", "MNInput", "MNState", "MobileNode", "next_state",
+           "select_map"]
 
-DETACHED = "detached"
-AWAITING_RA = "awaiting RA"
-LOCAL_REGISTRATION = "local registration"
-HOME_REGISTRATION = "home registration"
-REGISTERED = "registered"
+# --- registration state machine (architecture rule 6): the table is in mn_states -------
 
-MN_STATES = (DETACHED, AWAITING_RA, LOCAL_REGISTRATION, HOME_REGISTRATION, REGISTERED)
-
-# (state, input) -> next state. "*" matches any state.
-MN_TRANSITIONS: dict[tuple[str, str], str] = {
-    ("*", "link down"): DETACHED,
-    (DETACHED, "link up"): AWAITING_RA,
-    ("*", "new LCoA, same MAP"): LOCAL_REGISTRATION,
-    ("*", "new MAP"): LOCAL_REGISTRATION,
-    ("*", "no usable MAP"): HOME_REGISTRATION,
-    ("*", "Mobile IPv6 mode"): HOME_REGISTRATION,
-    (LOCAL_REGISTRATION, "local BA, RCoA unchanged"): REGISTERED,
-    (LOCAL_REGISTRATION, "local BA, new RCoA"): HOME_REGISTRATION,
-    (HOME_REGISTRATION, "home BA"): REGISTERED,
-    (REGISTERED, "refresh acknowledged"): REGISTERED,
-    ("*", "registration rejected"): AWAITING_RA,
-    # back on the link it left (no new prefix, so no movement, RFC 6275 s.11.5.1)
-    (AWAITING_RA, "same LCoA, bindings hold"): REGISTERED,
-    (AWAITING_RA, "same LCoA, local BU pending"): LOCAL_REGISTRATION,
-    (AWAITING_RA, "same LCoA, home BU pending"): HOME_REGISTRATION,
-}
-
-
-def next_state(state: str, event: str) -> str | None:
-    return MN_TRANSITIONS.get((state, event), MN_TRANSITIONS.get(("*", event)))
+DETACHED = MNState.DETACHED
+AWAITING_RA = MNState.AWAITING_RA
+LOCAL_REGISTRATION = MNState.LOCAL_REGISTRATION
+HOME_REGISTRATION = MNState.HOME_REGISTRATION
+REGISTERED = MNState.REGISTERED
 
 
 def select_map(options: tuple[MapOption, ...] | list[MapOption],
@@ -117,6 +97,17 @@ class ExtraMap:
     bound: bool = False  # the MAP has acknowledged a binding for the RCoA
 
 
+# handover kinds, as the run summary and the window name them
+INITIAL = "initial"
+INTRA_MAP = "intra-MAP"
+INTER_MAP = "inter-MAP"
+MIPV6 = "mipv6"  # a move in Mobile IPv6 (mode mipv6, or while fallen back)
+TO_MIPV6 = "to Mobile IPv6"  # no usable MAP (left, refused): falls back (s.7.1)
+BACK_TO_MAP = "back to a MAP"  # from a Mobile IPv6 fallback to a MAP again (s.9)
+MAP_CHANGE = "MAP change"  # same link, the MAP options changed (s.7.1, s.10)
+HANDOVER_KINDS = (INITIAL, INTRA_MAP, INTER_MAP, MIPV6, MAP_CHANGE, TO_MIPV6, BACK_TO_MAP)
+
+
 @dataclass
 class Handover:
     kind: str
@@ -125,7 +116,7 @@ class Handover:
     to_ar: str | None
 
 
-class MobileNode(Node):
+class MobileNode(Registration, Node):
     role = "mn"
 
     def __init__(self, *args, home_address: IPv6Address, home_agent: IPv6Address,
@@ -155,19 +146,30 @@ class MobileNode(Node):
         self.link_local = link_local(interface_id)
         self.ar: str | None = None
         self.lcoa: IPv6Address | None = None
+        # the LCoA is usable only once an RA on the current link confirmed its prefix
+        # (RFC 5380 s.3.1, s.6.1): from detach until then the MN sends nothing from it
+        self.lcoa_on_link = False
+        self.prefix_heard: tuple[int, float] | None = None  # (valid lifetime, when)
         self.state = DETACHED
         self.heard: dict[IPv6Address, tuple[MapOption, str, float]] = {}
         self.link_options: tuple[MapOption, ...] = ()
         self.current_map: IPv6Address | None = None
         self.rcoa: IPv6Address | None = None
-        self.rejected_maps: set[IPv6Address] = set()
+        # (MAP, LCoA) pairs a MAP refused: a refusal concerns that LCoA (s.6.2), so on
+        # another link the MN tries that MAP again (s.7.1, s.9)
+        self.rejected: set[tuple[IPv6Address, IPv6Address]] = set()
+        # BUs that could not leave yet (no link, or the MAP tunnel not ready): sent as
+        # soon as they can, by key (peer, home address) with their why and RFC
+        self.held: dict[tuple[IPv6Address, IPv6Address], tuple[str, str]] = {}
         self.bul: dict[tuple[IPv6Address, IPv6Address], BindingUpdateListEntry] = {}
+        # what each MAP granted for an RCoA (the cap of s.6.1), kept while a refresh or a
+        # move makes the binding update list entry pending again
+        self.map_granted: dict[tuple[IPv6Address, IPv6Address], int] = {}
         self.sequence: dict[IPv6Address, int] = {}
         self.deadlines: dict[tuple, float] = {}
         self.sent_times: dict[IPv6Address, deque[float]] = {}
         self.deferred_why: dict[tuple, tuple[str, str]] = {}  # rate-limited BUs
         self.handover: Handover | None = None
-        self.home_pending = False
         self.last_detach_t: float | None = None
         self.last_ar: str | None = None
 
@@ -210,12 +212,12 @@ class MobileNode(Node):
     def _name(self, address: IPv6Address) -> str:
         return self.names.get(address, str(address))
 
-    def _go(self, event: str, now: float) -> None:
-        new = next_state(self.state, event)
-        if new is None:
-            return
-        if new != self.state or event == "refresh acknowledged":
-            self.emit(StateChanged(now, self.name, self.state, new, event))
+    def _go(self, event: MNInput, now: float) -> None:
+        """Take one transition of :data:`MN_TABLE`; an input the table does not allow
+        here raises (the simulator contains it in a normal run, strict mode fails)."""
+        new = MN_TABLE.next(self.state, event)
+        if new != self.state or event == MNInput.REFRESH_ACKNOWLEDGED:
+            self.emit(StateChanged(now, self.name, self.state.value, new.value, event.value))
         self.state = new
 
     # --- layer 2 ---------------------------------------------------------------------
@@ -226,14 +228,15 @@ class MobileNode(Node):
         self.last_ar = self.ar
         self.emit(LinkChanged(now, self.name, None, False))
         self.ar = None
+        self.lcoa_on_link = False
         self.last_detach_t = now
-        self._go("link down", now)
+        self._go(MNInput.LINK_DOWN, now)
 
     def attach(self, ar: str, now: float) -> None:
         """The link layer is up on ``ar``: solicit a Router Advertisement at once."""
         self.ar = ar
         self.emit(LinkChanged(now, self.name, ar, True))
-        self._go("link up", now)
+        self._go(MNInput.LINK_UP, now)
         if self.last_detach_t is None:
             self.last_detach_t = now
         rs = Packet(src=self.link_local, dst=ALL_ROUTERS,
@@ -337,27 +340,41 @@ class MobileNode(Node):
             self.drop("RA without an autonomous /64 prefix: no LCoA can be formed")
             return
         new_lcoa = address_in(prefix, self.interface_id)
+        info = next(p for p in ra.prefixes if p.prefix == prefix)
+        self.prefix_heard = (info.valid_lifetime_s, now)
         if new_lcoa != self.lcoa:
             old = self.lcoa
             self.lcoa = new_lcoa
+            self.lcoa_on_link = True
             self.emit(MovementDetected(now, self.name, str(old) if old else "-",
                                        str(new_lcoa), ar))
             self._on_new_lcoa(now, ar)
         else:
+            self.lcoa_on_link = True
             if self.state == AWAITING_RA:
                 self._resume_on_same_link(now)
             self._check_map_options(now)
 
     def _resume_on_same_link(self, now: float) -> None:
-        """The MN came back to the link it left: its LCoA and bindings are unchanged."""
+        """The MN came back to the link it left: its LCoA is unchanged, but its bindings
+        may have run out or be waiting for an answer. Only acknowledged bindings count
+        as holding; whatever is missing is asked for again at once (RFC 6275 s.11.8)."""
         self.last_detach_t = None
-        pending = [e for e in self.bul.values() if not e.acknowledged]
-        if any(e.map_registration for e in pending):
-            self._go("same LCoA, local BU pending", now)
-        elif pending or self.home_pending:
-            self._go("same LCoA, home BU pending", now)
+        self._restart_pending(now)
+        if self.mode != "mipv6" and self.current_map is not None and self.rcoa is not None \
+                and not self._local_ready(self.current_map, self.rcoa):
+            if not self._pending(self.current_map, self.rcoa):
+                self._send_local_bu(self.current_map, self.rcoa, now,
+                                    "back on the link, the binding with the MAP has run out")
+            self._go(MNInput.SAME_LCOA_LOCAL_PENDING, now)
+        elif not self._home_ready():
+            home = self._home_entry()
+            if home is None or home.acknowledged or home.care_of_address != self._primary_coa():
+                self._register_home(self._primary_coa(), now,
+                                    "back on the link, the home binding has run out")
+            self._go(MNInput.SAME_LCOA_HOME_PENDING, now)
         else:
-            self._go("same LCoA, bindings hold", now)
+            self._go(MNInput.SAME_LCOA_BINDINGS_HOLD, now)
 
     def _start_handover(self, kind: str, now: float) -> None:
         started = self.last_detach_t if self.last_detach_t is not None else now
@@ -379,20 +396,19 @@ class MobileNode(Node):
         self._sync_extra_maps(now)
 
     def _on_new_lcoa_selected(self, now: float, ar: str) -> None:
-        first = self.current_map is None and not self.bul
+        first = self.current_map is None and self._home_entry() is None
         if self.mode == "mipv6":
-            self._start_handover("initial" if first else "mipv6", now)
-            self._go("Mobile IPv6 mode", now)
+            self._start_handover(INITIAL if first else MIPV6, now)
+            self._go(MNInput.MIPV6_MODE, now)
             self._register_home(self.lcoa, now, "new LCoA (Mobile IPv6 mode)")
             return
-        choice = select_map(self.link_options, frozenset(self.rejected_maps))
+        choice = select_map(self.link_options, self._excluded())
         keep_pref0 = choice is None and self._may_refresh_current()
         if keep_pref0 or (choice is not None and choice.map_address == self.current_map
                           and self.rcoa is not None):
             assert self.current_map is not None and self.rcoa is not None
-            self._start_handover("intra-MAP", now)
-            self._go("new LCoA, same MAP", now)
-            self.home_pending = False
+            self._start_handover(INTRA_MAP, now)
+            self._go(MNInput.NEW_LCOA_SAME_MAP, now)
             why = f"new LCoA {self.lcoa} under the same MAP"
             if keep_pref0:
                 why += "; its Pref is 0, which still allows updating an existing binding"
@@ -400,11 +416,17 @@ class MobileNode(Node):
                                 rfc="RFC 5380 s.7.1" if keep_pref0 else "RFC 5380 s.6.1")
             return
         if choice is None:
-            self._start_handover("initial" if first else "mipv6", now)
+            self._start_handover(INITIAL if first else (
+                MIPV6 if self.current_map is None else TO_MIPV6), now)
             self._fall_back(now, "no usable MAP option on this link")
             return
-        self._start_handover("initial" if first else "inter-MAP", now)
+        self._start_handover(INITIAL if first else (
+            BACK_TO_MAP if self.current_map is None else INTER_MAP), now)
         self._switch_map(choice, now, moved=True)
+
+    def _excluded(self) -> frozenset[IPv6Address]:
+        """MAPs that refused the current LCoA (s.6.2): not selected on this link."""
+        return frozenset(m for m, lcoa in self.rejected if lcoa == self.lcoa)
 
     def _check_map_options(self, now: float) -> None:
         """Same link, but the MAP options may have changed (s.7.1, s.9, s.10)."""
@@ -415,26 +437,28 @@ class MobileNode(Node):
 
     def _check_selected_map(self, now: float) -> None:
         current = next((o for o in self.link_options if o.map_address == self.current_map), None)
-        choice = select_map(self.link_options, frozenset(self.rejected_maps))
+        choice = select_map(self.link_options, self._excluded())
         if self.current_map is not None and (current is None or current.valid_lifetime_s == 0):
             name = self._name(self.current_map)
             self.emit(Note(now, self.name, f"MAP {name} advertised with valid lifetime 0 "
                            "or withdrawn: its bindings are assumed lost", "RFC 5380 s.7.1, s.10"))
             self._forget_map(self.current_map, now)
             self.current_map, self.rcoa = None, None
-            self._start_handover("MAP change", now)
+            self._start_handover(MAP_CHANGE, now)
             if choice is None:
                 self._fall_back(now, "no other MAP is available")
             else:
                 self._switch_map(choice, now, moved=False)
         elif choice is not None and choice.map_address != self.current_map:
-            if self.current_map is None and self.state == REGISTERED:
-                # fell back to Mobile IPv6 earlier; a MAP is back (eager, s.9)
-                self._start_handover("MAP change", now)
+            if self.current_map is None and self.state in (
+                    REGISTERED, HOME_REGISTRATION, LOCAL_REGISTRATION):
+                # fell back to Mobile IPv6 earlier; a MAP is back: take it eagerly (s.9),
+                # also while the Mobile IPv6 home BU is still outstanding
+                self._start_handover(BACK_TO_MAP, now)
                 self._switch_map(choice, now, moved=False)
             elif self.current_map is not None and current is not None and \
                     (current.pref == 0 or self._better(choice, current)):
-                self._start_handover("MAP change", now)
+                self._start_handover(MAP_CHANGE, now)
                 self._switch_map(choice, now, moved=False)
 
     def _may_refresh_current(self) -> bool:
@@ -458,8 +482,13 @@ class MobileNode(Node):
         self.emit(MapSelected(now, self.name, str(choice.map_address), str(self.rcoa),
                               choice.dist, choice.pref,
                               "largest Dist with non-zero Pref and lifetime (RFC 5380 s.9.1)"))
-        self._go("new MAP", now)
-        self.home_pending = True
+        self._go(MNInput.NEW_MAP, now)
+        if prev_map is not None and prev_rcoa is not None:
+            stale = self.bul.get((prev_map, prev_rcoa))
+            if stale is not None and not stale.acknowledged and \
+                    not self._wants_extra(prev_map):
+                # never acknowledged: nothing at the previous MAP to forward with
+                self._abandon((prev_map, prev_rcoa), now)
         self._secure(choice.map_address, self.rcoa, now)
         self._send_local_bu(choice.map_address, self.rcoa, now,
                             f"new MAP {self._name(choice.map_address)}, new RCoA {self.rcoa}")
@@ -471,21 +500,33 @@ class MobileNode(Node):
                 # s.8 / s.6.1: ask the previous MAP to forward packets in flight.
                 self._send_local_bu(prev_map, prev_rcoa, now,
                                     f"previous MAP {self._name(prev_map)} forwards packets "
-                                    f"for {prev_rcoa} to the new LCoA", refresh=False,
-                                    rfc="RFC 5380 s.8")
+                                    f"for {prev_rcoa} to the new LCoA", rfc="RFC 5380 s.8")
+
+    def _choose_again(self, now: float, why: str) -> None:
+        """The selected MAP refused this LCoA: the next best MAP, or Mobile IPv6."""
+        choice = select_map(self.link_options, self._excluded())
+        if choice is None:
+            self._fall_back(now, why)
+        else:
+            self._switch_map(choice, now, moved=False)
+        self._sync_extra_maps(now, moved=False)
 
     def _fall_back(self, now: float, why: str) -> None:
         """s.7.1: if no MAP is left, the MN MUST NOT use HMIPv6."""
+        if self.handover is not None and self.handover.kind in (INTRA_MAP, INTER_MAP,
+                                                                MAP_CHANGE, BACK_TO_MAP):
+            self.handover.kind = TO_MIPV6  # what this handover turned out to be
         self.current_map, self.rcoa = None, None
         self.emit(Note(now, self.name, f"{why}: falling back to Mobile IPv6, binding the "
                        f"LCoA with the HA", "RFC 5380 s.7.1"))
-        self._go("no usable MAP", now)
+        self._go(MNInput.NO_USABLE_MAP, now)
         self._register_home(self.lcoa, now, why)
 
     def _forget_map(self, map_address: IPv6Address, now: float) -> None:
         for key in [k for k in self.bul if k[0] == map_address]:
             entry = self.bul.pop(key)
             self._clear_deadlines(key)
+            self.held.pop(key, None)
             self._bul_changed(now, entry, "lost")
         self.sad.forget(map_address)  # a failed MAP lost its SAs too: negotiate anew
 
@@ -500,17 +541,12 @@ class MobileNode(Node):
         x = self.extra.get(entry.peer_address)
         return x is not None and x.rcoa == entry.home_address
 
-    def _local_ready(self, map_address: IPv6Address, rcoa: IPv6Address) -> bool:
-        """The MAP has acknowledged the binding of ``rcoa`` to the current LCoA."""
-        local = self.bul.get((map_address, rcoa))
-        return local is not None and local.acknowledged and local.care_of_address == self.lcoa
-
     def _extra_option(self, address: IPv6Address) -> MapOption | None:
         """This link's option for ``address`` if the MN may keep a binding with that MAP
         besides the selected one: advertised with a non-zero lifetime, never refused, and
         with a non-zero Pref unless the binding exists already (s.7.1, s.10)."""
         if self.mode == "mipv6" or self.current_map is None or self.lcoa is None \
-                or address in self.rejected_maps:
+                or address in self._excluded():
             return None
         option = next((o for o in self.link_options if o.map_address == address), None)
         if option is None or option.valid_lifetime_s == 0:
@@ -620,328 +656,18 @@ class MobileNode(Node):
                                                  back.spi, str(protected), ESP_ALGORITHM))
         self._out.append(InstallSecurityAssociations(peer, back, out, protected))
 
-    # --- what route optimisation asks of the MN ------------------------------------
-    def home_binding(self) -> BindingUpdateListEntry | None:
-        """The acknowledged home registration, if any."""
-        return next((e for e in self.bul.values() if e.home_registration and e.acknowledged),
-                    None)
-
-    def map_grant(self, care_of: IPv6Address | None = None) -> int | None:
-        """The lifetime the current MAP granted (the cap of RFC 5380 s.6.1); with
-        ``care_of``, what the MAP whose RCoA that is granted (None for an LCoA)."""
-        if care_of is not None:
-            via = self.map_of(care_of)
-            m = self.bul.get((via, care_of)) if via is not None else None
-            return m.granted_lifetime_s if m is not None and m.acknowledged else None
-        if self.current_map is None or self.rcoa is None:
-            return None
-        m = self.bul.get((self.current_map, self.rcoa))
-        return m.granted_lifetime_s if m is not None and m.acknowledged else None
-
-    def next_sequence(self, peer: IPv6Address) -> int:
-        return self._next_seq(peer)
-
-    def put_entry(self, entry: BindingUpdateListEntry, now: float) -> None:
-        self._put_entry(entry, now, True)
-
-    def transmit(self, entry: BindingUpdateListEntry, now: float, why: str, rfc: str) -> None:
-        self._transmit(entry, now, why, rfc)
-
-    # --- sending Binding Updates -----------------------------------------------------
-    def _next_seq(self, peer: IPv6Address) -> int:
-        seq = seq_next(self.sequence.get(peer, 0))
-        self.sequence[peer] = seq
-        return seq
-
-    def _send_local_bu(self, map_address: IPv6Address, rcoa: IPv6Address, now: float,
-                       why: str, refresh: bool = True, rfc: str = "RFC 5380 s.6.1") -> None:
-        assert self.lcoa is not None
-        lifetime = self.config.map_binding_lifetime_s // 4 * 4
-        entry = BindingUpdateListEntry(
-            peer=self._name(map_address), peer_address=map_address, home_address=rcoa,
-            care_of_address=self.lcoa, sequence=self._next_seq(map_address),
-            requested_lifetime_s=lifetime, sent_at_s=now, map_registration=True,
-            home_registration=False, timeout_s=self.config.initial_bindack_timeout_s)
-        self._put_entry(entry, now, refresh)
-        self._transmit(entry, now, f"local BU to {entry.peer}: bind RCoA {rcoa} -> LCoA "
-                       f"{self.lcoa} ({why})", rfc)
-
-    def _register_home(self, care_of: IPv6Address | None, now: float, why: str,
-                       lifetime_cap_s: int | None = None) -> None:
-        if care_of is None:
-            return
-        self._secure(self.home_agent, self.home_address, now)
-        lifetime = self.config.home_binding_lifetime_s
-        if lifetime_cap_s is not None:
-            lifetime = min(lifetime, lifetime_cap_s)  # RFC 5380 s.6.1
-        lifetime = lifetime // 4 * 4
-        entry = BindingUpdateListEntry(
-            peer=self._name(self.home_agent), peer_address=self.home_agent,
-            home_address=self.home_address, care_of_address=care_of,
-            sequence=self._next_seq(self.home_agent), requested_lifetime_s=lifetime,
-            sent_at_s=now, map_registration=False, home_registration=True,
-            timeout_s=self.config.initial_bindack_timeout_s)
-        self._put_entry(entry, now, True)
-        cap = f", capped by the MAP's {lifetime_cap_s} s" if lifetime_cap_s is not None else ""
-        self._transmit(entry, now, f"BU to HA: bind home address {self.home_address} -> "
-                       f"{care_of} for {lifetime} s{cap} ({why})",
-                       "RFC 5380 s.6.1" if care_of == self.rcoa else "RFC 6275 s.11.7.1")
-
-    def _put_entry(self, entry: BindingUpdateListEntry, now: float, refresh: bool) -> None:
-        key = (entry.peer_address, entry.home_address)
-        if entry.home_registration:
-            # one home registration at a time: drop the previous care-of address's entry
-            for k in [k for k in self.bul if k[0] == entry.peer_address and k != key]:
-                self.bul.pop(k)
-                self._clear_deadlines(k)
-        self.bul[key] = entry
-        self._clear_deadlines(key)
-        self.deadlines[("retransmit",) + key] = now + entry.timeout_s
-        if not refresh:
-            self.deadlines[("no-refresh",) + key] = float("inf")
-        self._bul_changed(now, entry, "pending")
-
-    def _transmit(self, entry: BindingUpdateListEntry, now: float, why: str, rfc: str) -> None:
-        """Build and send the BU, respecting MAX_UPDATE_RATE (RFC 6275 s.11.8)."""
-        times = self.sent_times.setdefault(entry.peer_address, deque())
-        while times and times[0] <= now - 1.0:
-            times.popleft()
-        if len(times) >= self.config.max_update_rate_per_s:
-            key = (entry.peer_address, entry.home_address)
-            self.deadlines[("deferred",) + key] = times[0] + 1.0
-            self.deferred_why[key] = (f"{why}; held back by MAX_UPDATE_RATE", rfc)
-            return
-        times.append(now)
-        bu = BindingUpdate(sequence=entry.sequence, lifetime_s=entry.requested_lifetime_s,
-                           ack=True, home_registration=entry.home_registration,
-                           map_registration=entry.map_registration)
-        kind = describe.LOCAL_BU if entry.map_registration else (
-            describe.HOME_BU if entry.home_registration else describe.CN_BU)
-        packet = Packet(src=entry.care_of_address, dst=entry.peer_address,
-                        hao=HomeAddressOption(entry.home_address), payload=bu,
-                        hop_limit=self.config.default_hop_limit)
-        if kind == describe.CN_BU:
-            if self.ro.kbm(entry) is None:
-                self.drop(f"no keygen tokens for {entry.peer}: BU not sent (RFC 6275 s.5.2)")
-                return
-            packet = self.ro.authorise(entry, packet)
-        if self.require_esp and kind != describe.CN_BU:
-            esp = self.sad.protect(entry.peer_address)
-            if esp is None:
-                self.drop(f"no security association with {entry.peer}: BU not sent "
-                          "(RFC 5380 s.12.1)")
-                return
-            packet = replace(packet, esp=esp)
-        via = self.map_of(entry.care_of_address)
-        if via is not None and entry.peer_address != via and self.lcoa is not None:
-            # RFC 5380 s.6.1: everything the MN sends from an RCoA goes through the tunnel
-            # to that RCoA's MAP (an extra MAP's too, s.7.1), never through another MAP
-            packet = encapsulate(self.lcoa, via, packet)
-        self.send(packet, why, rfc, kind=kind)
-
-    # --- Binding Acknowledgements ----------------------------------------------------
-    def _on_ba(self, packet: Packet, ba: BindingAck, now: float) -> None:
-        bound = {e.home_address for e in self.bul.values()}
-        if packet.routing is None or packet.routing.home_address not in bound:
-            # checked before anything else: a BA must name the RCoA or home address
-            self.drop("BA without a type 2 routing header carrying the RCoA or home "
-                      "address: silently ignored (RFC 5380 s.6.1)")
-            return
-        entry = next((e for e in self.bul.values() if e.peer_address == packet.src
-                      and not e.acknowledged and e.sequence == ba.sequence), None)
-        if entry is None and ba.status == BA_SEQ_OUT_OF_WINDOW:
-            entry = next((e for e in self.bul.values() if e.peer_address == packet.src
-                          and not e.acknowledged), None)
-        if entry is None:
-            self.drop(f"BA from {self._name(packet.src)} with sequence {ba.sequence} matches "
-                      "no pending BU (RFC 6275 s.11.7.3)")
-            return
-        if packet.routing.home_address != entry.home_address:
-            self.drop(f"BA's type 2 routing header carries {packet.routing.home_address}, "
-                      f"not {entry.home_address}: silently ignored (RFC 5380 s.6.1)")
-            return
-        key = (entry.peer_address, entry.home_address)
-        correspondent = not (entry.map_registration or entry.home_registration)
-        if self.require_esp and not correspondent:
-            sa = self.sad.inbound(packet.esp.spi) if packet.esp is not None else None
-            if sa is None or sa.source != packet.src:
-                self.security_drop("BA without ESP", f"BA from {entry.peer} not protected by "
-                                   "its security association (RFC 5380 s.12.1)")
-                return
-        if correspondent and ba.status < 128 and not self.ro.ba_authentic(entry, ba):
-            self.drop(f"BA from {entry.peer} whose Binding Authorization Data does not "
-                      "verify with Kbm: silently discarded (RFC 6275 s.11.7.3)")
-            return
-        if ba.status == BA_SEQ_OUT_OF_WINDOW:
-            # RFC 6275 s.11.7.3: resend with a sequence number above the one returned
-            self.sequence[entry.peer_address] = ba.sequence
-            fresh = entry.with_(sequence=self._next_seq(entry.peer_address), sent_at_s=now)
-            self.bul[key] = fresh
-            self._transmit(fresh, now, f"BU resent to {entry.peer} with sequence "
-                           f"{fresh.sequence} after status 135", "RFC 6275 s.11.7.3")
-            return
-        self._clear_deadlines(key, keep_no_refresh=True)
-        if ba.status >= 128:
-            self.bul.pop(key, None)
-            self._bul_changed(now, entry, "deleted")
-            text = BA_STATUS_TEXT.get(ba.status, str(ba.status))
-            self.emit(Note(now, self.name, f"{entry.peer} rejected the binding: status "
-                           f"{ba.status} ({text})", "RFC 6275 s.11.7.3"))
-            if entry.map_registration and entry.peer_address == self.current_map:
-                self.rejected_maps.add(entry.peer_address)
-                self.current_map, self.rcoa = None, None
-                self._go("registration rejected", now)
-                choice = select_map(self.link_options, frozenset(self.rejected_maps))
-                if choice is None:
-                    self._fall_back(now, f"MAP {entry.peer} rejected the local BU")
-                else:
-                    self._switch_map(choice, now, moved=False)
-                self._sync_extra_maps(now, moved=False)
-            elif entry.map_registration and entry.peer_address in self.extra:
-                self.rejected_maps.add(entry.peer_address)
-                self._extra_gone(entry, now, f"{entry.peer} rejected the local BU")
-            if correspondent:
-                self.ro.on_ba(entry, ba, now)
-            return
-        granted = ba.lifetime_s
-        done = entry.with_(acknowledged=True, granted_lifetime_s=granted, acked_at_s=now)
-        self.bul[key] = done
-        if granted == 0:
-            self.bul.pop(key, None)
-            self._bul_changed(now, done, "deleted")
-            return
-        if correspondent:
-            self.ro.on_ba(done, ba, now)
-        self._bul_changed(now, done, "added")
-        if ("no-refresh",) + key not in self.deadlines:
-            self.deadlines[("refresh",) + key] = now + granted * self.config.refresh_fraction
-        self.deadlines[("expire",) + key] = now + granted
-        x = self.extra.get(entry.peer_address) if entry.map_registration else None
-        if x is not None and x.rcoa == entry.home_address and not x.bound:
-            x.bound = True  # its correspondents can move to this MAP's RCoA now
-            self._cns_follow(now)
-        if entry.map_registration and entry.peer_address == self.current_map \
-                and entry.care_of_address == self.lcoa:
-            if self.home_pending:
-                self.home_pending = False
-                self._go("local BA, new RCoA", now)
-                self._register_home(self.rcoa, now, f"RCoA {self.rcoa} registered with "
-                                    f"{entry.peer}", lifetime_cap_s=granted)
-            elif self.state == LOCAL_REGISTRATION:
-                self._go("local BA, RCoA unchanged", now)
-                self._finish_handover(now)
-            else:
-                self._go("refresh acknowledged", now)
-            if self.cns_stale:
-                self._cns_follow(now)
-        elif entry.home_registration:
-            if self.state == HOME_REGISTRATION:
-                self._go("home BA", now)
-                self._finish_handover(now)
-            else:
-                self._go("refresh acknowledged", now)
-            self.cns_stale = False
-            self.ro.care_of_changed(now)  # CNs bound to an older care-of address
-
-    def _bul_changed(self, now: float, e: BindingUpdateListEntry, change: str) -> None:
-        flags = "AM" if e.map_registration else ("AH" if e.home_registration else "A")
-        if change in ("expired", "lost") and not (e.map_registration or e.home_registration):
-            self.ro.binding_gone(e, now, "binding expired")
-        self.emit(BindingChanged(now, self.name, "binding update list", e.peer,
-                                 str(e.home_address), str(e.care_of_address), e.lifetime_s,
-                                 e.sequence, change, flags))
-
-    # --- timers ------------------------------------------------------------------------
-    def _clear_deadlines(self, key: tuple, keep_no_refresh: bool = False) -> None:
-        for k in [k for k in self.deadlines if k[1:] == key]:
-            if keep_no_refresh and k[0] == "no-refresh":
-                continue
-            del self.deadlines[k]
-
-    def next_timer(self) -> float | None:
-        finite = [t for t in self.deadlines.values() if t != float("inf")]
-        return min(finite) if finite else None
-
-    def on_timer(self, now: float) -> None:
-        due = sorted((t, k) for k, t in self.deadlines.items() if t <= now)
-        for _, key in due:
-            if key not in self.deadlines:
-                continue
-            action, peer_key = key[0], key[1:]
-            del self.deadlines[key]
-            if action in ("hoti", "coti"):
-                self.ro.on_timer(action, peer_key[0], now)
-                continue
-            entry = self.bul.get(peer_key)
-            if entry is None:
-                continue
-            if action == "retransmit":
-                self._retransmit(entry, now)
-            elif action == "deferred":
-                why, rfc = self.deferred_why.pop(peer_key, ("BU", "RFC 6275 s.11.8"))
-                self._transmit(entry, now, why, rfc)
-            elif action == "refresh":
-                self._refresh(entry, now)
-            elif action == "expire":
-                self.bul.pop(peer_key, None)
-                self._clear_deadlines(peer_key)
-                self._bul_changed(now, entry, "expired")
-                self._extra_gone(entry, now, f"the binding with {entry.peer} expired")
-
-    def _retransmit(self, entry: BindingUpdateListEntry, now: float) -> None:
-        key = (entry.peer_address, entry.home_address)
-        if entry.retransmissions >= self.config.max_bu_retransmissions:
-            self.emit(Note(now, self.name, f"no BA from {entry.peer} after "
-                           f"{entry.retransmissions} retransmissions: giving up",
-                           "RFC 6275 s.11.8"))
-            self.bul.pop(key, None)
-            self._clear_deadlines(key)
-            self._bul_changed(now, entry, "deleted")
-            if not (entry.map_registration or entry.home_registration):
-                self.ro.binding_gone(entry, now, "no answer")
-            self._extra_gone(entry, now, f"no answer from {entry.peer}")
-            return
-        timeout = min(entry.timeout_s * 2, self.config.max_bindack_timeout_s)
-        again = entry.with_(sequence=self._next_seq(entry.peer_address), sent_at_s=now,
-                            retransmissions=entry.retransmissions + 1, timeout_s=timeout)
-        self.bul[key] = again
-        self.deadlines[("retransmit",) + key] = now + timeout
-        self._transmit(again, now, f"no BA from {entry.peer} within {entry.timeout_s:g} s: "
-                       f"BU retransmitted, next timeout {timeout:g} s", "RFC 6275 s.11.8")
-
-    def _refresh(self, entry: BindingUpdateListEntry, now: float) -> None:
-        if entry.map_registration:
-            if not self._keeps(entry):
-                return  # lazy release (s.9): let bindings with old MAPs run out
-            self._send_local_bu(entry.peer_address, entry.home_address, now,
-                                "refresh before the binding expires")
-        elif entry.home_registration:
-            self._refresh_home(now, "refresh before the binding expires")
-        else:
-            self.ro.refresh(entry, now, "refresh before the binding expires")
-
-    def _refresh_home(self, now: float, why: str) -> None:
-        current = next((e for e in self.bul.values() if e.home_registration), None)
-        if current is None:
-            return
-        cap = None
-        if current.care_of_address == self.rcoa and self.current_map is not None:
-            m = self.bul.get((self.current_map, self.rcoa))
-            cap = m.granted_lifetime_s if m is not None and m.acknowledged else None
-        self._register_home(current.care_of_address, now, why, lifetime_cap_s=cap)
-
     # --- data ----------------------------------------------------------------------------
     def send_data(self, body, peer: IPv6Address, now: float, why: str) -> None:
         """Send from the home address: route-optimised when ``peer`` holds a binding for
-        the current care-of address (RFC 5380 s.6.1.1), else reverse-tunnelled through
-        the HA (RFC 6275 s.11.3.1, RFC 5380 s.6.1)."""
-        if self.ro.usable(peer) and self._ro_tunnel_ready(peer):
-            coa = self.ro.care_of(peer)
+        the care-of address the MN uses now (RFC 5380 s.6.1.1), else reverse-tunnelled
+        through the HA (RFC 6275 s.11.3.1, RFC 5380 s.6.1)."""
+        coa = self.ro.care_of(peer)
+        may, via = self.route_from(coa)
+        if self.ro.usable(peer) and may:
             assert coa is not None and self.lcoa is not None
             packet = Packet(src=coa, dst=peer, hao=HomeAddressOption(self.home_address),
                             payload=body, hop_limit=self.config.default_hop_limit)
             text = f"{why}: route-optimised from {coa} with a Home Address option"
-            via = self.map_of(coa)
             if via is not None:
                 packet = encapsulate(self.lcoa, via, packet)
                 text += f", through the tunnel to {self._name(via)}"
@@ -955,45 +681,37 @@ class MobileNode(Node):
         if self.via_home_agent(inner, why, "", describe.DATA):
             self.ro.consider(peer, now)
 
-    def _ro_tunnel_ready(self, peer: IPv6Address) -> bool:
-        """Route-optimised packets to ``peer`` may leave: the MAP of the RCoA it is bound
-        to has acknowledged the current LCoA."""
-        x = self.extra_for(peer)
-        if x is not None and self.ro.care_of(peer) == x.rcoa:
-            return self._local_ready(x.address, x.rcoa)
-        return self._map_tunnel_ready()
-
     def _map_tunnel_ready(self) -> bool:
-        """Packets from the RCoA may leave only once the MAP binds it to this LCoA."""
+        """Packets from the registered care-of address may leave now (from an RCoA only
+        once the MAP binds it to this LCoA)."""
         home = self.home_binding()
-        if home is None or home.care_of_address != self.rcoa or self.current_map is None:
-            return self.ar is not None and self.lcoa is not None
-        local = self.bul.get((self.current_map, self.rcoa))
-        return local is not None and local.acknowledged and local.care_of_address == self.lcoa
+        if home is None or home.care_of_address != self._primary_coa():
+            return False
+        return self.route_from(home.care_of_address)[0]
 
     def via_home_agent(self, inner: Packet, why: str, rfc: str, kind: str) -> bool:
         """Reverse-tunnel a packet from the home address to the HA: inside a MAP domain
         LCoA -> MAP [RCoA -> HA [inner]] (RFC 5380 s.6.1, s.12.2). False: dropped."""
         home = self.home_binding()
-        if self.ar is None or self.lcoa is None or home is None:
+        lcoa = self.lcoa_here()
+        if lcoa is None or home is None:
             self.drop("the MN has no registered care-of address yet: it cannot send from "
                       "its home address")
             return False
-        if home.care_of_address == self.rcoa and self.current_map is not None:
-            if not self._map_tunnel_ready():
-                self.drop("waiting for the MAP's BA before tunnelling from the new LCoA "
-                          "(RFC 5380 s.6.1)")
-                return False
-            middle = encapsulate(self.rcoa, self.home_agent, inner)
-            packet = encapsulate(self.lcoa, self.current_map, middle)
-            text = f"{why}: reverse tunnel via {self._name(self.current_map)} and the HA"
-            rfc = rfc or "RFC 5380 s.6.1"
-        elif home.care_of_address == self.lcoa:
-            packet = encapsulate(self.lcoa, self.home_agent, inner)
-            text, rfc = f"{why}: reverse tunnel to the HA", rfc or "RFC 6275 s.11.3.1"
-        else:
-            self.drop("the home binding does not match the current care-of address yet")
+        may, via = self.route_from(home.care_of_address)
+        if home.care_of_address != self._primary_coa() or not may:
+            self.drop("waiting for the MAP's BA before tunnelling from the new LCoA "
+                      "(RFC 5380 s.6.1)" if home.care_of_address == self.rcoa else
+                      "the home binding does not match the current care-of address yet")
             return False
+        if via is not None:
+            middle = encapsulate(home.care_of_address, self.home_agent, inner)
+            packet = encapsulate(lcoa, via, middle)
+            text = f"{why}: reverse tunnel via {self._name(via)} and the HA"
+            rfc = rfc or "RFC 5380 s.6.1"
+        else:
+            packet = encapsulate(lcoa, self.home_agent, inner)
+            text, rfc = f"{why}: reverse tunnel to the HA", rfc or "RFC 6275 s.11.3.1"
         self.send(packet, text, rfc, kind=kind)
         return True
 
@@ -1014,7 +732,8 @@ class MobileNode(Node):
         breaks when the RCoA changes. From ``rcoa`` if given, else from the RCoA of the
         MAP chosen for ``peer`` (an extra MAP, s.7.1) or of the selected MAP. Without a
         MAP, from the LCoA (RFC 6275 s.11.3.1)."""
-        if self.ar is None or self.lcoa is None:
+        lcoa = self.lcoa_here()
+        if lcoa is None:
             self.drop("the MN has no care-of address to send from")
             return
         if rcoa is None:
@@ -1035,13 +754,13 @@ class MobileNode(Node):
                 f"through the tunnel to {self._name(via)}"
             if extra:
                 text += f" (the extra MAP chosen for {self._name(peer)})"
-            self.send(encapsulate(self.lcoa, via, inner), text,
+            self.send(encapsulate(lcoa, via, inner), text,
                       "RFC 5380 s.6.5, s.7.1" if extra else "RFC 5380 s.6.5",
                       kind=describe.DATA)
             return
-        packet = Packet(src=self.lcoa, dst=peer, payload=body,
+        packet = Packet(src=lcoa, dst=peer, payload=body,
                         hop_limit=self.config.default_hop_limit)
-        self.send(packet, f"{why}: from the LCoA {self.lcoa}, no MAP to hide it",
+        self.send(packet, f"{why}: from the LCoA {lcoa}, no MAP to hide it",
                   "RFC 6275 s.11.3.1", kind=describe.DATA)
 
     # --- RFC 5380 s.11: what is left for the upper layer ---------------------------

@@ -42,6 +42,8 @@ from ..return_routability import (
     binding_key,
 )
 
+from .mn_registration import lifetime_within
+
 if TYPE_CHECKING:
     from .mobile_node import MobileNode
 
@@ -149,7 +151,7 @@ class RouteOptimization:
         """Run whichever of the home and care-of tests has no fresh token (s.11.6.1)."""
         mn = self.mn
         coa = self.care_of(rec.address)
-        if coa is None or mn.lcoa is None:
+        if coa is None or mn.lcoa_here() is None:
             return
         need_home = rec.home_token is None or not self._token_fresh(rec.home_token_at_s, now)
         need_careof = (rec.careof_token is None or rec.careof_token_for != coa
@@ -195,14 +197,19 @@ class RouteOptimization:
     def _send_coti(self, rec: CorrespondentRecord, now: float, why: str) -> None:
         mn = self.mn
         coa = self.care_of(rec.address)
-        assert coa is not None and mn.lcoa is not None
+        may, via = mn.route_from(coa)
+        if coa is None or not may:
+            # s.6.1: nothing leaves from an address that is not the LCoA on this link or
+            # an RCoA its MAP binds to it; the retry timer tries again
+            mn.deadlines[("coti", rec.address)] = now + self._timeout(max(rec.coti_tries, 1))
+            return
+        assert mn.lcoa is not None
         rec.careof_cookie = mn.rng.randbytes(COOKIE_OCTETS)
         rec.careof_cookie_for = coa
         rec.coti_tries += 1
         packet = Packet(src=coa, dst=rec.address, payload=CareofTestInit(rec.careof_cookie),
                         hop_limit=mn.config.default_hop_limit)
         text = f"CoTI to {mn._name(rec.address)} from the care-of address {coa} ({why})"
-        via = mn.map_of(coa)
         if via is not None:
             packet = encapsulate(mn.lcoa, via, packet)
             text += ", through the MAP tunnel" if via == mn.current_map else \
@@ -268,11 +275,10 @@ class RouteOptimization:
         mn = self.mn
         coa = self.care_of(rec.address)
         assert coa is not None
-        lifetime = mn.config.max_rr_binding_lifetime_s
-        cap = mn.map_grant(coa)
-        if cap is not None:
-            lifetime = min(lifetime, cap)  # RFC 5380 s.6.1: that RCoA's MAP's grant
-        lifetime = lifetime // 4 * 4
+        # RFC 5380 s.6.1: not above what that RCoA's MAP granted; RFC 6275 s.11.7.1: not
+        # above what is left of the care-of address's validity
+        lifetime = lifetime_within(mn.config.max_rr_binding_lifetime_s, mn.map_grant(coa),
+                                   mn.care_of_valid_s(coa, now))
         entry = BindingUpdateListEntry(
             peer=mn._name(rec.address), peer_address=rec.address,
             home_address=mn.home_address, care_of_address=coa,
