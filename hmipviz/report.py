@@ -67,7 +67,10 @@ def handovers(trace: list[Event], mn: str) -> list[HandoverFigures]:
                    and t0 <= e.t and (horizon is None or e.t <= horizon))
         # latency: link down to the last BA that completes the registration
         latency = done.t - t0 if done else None
-        out.append(HandoverFigures(start.kind, start.from_ar, start.to_ar, t0, first_bu,
+        # the completed handover names what it turned out to be (a refused local BU makes
+        # an intra-MAP move a fall-back to Mobile IPv6)
+        kind = done.kind if done else start.kind
+        out.append(HandoverFigures(kind, start.from_ar, start.to_ar, t0, first_bu,
                                    done.t if done else None, first_data, latency, lost))
     return out
 

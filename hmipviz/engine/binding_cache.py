@@ -97,9 +97,8 @@ class BindingUpdateListEntry:
 
     @property
     def expires_at_s(self) -> float:
-        if self.acknowledged:
-            return self.acked_at_s + self.granted_lifetime_s
-        return self.sent_at_s + self.requested_lifetime_s
+        """RFC 6275 s.11.1: the lifetime counts from when the BU was sent."""
+        return self.sent_at_s + self.lifetime_s
 
     def remaining_s(self, now: float) -> float:
         return max(0.0, self.expires_at_s - now)

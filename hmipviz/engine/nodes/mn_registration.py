@@ -168,8 +168,10 @@ class Registration:
         """A local BU binding ``rcoa`` to the current LCoA (s.6.1), for at most what is
         left of the RCoA's validity (RFC 6275 s.11.7.1)."""
         assert self.lcoa is not None
-        lifetime = lifetime_within(self.config.map_binding_lifetime_s,
-                                   self._option_remaining_s(map_address, now))
+        valid_s = self._option_remaining_s(map_address, now)
+        lifetime = lifetime_within(self.config.map_binding_lifetime_s, valid_s)
+        if valid_s is not None and lifetime < self.config.map_binding_lifetime_s:
+            why += f"; {lifetime} s: no longer than the RCoA stays valid (RFC 6275 s.11.7.1)"
         entry = BindingUpdateListEntry(
             peer=self._name(map_address), peer_address=map_address, home_address=rcoa,
             care_of_address=self.lcoa, sequence=self._next_seq(map_address),

@@ -379,7 +379,12 @@ class MobileNode(Registration, Node):
     def _start_handover(self, kind: str, now: float) -> None:
         started = self.last_detach_t if self.last_detach_t is not None else now
         # a MAP change happens on the link the MN is on; a move comes from the last one
-        from_ar = self.ar if kind == "MAP change" else self.last_ar
+        from_ar = self.ar if kind == MAP_CHANGE else self.last_ar
+        unfinished = self.handover
+        if unfinished is not None and kind == INTRA_MAP and unfinished.kind != INTRA_MAP:
+            # moved on within the new domain before the registration it began was done:
+            # still the same first, inter-MAP or back-to-a-MAP handover (the HA waits)
+            kind, started, from_ar = unfinished.kind, unfinished.started_t, unfinished.from_ar
         self.handover = Handover(kind, started, from_ar, self.ar)
         self.emit(HandoverStarted(now, self.name, kind, from_ar, self.ar))
         self.last_detach_t = None
