@@ -27,8 +27,7 @@ from nets import (
 )
 
 from hmipviz.engine.events import HandoverCompleted, Note, StateChanged
-from hmipviz.engine.fsm import UndefinedTransition
-from hmipviz.engine.nodes.mn_states import MN_TABLE, MNInput, MNState
+from hmipviz.engine.nodes.mn_states import MNState
 from hmipviz.report import handovers
 from hmipviz.scenario import LinkSpec, MapOptionSpec, NodeSpec
 from hmipviz.sim import Simulation
@@ -241,16 +240,3 @@ def test_binding_update_list_lifetimes_count_from_sending_the_bu():
     assert local.sent_at_s < local.acked_at_s
     refresh = sim.mn.deadlines[("refresh", MAP1_ADDR, RCOA1)]
     assert refresh == pytest.approx(local.sent_at_s + 600 * 0.8)
-
-
-# --- the state table is loud ------------------------------------------------------------
-def test_every_state_input_pair_outside_the_table_is_refused():
-    for state in MNState:
-        for event in MNInput:
-            if MN_TABLE.defined(state, event):
-                assert isinstance(MN_TABLE.next(state, event), MNState)
-            else:
-                with pytest.raises(UndefinedTransition):
-                    MN_TABLE.next(state, event)
-    assert not MN_TABLE.defined(MNState.DETACHED, MNInput.HOME_BA)
-    assert not MN_TABLE.defined(MNState.REGISTERED, MNInput.LINK_UP)

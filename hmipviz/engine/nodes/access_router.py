@@ -13,11 +13,13 @@ is the simplest one every MAP answers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from ipaddress import IPv6Address, IPv6Network
 
 from .. import describe
 from ..addresses import link_local, mac_address
 from ..events import MapProbeChanged
+from ..fsm import TransitionTable
 from ..messages import (
     ALL_NODES,
     ALL_ROUTERS,
@@ -34,16 +36,31 @@ from .map import MapFunction
 from .router import answer_echo
 
 # --- MAP probing (RFC 5380 s.10) as data (architecture rule 6) -----------------------
-REACHABLE = "reachable"
-PROBING_FAST = "probing fast"
-MAP_FAILED = "failed"
-PROBE_STATES = (REACHABLE, PROBING_FAST, MAP_FAILED)
+class ProbeState(str, Enum):
+    REACHABLE = "reachable"
+    PROBING_FAST = "probing fast"
+    MAP_FAILED = "failed"
+
+
+class ProbeInput(str, Enum):
+    UNANSWERED = "probe unanswered"
+    FAST_PERIOD_OVER = "fast period over"
+    REPLY = "reply"
+
+
+REACHABLE, PROBING_FAST, MAP_FAILED = (ProbeState.REACHABLE, ProbeState.PROBING_FAST,
+                                       ProbeState.MAP_FAILED)
+PROBE_STATES = tuple(s.value for s in ProbeState)
+PROBE_TABLE: TransitionTable[ProbeState, ProbeInput] = TransitionTable(
+    "MAP probing", ProbeState, ProbeInput, {
+        (REACHABLE, ProbeInput.UNANSWERED): PROBING_FAST,
+        (REACHABLE, ProbeInput.REPLY): REACHABLE,
+        (PROBING_FAST, ProbeInput.FAST_PERIOD_OVER): MAP_FAILED,  # Valid Lifetime 0
+        (PROBING_FAST, ProbeInput.REPLY): REACHABLE,
+        (MAP_FAILED, ProbeInput.REPLY): REACHABLE,  # the configured lifetime again
+    })
 PROBE_TRANSITIONS: dict[tuple[str, str], str] = {
-    (REACHABLE, "probe unanswered"): PROBING_FAST,
-    (PROBING_FAST, "fast period over"): MAP_FAILED,  # advertise Valid Lifetime 0
-    (PROBING_FAST, "reply"): REACHABLE,
-    (MAP_FAILED, "reply"): REACHABLE,  # advertise the configured lifetime again
-}
+    k: v for k, v in PROBE_TABLE.as_strings().items() if k[0] != v}
 PROBE_IDENT = 0x4D50  # echo identifier of an AR's MAP probes ("MP")
 
 
@@ -53,7 +70,7 @@ class MapProbe:
 
     map_name: str
     map_address: IPv6Address
-    state: str = REACHABLE
+    state: ProbeState = ProbeState.REACHABLE
     seq: int = 0
     next_probe_t: float = 0.0
     answer_by: float | None = None  # the outstanding probe times out then
@@ -207,11 +224,12 @@ class AccessRouter(Node):
                     next_probe_t=now + self.config.map_probe_interval_s)
 
     def _probe_go(self, probe: MapProbe, event: str, now: float) -> None:
-        new = PROBE_TRANSITIONS.get((probe.state, event))
-        if new is None:
-            return
-        self.emit(MapProbeChanged(now, self.name, str(probe.map_address), probe.state, new,
-                                  event))
+        """One transition of :data:`PROBE_TABLE` (a pair it lacks raises); only a change
+        of state is an event worth showing."""
+        new = PROBE_TABLE.next(probe.state, ProbeInput(event))
+        if new != probe.state:
+            self.emit(MapProbeChanged(now, self.name, str(probe.map_address),
+                                      probe.state.value, new.value, event))
         probe.state = new
 
     def _probe_answered(self, probe: MapProbe, now: float) -> None:

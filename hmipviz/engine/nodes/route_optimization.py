@@ -14,12 +14,14 @@ its CoTI, BU and data then go through that MAP's tunnel, the HoTI still through 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from ipaddress import IPv6Address
 from typing import TYPE_CHECKING
 
 from .. import describe
 from ..binding_cache import BindingUpdateListEntry
 from ..events import Note, RouteOptimizationChanged
+from ..fsm import ANY, TransitionTable
 from ..messages import (
     BA_EXPIRED_COA_NONCE,
     BA_EXPIRED_HOME_NONCE,
@@ -47,28 +49,51 @@ from .mn_registration import lifetime_within
 if TYPE_CHECKING:
     from .mobile_node import MobileNode
 
-NO_BINDING = "no binding"
-TESTING = "return routability"
-BU_SENT = "BU sent"
-ROUTE_OPTIMISED = "route optimised"
+class ROState(str, Enum):
+    NO_BINDING = "no binding"
+    TESTING = "return routability"
+    BU_SENT = "BU sent"
+    ROUTE_OPTIMISED = "route optimised"
 
-RO_STATES = (NO_BINDING, TESTING, BU_SENT, ROUTE_OPTIMISED)
 
-# (state, input) -> next state; "*" matches any state (architecture rule 6).
-RO_TRANSITIONS: dict[tuple[str, str], str] = {
-    ("*", "start tests"): TESTING,  # first data, new care-of address, refresh, BRR, BE
-    (TESTING, "keygen tokens complete"): BU_SENT,
-    ("*", "tokens still fresh"): BU_SENT,  # s.5.2.7: reuse tokens younger than 210 s
-    (BU_SENT, "BA accepted"): ROUTE_OPTIMISED,
-    (BU_SENT, "nonce expired"): TESTING,  # status 136, 137, 138
-    ("*", "BA rejected"): NO_BINDING,
-    ("*", "no answer"): NO_BINDING,
-    ("*", "binding expired"): NO_BINDING,
-}
+class ROInput(str, Enum):
+    START_TESTS = "start tests"  # first data, new care-of address, refresh, BRR, BE
+    TOKENS_COMPLETE = "keygen tokens complete"
+    TOKENS_FRESH = "tokens still fresh"  # s.5.2.7: reuse tokens younger than 210 s
+    BA_ACCEPTED = "BA accepted"
+    NONCE_EXPIRED = "nonce expired"  # status 136, 137, 138
+    BA_REJECTED = "BA rejected"
+    NO_ANSWER = "no answer"
+    BINDING_EXPIRED = "binding expired"
+
+
+NO_BINDING, TESTING, BU_SENT, ROUTE_OPTIMISED = (ROState.NO_BINDING, ROState.TESTING,
+                                                 ROState.BU_SENT, ROState.ROUTE_OPTIMISED)
+RO_STATES = tuple(s.value for s in ROState)
+
+# (state, input) -> next state, one row per pair the MN can meet (architecture rule 6)
+RO_TABLE: TransitionTable[ROState, ROInput] = TransitionTable(
+    "route optimisation", ROState, ROInput, {
+        (ANY, ROInput.START_TESTS): TESTING,
+        (TESTING, ROInput.TOKENS_COMPLETE): BU_SENT,
+        (ANY, ROInput.TOKENS_FRESH): BU_SENT,
+        (BU_SENT, ROInput.BA_ACCEPTED): ROUTE_OPTIMISED,
+        # the answer to a BU for an earlier care-of address, while a new test runs
+        (TESTING, ROInput.BA_ACCEPTED): TESTING,
+        (BU_SENT, ROInput.NONCE_EXPIRED): TESTING,
+        (TESTING, ROInput.NONCE_EXPIRED): TESTING,
+        (ANY, ROInput.BA_REJECTED): NO_BINDING,
+        (ANY, ROInput.NO_ANSWER): NO_BINDING,
+        (ANY, ROInput.BINDING_EXPIRED): NO_BINDING,
+    })
+RO_TRANSITIONS: dict[tuple[str, str], str] = RO_TABLE.as_strings()
+# answers to an earlier BU while a new test runs: taken without a visible change
+_LATE_ANSWERS = {(TESTING, ROInput.BA_ACCEPTED), (TESTING, ROInput.NONCE_EXPIRED)}
 
 
 def next_ro_state(state: str, event: str) -> str | None:
-    return RO_TRANSITIONS.get((state, event), RO_TRANSITIONS.get(("*", event)))
+    s, i = ROState(state), ROInput(event)
+    return RO_TABLE.next(s, i).value if RO_TABLE.defined(s, i) else None
 
 
 @dataclass
@@ -76,7 +101,7 @@ class CorrespondentRecord:
     """What the MN knows of one CN's return routability test (RFC 6275 s.11.1)."""
 
     address: IPv6Address
-    state: str = NO_BINDING
+    state: ROState = ROState.NO_BINDING
     home_cookie: bytes | None = None
     careof_cookie: bytes | None = None
     careof_cookie_for: IPv6Address | None = None  # the care-of address the CoTI left from
@@ -100,11 +125,12 @@ class RouteOptimization:
 
     # --- helpers ---------------------------------------------------------------------
     def _go(self, rec: CorrespondentRecord, event: str, now: float) -> None:
-        new = next_ro_state(rec.state, event)
-        if new is None:
-            return
-        self.mn.emit(RouteOptimizationChanged(now, self.mn.name, self.mn._name(rec.address),
-                                              rec.state, new, event))
+        """One transition of :data:`RO_TABLE`; a pair it lacks raises."""
+        new = RO_TABLE.next(rec.state, ROInput(event))
+        if (rec.state, event) not in _LATE_ANSWERS:
+            self.mn.emit(RouteOptimizationChanged(now, self.mn.name,
+                                                  self.mn._name(rec.address),
+                                                  rec.state.value, new.value, str(event)))
         rec.state = new
 
     def care_of(self, peer: IPv6Address | None = None) -> IPv6Address | None:
