@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv6Address as A
 from ipaddress import IPv6Network as N
 
 import pytest
@@ -16,7 +15,6 @@ from nets import (
     LCOA3,
     LCOA4,
     MAP1_ADDR,
-    MAP2_ADDR,
     RCOA1,
     RCOA2,
     echo,
@@ -29,7 +27,7 @@ from nets import (
 from hmipviz.engine.events import HandoverCompleted, Note, StateChanged
 from hmipviz.engine.nodes.mn_states import MNState
 from hmipviz.report import handovers
-from hmipviz.scenario import LinkSpec, MapOptionSpec, NodeSpec
+from hmipviz.scenario import LinkSpec, MapOptionSpec
 from hmipviz.sim import Simulation
 from hmipviz.wire.codec import decode
 

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from ipaddress import IPv6Address
 
 from .. import describe
-from ..addresses import address_in, link_local, mac_address, prefix64, seq_next
+from ..addresses import address_in, link_local, mac_address, prefix64
 from ..binding_cache import BindingUpdateListEntry
 from ..events import (
-    BindingChanged,
     HandoverCompleted,
     HandoverStarted,
     LinkChanged,
@@ -36,17 +35,13 @@ from ..events import (
 from ..ipsec import ESP_ALGORITHM, new_pair
 from ..messages import (
     ALL_ROUTERS,
-    BA_SEQ_OUT_OF_WINDOW,
-    BA_STATUS_TEXT,
     BE_STATUS_TEXT,
     BE_UNKNOWN_HAO,
     BindingAck,
     BindingError,
     BindingRefreshRequest,
-    BindingUpdate,
     EchoReply,
     EchoRequest,
-    HomeAddressOption,
     CareofTest,
     HomeTest,
     MalformedMobilityHeader,
@@ -57,10 +52,11 @@ from ..messages import (
     RouterSolicitation,
     Tunnelled,
     UdpDatagram,
-    encapsulate,
 )
 from .base import InstallSecurityAssociations, Node
 from .mn_states import MN_STATES, MN_TABLE, MN_TRANSITIONS, MNInput, MNState, next_state
+from .mn_data import DataSending
+from .mn_extra_maps import ExtraMap, ExtraMaps
 from .mn_registration import Registration
 from .route_optimization import RouteOptimization
 
@@ -87,17 +83,6 @@ def select_map(options: tuple[MapOption, ...] | list[MapOption],
     return None
 
 
-@dataclass
-class ExtraMap:
-    """A binding with a MAP besides the selected one (RFC 5380 s.7.1 MAY): its RCoA is
-    for the correspondents the scenario assigns to it (s.6.1, s.3.1)."""
-
-    address: IPv6Address
-    rcoa: IPv6Address
-    bound: bool = False  # the MAP has acknowledged a binding for the RCoA
-
-
-# handover kinds, as the run summary and the window name them
 INITIAL = "initial"
 INTRA_MAP = "intra-MAP"
 INTER_MAP = "inter-MAP"
@@ -116,7 +101,7 @@ class Handover:
     to_ar: str | None
 
 
-class MobileNode(Registration, Node):
+class MobileNode(Registration, ExtraMaps, DataSending, Node):
     role = "mn"
 
     def __init__(self, *args, home_address: IPv6Address, home_agent: IPv6Address,
@@ -535,116 +520,6 @@ class MobileNode(Registration, Node):
             self._bul_changed(now, entry, "lost")
         self.sad.forget(map_address)  # a failed MAP lost its SAs too: negotiate anew
 
-    # --- further MAPs at the same time (RFC 5380 s.7.1 MAY, s.3.1, s.9.1) ----------------
-    def _keeps(self, entry: BindingUpdateListEntry) -> bool:
-        """A MAP binding the MN goes on refreshing: the selected MAP's or an extra MAP's,
-        from the current LCoA. The others run out (lazy release, s.9)."""
-        if entry.care_of_address != self.lcoa:
-            return False
-        if entry.peer_address == self.current_map:
-            return True
-        x = self.extra.get(entry.peer_address)
-        return x is not None and x.rcoa == entry.home_address
-
-    def _extra_option(self, address: IPv6Address) -> MapOption | None:
-        """This link's option for ``address`` if the MN may keep a binding with that MAP
-        besides the selected one: advertised with a non-zero lifetime, never refused, and
-        with a non-zero Pref unless the binding exists already (s.7.1, s.10)."""
-        if self.mode == "mipv6" or self.current_map is None or self.lcoa is None \
-                or address in self._excluded():
-            return None
-        option = next((o for o in self.link_options if o.map_address == address), None)
-        if option is None or option.valid_lifetime_s == 0:
-            return None
-        if option.pref == 0:
-            x = self.extra.get(address)
-            entry = self.bul.get((address, self._rcoa_with(address)))
-            if not (x is not None and x.bound) and not (entry is not None and entry.acknowledged):
-                return None
-        return option
-
-    def _rcoa_with(self, map_address: IPv6Address) -> IPv6Address:
-        """The RCoA the MN forms with a MAP: the MAP's /64 and its interface id (s.6)."""
-        return address_in(prefix64(map_address), self.interface_id)
-
-    def _wants_extra(self, address: IPv6Address) -> bool:
-        return address in self.extra_maps and self._extra_option(address) is not None
-
-    def _sync_extra_maps(self, now: float, moved: bool = True) -> None:
-        """One binding with each MAP of ``extra_maps`` this link advertises, besides the
-        selected MAP: a local BU from the LCoA when the binding is new or the LCoA changed
-        (s.6.1: never another MAP's RCoA as the care-of address). A MAP no longer usable
-        is given up: lost when advertised with lifetime 0 or withdrawn (s.10), otherwise
-        left to run out (s.9)."""
-        if not self.extra_maps and not self.extra:
-            return
-        for address in self.extra_maps:
-            x = self.extra.get(address)
-            if address == self.current_map:
-                self.extra.pop(address, None)
-                continue
-            option = self._extra_option(address)
-            if option is None:
-                if x is not None:
-                    advertised = next((o for o in self.link_options
-                                       if o.map_address == address), None)
-                    lost = (advertised is None and not moved) or \
-                        (advertised is not None and advertised.valid_lifetime_s == 0)
-                    why = (f"{self._name(address)} advertised with valid lifetime 0 or "
-                           "withdrawn, so its binding is assumed lost (s.10)" if lost else
-                           f"{self._name(address)} is not usable on this link")
-                    self._drop_extra(x, now, lost, why)
-                continue
-            fresh = x is None
-            if x is None:
-                rcoa = self._rcoa_with(address)
-                entry = self.bul.get((address, rcoa))
-                # a binding the MAP still holds for this LCoA (it was the selected MAP, or
-                # the MN comes back to the link it left) serves at once; the BU renews it
-                x = ExtraMap(address, rcoa, bound=entry is not None and entry.acknowledged
-                             and entry.care_of_address == self.lcoa)
-                self.extra[address] = x
-                cns = [self._name(cn) for cn, m in self.cn_maps.items() if m == address]
-                self.emit(Note(now, self.name, f"also registering with {self._name(address)} "
-                               f"(RCoA {rcoa}) besides the selected "
-                               f"{self._name(self.current_map)}"
-                               + (f", for {', '.join(cns)}" if cns else "")
-                               + ": each MAP used on its own, the HA keeps the selected "
-                               "MAP's RCoA", "RFC 5380 s.7.1, s.9.1"))
-                self._secure(address, rcoa, now)
-            entry = self.bul.get((address, x.rcoa))
-            if fresh or entry is None or entry.care_of_address != self.lcoa:
-                self._send_local_bu(address, x.rcoa, now,
-                                    f"extra MAP {self._name(address)}, kept besides the "
-                                    f"selected {self._name(self.current_map)}",
-                                    rfc="RFC 5380 s.7.1, s.6.1")
-            if fresh and x.bound:
-                self._cns_follow(now)
-
-    def _drop_extra(self, x: ExtraMap, now: float, lost: bool, why: str) -> None:
-        self.extra.pop(x.address, None)
-        if lost:
-            self._forget_map(x.address, now)
-        self.emit(Note(now, self.name, f"{why}: the MN stops using {self._name(x.address)}'s "
-                       f"RCoA {x.rcoa}; its correspondents get the selected MAP's",
-                       "RFC 5380 s.7.1"))
-        if x.bound:
-            self._cns_follow(now)
-
-    def _extra_gone(self, entry: BindingUpdateListEntry, now: float, why: str) -> None:
-        x = self.extra.get(entry.peer_address) if entry.map_registration else None
-        if x is not None and x.rcoa == entry.home_address:
-            self._drop_extra(x, now, False, why)
-
-    def _cns_follow(self, now: float) -> None:
-        """Which RCoA a CN should see changed: tell the CNs now if the selected MAP's
-        tunnel (which the home test needs) is ready, else after its BA."""
-        if self.home_binding() is not None and self._map_tunnel_ready():
-            self.cns_stale = False
-            self.ro.care_of_changed(now)
-        else:
-            self.cns_stale = True
-
     def _secure(self, peer: IPv6Address, protected: IPv6Address, now: float) -> None:
         """RFC 5380 s.12.1: an SA pair with the MAP (for the RCoA) or the HA (for the home
         address) before the first BU. IKEv2 is out of scope: one event stands for it and
@@ -660,131 +535,3 @@ class MobileNode(Registration, Node):
         self.emit(SecurityAssociationEstablished(now, self.name, self._name(peer), out.spi,
                                                  back.spi, str(protected), ESP_ALGORITHM))
         self._out.append(InstallSecurityAssociations(peer, back, out, protected))
-
-    # --- data ----------------------------------------------------------------------------
-    def send_data(self, body, peer: IPv6Address, now: float, why: str) -> None:
-        """Send from the home address: route-optimised when ``peer`` holds a binding for
-        the care-of address the MN uses now (RFC 5380 s.6.1.1), else reverse-tunnelled
-        through the HA (RFC 6275 s.11.3.1, RFC 5380 s.6.1)."""
-        coa = self.ro.care_of(peer)
-        may, via = self.route_from(coa)
-        if self.ro.usable(peer) and may:
-            assert coa is not None and self.lcoa is not None
-            packet = Packet(src=coa, dst=peer, hao=HomeAddressOption(self.home_address),
-                            payload=body, hop_limit=self.config.default_hop_limit)
-            text = f"{why}: route-optimised from {coa} with a Home Address option"
-            if via is not None:
-                packet = encapsulate(self.lcoa, via, packet)
-                text += f", through the tunnel to {self._name(via)}"
-            rfc = "RFC 5380 s.6.1.1, RFC 6275 s.11.3.1"
-            if via is not None and via != self.current_map:
-                rfc = "RFC 5380 s.6.1.1, s.7.1, RFC 6275 s.11.3.1"
-            self.send(packet, text, rfc, kind=describe.DATA)
-            return
-        inner = Packet(src=self.home_address, dst=peer, payload=body,
-                       hop_limit=self.config.default_hop_limit)
-        if self.via_home_agent(inner, why, "", describe.DATA):
-            self.ro.consider(peer, now)
-
-    def _map_tunnel_ready(self) -> bool:
-        """Packets from the registered care-of address may leave now (from an RCoA only
-        once the MAP binds it to this LCoA)."""
-        home = self.home_binding()
-        if home is None or home.care_of_address != self._primary_coa():
-            return False
-        return self.route_from(home.care_of_address)[0]
-
-    def via_home_agent(self, inner: Packet, why: str, rfc: str, kind: str) -> bool:
-        """Reverse-tunnel a packet from the home address to the HA: inside a MAP domain
-        LCoA -> MAP [RCoA -> HA [inner]] (RFC 5380 s.6.1, s.12.2). False: dropped."""
-        home = self.home_binding()
-        lcoa = self.lcoa_here()
-        if lcoa is None or home is None:
-            self.drop("the MN has no registered care-of address yet: it cannot send from "
-                      "its home address")
-            return False
-        may, via = self.route_from(home.care_of_address)
-        if home.care_of_address != self._primary_coa() or not may:
-            self.drop("waiting for the MAP's BA before tunnelling from the new LCoA "
-                      "(RFC 5380 s.6.1)" if home.care_of_address == self.rcoa else
-                      "the home binding does not match the current care-of address yet")
-            return False
-        if via is not None:
-            middle = encapsulate(home.care_of_address, self.home_agent, inner)
-            packet = encapsulate(lcoa, via, middle)
-            text = f"{why}: reverse tunnel via {self._name(via)} and the HA"
-            rfc = rfc or "RFC 5380 s.6.1"
-        else:
-            packet = encapsulate(lcoa, self.home_agent, inner)
-            text, rfc = f"{why}: reverse tunnel to the HA", rfc or "RFC 6275 s.11.3.1"
-        self.send(packet, text, rfc, kind=kind)
-        return True
-
-    def send_flow_packet(self, kind: str, peer: IPv6Address, ident: int, seq: int,
-                         payload: bytes, now: float, use_rcoa: bool = False) -> None:
-        body = EchoRequest(ident, seq, payload) if kind == "echo" else \
-            UdpDatagram(40000 + ident, 9, payload)
-        why = f"MN sends {kind} #{seq} to {self._name(peer)}"
-        if use_rcoa:
-            self.send_from_care_of(body, peer, why)
-        else:
-            self.send_data(body, peer, now, why)
-
-    def send_from_care_of(self, body, peer: IPv6Address, why: str,
-                          rcoa: IPv6Address | None = None) -> None:
-        """RFC 5380 s.6.5: short-lived traffic straight from the RCoA, no Home Address
-        option and no binding anywhere: near-optimal routing through the MAP, but it
-        breaks when the RCoA changes. From ``rcoa`` if given, else from the RCoA of the
-        MAP chosen for ``peer`` (an extra MAP, s.7.1) or of the selected MAP. Without a
-        MAP, from the LCoA (RFC 6275 s.11.3.1)."""
-        lcoa = self.lcoa_here()
-        if lcoa is None:
-            self.drop("the MN has no care-of address to send from")
-            return
-        if rcoa is None:
-            x = self.extra_for(peer)
-            rcoa = x.rcoa if x is not None else self.rcoa
-        via = self.map_of(rcoa)
-        if rcoa is not None and via is not None:
-            extra = via != self.current_map
-            if not self._local_ready(via, rcoa):
-                self.drop(f"waiting for {self._name(via)}'s BA before sending from its RCoA "
-                          "(RFC 5380 s.6.1)" if extra else
-                          "waiting for the MAP's BA before sending from the RCoA "
-                          "(RFC 5380 s.6.1)")
-                return
-            inner = Packet(src=rcoa, dst=peer, payload=body,
-                           hop_limit=self.config.default_hop_limit)
-            text = f"{why}: from the RCoA {rcoa} without a Home Address option, " \
-                f"through the tunnel to {self._name(via)}"
-            if extra:
-                text += f" (the extra MAP chosen for {self._name(peer)})"
-            self.send(encapsulate(lcoa, via, inner), text,
-                      "RFC 5380 s.6.5, s.7.1" if extra else "RFC 5380 s.6.5",
-                      kind=describe.DATA)
-            return
-        packet = Packet(src=lcoa, dst=peer, payload=body,
-                        hop_limit=self.config.default_hop_limit)
-        self.send(packet, f"{why}: from the LCoA {lcoa}, no MAP to hide it",
-                  "RFC 6275 s.11.3.1", kind=describe.DATA)
-
-    # --- RFC 5380 s.11: what is left for the upper layer ---------------------------
-    IPV6_HEADER_OCTETS = 40  # each IPv6-in-IPv6 layer (RFC 2473)
-    HAO_HEADER_OCTETS = 24  # Destination Options header with the Home Address option
-
-    def upper_layer_mtu(self, peer: IPv6Address) -> int | None:
-        """Octets left for the upper-layer message of a packet the MN sends to ``peer``
-        now: the link MTU less every header the MN adds (s.11 says it MUST count the
-        tunnel to the MAP). None while it cannot send from its home address."""
-        home = self.home_binding()
-        if home is None or self.lcoa is None:
-            return None
-        via_map = home.care_of_address == self.rcoa and self.current_map is not None
-        if self.ro.usable(peer):
-            headers = self.IPV6_HEADER_OCTETS + self.HAO_HEADER_OCTETS
-            via_map = self.map_of(self.ro.care_of(peer)) is not None  # maybe an extra MAP
-        else:
-            headers = 2 * self.IPV6_HEADER_OCTETS  # the packet and the tunnel to the HA
-        if via_map:
-            headers += self.IPV6_HEADER_OCTETS  # the tunnel to the MAP
-        return self.config.link_mtu - headers
