@@ -22,6 +22,7 @@ from .engine.binding_cache import BindingCacheEntry, BindingUpdateListEntry
 from .engine.config import ProtocolConfig
 from .engine.events import (
     Event,
+    InternalError,
     NodeStatus,
     Note,
     PacketDropped,
@@ -89,10 +90,16 @@ class Snapshot:
 
 
 class Simulation:
+    #: what ``strict=None`` means; the test suite's conftest sets it to True
+    default_strict = False
+
     def __init__(self, scenario: Scenario, *, seed: int | None = None,
                  mode: str | None = None, config: ProtocolConfig | None = None,
-                 security: str | None = None) -> None:
+                 security: str | None = None, strict: bool | None = None) -> None:
         self.scenario = scenario
+        # strict: an exception from a node propagates (tests); otherwise it becomes an
+        # InternalError event and the run goes on (architecture rule 9)
+        self.strict = self.default_strict if strict is None else strict
         self.seed = scenario.seed if seed is None else seed
         self.mode = mode or scenario.mode
         # "none" | "esp": ESP on the MN-MAP and MN-HA signalling (RFC 5380 s.12.1)
@@ -104,6 +111,8 @@ class Simulation:
         self._ids = itertools.count(1)
         self._loss_rng = random.Random(f"{self.seed}/loss")
         self._timer_at: dict[str, float] = {}
+        # node -> (no retry before, back-off s) after its on_timer raised (normal mode)
+        self._timer_retry: dict[str, tuple[float, float]] = {}
         from .engine.scheduler import Scheduler
         self.scheduler = Scheduler()
         self.topology = Topology()
@@ -374,6 +383,16 @@ class Simulation:
 
     # --- time-line actions ---------------------------------------------------------
     def _action(self, a: Action) -> None:
+        try:
+            self._do_action(a)
+        except Exception as exc:
+            who = a.target if a.verb in ("fail", "restore", "inject") and a.target \
+                else (self.mn_name or "-")
+            if a.verb == "flow" and a.index < len(self.scenario.flows):
+                who = self.scenario.flows[a.index].source
+            self._internal_error(who, a.verb, exc)
+
+    def _do_action(self, a: Action) -> None:
         if a.verb == "attach":
             self._attach(a.target)
         elif a.verb == "move":
@@ -480,10 +499,29 @@ class Simulation:
     def _record(self, event: Event) -> None:
         self.trace.append(event)
 
+    def _internal_error(self, node: str, where: str, exc: Exception, packet_id: int = 0,
+                        kind: str = describe.OTHER) -> None:
+        """Strict mode: re-raise. Otherwise count it, forget what the node queued while
+        failing, and record an InternalError (and the packet's drop) instead."""
+        if self.strict:
+            raise exc
+        self.internal_errors += 1
+        if node in self.nodes:
+            self.nodes[node].pull()
+        error = f"{type(exc).__name__}: {exc}"
+        self._record(InternalError(self.now, node, f"internal error in {node} ({where}): "
+                                   f"{error}; the run goes on", "", where, error))
+        if packet_id:
+            self._record(PacketDropped(self.now, node, packet_id, kind,
+                                       f"internal error while processing: {error}"))
+
     def _drain(self, node: Node, ctx: _Context) -> None:
         for out in node.pull():
             if isinstance(out, Send):
-                self._originate(node, out, ctx)
+                try:
+                    self._originate(node, out, ctx)
+                except Exception as exc:  # e.g. EncodeError: a field that does not fit
+                    self._internal_error(node.name, "encode", exc)
             elif isinstance(out, Drop):
                 self._record(PacketDropped(self.now, node.name, ctx.packet_id, ctx.kind,
                                            out.reason))
@@ -548,6 +586,12 @@ class Simulation:
                                             rfc, lost), _P_ARRIVAL)
 
     def _arrive(self, a: Arrival) -> None:
+        try:
+            self._do_arrive(a)
+        except Exception as exc:
+            self._internal_error(a.receiver, "receive", exc, a.packet_id, a.kind)
+
+    def _do_arrive(self, a: Arrival) -> None:
         node = self.nodes[a.receiver]
         if a.lost:
             self._record(PacketDropped(self.now, a.receiver, a.packet_id, a.kind,
@@ -595,14 +639,7 @@ class Simulation:
             return
         packet = opened
         self._record(PacketReceived(self.now, node.name, a.packet_id, a.kind))
-        try:
-            node.receive(packet, self.now, a.sender)
-        except Exception as exc:  # a bug must not take the whole simulation down
-            self.internal_errors += 1
-            node.pull()
-            self._record(PacketDropped(self.now, node.name, a.packet_id, a.kind,
-                                       f"internal error while processing: {exc!r}"))
-            return
+        node.receive(packet, self.now, a.sender)  # _arrive contains what it raises
         self._drain(node, ctx)
 
     def _open_esp(self, node: Node, packet: Packet) -> Packet | None:
@@ -648,11 +685,19 @@ class Simulation:
 
     # --- timers ------------------------------------------------------------------------
     def _reschedule_timer(self, node: Node) -> None:
-        t = node.next_timer() if node.up else None
+        try:
+            t = node.next_timer() if node.up else None
+        except Exception as exc:
+            self._timer_at.pop(node.name, None)
+            self._internal_error(node.name, "next_timer", exc)
+            return
         if t is None:
             self._timer_at.pop(node.name, None)
             return
         t = max(t, self.now)
+        retry = self._timer_retry.get(node.name)
+        if retry is not None:
+            t = max(t, retry[0])  # its on_timer raised: no retry in a tight loop
         if self._timer_at.get(node.name) != t:
             self._timer_at[node.name] = t
             self.scheduler.push(t, TimerDue(node.name), _P_TIMER)
@@ -664,5 +709,13 @@ class Simulation:
         del self._timer_at[name]
         if not node.up:
             return
-        node.on_timer(self.now)
+        try:
+            node.on_timer(self.now)
+        except Exception as exc:
+            self._internal_error(name, "timer", exc)
+            # retry after 1 s, doubling up to 64 s while it keeps raising
+            back_off = min(2 * self._timer_retry.get(name, (0.0, 0.5))[1], 64.0)
+            self._timer_retry[name] = (self.now + back_off, back_off)
+        else:
+            self._timer_retry.pop(name, None)
         self._drain(node, _Context())
