@@ -21,6 +21,8 @@ from ..messages import (
     BA_ACCEPTED,
     BA_ADMIN_PROHIBITED,
     BA_DAD_FAILED,
+    BA_INSUFFICIENT_RESOURCES,
+    BA_NOT_HOME_AGENT,
     BA_NOT_HOME_SUBNET,
     BA_REASON_UNSPECIFIED,
     BA_SEQ_OUT_OF_WINDOW,
@@ -61,12 +63,12 @@ class HomeAgentFunction:
         self.owner = owner
         self.address = address
         self.profile = profile
-        self.cache = BindingCache()
+        self.cache = BindingCache(limit=owner.config.binding_cache_limit)
         # Addresses another node on the served link already uses: duplicate address
         # detection (RFC 4862) finds them, which the model reduces to a look-up.
         self.duplicate_addresses = duplicate_addresses
         # home addresses whose current registration has had its Binding Refresh Request
-        self.refresh = RefreshTracker(self.cache)
+        self.refresh = RefreshTracker(self.cache, owner.config.brr_fraction)
         # the mobile node's name, for display in the binding cache only
         self.mobile_name = "MN"
 
@@ -150,6 +152,12 @@ class HomeAgentFunction:
               and not any(care_of in p for p in prof.valid_onlink_prefixes)):
             status = BA_ADMIN_PROHIBITED
             reason = f"LCoA {care_of} is outside the valid on-link prefixes (RFC 5380 s.6.2)"
+        elif (bu.lifetime_s == 0 or care_of == home) and (
+                existing is None or not getattr(existing, prof.flag)):
+            # RFC 6275 s.10.3.2 (RFC 5380 s.6.2 for a MAP): a deregistration for an
+            # address with no registration here is refused
+            status = BA_NOT_HOME_AGENT
+            reason = f"deregistration of {home}, which has no binding at {o.name}"
         elif existing is not None and not seq_greater(bu.sequence, existing.sequence):
             status = BA_SEQ_OUT_OF_WINDOW
             reason = f"sequence {bu.sequence} is not newer than {existing.sequence}"
@@ -159,6 +167,11 @@ class HomeAgentFunction:
             status = BA_DAD_FAILED
             reason = (f"duplicate address detection found {home} already in use on "
                       f"{prof.served_prefix}")
+        elif existing is None and self.cache.full:
+            # RFC 6275 s.6.1.8: no room for one more binding
+            status = BA_INSUFFICIENT_RESOURCES
+            reason = (f"the binding cache is full ({len(self.cache)} bindings, "
+                      f"binding_cache_limit {self.cache.limit})")
 
         granted = 0
         ba_seq = bu.sequence
@@ -234,18 +247,16 @@ class HomeAgentFunction:
 
     # --- timers and failure --------------------------------------------------------
     def next_timer(self) -> float | None:
-        return self.refresh.next_time(self.owner.config.brr_fraction)
+        return self.refresh.next_time()
 
     def on_timer(self, now: float) -> None:
         for entry in self.refresh.expire(now):
             self._changed(now, entry, "expired", self.mobile_name)
-        for due, entry in self.refresh.due(self.owner.config.brr_fraction):
-            if due <= now:
-                self._request_refresh(entry, now)
+        for entry in self.refresh.due(now):
+            self._request_refresh(entry, now)
 
     def _request_refresh(self, entry: BindingCacheEntry, now: float) -> None:
         """s.9.5.5: a BRR to the bound address, through the tunnel like any packet for it."""
-        self.refresh.requested.add(entry.home_address)
         o = self.owner
         brr = Packet(src=self.address, dst=entry.home_address, payload=BindingRefreshRequest(),
                      hop_limit=o.config.default_hop_limit)
