@@ -140,6 +140,8 @@ class Simulation:
                 names[spec.map_address] = spec.name
         for spec in s.nodes:
             node = self._make_node(spec, names)
+            node.encode_packet = encode
+            node.names = names
             self.nodes[spec.name] = node
             self.topology.add_node(spec.name, node.prefixes())
         for node in self.nodes.values():

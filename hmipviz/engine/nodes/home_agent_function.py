@@ -41,6 +41,7 @@ from ..messages import (
 )
 from .base import Node
 from .router import answer_echo
+from .tunnel_entry import TunnelEntry
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class HomeAgentFunction:
         self.refresh = RefreshTracker(self.cache, owner.config.brr_fraction)
         # the mobile node's name, for display in the binding cache only
         self.mobile_name = "MN"
+        self.tunnel = TunnelEntry(owner, address, profile.label)
 
     # --- packets addressed to the agent itself ---------------------------------------
     def serve(self, packet: Packet, now: float, from_name: str, exit_rfc: str) -> None:
@@ -85,8 +87,9 @@ class HomeAgentFunction:
         if isinstance(packet.payload, Tunnelled):
             inner = self.decapsulate(packet, now)
             if inner is not None:
-                o.send(inner, f"{o.name} decapsulates the packet the MN tunnelled from "
-                       f"{packet.src} and forwards {inner.src} -> {inner.dst}", exit_rfc)
+                self.tunnel.forward_decapsulated(
+                    inner, now, f"{o.name} decapsulates the packet the MN tunnelled from "
+                    f"{packet.src} and forwards {inner.src} -> {inner.dst}", exit_rfc)
         elif not answer_echo(o, packet):
             o.drop(f"{o.name} does not handle {type(packet.payload).__name__}")
 
@@ -230,9 +233,10 @@ class HomeAgentFunction:
         if entry is None:
             self.owner.drop(f"{self.owner.name} has no binding for {packet.dst}")
             return
-        outer = encapsulate(self.address, entry.care_of_address, packet)
-        self.owner.send(outer, f"{self.owner.name} intercepts the packet for {packet.dst} and "
-                        f"tunnels it to {entry.care_of_address}", self.profile.rfc_tunnel)
+        self.tunnel.encapsulate(packet, entry.care_of_address, now,
+                                f"{self.owner.name} intercepts the packet for {packet.dst} "
+                                f"and tunnels it to {entry.care_of_address}",
+                                self.profile.rfc_tunnel)
 
     def decapsulate(self, packet: Packet, now: float) -> Packet | None:
         """Reverse tunnel exit: the outer source must be the bound care-of address."""
