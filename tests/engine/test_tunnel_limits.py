@@ -5,9 +5,13 @@ counts as one hop (issue 8 item 10). The runs go on: no exception, no EncodeErro
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from ipaddress import IPv6Address as A
 from ipaddress import IPv6Network as N
+from pathlib import Path
 
+import pytest
 from nets import CN_ADDR, HA_ADDR, HOA, MAP1_ADDR, RCOA1, echo, figure1, sent
 
 from hmipviz.engine.events import PacketDropped, PacketSent, TunnelRefused
@@ -22,6 +26,7 @@ from hmipviz.engine.messages import (
     TimeExceeded,
     Tunnelled,
 )
+from hmipviz.outputs import write_capture
 from hmipviz.scenario import InjectSpec, LinkSpec, NodeSpec
 from hmipviz.sim import Simulation
 from hmipviz.wire.codec import decode, encode
@@ -194,3 +199,44 @@ def test_no_icmp_error_about_an_icmp_error():
     assert icmp_errors(sim, "HA") == []
     [refused] = refusals(sim)
     assert refused.text.endswith("dropped, no ICMPv6 error about it (RFC 4443 s.2.4(e))")
+
+
+# --- the bytes, judged by Wireshark --------------------------------------------------
+
+TSHARK = shutil.which("tshark")
+needs_tshark = pytest.mark.skipif(TSHARK is None, reason="tshark not found on PATH")
+PROBLEMS = "_ws.malformed || _ws.expert.severity >= warning"
+
+
+def _tshark(path: Path, *fields: str, display_filter: str) -> list[str]:
+    """One line per frame: the first occurrence of each field (the outer header's; an
+    ICMPv6 error's quote is dissected too), joined with "/"."""
+    args = [TSHARK, "-n", "-r", str(path), "-T", "fields", "-E", "occurrence=f"]
+    for f in fields:
+        args += ["-e", f]
+    out = subprocess.run(args + ["-Y", display_filter], capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    return [line.replace("\t", "/") for line in out.splitlines()]
+
+
+@needs_tshark
+def test_the_tunnel_loop_and_packet_too_big_captures_are_clean_in_tshark(tmp_path):
+    big = Packet(CN_ADDR, HOA, EchoRequest(9, 1, bytes(65535 - 8)))
+    deep = nest(7, Packet(CN_ADDR, HOA, EchoRequest(7, 1, b"deep")))
+    sim = run([(3.0, "EVE", LOOP_BU), (3.5, "CN", big), (3.6, "CN", deep),
+               (3.7, "CN", Packet(CN_ADDR, HOA, EchoRequest(5, 1, b"x"), hop_limit=2))],
+              flows=[echo(4.0, 2000.0)])
+    path = tmp_path / "tunnels.pcapng"
+    write_capture(sim, path)
+    assert _tshark(path, "frame.number", "_ws.expert.message",
+                   display_filter=PROBLEMS) == []
+    # what Wireshark reads in the errors: type, code, pointer or MTU, as sent by HA/MAP1
+    errors = _tshark(path, "ipv6.src", "ipv6.dst", "icmpv6.type", "icmpv6.code",
+                     "icmpv6.pointer", "icmpv6.mtu",
+                     display_filter="icmpv6.type in {2, 3, 4} && ipv6.hlim == 64")
+    assert sorted(set(errors)) == sorted({
+        "2001:db8:100::1/2001:db8:1::1/4/0/6/",  # the loop: MAP1 to the HA
+        "2001:db8:1::1/2001:db8:50::1/2/0//1460",  # Packet Too Big
+        "2001:db8:1::1/2001:db8:50::1/4/0/6/",  # seven deep
+        "2001:db8:1::1/2001:db8:50::1/3/0//",  # Time Exceeded
+    })
