@@ -45,6 +45,11 @@ from .wire.esp import EspError, unprotect
 
 # scheduler priorities: packets land before timers fire at the same instant
 _P_ARRIVAL, _P_ACTION, _P_TIMER = 1, 2, 3
+# a flow packet's payload after its 8-octet ICMPv6 or UDP header (RFC 8200 s.3: the
+# Payload Length is 16 bits)
+_MAX_FLOW_PAYLOAD = 0xFFFF - 8
+# a node's timer firing more often than this at one instant never moves on: an error
+_MAX_TIMER_SPINS = 1000
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,8 @@ class Simulation:
         self._timer_at: dict[str, float] = {}
         # node -> (no retry before, back-off s) after its on_timer raised (normal mode)
         self._timer_retry: dict[str, tuple[float, float]] = {}
+        # node -> (instant, how many times its timer fired at that instant)
+        self._timer_spins: dict[str, tuple[float, int]] = {}
         from .engine.scheduler import Scheduler
         self.scheduler = Scheduler()
         self.topology = Topology()
@@ -482,14 +489,25 @@ class Simulation:
         if self.now > stop or not self._flow_on[a.index] or \
                 a.target != self._flow_tag(a.index):
             return  # stopped, or superseded by a restart (set_flows)
-        payload = bytes((a.seq + i) % 256 for i in range(self.config.flow_payload_bytes))
+        size = self.config.flow_payload_bytes
+        if not flow.interval_ms > 0:
+            raise ValueError(f"flow {flow.source} -> {flow.destination}: interval_ms = "
+                             f"{flow.interval_ms} would send without end at one instant: "
+                             "the flow stops")
+        if not 0 <= size <= _MAX_FLOW_PAYLOAD:
+            raise ValueError(f"flow_payload_bytes = {size} does not fit an IPv6 packet (0 to "
+                             f"{_MAX_FLOW_PAYLOAD} octets after the ICMPv6 or UDP header): "
+                             f"flow {flow.source} -> {flow.destination} stops")
+        payload = bytes((a.seq + i) % 256 for i in range(size))
+        # RFC 4443 s.4.1: the echo Sequence Number is 16 bits; it wraps
+        seq = a.seq & 0xFFFF
         source = self.nodes[flow.source]
         if isinstance(source, MobileNode):
             peer = self.nodes[flow.destination].address
-            source.send_flow_packet(flow.kind, peer, a.index + 1, a.seq, payload, self.now,
+            source.send_flow_packet(flow.kind, peer, a.index + 1, seq, payload, self.now,
                                     use_rcoa=flow.use_rcoa)
         elif isinstance(source, CorrespondentNode):
-            source.send_flow_packet(flow.kind, self.mn.home_address, a.index + 1, a.seq, payload,
+            source.send_flow_packet(flow.kind, self.mn.home_address, a.index + 1, seq, payload,
                                     self.now)
         self._drain(source, _Context(kind=describe.DATA))
         nxt = self.now + flow.interval_ms / 1000.0
@@ -712,6 +730,13 @@ class Simulation:
         if not node.up:
             return
         try:
+            spin_at, spins = self._timer_spins.get(name, (None, 0))
+            spins = spins + 1 if spin_at == self.now else 1
+            self._timer_spins[name] = (self.now, spins)
+            if spins > _MAX_TIMER_SPINS:
+                raise RuntimeError(f"{name}'s timer fired {spins - 1} times at t = "
+                                   f"{self.now:g} s and is still due: a timer that never "
+                                   "moves on (livelock)")
             node.on_timer(self.now)
         except Exception as exc:
             self._internal_error(name, "timer", exc)
