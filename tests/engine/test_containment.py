@@ -90,3 +90,14 @@ def test_action_error_is_contained():
     sim.run()
     [error] = _errors(sim)
     assert (error.node, error.where, error.t) == ("MN", "move", 1.0)
+
+
+def test_the_new_events_survive_the_json_trace():
+    from hmipviz.engine.events import TunnelRefused, event_from_json
+
+    events = [InternalError(1.5, "CN", "internal error in CN (receive): Boom: x; the run "
+                            "goes on", "", "receive", "Boom: x"),
+              TunnelRefused(2.0, "MAP1", "tunnel loop: ...", "RFC 2473 s.4.1.1, s.6.6",
+                            "tunnel loop", 5, 0)]
+    for e in events:
+        assert event_from_json(e.to_json()) == e

@@ -95,7 +95,8 @@ def test_a_tunnel_loop_ends_at_the_encapsulation_limit_with_a_parameter_problem(
     assert drop.reason == refused.text
     # the HA takes the Parameter Problem and does not answer it; the run goes on
     assert [e.reason for e in sim.trace if isinstance(e, PacketDropped) and e.node == "HA"
-            and e.t >= 4.0] == ["HA does not handle ParameterProblem"]
+            and e.t >= 4.0] == ["HA takes note of the ICMPv6 Parameter Problem from MAP1 "
+                                "(code 0, pointer 6)"]
 
 
 def test_the_limit_is_a_protocol_setting():
@@ -135,6 +136,9 @@ def test_a_packet_too_big_for_the_tunnel_gets_packet_too_big():
     assert ptb.payload == PacketTooBig(1460, encode(Packet(CN_ADDR, HOA, big.payload,
                                                            hop_limit=63))[:1232])
     assert ptb_sent.summary == "HA: ICMPv6 Packet Too Big, MTU 1460, to 2001:db8:50::1"
+    assert [e.reason for e in sim.trace if isinstance(e, PacketDropped) and e.node == "CN"] \
+        == ["CN takes note of the ICMPv6 Packet Too Big from HA (MTU 1460; path MTU "
+            "discovery (RFC 8201) is not modelled, packets keep their size)"]
     [refused] = refusals(sim)
     assert (refused.problem, refused.size) == ("packet too big", 65575)
     assert refused.text == (

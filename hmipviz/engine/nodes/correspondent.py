@@ -53,6 +53,7 @@ from ..return_routability import (
     keygen_token,
 )
 from .base import Node
+from .tunnel_entry import take_icmp_error
 
 
 class CorrespondentNode(Node):
@@ -98,7 +99,7 @@ class CorrespondentNode(Node):
                          "RFC 4443 s.4.2")
         elif isinstance(m, MOBILITY_TYPES):
             self.drop(f"{self.name} does not handle {type(m).__name__}")
-        elif not isinstance(m, (EchoReply, UdpDatagram)):
+        elif not isinstance(m, (EchoReply, UdpDatagram)) and not take_icmp_error(self, packet):
             self.drop(f"CN does not handle {type(m).__name__}")
 
     def hao_bound(self, packet: Packet) -> bool:

@@ -41,7 +41,7 @@ from ..messages import (
 )
 from .base import Node
 from .router import answer_echo
-from .tunnel_entry import TunnelEntry
+from .tunnel_entry import TunnelEntry, take_icmp_error
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class HomeAgentFunction:
                 self.tunnel.forward_decapsulated(
                     inner, now, f"{o.name} decapsulates the packet the MN tunnelled from "
                     f"{packet.src} and forwards {inner.src} -> {inner.dst}", exit_rfc)
-        elif not answer_echo(o, packet):
+        elif not answer_echo(o, packet) and not take_icmp_error(o, packet):
             o.drop(f"{o.name} does not handle {type(packet.payload).__name__}")
 
     def handle(self, packet: Packet, now: float, from_name: str) -> bool:

@@ -70,6 +70,21 @@ def tunnel_layers(packet: Packet) -> list[tuple[IPv6Address, IPv6Address, IPv6Ad
     return out
 
 
+def take_icmp_error(node: Node, packet: Packet) -> bool:
+    """An ICMPv6 error addressed to ``node`` (a HA, MAP or CN): dropped with a note of
+    what it says. The engine models no reaction (no path MTU discovery, RFC 8201)."""
+    m = packet.payload
+    if not isinstance(m, _ICMP_ERRORS):
+        return False
+    detail = {ParameterProblem: lambda: f"code {m.code}, pointer {m.pointer}",
+              PacketTooBig: lambda: f"MTU {m.mtu}; path MTU discovery (RFC 8201) is not "
+                                    "modelled, packets keep their size",
+              TimeExceeded: lambda: f"code {m.code}"}[type(m)]()
+    node.drop(f"{node.name} takes note of the ICMPv6 {_ERROR_NAMES[type(m)]} from "
+              f"{node.names.get(packet.src, str(packet.src))} ({detail})")
+    return True
+
+
 class TunnelEntry:
     """The checks of one tunnel end point (a HA's or a MAP's)."""
 
