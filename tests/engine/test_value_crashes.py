@@ -9,7 +9,7 @@ import dataclasses
 from ipaddress import IPv6Address as A
 
 import pytest
-from nets import CN_ADDR, HOA, echo, figure1
+from nets import HOA, echo, figure1
 
 from hmipviz.engine.events import InternalError, PacketSent, RouteOptimizationChanged
 from hmipviz.engine.messages import CareofTestInit, EchoReply, EchoRequest, Packet
