@@ -22,6 +22,7 @@ from .engine.binding_cache import BindingCacheEntry, BindingUpdateListEntry
 from .engine.config import ProtocolConfig
 from .engine.events import (
     Event,
+    InternalError,
     NodeStatus,
     Note,
     PacketDropped,
@@ -44,6 +45,11 @@ from .wire.esp import EspError, unprotect
 
 # scheduler priorities: packets land before timers fire at the same instant
 _P_ARRIVAL, _P_ACTION, _P_TIMER = 1, 2, 3
+# a flow packet's payload after its 8-octet ICMPv6 or UDP header (RFC 8200 s.3: the
+# Payload Length is 16 bits)
+_MAX_FLOW_PAYLOAD = 0xFFFF - 8
+# a node's timer firing more often than this at one instant never moves on: an error
+_MAX_TIMER_SPINS = 1000
 
 
 @dataclass(frozen=True)
@@ -89,10 +95,16 @@ class Snapshot:
 
 
 class Simulation:
+    #: what ``strict=None`` means; the test suite's conftest sets it to True
+    default_strict = False
+
     def __init__(self, scenario: Scenario, *, seed: int | None = None,
                  mode: str | None = None, config: ProtocolConfig | None = None,
-                 security: str | None = None) -> None:
+                 security: str | None = None, strict: bool | None = None) -> None:
         self.scenario = scenario
+        # strict: an exception from a node propagates (tests); otherwise it becomes an
+        # InternalError event and the run goes on (architecture rule 9)
+        self.strict = self.default_strict if strict is None else strict
         self.seed = scenario.seed if seed is None else seed
         self.mode = mode or scenario.mode
         # "none" | "esp": ESP on the MN-MAP and MN-HA signalling (RFC 5380 s.12.1)
@@ -104,6 +116,10 @@ class Simulation:
         self._ids = itertools.count(1)
         self._loss_rng = random.Random(f"{self.seed}/loss")
         self._timer_at: dict[str, float] = {}
+        # node -> (no retry before, back-off s) after its on_timer raised (normal mode)
+        self._timer_retry: dict[str, tuple[float, float]] = {}
+        # node -> (instant, how many times its timer fired at that instant)
+        self._timer_spins: dict[str, tuple[float, int]] = {}
         from .engine.scheduler import Scheduler
         self.scheduler = Scheduler()
         self.topology = Topology()
@@ -131,6 +147,8 @@ class Simulation:
                 names[spec.map_address] = spec.name
         for spec in s.nodes:
             node = self._make_node(spec, names)
+            node.encode_packet = encode
+            node.names = names
             self.nodes[spec.name] = node
             self.topology.add_node(spec.name, node.prefixes())
         for node in self.nodes.values():
@@ -374,6 +392,16 @@ class Simulation:
 
     # --- time-line actions ---------------------------------------------------------
     def _action(self, a: Action) -> None:
+        try:
+            self._do_action(a)
+        except Exception as exc:
+            who = a.target if a.verb in ("fail", "restore", "inject") and a.target \
+                else (self.mn_name or "-")
+            if a.verb == "flow" and a.index < len(self.scenario.flows):
+                who = self.scenario.flows[a.index].source
+            self._internal_error(who, a.verb, exc)
+
+    def _do_action(self, a: Action) -> None:
         if a.verb == "attach":
             self._attach(a.target)
         elif a.verb == "move":
@@ -461,14 +489,25 @@ class Simulation:
         if self.now > stop or not self._flow_on[a.index] or \
                 a.target != self._flow_tag(a.index):
             return  # stopped, or superseded by a restart (set_flows)
-        payload = bytes((a.seq + i) % 256 for i in range(self.config.flow_payload_bytes))
+        size = self.config.flow_payload_bytes
+        if not flow.interval_ms > 0:
+            raise ValueError(f"flow {flow.source} -> {flow.destination}: interval_ms = "
+                             f"{flow.interval_ms} would send without end at one instant: "
+                             "the flow stops")
+        if not 0 <= size <= _MAX_FLOW_PAYLOAD:
+            raise ValueError(f"flow_payload_bytes = {size} does not fit an IPv6 packet (0 to "
+                             f"{_MAX_FLOW_PAYLOAD} octets after the ICMPv6 or UDP header): "
+                             f"flow {flow.source} -> {flow.destination} stops")
+        payload = bytes((a.seq + i) % 256 for i in range(size))
+        # RFC 4443 s.4.1: the echo Sequence Number is 16 bits; it wraps
+        seq = a.seq & 0xFFFF
         source = self.nodes[flow.source]
         if isinstance(source, MobileNode):
             peer = self.nodes[flow.destination].address
-            source.send_flow_packet(flow.kind, peer, a.index + 1, a.seq, payload, self.now,
+            source.send_flow_packet(flow.kind, peer, a.index + 1, seq, payload, self.now,
                                     use_rcoa=flow.use_rcoa)
         elif isinstance(source, CorrespondentNode):
-            source.send_flow_packet(flow.kind, self.mn.home_address, a.index + 1, a.seq, payload,
+            source.send_flow_packet(flow.kind, self.mn.home_address, a.index + 1, seq, payload,
                                     self.now)
         self._drain(source, _Context(kind=describe.DATA))
         nxt = self.now + flow.interval_ms / 1000.0
@@ -480,10 +519,29 @@ class Simulation:
     def _record(self, event: Event) -> None:
         self.trace.append(event)
 
+    def _internal_error(self, node: str, where: str, exc: Exception, packet_id: int = 0,
+                        kind: str = describe.OTHER) -> None:
+        """Strict mode: re-raise. Otherwise count it, forget what the node queued while
+        failing, and record an InternalError (and the packet's drop) instead."""
+        if self.strict:
+            raise exc
+        self.internal_errors += 1
+        if node in self.nodes:
+            self.nodes[node].pull()
+        error = f"{type(exc).__name__}: {exc}"
+        self._record(InternalError(self.now, node, f"internal error in {node} ({where}): "
+                                   f"{error}; the run goes on", "", where, error))
+        if packet_id:
+            self._record(PacketDropped(self.now, node, packet_id, kind,
+                                       f"internal error while processing: {error}"))
+
     def _drain(self, node: Node, ctx: _Context) -> None:
         for out in node.pull():
             if isinstance(out, Send):
-                self._originate(node, out, ctx)
+                try:
+                    self._originate(node, out, ctx)
+                except Exception as exc:  # e.g. EncodeError: a field that does not fit
+                    self._internal_error(node.name, "encode", exc)
             elif isinstance(out, Drop):
                 self._record(PacketDropped(self.now, node.name, ctx.packet_id, ctx.kind,
                                            out.reason))
@@ -548,6 +606,12 @@ class Simulation:
                                             rfc, lost), _P_ARRIVAL)
 
     def _arrive(self, a: Arrival) -> None:
+        try:
+            self._do_arrive(a)
+        except Exception as exc:
+            self._internal_error(a.receiver, "receive", exc, a.packet_id, a.kind)
+
+    def _do_arrive(self, a: Arrival) -> None:
         node = self.nodes[a.receiver]
         if a.lost:
             self._record(PacketDropped(self.now, a.receiver, a.packet_id, a.kind,
@@ -595,14 +659,7 @@ class Simulation:
             return
         packet = opened
         self._record(PacketReceived(self.now, node.name, a.packet_id, a.kind))
-        try:
-            node.receive(packet, self.now, a.sender)
-        except Exception as exc:  # a bug must not take the whole simulation down
-            self.internal_errors += 1
-            node.pull()
-            self._record(PacketDropped(self.now, node.name, a.packet_id, a.kind,
-                                       f"internal error while processing: {exc!r}"))
-            return
+        node.receive(packet, self.now, a.sender)  # _arrive contains what it raises
         self._drain(node, ctx)
 
     def _open_esp(self, node: Node, packet: Packet) -> Packet | None:
@@ -648,11 +705,19 @@ class Simulation:
 
     # --- timers ------------------------------------------------------------------------
     def _reschedule_timer(self, node: Node) -> None:
-        t = node.next_timer() if node.up else None
+        try:
+            t = node.next_timer() if node.up else None
+        except Exception as exc:
+            self._timer_at.pop(node.name, None)
+            self._internal_error(node.name, "next_timer", exc)
+            return
         if t is None:
             self._timer_at.pop(node.name, None)
             return
         t = max(t, self.now)
+        retry = self._timer_retry.get(node.name)
+        if retry is not None:
+            t = max(t, retry[0])  # its on_timer raised: no retry in a tight loop
         if self._timer_at.get(node.name) != t:
             self._timer_at[node.name] = t
             self.scheduler.push(t, TimerDue(node.name), _P_TIMER)
@@ -664,5 +729,20 @@ class Simulation:
         del self._timer_at[name]
         if not node.up:
             return
-        node.on_timer(self.now)
+        try:
+            spin_at, spins = self._timer_spins.get(name, (None, 0))
+            spins = spins + 1 if spin_at == self.now else 1
+            self._timer_spins[name] = (self.now, spins)
+            if spins > _MAX_TIMER_SPINS:
+                raise RuntimeError(f"{name}'s timer fired {spins - 1} times at t = "
+                                   f"{self.now:g} s and is still due: a timer that never "
+                                   "moves on (livelock)")
+            node.on_timer(self.now)
+        except Exception as exc:
+            self._internal_error(name, "timer", exc)
+            # retry after 1 s, doubling up to 64 s while it keeps raising
+            back_off = min(2 * self._timer_retry.get(name, (0.0, 0.5))[1], 64.0)
+            self._timer_retry[name] = (self.now + back_off, back_off)
+        else:
+            self._timer_retry.pop(name, None)
         self._drain(node, _Context())

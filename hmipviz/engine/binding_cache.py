@@ -6,6 +6,9 @@ a dict and the GUI can diff two snapshots to flash the rows that changed.
 
 from __future__ import annotations
 
+import heapq
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from ipaddress import IPv6Address
 
@@ -29,16 +32,47 @@ class BindingCacheEntry:
 
 
 class BindingCache:
-    """home address -> entry, with expiry driven by the caller's clock."""
+    """home address -> entry, with expiry driven by the caller's clock.
 
-    def __init__(self) -> None:
+    Expiry times sit in a heap (stale items are skipped when they reach the top), so a
+    storm of distinct Binding Updates costs O(log n) each, not a scan of the cache.
+    ``limit`` caps the number of entries (``binding_cache_limit``): the agent answers
+    status 130 when a new binding does not fit (RFC 6275 s.6.1.8)."""
+
+    def __init__(self, limit: int | None = None) -> None:
         self._entries: dict[IPv6Address, BindingCacheEntry] = {}
+        self._expiry: list[tuple[float, int, BindingCacheEntry]] = []
+        self._seq = itertools.count()
+        self.limit = limit
+        self._watchers: list[Callable[[BindingCacheEntry], None]] = []
 
     def get(self, home_address: IPv6Address) -> BindingCacheEntry | None:
         return self._entries.get(home_address)
 
+    @property
+    def full(self) -> bool:
+        """No room for one more home address."""
+        return self.limit is not None and len(self._entries) >= self.limit
+
+    def watch(self, on_put: Callable[[BindingCacheEntry], None]) -> None:
+        """Call ``on_put`` with every entry put from now on (the refresh tracker)."""
+        self._watchers.append(on_put)
+
     def put(self, entry: BindingCacheEntry) -> None:
         self._entries[entry.home_address] = entry
+        heapq.heappush(self._expiry, (entry.expires_at_s, next(self._seq), entry))
+        if len(self._expiry) > 2 * len(self._entries) + 64:
+            self._compact()
+        for on_put in self._watchers:
+            on_put(entry)
+
+    def current(self, entry: BindingCacheEntry) -> bool:
+        """``entry`` is still the binding for its home address (not replaced or gone)."""
+        return self._entries.get(entry.home_address) is entry
+
+    def _compact(self) -> None:
+        self._expiry = [item for item in self._expiry if self.current(item[2])]
+        heapq.heapify(self._expiry)
 
     def remove(self, home_address: IPv6Address) -> BindingCacheEntry | None:
         return self._entries.pop(home_address, None)
@@ -46,6 +80,7 @@ class BindingCache:
     def clear(self) -> list[BindingCacheEntry]:
         gone = list(self._entries.values())
         self._entries.clear()
+        self._expiry.clear()
         return gone
 
     def entries(self) -> list[BindingCacheEntry]:
@@ -58,14 +93,19 @@ class BindingCache:
         return None
 
     def next_expiry(self) -> float | None:
-        if not self._entries:
-            return None
-        return min(e.expires_at_s for e in self._entries.values())
+        heap = self._expiry
+        while heap and not self.current(heap[0][2]):
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
 
     def expire(self, now: float) -> list[BindingCacheEntry]:
-        gone = [e for e in self._entries.values() if e.expires_at_s <= now]
-        for entry in gone:
-            del self._entries[entry.home_address]
+        gone = []
+        heap = self._expiry
+        while heap and heap[0][0] <= now:
+            _, _, entry = heapq.heappop(heap)
+            if self.current(entry):
+                del self._entries[entry.home_address]
+                gone.append(entry)
         return gone
 
     def __len__(self) -> int:
@@ -109,26 +149,69 @@ class BindingUpdateListEntry:
 
 class RefreshTracker:
     """When a binding cache asks for a refresh (RFC 6275 s.9.5.5): one Binding Refresh
-    Request per binding, once ``fraction`` of its lifetime has passed. The HA, the MAP and
-    the CN share it; each says which entries qualify and how the request travels."""
+    Request per binding, once ``fraction`` of its lifetime has passed (0: never). The HA,
+    the MAP and the CN share it; each says which entries qualify (``eligible``) and how
+    the request travels. Due times sit in a heap fed by the cache's ``put``: each binding
+    costs O(log n), whatever the cache's size."""
 
-    def __init__(self, cache: BindingCache) -> None:
+    def __init__(self, cache: BindingCache, fraction: float) -> None:
         self.cache = cache
+        self.fraction = fraction
         self.requested: set[IPv6Address] = set()
+        self._due: list[tuple[float, int, BindingCacheEntry]] = []
+        self._seq = itertools.count()
+        cache.watch(self._added)
 
-    def due(self, fraction: float, eligible=lambda entry: True
-            ) -> list[tuple[float, BindingCacheEntry]]:
-        if fraction <= 0:
-            return []
-        return [(e.registered_at_s + e.lifetime_s * fraction, e) for e in self.cache.entries()
-                if e.home_address not in self.requested and eligible(e)]
+    def _added(self, entry: BindingCacheEntry) -> None:
+        if self.fraction > 0:
+            if len(self._due) > 2 * len(self.cache) + 64:
+                self._due = [i for i in self._due if self._pending(i[2])]
+                heapq.heapify(self._due)
+            heapq.heappush(self._due, (entry.registered_at_s + entry.lifetime_s * self.fraction,
+                                       next(self._seq), entry))
 
-    def next_time(self, fraction: float, eligible=lambda entry: True) -> float | None:
-        times = [t for t, _ in self.due(fraction, eligible)]
+    def _pending(self, entry: BindingCacheEntry) -> bool:
+        return self.cache.current(entry) and entry.home_address not in self.requested
+
+    def next_time(self, eligible: Callable[[BindingCacheEntry], bool] | None = None
+                  ) -> float | None:
+        """The next refresh request due or expiry, whichever is first."""
+        heap = self._due
+        while heap and not self._pending(heap[0][2]):
+            heapq.heappop(heap)
+        times = []
+        if heap:
+            if eligible is None:
+                times.append(heap[0][0])
+            else:  # eligibility changes with use (CN): scan, in time order
+                for t, _, entry in sorted(heap):
+                    if self._pending(entry) and eligible(entry):
+                        times.append(t)
+                        break
         expiry = self.cache.next_expiry()
         if expiry is not None:
             times.append(expiry)
         return min(times) if times else None
+
+    def due(self, now: float, eligible: Callable[[BindingCacheEntry], bool] | None = None
+            ) -> list[BindingCacheEntry]:
+        """The bindings whose refresh request is due at ``now``, marked as requested;
+        an entry not ``eligible`` yet stays queued."""
+        out, parked = [], []
+        heap = self._due
+        while heap and heap[0][0] <= now:
+            item = heapq.heappop(heap)
+            entry = item[2]
+            if not self._pending(entry):
+                continue
+            if eligible is not None and not eligible(entry):
+                parked.append(item)
+                continue
+            self.requested.add(entry.home_address)
+            out.append(entry)
+        for item in parked:
+            heapq.heappush(heap, item)
+        return out
 
     def expire(self, now: float) -> list[BindingCacheEntry]:
         gone = self.cache.expire(now)
@@ -142,3 +225,4 @@ class RefreshTracker:
 
     def clear(self) -> None:
         self.requested.clear()
+        self._due.clear()

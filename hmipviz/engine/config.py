@@ -83,6 +83,13 @@ class ProtocolConfig:
     link_mtu: int = 1500
     # Payload size of data packets sent by flows, in octets.
     flow_payload_bytes: int = 56
+    # Most bindings one binding cache (HA, MAP, CN) holds; a BU for one more is refused
+    # with status 130, insufficient resources (RFC 6275 s.6.1.8 names the status, not a
+    # size). One MN needs a handful; the limit is there for BU storms.
+    binding_cache_limit: int = 1024
+    # RFC 2473 s.6.6: how many more encapsulations a tunnel entry point (HA, MAP) allows
+    # after a packet's first one (the default Tunnel Encapsulation Limit, 4).
+    tunnel_encapsulation_limit: int = 4
 
     @classmethod
     def field_names(cls) -> list[str]:

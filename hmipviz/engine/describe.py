@@ -19,8 +19,10 @@ from .messages import (
     HomeTest,
     HomeTestInit,
     Packet,
+    PacketTooBig,
     ParameterProblem,
     RawPayload,
+    TimeExceeded,
     RouterAdvertisement,
     RouterSolicitation,
     Tunnelled,
@@ -84,7 +86,7 @@ def classify(packet: Packet) -> str:
         return BRR
     if isinstance(m, (EchoRequest, EchoReply, UdpDatagram)):
         return DATA
-    if isinstance(m, ParameterProblem):
+    if isinstance(m, (ParameterProblem, PacketTooBig, TimeExceeded)):
         return ICMP_ERROR
     return OTHER
 
@@ -130,6 +132,10 @@ def payload_summary(packet: Packet) -> str:
         return "Binding Refresh Request"
     if isinstance(m, ParameterProblem):
         return f"ICMPv6 Parameter Problem code={m.code} pointer={m.pointer}"
+    if isinstance(m, PacketTooBig):
+        return f"ICMPv6 Packet Too Big MTU={m.mtu}"
+    if isinstance(m, TimeExceeded):
+        return f"ICMPv6 Time Exceeded code={m.code}"
     if isinstance(m, RawPayload) and m.next_header == NH_ESP and len(m.data) >= 8:
         spi, seq = int.from_bytes(m.data[:4], "big"), int.from_bytes(m.data[4:8], "big")
         return f"ESP SPI=0x{spi:08x} seq={seq}, {len(m.data)} bytes"

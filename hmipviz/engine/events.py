@@ -177,9 +177,46 @@ class Note(Event):
     rfc: str = ""
 
 
+@dataclass(frozen=True)
+class InternalError(Note):
+    """A node (or the simulator on its behalf) raised an exception: a bug, never a
+    protocol outcome. In a normal run it is recorded and the run goes on; in strict mode
+    (``Simulation(strict=True)``, what the tests use) the exception propagates instead,
+    as simpy's ``step()`` re-raises a failed process's exception (architecture rule 9).
+    ``where`` says what the node was doing (receive, timer, move, flow, encode, ...),
+    ``error`` is the exception's type and text. A Note, so every view that shows notes
+    shows it."""
+
+    where: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class TunnelRefused(Note):
+    """A tunnel entry point (HA or MAP) would not encapsulate a packet (RFC 2473 s.4.1.1,
+    s.7.1): ``problem`` is "tunnel loop" or "nesting limit" (Parameter Problem sent),
+    "packet too big" (Packet Too Big sent) or "hop limit" (Time Exceeded sent).
+    ``tunnel_depth`` is the nesting the packet already had; ``size`` its length in octets
+    (0 when not measured)."""
+
+    problem: str = ""
+    tunnel_depth: int = 0
+    size: int = 0
+
+
+def _event_classes() -> dict[str, type]:
+    out: dict[str, type] = {}
+    todo = list(Event.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        out[cls.__name__] = cls
+        todo.extend(cls.__subclasses__())
+    return out
+
+
 def event_from_json(obj: dict) -> Event:
     """Rebuild an event from :meth:`Event.to_json` (used by trace tests and replay)."""
-    classes = {c.__name__: c for c in Event.__subclasses__()}
+    classes = _event_classes()
     cls = classes[obj["type"]]
     kwargs = {}
     for f in fields(cls):
@@ -207,6 +244,8 @@ __all__ = [
     "SecurityAssociationEstablished",
     "NodeStatus",
     "Note",
+    "InternalError",
+    "TunnelRefused",
     "event_from_json",
     "asdict",
 ]

@@ -171,6 +171,23 @@ class ParameterProblem:
     invoking: bytes = b""
 
 
+@dataclass(frozen=True)
+class PacketTooBig:
+    """ICMPv6 Packet Too Big (RFC 4443 s.3.2): a tunnel entry point's answer to a packet
+    that does not fit its tunnel (RFC 2473 s.7.1, RFC 8201)."""
+
+    mtu: int
+    invoking: bytes = b""
+
+
+@dataclass(frozen=True)
+class TimeExceeded:
+    """ICMPv6 Time Exceeded (RFC 4443 s.3.3); code 0: hop limit exceeded in transit."""
+
+    code: int
+    invoking: bytes = b""
+
+
 # --- Mobility options (RFC 6275 s.6.2) -------------------------------------------------
 
 
@@ -327,6 +344,8 @@ Payload = Union[
     EchoReply,
     UdpDatagram,
     ParameterProblem,
+    PacketTooBig,
+    TimeExceeded,
     BindingUpdate,
     BindingAck,
     BindingError,

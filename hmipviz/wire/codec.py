@@ -75,6 +75,7 @@ from hmipviz.engine.messages import (
     MobilityOption,
     NonceIndices,
     Packet,
+    PacketTooBig,
     ParameterProblem,
     Payload,
     PrefixInformation,
@@ -82,6 +83,7 @@ from hmipviz.engine.messages import (
     RouterAdvertisement,
     RouterSolicitation,
     MalformedMobilityHeader,
+    TimeExceeded,
     Tunnelled,
     Type2RoutingHeader,
     UdpDatagram,
@@ -108,6 +110,8 @@ NH_HOP_BY_HOP = 0
 NH_ROUTING = 43
 NH_DSTOPT = 60
 
+ICMPV6_PACKET_TOO_BIG = 2
+ICMPV6_TIME_EXCEEDED = 3
 ICMPV6_PARAM_PROBLEM = 4
 ICMPV6_ECHO_REQUEST = 128
 ICMPV6_ECHO_REPLY = 129
@@ -304,6 +308,12 @@ def _validate(p: Packet, recurse: bool = True) -> None:
     elif isinstance(pl, ParameterProblem):
         _uint(pl.code, 8, "parameter problem code")
         _uint(pl.pointer, 32, "parameter problem pointer")
+        _need(isinstance(pl.invoking, bytes), "invoking packet must be bytes")
+    elif isinstance(pl, PacketTooBig):
+        _uint(pl.mtu, 32, "packet too big MTU")
+        _need(isinstance(pl.invoking, bytes), "invoking packet must be bytes")
+    elif isinstance(pl, TimeExceeded):
+        _uint(pl.code, 8, "time exceeded code")
         _need(isinstance(pl.invoking, bytes), "invoking packet must be bytes")
     elif isinstance(pl, BindingUpdate):
         _uint(pl.sequence, 16, "BU sequence number")
@@ -692,6 +702,14 @@ def _decode_icmpv6(icmp: bytes, ph_src: IPv6Address, ph_dst: IPv6Address) -> Pay
             raise _fail("truncated parameter problem message")
         return ParameterProblem(code=code, pointer=struct.unpack_from("!I", icmp, 4)[0],
                                 invoking=icmp[8:])
+    if icmp_type == ICMPV6_PACKET_TOO_BIG and code == 0:
+        if len(icmp) < 8:
+            raise _fail("truncated packet too big message")
+        return PacketTooBig(mtu=struct.unpack_from("!I", icmp, 4)[0], invoking=icmp[8:])
+    if icmp_type == ICMPV6_TIME_EXCEEDED:
+        if len(icmp) < 8:
+            raise _fail("truncated time exceeded message")
+        return TimeExceeded(code=code, invoking=icmp[8:])
     return RawPayload(NH_ICMPV6, icmp)
 
 
@@ -1182,7 +1200,8 @@ class _Dissector:
             L.add(self.checksum_label(stored, off, end, NH_ICMPV6, src, dst, 2),
                   "icmpv6.checksum", off + 2, off + 4)
             if icmp_type not in (ICMPV6_RA, ICMPV6_RS, ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY,
-                                 ICMPV6_PARAM_PROBLEM):
+                                 ICMPV6_PARAM_PROBLEM, ICMPV6_PACKET_TOO_BIG,
+                                 ICMPV6_TIME_EXCEEDED):
                 if end > off + 4:
                     L.add(f"Message body ({end - off - 4} bytes)", "icmpv6.body", off + 4, end)
                 return
@@ -1206,6 +1225,14 @@ class _Dissector:
                 L.add(f"Pointer: {struct.unpack_from('!I', d, b)[0]}", "icmpv6.pp.pointer", b, b + 4)
                 if end > b + 4:
                     L.add(f"Invoking packet ({end - b - 4} bytes)", "icmpv6.pp.invoking", b + 4, end)
+            elif icmp_type in (ICMPV6_PACKET_TOO_BIG, ICMPV6_TIME_EXCEEDED):
+                if icmp_type == ICMPV6_PACKET_TOO_BIG:
+                    L.add(f"MTU: {struct.unpack_from('!I', d, b)[0]}", "icmpv6.ptb.mtu", b, b + 4)
+                else:
+                    L.add("Unused", "icmpv6.te.unused", b, b + 4)
+                if end > b + 4:
+                    L.add(f"Invoking packet ({end - b - 4} bytes)", "icmpv6.error.invoking",
+                          b + 4, end)
             else:
                 ident, seq = struct.unpack_from("!HH", d, b)
                 L.add(f"Identifier: 0x{ident:04x} ({ident})", "icmpv6.echo.ident", b, b + 2)

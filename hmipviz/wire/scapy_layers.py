@@ -17,7 +17,9 @@ from scapy.layers.inet6 import (
     ICMPv6NDOptMAP,
     ICMPv6NDOptPrefixInfo,
     ICMPv6NDOptSrcLLAddr,
+    ICMPv6PacketTooBig,
     ICMPv6ParamProblem,
+    ICMPv6TimeExceeded,
     IPv6,
     IPv6ExtHdrDestOpt,
     IPv6ExtHdrRouting,
@@ -68,12 +70,14 @@ from ..engine.messages import (
     NH_NONE,
     NH_UDP,
     NonceIndices,
+    PacketTooBig,
     ParameterProblem,
     Payload,
     PrefixInformation,
     RawPayload,
     RouterAdvertisement,
     RouterSolicitation,
+    TimeExceeded,
     Tunnelled,
     UdpDatagram,
     UnknownMobility,
@@ -84,7 +88,9 @@ from .codec import (
     EncodeError,
     ICMPV6_ECHO_REPLY,
     ICMPV6_ECHO_REQUEST,
+    ICMPV6_PACKET_TOO_BIG,
     ICMPV6_PARAM_PROBLEM,
+    ICMPV6_TIME_EXCEEDED,
     ICMPV6_RA,
     ICMPV6_RS,
     LIFETIME_UNIT_S,
@@ -159,6 +165,12 @@ def _scapy_upper(pl: Payload) -> tuple[int, list[ScapyPacket]]:
     if isinstance(pl, ParameterProblem):
         pp = ICMPv6ParamProblem(type=ICMPV6_PARAM_PROBLEM, code=pl.code, cksum=None, ptr=pl.pointer)
         return NH_ICMPV6, [pp, Raw(load=pl.invoking)] if pl.invoking else [pp]
+    if isinstance(pl, PacketTooBig):
+        ptb = ICMPv6PacketTooBig(type=ICMPV6_PACKET_TOO_BIG, code=0, cksum=None, mtu=pl.mtu)
+        return NH_ICMPV6, [ptb, Raw(load=pl.invoking)] if pl.invoking else [ptb]
+    if isinstance(pl, TimeExceeded):
+        te = ICMPv6TimeExceeded(type=ICMPV6_TIME_EXCEEDED, code=pl.code, cksum=None, unused=0)
+        return NH_ICMPV6, [te, Raw(load=pl.invoking)] if pl.invoking else [te]
     if isinstance(pl, UdpDatagram):
         udp = UDP(sport=pl.sport, dport=pl.dport, len=None, chksum=None)
         return NH_UDP, [udp, Raw(load=pl.data)] if pl.data else [udp]

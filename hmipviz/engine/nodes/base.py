@@ -8,6 +8,7 @@ what it wants recorded (events). The simulator pulls both (architecture rule 2).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv6Address, IPv6Network
 
@@ -82,6 +83,12 @@ class Node:
         self.require_esp = False
         # what the node discarded for security reasons, by reason (shown and reported)
         self.counters: dict[str, int] = {}
+        # Given by the simulator: the wire encoder (the engine imports no wire code), for
+        # what needs a packet's octets (its size at a tunnel entry, ICMPv6 quotes), and
+        # node names by address, for the trace's words. Without them (bare engine tests)
+        # sizes go unchecked and addresses are shown as they are.
+        self.encode_packet: Callable[[Packet], bytes] | None = None
+        self.names: dict[IPv6Address, str] = {}
 
     # --- what the simulator asks -------------------------------------------------
     def owns(self, address: IPv6Address) -> bool:

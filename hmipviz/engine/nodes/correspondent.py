@@ -16,6 +16,7 @@ from ..events import BindingChanged
 from ..messages import (
     BA_ACCEPTED,
     BA_EXPIRED_COA_NONCE,
+    BA_INSUFFICIENT_RESOURCES,
     BA_EXPIRED_HOME_NONCE,
     BA_EXPIRED_NONCES,
     BA_HOME_REG_NOT_SUPPORTED,
@@ -52,6 +53,7 @@ from ..return_routability import (
     keygen_token,
 )
 from .base import Node
+from .tunnel_entry import take_icmp_error
 
 
 class CorrespondentNode(Node):
@@ -60,13 +62,13 @@ class CorrespondentNode(Node):
     def __init__(self, *args, mobility_data: Callable[[Packet], bytes] | None = None,
                  **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.cache = BindingCache()
+        self.cache = BindingCache(limit=self.config.binding_cache_limit)
         self.mobility_data = mobility_data
         # s.5.2.1: the secret Kcn, from the seeded generator so runs repeat exactly
         self.kcn = self.rng.randbytes(KCN_OCTETS)
         self.nonces = NonceTable(self.rng)
         self.used_since: dict[IPv6Address, float] = {}  # route-optimised sends per binding
-        self.refresh = RefreshTracker(self.cache)
+        self.refresh = RefreshTracker(self.cache, self.config.brr_fraction)
         # the mobile node's name, for display in the binding cache only
         self.mobile_name = "MN"
 
@@ -97,7 +99,7 @@ class CorrespondentNode(Node):
                          "RFC 4443 s.4.2")
         elif isinstance(m, MOBILITY_TYPES):
             self.drop(f"{self.name} does not handle {type(m).__name__}")
-        elif not isinstance(m, (EchoReply, UdpDatagram)):
+        elif not isinstance(m, (EchoReply, UdpDatagram)) and not take_icmp_error(self, packet):
             self.drop(f"CN does not handle {type(m).__name__}")
 
     def hao_bound(self, packet: Packet) -> bool:
@@ -167,6 +169,11 @@ class CorrespondentNode(Node):
             self._ack(packet, bu, BA_SEQ_OUT_OF_WINDOW, 0, None, now,
                       f"sequence {bu.sequence} is not newer than {existing.sequence}",
                       sequence=existing.sequence)
+            return
+        if not deregistration and existing is None and self.cache.full:
+            self._ack(packet, bu, BA_INSUFFICIENT_RESOURCES, 0, None, now,
+                      f"the binding cache is full ({len(self.cache)} bindings, "
+                      f"binding_cache_limit {self.cache.limit})")
             return
         granted = 0
         if deregistration:
@@ -249,24 +256,22 @@ class CorrespondentNode(Node):
         return entry.home_address in self.used_since
 
     def next_timer(self) -> float | None:
-        return self.refresh.next_time(self.config.brr_fraction, self._in_use)
+        return self.refresh.next_time(self._in_use)
 
     def on_timer(self, now: float) -> None:
         for entry in self.refresh.expire(now):
             self.used_since.pop(entry.home_address, None)
             self._changed(now, entry, "expired")
-        for due, entry in self.refresh.due(self.config.brr_fraction, self._in_use):
-            if due <= now:
-                # s.9.5.5: only for a binding in active use; MH messages bypass the
-                # binding cache, so the BRR goes to the home address, through the HA
-                self.refresh.requested.add(entry.home_address)
-                brr = Packet(src=self.address, dst=entry.home_address,
-                             payload=BindingRefreshRequest(),
-                             hop_limit=self.config.default_hop_limit)
-                self.send(brr, f"{self.name}: Binding Refresh Request to "
-                          f"{entry.home_address}, whose binding is in use and expires in "
-                          f"{entry.remaining_s(now):.0f} s", "RFC 6275 s.9.5.5",
-                          kind=describe.BRR)
+        for entry in self.refresh.due(now, self._in_use):
+            # s.9.5.5: only for a binding in active use; MH messages bypass the
+            # binding cache, so the BRR goes to the home address, through the HA
+            brr = Packet(src=self.address, dst=entry.home_address,
+                         payload=BindingRefreshRequest(),
+                         hop_limit=self.config.default_hop_limit)
+            self.send(brr, f"{self.name}: Binding Refresh Request to "
+                      f"{entry.home_address}, whose binding is in use and expires in "
+                      f"{entry.remaining_s(now):.0f} s", "RFC 6275 s.9.5.5",
+                      kind=describe.BRR)
 
     def fail(self, now: float) -> None:
         super().fail(now)

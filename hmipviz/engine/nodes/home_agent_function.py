@@ -21,6 +21,8 @@ from ..messages import (
     BA_ACCEPTED,
     BA_ADMIN_PROHIBITED,
     BA_DAD_FAILED,
+    BA_INSUFFICIENT_RESOURCES,
+    BA_NOT_HOME_AGENT,
     BA_NOT_HOME_SUBNET,
     BA_REASON_UNSPECIFIED,
     BA_SEQ_OUT_OF_WINDOW,
@@ -39,6 +41,7 @@ from ..messages import (
 )
 from .base import Node
 from .router import answer_echo
+from .tunnel_entry import TunnelEntry, take_icmp_error
 
 
 @dataclass(frozen=True)
@@ -61,14 +64,15 @@ class HomeAgentFunction:
         self.owner = owner
         self.address = address
         self.profile = profile
-        self.cache = BindingCache()
+        self.cache = BindingCache(limit=owner.config.binding_cache_limit)
         # Addresses another node on the served link already uses: duplicate address
         # detection (RFC 4862) finds them, which the model reduces to a look-up.
         self.duplicate_addresses = duplicate_addresses
         # home addresses whose current registration has had its Binding Refresh Request
-        self.refresh = RefreshTracker(self.cache)
+        self.refresh = RefreshTracker(self.cache, owner.config.brr_fraction)
         # the mobile node's name, for display in the binding cache only
         self.mobile_name = "MN"
+        self.tunnel = TunnelEntry(owner, address, profile.label)
 
     # --- packets addressed to the agent itself ---------------------------------------
     def serve(self, packet: Packet, now: float, from_name: str, exit_rfc: str) -> None:
@@ -83,9 +87,10 @@ class HomeAgentFunction:
         if isinstance(packet.payload, Tunnelled):
             inner = self.decapsulate(packet, now)
             if inner is not None:
-                o.send(inner, f"{o.name} decapsulates the packet the MN tunnelled from "
-                       f"{packet.src} and forwards {inner.src} -> {inner.dst}", exit_rfc)
-        elif not answer_echo(o, packet):
+                self.tunnel.forward_decapsulated(
+                    inner, now, f"{o.name} decapsulates the packet the MN tunnelled from "
+                    f"{packet.src} and forwards {inner.src} -> {inner.dst}", exit_rfc)
+        elif not answer_echo(o, packet) and not take_icmp_error(o, packet):
             o.drop(f"{o.name} does not handle {type(packet.payload).__name__}")
 
     def handle(self, packet: Packet, now: float, from_name: str) -> bool:
@@ -150,6 +155,12 @@ class HomeAgentFunction:
               and not any(care_of in p for p in prof.valid_onlink_prefixes)):
             status = BA_ADMIN_PROHIBITED
             reason = f"LCoA {care_of} is outside the valid on-link prefixes (RFC 5380 s.6.2)"
+        elif (bu.lifetime_s == 0 or care_of == home) and (
+                existing is None or not getattr(existing, prof.flag)):
+            # RFC 6275 s.10.3.2 (RFC 5380 s.6.2 for a MAP): a deregistration for an
+            # address with no registration here is refused
+            status = BA_NOT_HOME_AGENT
+            reason = f"deregistration of {home}, which has no binding at {o.name}"
         elif existing is not None and not seq_greater(bu.sequence, existing.sequence):
             status = BA_SEQ_OUT_OF_WINDOW
             reason = f"sequence {bu.sequence} is not newer than {existing.sequence}"
@@ -159,6 +170,11 @@ class HomeAgentFunction:
             status = BA_DAD_FAILED
             reason = (f"duplicate address detection found {home} already in use on "
                       f"{prof.served_prefix}")
+        elif existing is None and self.cache.full:
+            # RFC 6275 s.6.1.8: no room for one more binding
+            status = BA_INSUFFICIENT_RESOURCES
+            reason = (f"the binding cache is full ({len(self.cache)} bindings, "
+                      f"binding_cache_limit {self.cache.limit})")
 
         granted = 0
         ba_seq = bu.sequence
@@ -217,9 +233,10 @@ class HomeAgentFunction:
         if entry is None:
             self.owner.drop(f"{self.owner.name} has no binding for {packet.dst}")
             return
-        outer = encapsulate(self.address, entry.care_of_address, packet)
-        self.owner.send(outer, f"{self.owner.name} intercepts the packet for {packet.dst} and "
-                        f"tunnels it to {entry.care_of_address}", self.profile.rfc_tunnel)
+        self.tunnel.encapsulate(packet, entry.care_of_address, now,
+                                f"{self.owner.name} intercepts the packet for {packet.dst} "
+                                f"and tunnels it to {entry.care_of_address}",
+                                self.profile.rfc_tunnel)
 
     def decapsulate(self, packet: Packet, now: float) -> Packet | None:
         """Reverse tunnel exit: the outer source must be the bound care-of address."""
@@ -234,18 +251,16 @@ class HomeAgentFunction:
 
     # --- timers and failure --------------------------------------------------------
     def next_timer(self) -> float | None:
-        return self.refresh.next_time(self.owner.config.brr_fraction)
+        return self.refresh.next_time()
 
     def on_timer(self, now: float) -> None:
         for entry in self.refresh.expire(now):
             self._changed(now, entry, "expired", self.mobile_name)
-        for due, entry in self.refresh.due(self.owner.config.brr_fraction):
-            if due <= now:
-                self._request_refresh(entry, now)
+        for entry in self.refresh.due(now):
+            self._request_refresh(entry, now)
 
     def _request_refresh(self, entry: BindingCacheEntry, now: float) -> None:
         """s.9.5.5: a BRR to the bound address, through the tunnel like any packet for it."""
-        self.refresh.requested.add(entry.home_address)
         o = self.owner
         brr = Packet(src=self.address, dst=entry.home_address, payload=BindingRefreshRequest(),
                      hop_limit=o.config.default_hop_limit)

@@ -252,6 +252,12 @@ class RouteOptimization:
         if rec is None or rec.state != TESTING:
             return
         tries = rec.hoti_tries if action == "hoti" else rec.coti_tries
+        if self.care_of(peer) is None or self.mn.lcoa is None:
+            # between links (or no home binding): no address to test from; keep the
+            # test pending and try again after the same timeout, as start() would not
+            # send either
+            self.mn.deadlines[(action, peer)] = now + self._timeout(tries)
+            return
         if tries > self.mn.config.max_bu_retransmissions:
             self.mn.emit(Note(now, self.mn.name, f"no {'HoT' if action == 'hoti' else 'CoT'} "
                               f"from {self.mn._name(peer)}: route optimisation given up, data "
