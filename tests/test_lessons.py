@@ -320,7 +320,7 @@ def test_lesson_scenarios_ship_with_the_lessons():
         assert lesson.scenario.nodes
     assert sorted(p.name for p in (lessons_dir() / "scenarios").glob("*.toml"))
     pyproject = (ROOT / "pyproject.toml").read_text()
-    assert '"scenarios/*.toml"' in pyproject
+    assert '"hmipviz.lessons.scenarios" = ["*.toml"]' in pyproject
 
 
 # --- the check language ------------------------------------------------------------------

@@ -252,7 +252,7 @@ class RouteOptimization:
         if rec is None or rec.state != TESTING:
             return
         tries = rec.hoti_tries if action == "hoti" else rec.coti_tries
-        if self.care_of(peer) is None or self.mn.lcoa is None:
+        if self.care_of(peer) is None or self.mn.lcoa_here() is None:
             # between links (or no home binding): no address to test from; keep the
             # test pending and try again after the same timeout, as start() would not
             # send either
