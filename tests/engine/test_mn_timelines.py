@@ -238,3 +238,17 @@ def test_binding_update_list_lifetimes_count_from_sending_the_bu():
     assert local.sent_at_s < local.acked_at_s
     refresh = sim.mn.deadlines[("refresh", MAP1_ADDR, RCOA1)]
     assert refresh == pytest.approx(local.sent_at_s + 600 * 0.8)
+
+
+def test_icmpv6_errors_reaching_the_mn_are_explained_not_refused():
+    from hmipviz.engine.messages import Packet, PacketTooBig, TimeExceeded
+    from hmipviz.wire.codec import encode
+    from nets import CN_ADDR
+    sim = Simulation(figure1(duration_s=3.0))
+    sim.inject("CN", encode(Packet(CN_ADDR, HOA, PacketTooBig(1400, bytes(48)))), at_s=1.0)
+    sim.inject("CN", encode(Packet(CN_ADDR, HOA, TimeExceeded(0, bytes(48)))), at_s=1.5)
+    sim.run()
+    notes = [e.text for e in sim.trace if isinstance(e, Note) and e.node == "MN"]
+    assert any("Packet Too Big" in n and "MTU 1400" in n for n in notes)
+    assert any("Time Exceeded" in n for n in notes)
+    assert not [e for e in sim.trace if getattr(e, "reason", "").startswith("MN does not")]

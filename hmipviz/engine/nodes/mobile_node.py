@@ -47,9 +47,11 @@ from ..messages import (
     MalformedMobilityHeader,
     MapOption,
     Packet,
+    PacketTooBig,
     ParameterProblem,
     RouterAdvertisement,
     RouterSolicitation,
+    TimeExceeded,
     Tunnelled,
     UdpDatagram,
 )
@@ -283,6 +285,16 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
             self.emit(Note(now, self.name, f"ICMPv6 Parameter Problem from "
                            f"{self._name(packet.src)}, pointer {m.pointer}: a Mobility Header "
                            "the MN sent was refused", "RFC 6275 s.9.2"))
+        elif isinstance(m, PacketTooBig):
+            # the MN's own sizes stay within the path MTU accounting (s.11); the upper
+            # layer would lower its packet size (RFC 8201 s.4)
+            self.emit(Note(now, self.name, f"ICMPv6 Packet Too Big from "
+                           f"{self._name(packet.src)}: a packet the MN sent does not fit a "
+                           f"tunnel with MTU {m.mtu}", "RFC 8201 s.4, RFC 2473 s.7.1"))
+        elif isinstance(m, TimeExceeded):
+            self.emit(Note(now, self.name, f"ICMPv6 Time Exceeded from "
+                           f"{self._name(packet.src)}: a packet the MN sent ran out of hops",
+                           "RFC 4443 s.3.3"))
         elif isinstance(m, MalformedMobilityHeader):
             self.drop(f"malformed Mobility Header ({m.problem}): discarded (RFC 6275 s.9.2)")
         else:
