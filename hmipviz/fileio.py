@@ -249,9 +249,11 @@ class OutputSet:
         self.discard()
 
     def add(self, given: str | os.PathLike, label: str = "") -> BinaryIO:
-        """Open an output; two outputs on one place (after symlinks) are an error."""
+        """Open an output; two outputs on one place (after symlinks) are an error,
+        except on /dev/null."""
         destination = resolve(given)
-        if destination.key in self._keys:
+        # outputs sharing a place would overwrite or interleave; /dev/null takes anything
+        if destination.key in self._keys and destination.path != Path(os.devnull):
             other = self._keys[destination.key]
             raise DuplicateOutput(f"{label + ' ' if label else ''}{destination.given} is the same "
                               f"{'output' if destination.path is None else 'file'} as "

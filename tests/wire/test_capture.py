@@ -283,3 +283,36 @@ def test_tshark_reads_an_empty_capture(tmp_path: Path) -> None:
     path = tmp_path / "empty.pcapng"
     assert write_pcapng(path, []) == 0
     assert tshark_fields(path, "frame.number") == []
+
+
+def test_section_header_names_the_application_and_the_run(tmp_path: Path) -> None:
+    path = tmp_path / "run.pcapng"
+    write_pcapng(path, records()[:2], comment="scenario figure1, mode hmipv6, seed 7")
+    (kind, body), *_ = blocks(path.read_bytes())
+    assert kind == 0x0A0D0D0A
+    assert options(body[16:]) == {1: b"scenario figure1, mode hmipv6, seed 7",
+                                  4: f"hmipviz {__version__}".encode()}
+
+
+def test_streaming_writer_gives_the_file_s_bytes(capture: Path) -> None:
+    import io
+
+    from hmipviz.wire.capture import PcapNgWriter
+    stream = io.BytesIO()
+    writer = PcapNgWriter(stream)
+    for record in records():
+        writer.write(record)
+    assert writer.count == len(PACKETS) and stream.getvalue() == capture.read_bytes()
+
+
+CAPINFOS = shutil.which("capinfos")
+
+
+@pytest.mark.skipif(CAPINFOS is None, reason="capinfos not found on PATH (apt-get install tshark)")
+def test_capinfos_reads_the_section_comment_and_nanoseconds(tmp_path: Path) -> None:
+    path = tmp_path / "run.pcapng"
+    write_pcapng(path, records(), comment="scenario figure1, mode hmipv6, seed 7")
+    out = subprocess.run([CAPINFOS, "-k", "-a", "-e", str(path)], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    assert "Capture comment:     scenario figure1, mode hmipv6, seed 7" in out
+    assert "1970-01-01 00:00:01.001000000" in out  # the first packet, to the nanosecond
