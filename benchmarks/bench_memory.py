@@ -87,7 +87,7 @@ def main() -> int:
         scenario = out_dir / "memory-10ms.toml"
         scenario.write_text(scenario_toml(args.kind, args.interval_ms,
                                           max(args.short, args.long)), encoding="utf-8")
-        print(f"scenario: figure1, a {args.kind} flow CN -> MN every "
+        print(f"scenario: figure1, one {args.kind} packet CN -> MN every "
               f"{args.interval_ms:g} ms; trace and capture on")
         medians = {}
         for until, repeat in ((args.short, args.repeat), (args.long, args.long_repeat)):

@@ -44,8 +44,9 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SI
                      if hasattr(signal, name))
 
 
-class OutputError(Exception):
-    """An output path that cannot be written, said in one line."""
+class OutputError(OSError):
+    """An output path that cannot be written, said in one line (an OSError, so callers
+    that already report OSErrors, like the window's Save and Export, report it too)."""
 
 
 class DuplicateOutput(OutputError):
@@ -68,12 +69,12 @@ class Destination:
 
     given: str
     kind: str  # "stdout" | "stream" (FIFO, character device) | "file" (regular or new)
-    path: Path | None  # the final target; None for stdout
+    path: Path | None  # what is opened (a file: its final target); None for stdout
+    key: str  # equal for two outputs that would land in the same place
 
-    @property
-    def key(self) -> str:
-        """Equal for two outputs that would land in the same place."""
-        return "<stdout>" if self.path is None else str(self.path)
+
+def _identity(st: os.stat_result) -> str:
+    return f"inode {st.st_dev}:{st.st_ino}"
 
 
 def resolve(given: str | os.PathLike) -> Destination:
@@ -82,21 +83,33 @@ def resolve(given: str | os.PathLike) -> Destination:
     if text == "":
         raise OutputError("an empty file name: give a file, or - for standard output")
     if text == STDOUT:
-        return Destination(text, "stdout", None)
+        try:
+            key = _identity(os.fstat(sys.stdout.fileno()))
+        except (AttributeError, OSError, ValueError):
+            key = "<stdout>"
+        return Destination(text, "stdout", None, key)
     real = Path(os.path.realpath(text))
     try:
-        mode = os.stat(real).st_mode
+        st = os.stat(text)  # follows links, also /dev/stdout and /dev/fd/N to a pipe
     except FileNotFoundError:
-        return Destination(text, "file", real)
+        return Destination(text, "file", real, str(real))
     except OSError as exc:
         raise OutputError(exc.strerror or str(exc)) from None
+    mode = st.st_mode
     if stat.S_ISREG(mode):
-        return Destination(text, "file", real)
+        return Destination(text, "file", real, _identity(st))
     if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
-        return Destination(text, "stream", real)
+        return Destination(text, "stream", Path(text), _identity(st))
     what = ("a directory" if stat.S_ISDIR(mode) else "a block device" if stat.S_ISBLK(mode)
             else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
     raise OutputError(f"{real} is {what}")
+
+
+def _is_devnull(destination: Destination) -> bool:
+    try:
+        return destination.key == _identity(os.stat(os.devnull))
+    except OSError:
+        return False
 
 
 # --- temporary files: names a later run recognises -------------------------------------
@@ -253,10 +266,10 @@ class OutputSet:
         except on /dev/null."""
         destination = resolve(given)
         # outputs sharing a place would overwrite or interleave; /dev/null takes anything
-        if destination.key in self._keys and destination.path != Path(os.devnull):
+        if destination.key in self._keys and not _is_devnull(destination):
             other = self._keys[destination.key]
             raise DuplicateOutput(f"{label + ' ' if label else ''}{destination.given} is the same "
-                              f"{'output' if destination.path is None else 'file'} as "
+                              f"{'file' if destination.kind == 'file' else 'output'} as "
                               f"{other}: give each output its own path")
         output = Output(destination)
         self._keys[destination.key] = f"{label + ' ' if label else ''}{destination.given}"

@@ -81,7 +81,6 @@ def test_dev_null_is_written_not_replaced(tmp_path, monkeypatch):
         return real_replace(src, dst, *args, **kwargs)
 
     monkeypatch.setattr(fileio.os, "replace", guarded_replace)
-    assert fileio.resolve("/dev/null").kind == "stream"
     link = tmp_path / "null-link"
     link.symlink_to("/dev/null")
     before = os.stat("/dev/null")
@@ -90,6 +89,7 @@ def test_dev_null_is_written_not_replaced(tmp_path, monkeypatch):
     assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino,
                                                                            before.st_rdev)
     assert link.is_symlink() and not [n for n in os.listdir("/dev") if ".hmipviz-" in n]
+    assert fileio.resolve("/dev/null").kind == "stream"
 
 
 def test_dash_is_standard_output(tmp_path, reference):
@@ -102,6 +102,14 @@ def test_dash_is_standard_output(tmp_path, reference):
     proc = subprocess.run([*RUN, *SHORT, "--quiet", "--pcap", "-"], cwd=tmp_path,
                           capture_output=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout == reference["pcap"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="no /dev/stdout on this system")
+def test_dev_stdout_to_a_pipe_is_streamed(tmp_path, reference):
+    proc = subprocess.run([*RUN, *SHORT, "--quiet", "--trace", "/dev/stdout"], cwd=tmp_path,
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == reference["trace"] and listing(tmp_path) == []
 
 
 # --- signals and leftovers ----------------------------------------------------------------------
