@@ -100,14 +100,23 @@ class _WriteFailed(CliError):
 
 
 def _guarded(listener, path: str):
-    """``listener`` with its write errors turned into one line naming the output."""
+    """``listener`` with its write errors turned into one line naming the output. The
+    failure is sticky: every later event raises it again, so a caller that catches
+    exceptions around a node's work cannot make the run go on without its output."""
+    failed: list[BaseException] = []
+
     def call(event) -> None:
+        if failed:
+            raise failed[0]
         try:
             listener(event)
-        except BrokenPipeError:
-            raise  # the reader of standard output went away: end quietly
+        except BrokenPipeError as exc:  # the reader went away: end quietly
+            failed.append(exc)
+            raise
         except OSError as exc:
-            raise _WriteFailed(f"cannot write {path}: {exc.strerror or exc}") from None
+            error = _WriteFailed(f"cannot write {path}: {exc.strerror or exc}")
+            failed.append(error)
+            raise error from None
     return call
 
 
