@@ -7,7 +7,8 @@ CLI streams both outputs as the run goes, so the two peaks should be about the s
 the target is the long run under 300 MB and within 1.3x of the short one.
 
 The scenario is ``figure1`` with one flow from the CN to the MN every 10 ms (``--kind``
-echo or udp), written to a temporary TOML file; outputs go to a temporary directory
+echo or udp; an echo flow runs past 655 s only where echo sequence numbers wrap
+modulo 2^16), written to a temporary TOML file; outputs go to a temporary directory
 that is removed afterwards (an hour of simulated time writes about 4 GB).
 
 If ``benchmarks/memory_gui.py`` exists, its ``measure_gui_rss_mb()`` gives the

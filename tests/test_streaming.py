@@ -134,3 +134,24 @@ def test_the_fold_holds_no_events():
     sim.run()
     held = [v for v in vars(figures).values() if isinstance(v, (list, dict))]
     assert figures.events > 4000 and all(len(v) < 10 for v in held)
+
+
+def test_snapshots_share_the_listeners_instead_of_copying_them():
+    class Counter:  # an object, as the output sinks are: deepcopy would clone it
+        def __init__(self) -> None:
+            self.events = 0
+
+        def __call__(self, event: Event) -> None:
+            self.events += 1
+
+    sim = Simulation(load_scenario("figure1"))
+    counter = Counter()
+    sim.add_listener(counter)
+    sim.run(1.0)
+    snap = sim.snapshot()
+    sim.run(2.0)
+    sim.restore_snapshot(snap)
+    before = counter.events
+    while not sim.step():
+        pass
+    assert counter.events > before  # the sink itself, not a copy, still gets the events
