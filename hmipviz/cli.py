@@ -2,19 +2,24 @@
 `lessons`; `lesson` opens the window on a lesson.
 
 Every error ends as one `error: ...` line on stderr and exit status 2, never a
-traceback.
+traceback. A reader of standard output that goes away (`| head -1`) ends the run
+quietly with status 141, as SIGPIPE would; SIGTERM and SIGHUP end it by that signal
+(143, 129) and SIGINT with 130, each after removing its temporary files.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
+import os
 import sys
 from pathlib import Path
 
 from . import __version__
 
 EXIT_USAGE = 2
+EXIT_SIGPIPE = 128 + 13  # what a shell reports for a program killed by SIGPIPE
 
 
 class CliError(Exception):
@@ -87,9 +92,55 @@ def _load(source: str):
         raise CliError(str(exc)) from None
 
 
+OUTPUT_OPTIONS = ("--pcap", "--trace", "--caches")
+
+
+class _WriteFailed(CliError):
+    """Writing an output failed part-way (a full disk, a vanished FIFO reader)."""
+
+
+def _guarded(listener, path: str):
+    """``listener`` with its write errors turned into one line naming the output. The
+    failure is sticky: every later event raises it again, so a caller that catches
+    exceptions around a node's work cannot make the run go on without its output."""
+    failed: list[BaseException] = []
+
+    def call(event) -> None:
+        if failed:
+            raise failed[0]
+        try:
+            listener(event)
+        except BrokenPipeError as exc:  # the reader went away: end quietly
+            failed.append(exc)
+            raise
+        except OSError as exc:
+            error = _WriteFailed(f"cannot write {path}: {exc.strerror or exc}")
+            failed.append(error)
+            raise error from None
+    return call
+
+
+def _open_outputs(outputs, wanted: list[tuple[str, str]]) -> dict:
+    from .fileio import DuplicateOutput, OutputError
+    streams = {}
+    for flag, path in wanted:
+        try:
+            streams[flag] = outputs.add(path, flag)
+        except DuplicateOutput as exc:
+            raise CliError(str(exc)) from None
+        except OutputError as exc:
+            raise CliError(f"{flag} {path!r}: {exc}" if not path else
+                           f"cannot write {path}: {exc}") from None
+        except OSError as exc:
+            raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return streams
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from .outputs import write_caches, write_capture, write_trace
-    from .report import format_summary
+    from .fileio import OutputSet, stop_signals_unwind
+    from .outputs import CaptureSink, TraceSink, caches_text, capture_comment
+    from .path_mtu import FlowMtuFold, format_flow_mtu
+    from .report import RunFigures, format_figures
     from .sim import Simulation
 
     scenario = _load(args.scenario)
@@ -102,28 +153,45 @@ def cmd_run(args: argparse.Namespace) -> int:
     until = args.until if args.until is not None else scenario.duration_s
     if until <= 0:
         raise CliError("--until must be a positive number of seconds")
+    wanted = [(flag, getattr(args, flag[2:])) for flag in OUTPUT_OPTIONS
+              if getattr(args, flag[2:]) is not None]
+    # with an output on standard output, the summary goes to standard error
+    report = sys.stderr if any(path == "-" for _, path in wanted) else sys.stdout
     all_moves = tuple(sorted(scenario.moves + tuple(moves), key=lambda m: m.at_s))
     scenario = dataclasses.replace(scenario, moves=all_moves,
                                    duration_s=max(scenario.duration_s, until))
-    sim = Simulation(scenario, seed=args.seed, mode=args.mode, security=args.security)
-    sim.run(until)
-    outputs = [(args.pcap, write_capture), (args.trace, write_trace), (args.caches, write_caches)]
-    for path, writer in outputs:
-        if path:
-            try:
-                writer(sim, path)
-            except OSError as exc:
-                raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+    # the trace is streamed, not kept: memory does not grow with simulated time
+    sim = Simulation(scenario, seed=args.seed, mode=args.mode, security=args.security,
+                     keep_trace=False)
+    figures = RunFigures(sim.mn_name)
+    sim.add_listener(figures)
+    mtu = FlowMtuFold(sim) if scenario.flows and not args.quiet else None
+    if mtu is not None:
+        sim.add_listener(mtu)
+    with stop_signals_unwind(), OutputSet() as outputs:
+        streams = _open_outputs(outputs, wanted)
+        if "--pcap" in streams:
+            sim.add_listener(_guarded(CaptureSink(streams["--pcap"], capture_comment(sim)),
+                                      args.pcap))
+        if "--trace" in streams:
+            sim.add_listener(_guarded(TraceSink(streams["--trace"]), args.trace))
+        sim.run(until)
+        try:
+            if "--caches" in streams:
+                streams["--caches"].write(caches_text(sim).encode("utf-8"))
+            outputs.commit()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            where = exc.filename or "an output"
+            raise _WriteFailed(f"cannot write {where}: {exc.strerror or exc}") from None
     if not args.quiet:
-        print(format_summary(sim.trace, sim.mn_name, scenario.name, sim.mode, until))
-        if scenario.flows:
-            from .path_mtu import flow_mtu, format_flow_mtu
-            rows = flow_mtu(sim)
-            if rows:
-                print(format_flow_mtu(rows, sim.config.link_mtu))
-        for path, _ in outputs:
-            if path:
-                print(f"wrote {path}")
+        print(format_figures(figures, scenario.name, sim.mode, until), file=report)
+        rows = mtu.rows() if mtu is not None else []
+        if rows:
+            print(format_flow_mtu(rows, sim.config.link_mtu), file=report)
+        for _, path in wanted:
+            print(f"wrote {path}", file=report)
     if sim.internal_errors:
         print(f"warning: {sim.internal_errors} internal errors, see the trace", file=sys.stderr)
     return 0
@@ -202,24 +270,62 @@ def cmd_gui(args: argparse.Namespace, present: bool = False) -> int:
     return launch(scenario, present=present)
 
 
+_WRITE_ERRORS = {errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG, errno.EDQUOT}
+
+
+def _quiet_stdout() -> None:
+    """Point file descriptor 1 at /dev/null so the interpreter's last flush of what is
+    still buffered cannot fail again (and print a traceback) on the way out."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return cmd_run(args)
+    if args.command == "scenarios":
+        return cmd_scenarios(args)
+    if args.command == "check":
+        return cmd_check(args)
+    if args.command == "lessons":
+        return cmd_lessons(args)
+    if args.command == "lesson":
+        return cmd_lesson(args)
+    return cmd_gui(args, present=args.present)
+
+
 def main(argv: list[str] | None = None) -> int:
+    from .fileio import Interrupted, die_of
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)
-        if args.command == "run":
-            return cmd_run(args)
-        if args.command == "scenarios":
-            return cmd_scenarios(args)
-        if args.command == "check":
-            return cmd_check(args)
-        if args.command == "lessons":
-            return cmd_lessons(args)
-        if args.command == "lesson":
-            return cmd_lesson(args)
-        return cmd_gui(args, present=args.present)
+        status = _dispatch(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # here, where a failure can still be reported
+        return status
     except CliError as exc:
         for line in str(exc).splitlines() or [""]:
             print(f"error: {line}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # the reader went away (`hmipviz run ... | head -1`): stop quietly, as a
+        # program killed by SIGPIPE would, with its status
+        _quiet_stdout()
+        return EXIT_SIGPIPE
+    except OSError as exc:  # standard output full or gone (`> /dev/full`)
+        if exc.filename is None and exc.errno in _WRITE_ERRORS:
+            print(f"error: cannot write standard output: {exc.strerror}", file=sys.stderr)
+            _quiet_stdout()
+        else:
+            print(f"error: {exc.filename + ': ' if exc.filename else ''}"
+                  f"{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Interrupted as exc:  # SIGTERM, SIGHUP: temporary files are gone by now
+        die_of(exc.signum)
+        return 128 + exc.signum

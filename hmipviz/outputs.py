@@ -1,18 +1,31 @@
-"""What a run writes: the JSON Lines trace, the binding caches JSON, the pcapng capture."""
+"""What a run writes: the JSON Lines trace, the binding caches JSON, the pcapng capture.
+
+Two ways in: the ``write_*`` functions serialise a finished simulation's trace (the
+window's File menu), and :class:`TraceSink` / :class:`CaptureSink` are listeners a
+simulation calls with each event as it happens (the CLI), so a run of any length
+streams its outputs and keeps no history. Both give the same bytes.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
-from .engine.events import PacketSent
-from .fileio import atomic_write
+from .engine.events import Event, PacketSent
+from .fileio import OutputSet, atomic_write
 from .sim import Simulation
-from .wire.capture import CaptureRecord, write_pcapng
+from .wire.capture import CaptureRecord, PcapNgWriter
+
+
+def trace_line(event: Event) -> str:
+    """One line of the JSON Lines trace, newline included."""
+    return json.dumps(event.to_json(), sort_keys=True) + "\n"
 
 
 def trace_jsonl(sim: Simulation) -> str:
-    return "".join(json.dumps(e.to_json(), sort_keys=True) + "\n" for e in sim.trace)
+    return "".join(trace_line(e) for e in sim.trace)
 
 
 def caches_json(sim: Simulation) -> dict:
@@ -41,20 +54,72 @@ def caches_json(sim: Simulation) -> dict:
     return {"t": now, "binding_caches": caches, "binding_update_list": {sim.mn_name: bul}}
 
 
+def caches_text(sim: Simulation) -> str:
+    return json.dumps(caches_json(sim), indent=2, sort_keys=True) + "\n"
+
+
+def capture_record(e: PacketSent) -> CaptureRecord:
+    """A packet hop as the capture shows it: on its link, with what and why as comment."""
+    return CaptureRecord(e.t, e.link, e.node, e.to_node, e.data,
+                         f"{e.summary} ({e.rfc})" if e.rfc else e.summary)
+
+
 def capture_records(sim: Simulation) -> list[CaptureRecord]:
     """One record per hop: every packet on every link it crosses."""
-    return [CaptureRecord(e.t, e.link, e.node, e.to_node, e.data,
-                          f"{e.summary} ({e.rfc})" if e.rfc else e.summary)
-            for e in sim.trace if isinstance(e, PacketSent)]
+    return [capture_record(e) for e in sim.trace if isinstance(e, PacketSent)]
+
+
+def capture_comment(sim: Simulation) -> str:
+    """The capture's section comment: which run this is, enough to make it again."""
+    return (f"scenario {sim.scenario.name}, mode {sim.mode}, seed {sim.seed}, "
+            f"security {sim.security}")
+
+
+class TraceSink:
+    """A simulation listener that writes each event as one JSON line as it happens."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._write = stream.write
+
+    def __call__(self, event: Event) -> None:
+        self._write(trace_line(event).encode("utf-8"))
+
+
+class CaptureSink:
+    """A simulation listener that writes each packet hop as one pcapng block."""
+
+    def __init__(self, stream: BinaryIO, comment: str | None = None) -> None:
+        self.writer = PcapNgWriter(stream, comment=comment)
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, PacketSent):
+            self.writer.write(capture_record(event))
+
+    @property
+    def count(self) -> int:
+        return self.writer.count
+
+
+def _write_lines(path: str | Path, lines: Iterable[str]) -> None:
+    with OutputSet() as outputs:
+        stream = outputs.add(path)
+        for line in lines:
+            stream.write(line.encode("utf-8"))
+        outputs.commit()
 
 
 def write_trace(sim: Simulation, path: str | Path) -> None:
-    atomic_write(path, trace_jsonl(sim))
+    _write_lines(path, (trace_line(e) for e in sim.trace))
 
 
 def write_caches(sim: Simulation, path: str | Path) -> None:
-    atomic_write(path, json.dumps(caches_json(sim), indent=2, sort_keys=True) + "\n")
+    atomic_write(path, caches_text(sim))
 
 
 def write_capture(sim: Simulation, path: str | Path) -> int:
-    return write_pcapng(path, capture_records(sim))
+    with OutputSet() as outputs:
+        sink = CaptureSink(outputs.add(path), capture_comment(sim))
+        for e in sim.trace:
+            sink(e)
+        outputs.commit()
+    return sink.count

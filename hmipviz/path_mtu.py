@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .engine import describe
-from .engine.events import PacketSent
+from .engine.events import Event, PacketSent
 from .engine.messages import (
     EchoReply,
     EchoRequest,
@@ -67,31 +67,47 @@ def _flow_of(sim: Simulation, p: Packet) -> tuple[int, bool] | None:
     return index, forward
 
 
-def flow_mtu(sim: Simulation) -> list[FlowMtu]:
-    """Per flow and direction, the worst overhead seen on any hop of any data packet."""
-    worst: dict[tuple[int, bool], tuple[int, int, str, str]] = {}
-    hops: dict[tuple[int, bool], int] = {}
-    for e in sim.trace:
+class FlowMtuFold:
+    """:func:`flow_mtu` folded one event at a time, so the CLI can feed it as a
+    simulation listener and keep no trace: it holds one record per flow direction."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self._worst: dict[tuple[int, bool], tuple[int, int, str, str]] = {}
+        self._hops: dict[tuple[int, bool], int] = {}
+
+    def __call__(self, e: Event) -> None:
         if not isinstance(e, PacketSent) or e.kind != describe.DATA:
-            continue
+            return
         try:
             packet = decode(e.data)
         except DecodeError:
-            continue
-        key = _flow_of(sim, packet.innermost())
+            return
+        key = _flow_of(self.sim, packet.innermost())
         if key is None:
-            continue
+            return
         overhead, layers = overhead_octets(packet)
-        hops[key] = hops.get(key, 0) + 1
-        if key not in worst or overhead > worst[key][0]:
-            worst[key] = (overhead, layers, e.link, describe.tunnel_summary(packet))
-    out = []
-    for (index, forward), (overhead, layers, link, path) in sorted(worst.items()):
-        flow = sim.scenario.flows[index]
-        a, b = (flow.source, flow.destination) if forward else (flow.destination, flow.source)
-        out.append(FlowMtu(index, f"{a} -> {b}", hops[(index, forward)], layers, overhead,
-                           sim.config.link_mtu - overhead, link, path))
-    return out
+        self._hops[key] = self._hops.get(key, 0) + 1
+        if key not in self._worst or overhead > self._worst[key][0]:
+            self._worst[key] = (overhead, layers, e.link, describe.tunnel_summary(packet))
+
+    def rows(self) -> list[FlowMtu]:
+        sim, out = self.sim, []
+        for (index, forward), (overhead, layers, link, path) in sorted(self._worst.items()):
+            flow = sim.scenario.flows[index]
+            a, b = (flow.source, flow.destination) if forward else (flow.destination,
+                                                                     flow.source)
+            out.append(FlowMtu(index, f"{a} -> {b}", self._hops[(index, forward)], layers,
+                               overhead, sim.config.link_mtu - overhead, link, path))
+        return out
+
+
+def flow_mtu(sim: Simulation) -> list[FlowMtu]:
+    """Per flow and direction, the worst overhead seen on any hop of any data packet."""
+    fold = FlowMtuFold(sim)
+    for e in sim.trace:
+        fold(e)
+    return fold.rows()
 
 
 def format_flow_mtu(rows: list[FlowMtu], link_mtu: int) -> str:

@@ -13,6 +13,7 @@ import copy
 import dataclasses
 import itertools
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv6Address
 
@@ -94,13 +95,22 @@ class Snapshot:
     state: dict = field(repr=False)
 
 
+class _Listeners(list):
+    """Callables that receive every event as it is recorded (the CLI's streaming
+    outputs). Snapshots share them: they are where the run goes, not its state."""
+
+    def __deepcopy__(self, memo: dict) -> _Listeners:
+        return self
+
+
 class Simulation:
     #: what ``strict=None`` means; the test suite's conftest sets it to True
     default_strict = False
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None,
                  mode: str | None = None, config: ProtocolConfig | None = None,
-                 security: str | None = None, strict: bool | None = None) -> None:
+                 security: str | None = None, strict: bool | None = None,
+                 keep_trace: bool = True) -> None:
         self.scenario = scenario
         # strict: an exception from a node propagates (tests); otherwise it becomes an
         # InternalError event and the run goes on (architecture rule 9)
@@ -112,6 +122,11 @@ class Simulation:
         self.config = config or ProtocolConfig().with_overrides(**scenario.protocol)
         self.now = 0.0
         self.trace: list[Event] = []
+        # False: events only go to the listeners and step()'s result, so a long
+        # headless run holds no history (memory independent of simulated time)
+        self.keep_trace = keep_trace
+        self._listeners = _Listeners()
+        self._step_events: list[Event] = []
         self.internal_errors = 0
         self._ids = itertools.count(1)
         self._loss_rng = random.Random(f"{self.seed}/loss")
@@ -267,6 +282,7 @@ class Simulation:
         if not len(self.scheduler):
             return []
         start = len(self.trace)
+        self._step_events = []
         t, item = self.scheduler.pop()
         self.now = max(self.now, t)
         if isinstance(item, Arrival):
@@ -275,7 +291,11 @@ class Simulation:
             self._timer(item.node)
         else:
             self._action(item)
-        return self.trace[start:]
+        return self.trace[start:] if self.keep_trace else self._step_events
+
+    def add_listener(self, listener: Callable[[Event], None]) -> None:
+        """Call ``listener`` with every event from now on, in trace order."""
+        self._listeners.append(listener)
 
     def run(self, until_s: float | None = None) -> None:
         end = self.duration_s if until_s is None else until_s
@@ -517,7 +537,12 @@ class Simulation:
 
     # --- moving bytes ---------------------------------------------------------------
     def _record(self, event: Event) -> None:
-        self.trace.append(event)
+        if self.keep_trace:
+            self.trace.append(event)
+        else:
+            self._step_events.append(event)
+        for listener in self._listeners:
+            listener(event)
 
     def _internal_error(self, node: str, where: str, exc: Exception, packet_id: int = 0,
                         kind: str = describe.OTHER) -> None:

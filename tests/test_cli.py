@@ -165,3 +165,22 @@ def test_run_reports_the_path_mtu_of_each_flow(capsys):
     assert main(["run", "figure1", "--until", "3"]) == 0
     out = capsys.readouterr().out
     assert "flow 1 CN -> MN: up to 3 IPv6 headers, 120 octets of headers, 1380 left" in out
+
+
+def test_capture_section_comment_names_the_run(tmp_path):
+    import struct
+    pcap = tmp_path / "x.pcapng"
+    assert main(["run", "two-domains", "--until", "2", "--seed", "3", "--mode", "mipv6",
+                 "--quiet", "--pcap", str(pcap)]) == 0
+    data = pcap.read_bytes()
+    block_type, length = struct.unpack_from("<II", data)
+    body, found, pos = data[8 + 16:length - 4], {}, 0
+    while pos + 4 <= len(body):
+        code, size = struct.unpack_from("<HH", body, pos)
+        if code == 0:
+            break
+        found[code] = body[pos + 4:pos + 4 + size].decode()
+        pos += 4 + size + (-size % 4)
+    assert block_type == 0x0A0D0D0A
+    assert found[1] == "scenario two-domains, mode mipv6, seed 3, security none"
+    assert found[4].startswith("hmipviz ")

@@ -49,7 +49,7 @@ def test_headless_layers_import_no_qt():
     assert proc.returncode == 0, proc.stderr
 
 
-@pytest.mark.parametrize("blocked, module", [({"scapy"}, "hmipviz.wire.capture"),
+@pytest.mark.parametrize("blocked, module", [({"scapy"}, "hmipviz.wire.scapy_layers"),
                                              ({"hmipviz.wire"}, "hmipviz.sim")])
 def test_the_blocker_itself_works(blocked, module):
     proc = _import_with(blocked, [module])

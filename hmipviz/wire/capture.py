@@ -1,35 +1,47 @@
 """pcapng export of a simulated run, so the very bytes the nodes exchanged open in Wireshark.
 
-One pcapng interface per simulated link (named after it, e.g. ``MAP1-AR1``), one
-comment per packet, timestamps from the simulated clock. Frames get an Ethernet
-header with stable made-up MAC addresses so Wireshark dissects them like a real
-capture. The file is written to a temporary name and renamed into place, so a
-failure never leaves half a capture, and the same records always give the same
-bytes (scapy's section header carries no hardware, OS or application strings).
+A small writer of our own (the pcapng format, draft-ietf-opsawg-pcapng), written with
+``struct`` block by block, so a run streams its capture as it goes and the file never
+has to be held in memory. One section, little-endian:
+
+- a Section Header Block naming the application (``shb_userappl``: hmipviz and its
+  version) and, when given, a comment (the CLI puts the scenario, mode and seed there);
+  no hardware or OS strings, so the same run gives the same bytes on any machine;
+- one Interface Description Block per simulated link (``if_name`` after its two nodes,
+  e.g. ``MAP1-AR1``; ``if_tsresol`` = 9: nanosecond timestamps), written just before
+  the first packet on that link, so interfaces are numbered in first-use order;
+- one Enhanced Packet Block per packet hop: the simulated time, an Ethernet frame with
+  stable made-up MAC addresses (so Wireshark dissects it like a real capture) around
+  the IPv6 datagram, and an ``opt_comment`` saying what the packet is and why.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import struct
 from dataclasses import dataclass
-from fractions import Fraction
 from ipaddress import IPv6Address
-from typing import Iterable
-
-from scapy.data import DLT_EN10MB
-from scapy.layers.l2 import Ether
-from scapy.packet import Raw
-from scapy.utils import PcapNgWriter
+from typing import BinaryIO, Iterable
 
 # The engine puts the same addresses in the Source Link-Layer Address options it sends.
 from ..engine.addresses import mac_address, multicast_mac
-from ..fileio import atomic_path
+from ..fileio import OutputSet
 
-__all__ = ["CaptureRecord", "mac_address", "write_pcapng"]
+__all__ = ["CaptureRecord", "PcapNgWriter", "mac_address", "write_pcapng"]
 
 ETHERTYPE_IPV6 = 0x86DD
-_TICKS_PER_S = 1_000_000  # scapy writes no if_tsresol option: pcapng's default, microseconds
+LINKTYPE_ETHERNET = 1
+SNAPLEN = 262_144  # more than the largest IPv6 packet plus its Ethernet header
+TICKS_PER_S = 1_000_000_000  # if_tsresol = 9: timestamps count nanoseconds
+
+# block types (pcapng s.4)
+SHB, IDB, EPB = 0x0A0D0D0A, 0x00000001, 0x00000006
+BYTE_ORDER_MAGIC = 0x1A2B3C4D
+# option codes (pcapng s.3.5, s.4.1, s.4.2)
+OPT_ENDOFOPT, OPT_COMMENT = 0, 1
+SHB_USERAPPL = 4
+IF_NAME, IF_TSRESOL = 2, 9
 
 
 @dataclass(frozen=True)
@@ -44,74 +56,121 @@ class CaptureRecord:
     comment: str = ""
 
 
-def _destination_mac(record: CaptureRecord) -> str:
-    """RFC 2464 s.7: IPv6 multicast goes to 33:33 plus the group's last 32 bits."""
-    data = record.data
-    if len(data) >= 40 and data[0] >> 4 == 6 and data[24] == 0xFF:
-        return multicast_mac(IPv6Address(data[24:40]))
-    return mac_address(record.receiver, record.link)
+def _pad4(n: int) -> int:
+    return -n % 4
 
 
-def _timestamp(t_s: float) -> Fraction:
-    """Simulated seconds rounded to the nearest microsecond, exactly.
+def _option(code: int, value: bytes) -> bytes:
+    """One option: code, length, value padded to 32 bits (pcapng s.3.5)."""
+    if len(value) > 0xFFFF:
+        value = value[:0xFFFF]
+    return struct.pack("<HH", code, len(value)) + value + b"\0" * _pad4(len(value))
 
-    scapy multiplies the time by 10**6 and truncates; a float such as 1.001 would
-    lose a microsecond, a Fraction does not.
-    """
-    if not isinstance(t_s, (int, float)) or not math.isfinite(t_s) or t_s < 0:
+
+def _options(items: list[tuple[int, bytes]]) -> bytes:
+    """An option list ended by opt_endofopt; no options, no list at all."""
+    if not items:
+        return b""
+    return b"".join(_option(code, value) for code, value in items) + \
+        struct.pack("<HH", OPT_ENDOFOPT, 0)
+
+
+def _block(block_type: int, body: bytes) -> bytes:
+    """Type, total length, body (already a multiple of 4 octets), total length again."""
+    length = 12 + len(body)
+    return struct.pack("<II", block_type, length) + body + struct.pack("<I", length)
+
+
+def _ticks(t_s: float) -> int:
+    """Simulated seconds as a whole number of nanoseconds (rounded, not truncated:
+    1.001 s is 1,001,000,000 ns although 1.001 * 10**9 is a hair below it)."""
+    if isinstance(t_s, bool) or not isinstance(t_s, (int, float)) or not math.isfinite(t_s) \
+            or t_s < 0:
         raise ValueError(f"capture time must be a finite number of seconds >= 0, got {t_s!r}")
-    return Fraction(round(t_s * _TICKS_PER_S), _TICKS_PER_S)
+    return round(t_s * TICKS_PER_S)
 
 
-class _LinkPcapNgWriter(PcapNgWriter):
-    """scapy's pcapng writer without its unnamed interface 0.
+def _mac_bytes(mac: str) -> bytes:
+    return bytes.fromhex(mac.replace(":", ""))
 
-    Stock PcapNgWriter writes an interface with no name in the file header and
-    numbers named ones from 1; here the links are interfaces 0..n-1 in the order
-    they first carry a packet.
+
+class PcapNgWriter:
+    """Writes one pcapng section to a binary stream, packet by packet.
+
+    The section header goes out at once; each link's interface block goes out before
+    its first packet. The writer holds nothing per packet, only the link table and a
+    cache of Ethernet headers, so memory does not grow with the length of the run.
     """
 
-    def __init__(self, filename: str) -> None:
-        super().__init__(filename)
-        self.linktype = DLT_EN10MB
-        self.interfaces2id = {None: -1}  # next id = max + 1 = 0
+    def __init__(self, stream: BinaryIO, *, application: str | None = None,
+                 comment: str | None = None) -> None:
+        self._write = stream.write
+        self._interfaces: dict[str, int] = {}
+        self._headers: dict[tuple[str, str, str, bytes], bytes] = {}
+        self.count = 0
+        if application is None:
+            from .. import __version__
+            application = f"hmipviz {__version__}"
+        options = [(OPT_COMMENT, comment.encode("utf-8"))] if comment else []
+        options.append((SHB_USERAPPL, application.encode("utf-8")))
+        # byte-order magic, version 1.0, section length -1 (not known while streaming)
+        body = struct.pack("<IHHq", BYTE_ORDER_MAGIC, 1, 0, -1) + _options(options)
+        self._write(_block(SHB, body))
 
-    def _write_header(self, pkt: object) -> None:
-        if not self.header_present:
-            self.header_present = True
-            self._write_block_shb()
+    def _interface(self, link: str) -> int:
+        if_id = self._interfaces.get(link)
+        if if_id is None:
+            if_id = self._interfaces[link] = len(self._interfaces)
+            body = struct.pack("<HHI", LINKTYPE_ETHERNET, 0, SNAPLEN) + _options(
+                [(IF_NAME, link.encode("utf-8")), (IF_TSRESOL, bytes([9]))])
+            self._write(_block(IDB, body))
+        return if_id
+
+    def _ethernet(self, record: CaptureRecord) -> bytes:
+        """RFC 2464: destination, source, EtherType 0x86DD; multicast to 33:33 plus the
+        group's last 32 bits (s.7)."""
+        data = record.data
+        group = data[24:40] if len(data) >= 40 and data[0] >> 4 == 6 and data[24] == 0xFF \
+            else b""
+        key = (record.link, record.sender, record.receiver, group)
+        header = self._headers.get(key)
+        if header is None:
+            dst = multicast_mac(IPv6Address(group)) if group else \
+                mac_address(record.receiver, record.link)
+            header = _mac_bytes(dst) + _mac_bytes(mac_address(record.sender, record.link)) + \
+                struct.pack("!H", ETHERTYPE_IPV6)
+            if len(self._headers) < 4096:
+                self._headers[key] = header
+        return header
+
+    def write(self, record: CaptureRecord) -> None:
+        """One Enhanced Packet Block (pcapng s.4.3)."""
+        if not isinstance(record, CaptureRecord):
+            raise TypeError(f"expected CaptureRecord, got {type(record).__name__}")
+        if not isinstance(record.data, bytes):
+            raise TypeError("CaptureRecord.data must be bytes")
+        ticks = _ticks(record.t_s)
+        if_id = self._interface(record.link)
+        frame = self._ethernet(record) + record.data
+        options = _options([(OPT_COMMENT, record.comment.encode("utf-8"))]
+                           if record.comment else [])
+        body = struct.pack("<IIIII", if_id, ticks >> 32, ticks & 0xFFFFFFFF, len(frame),
+                           len(frame)) + frame + b"\0" * _pad4(len(frame)) + options
+        self._write(_block(EPB, body))
+        self.count += 1
 
 
-def _frame(record: CaptureRecord) -> Ether:
-    if not isinstance(record, CaptureRecord):
-        raise TypeError(f"expected CaptureRecord, got {type(record).__name__}")
-    if not isinstance(record.data, bytes):
-        raise TypeError("CaptureRecord.data must be bytes")
-    frame = Ether(dst=_destination_mac(record), src=mac_address(record.sender, record.link),
-                  type=ETHERTYPE_IPV6) / Raw(load=record.data)
-    frame.time = record.t_s
-    frame.sniffed_on = record.link
-    frame.comment = record.comment.encode("utf-8") if record.comment else None
-    return frame
-
-
-def write_pcapng(path: str | os.PathLike[str], records: Iterable[CaptureRecord]) -> int:
+def write_pcapng(path: str | os.PathLike[str], records: Iterable[CaptureRecord], *,
+                 application: str | None = None, comment: str | None = None) -> int:
     """Write ``records`` to ``path`` as pcapng; return how many packets were written.
 
-    Atomic: the capture goes to a temporary file beside ``path`` that replaces it
-    only once complete; on any error the temporary file is removed and the error
-    re-raised.
+    Atomic for a regular file: the capture goes to a temporary file beside ``path``
+    that replaces it only once complete; on any error the temporary file is removed
+    and the error re-raised. A FIFO, a device or ``-`` is written directly.
     """
-    count = 0
-    with atomic_path(path) as tmp:
-        writer = _LinkPcapNgWriter(str(tmp))
-        try:
-            for record in records:
-                frame = _frame(record)
-                if not writer.header_present:
-                    writer.write_header(frame)
-                writer.write_packet(frame, sec=_timestamp(record.t_s))
-                count += 1
-        finally:
-            writer.close()
-    return count
+    with OutputSet() as outputs:
+        writer = PcapNgWriter(outputs.add(path), application=application, comment=comment)
+        for record in records:
+            writer.write(record)
+        outputs.commit()
+    return writer.count

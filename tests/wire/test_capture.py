@@ -42,6 +42,7 @@ from hmipviz.engine.messages import (
     UnknownMobility,
     encapsulate,
 )
+from hmipviz import __version__
 from hmipviz.wire.capture import CaptureRecord, mac_address, write_pcapng
 from hmipviz.wire.codec import encode
 
@@ -127,17 +128,20 @@ def options(body: bytes) -> dict[int, bytes]:
 def test_file_structure_interfaces_and_timestamps(capture: Path) -> None:
     parsed = list(blocks(capture.read_bytes()))
     assert parsed[0][0] == 0x0A0D0D0A
-    assert parsed[0][1][16:] == b"", "section header must carry no options (no OS/hardware strings)"
+    magic, major, minor, section_length = struct.unpack_from("<IHHq", parsed[0][1])
+    assert (magic, major, minor, section_length) == (0x1A2B3C4D, 1, 0, -1)
+    # only the application (shb_userappl): no OS or hardware strings, same bytes anywhere
+    assert options(parsed[0][1][16:]) == {4: f"hmipviz {__version__}".encode()}
     idbs = [body for kind, body in parsed if kind == 1]
     names = [options(body[8:])[2].decode() for body in idbs]
     assert names == ["AR1-MN", "MAP1-AR1"]  # one per link, in first-use order, none unnamed
-    assert all(9 not in options(body[8:]) for body in idbs)  # no if_tsresol: microseconds
+    assert all(options(body[8:])[9] == b"\x09" for body in idbs)  # if_tsresol: nanoseconds
     epbs = [body for kind, body in parsed if kind == 6]
     assert len(epbs) == len(PACKETS)
     for body, t, (packet, link), record in zip(epbs, TIMES, PACKETS, records()):
         if_id, high, low, caplen = struct.unpack_from("<IIII", body)
         assert names[if_id] == link
-        assert (high << 32) | low == round(t * 1_000_000)
+        assert (high << 32) | low == round(t * 1_000_000) * 1000
         frame = body[20:20 + caplen]
         assert frame[14:] == record.data and frame[12:14] == b"\x86\xdd"
         assert options(body[20 + caplen + (-caplen % 4):])[1].decode() == record.comment
@@ -279,3 +283,36 @@ def test_tshark_reads_an_empty_capture(tmp_path: Path) -> None:
     path = tmp_path / "empty.pcapng"
     assert write_pcapng(path, []) == 0
     assert tshark_fields(path, "frame.number") == []
+
+
+def test_section_header_names_the_application_and_the_run(tmp_path: Path) -> None:
+    path = tmp_path / "run.pcapng"
+    write_pcapng(path, records()[:2], comment="scenario figure1, mode hmipv6, seed 7")
+    (kind, body), *_ = blocks(path.read_bytes())
+    assert kind == 0x0A0D0D0A
+    assert options(body[16:]) == {1: b"scenario figure1, mode hmipv6, seed 7",
+                                  4: f"hmipviz {__version__}".encode()}
+
+
+def test_streaming_writer_gives_the_file_s_bytes(capture: Path) -> None:
+    import io
+
+    from hmipviz.wire.capture import PcapNgWriter
+    stream = io.BytesIO()
+    writer = PcapNgWriter(stream)
+    for record in records():
+        writer.write(record)
+    assert writer.count == len(PACKETS) and stream.getvalue() == capture.read_bytes()
+
+
+CAPINFOS = shutil.which("capinfos")
+
+
+@pytest.mark.skipif(CAPINFOS is None, reason="capinfos not found on PATH (apt-get install tshark)")
+def test_capinfos_reads_the_section_comment_and_nanoseconds(tmp_path: Path) -> None:
+    path = tmp_path / "run.pcapng"
+    write_pcapng(path, records(), comment="scenario figure1, mode hmipv6, seed 7")
+    out = subprocess.run([CAPINFOS, "-k", "-a", "-e", str(path)], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    assert "Capture comment:     scenario figure1, mode hmipv6, seed 7" in out
+    assert "1970-01-01 00:00:01.001000000" in out  # the first packet, to the nanosecond
