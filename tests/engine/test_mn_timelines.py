@@ -252,3 +252,16 @@ def test_icmpv6_errors_reaching_the_mn_are_explained_not_refused():
     assert any("Packet Too Big" in n and "MTU 1400" in n for n in notes)
     assert any("Time Exceeded" in n for n in notes)
     assert not [e for e in sim.trace if getattr(e, "reason", "").startswith("MN does not")]
+
+
+def test_back_on_the_link_where_its_map_is_alive_again_the_mn_takes_the_map_first():
+    # fallen back while MAP1 was down; away while it comes back; back on the same link:
+    # the pending Mobile IPv6 home BU must not leave with the LCoA (s.6.6, s.9 eager)
+    sim = Simulation(figure1(moves=[(0.0, "AR1"), (0.375, None), (0.875, "AR1")],
+                             fails=[(0.25, "MAP1")], restores=[(0.875, "MAP1")],
+                             duration_s=5.0, protocol={"l2_switch_ms": 50.0}))
+    sim.run()
+    home_after = [(src, coa) for t, src, coa, _ in bu_fields(sim, "BU to HA") if t > 0.875]
+    assert home_after and all(coa == RCOA1 for _, coa in home_after)
+    assert [h.kind for h in handovers(sim.trace, "MN")][-1] == "back to a MAP"
+    registered_everywhere(sim, lcoa=LCOA1)

@@ -348,9 +348,17 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
             self._on_new_lcoa(now, ar)
         else:
             self.lcoa_on_link = True
-            if self.state == AWAITING_RA:
+            if self.state != AWAITING_RA:
+                self._check_map_options(now)
+                return
+            # back on the link it left: first what this link offers now (a MAP that
+            # came back or failed meanwhile), then whatever registration is still due
+            changed = self.mode != "mipv6" and self.lcoa is not None and \
+                self._check_selected_map(now)
+            if not changed:
                 self._resume_on_same_link(now)
-            self._check_map_options(now)
+            if self.mode != "mipv6":
+                self._sync_extra_maps(now, moved=False)
 
     def _resume_on_same_link(self, now: float) -> None:
         """The MN came back to the link it left: its LCoA is unchanged, but its bindings
@@ -437,7 +445,8 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
         self._check_selected_map(now)
         self._sync_extra_maps(now, moved=False)
 
-    def _check_selected_map(self, now: float) -> None:
+    def _check_selected_map(self, now: float) -> bool:
+        """Follow the MAP options of this link; True if the MN changed MAP or fell back."""
         current = next((o for o in self.link_options if o.map_address == self.current_map), None)
         choice = select_map(self.link_options, self._excluded())
         if self.current_map is not None and (current is None or current.valid_lifetime_s == 0):
@@ -451,17 +460,19 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
                 self._fall_back(now, "no other MAP is available")
             else:
                 self._switch_map(choice, now, moved=False)
-        elif choice is not None and choice.map_address != self.current_map:
-            if self.current_map is None and self.state in (
-                    REGISTERED, HOME_REGISTRATION, LOCAL_REGISTRATION):
+            return True
+        if choice is not None and choice.map_address != self.current_map:
+            if self.current_map is None:
                 # fell back to Mobile IPv6 earlier; a MAP is back: take it eagerly (s.9),
                 # also while the Mobile IPv6 home BU is still outstanding
                 self._start_handover(BACK_TO_MAP, now)
                 self._switch_map(choice, now, moved=False)
-            elif self.current_map is not None and current is not None and \
-                    (current.pref == 0 or self._better(choice, current)):
+                return True
+            if current is not None and (current.pref == 0 or self._better(choice, current)):
                 self._start_handover(MAP_CHANGE, now)
                 self._switch_map(choice, now, moved=False)
+                return True
+        return False
 
     def _may_refresh_current(self) -> bool:
         """s.7.1: a MAP advertised with Pref 0 gets no new local BUs, but the MN may go on
