@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from ipaddress import IPv6Address
 
 from .engine import describe
-from .engine.addresses import interface_id_of
 from .engine.binding_cache import BindingCacheEntry, BindingUpdateListEntry
 from .engine.config import ProtocolConfig
 from .engine.events import (
@@ -30,19 +29,16 @@ from .engine.events import (
     PacketReceived,
     PacketSent,
 )
-from .engine.ipsec import EspSecurity
-from .engine.messages import NH_ESP, Packet, RawPayload, Tunnelled
-from .engine.nodes.access_router import AccessRouter, AdvertisedMap
+from .engine.messages import Packet
+from .engine.nodes.access_router import AccessRouter
 from .engine.nodes.base import Drop, InstallSecurityAssociations, Node, Send
 from .engine.nodes.correspondent import CorrespondentNode
-from .engine.nodes.home_agent import HomeAgent
-from .engine.nodes.map import MobilityAnchorPoint
 from .engine.nodes.mobile_node import MobileNode
-from .engine.nodes.router import Host, Router
 from .engine.topology import Link, Topology
-from .scenario import FlowSpec, NodeSpec, Scenario
-from .wire.codec import DecodeError, decode, encode, mobility_data
-from .wire.esp import EspError, unprotect
+from .scenario import FlowSpec, Scenario
+from .sim_esp import open_esp
+from .sim_nodes import agents_of, build_network
+from .wire.codec import DecodeError, decode, encode
 
 # scheduler priorities: packets land before timers fire at the same instant
 _P_ARRIVAL, _P_ACTION, _P_TIMER = 1, 2, 3
@@ -151,101 +147,14 @@ class Simulation:
         return random.Random(f"{self.seed}/{name}")
 
     def _build(self) -> None:
-        s = self.scenario
-        for link in s.links:
-            self.topology.add_link(Link(link.a, link.b, link.delay_ms, link.loss))
-        names: dict[IPv6Address, str] = {}
-        for spec in s.nodes:
-            if spec.address is not None:
-                names[spec.address] = spec.name
-            if spec.map_address is not None:
-                names[spec.map_address] = spec.name
-        for spec in s.nodes:
-            node = self._make_node(spec, names)
-            node.encode_packet = encode
-            node.names = names
-            self.nodes[spec.name] = node
-            self.topology.add_node(spec.name, node.prefixes())
+        """Nodes, links and the routing graph from the scenario (sim_nodes)."""
+        self.mn_name = build_network(self)
         for node in self.nodes.values():
-            for agent in self._agents(node):
-                agent.mobile_name = self.mn_name or "MN"
-            if self.security == "esp" and (isinstance(node, (MobileNode, HomeAgent,
-                                                             MobilityAnchorPoint))
-                                           or getattr(node, "map", None) is not None):
-                node.require_esp = True
             self._reschedule_timer(node)
 
     @staticmethod
     def _agents(node: Node) -> list:
-        """What keeps a binding cache on a node: the home-agent function of a HA, a MAP
-        or an AR with a MAP, or a correspondent node itself."""
-        if isinstance(node, CorrespondentNode):
-            return [node]
-        agent = getattr(node, "agent", None)
-        if agent is None and getattr(node, "map", None) is not None:
-            agent = node.map.agent  # type: ignore[union-attr]
-        return [agent] if agent is not None else []
-
-    def _make_node(self, spec: NodeSpec, names: dict[IPv6Address, str]) -> Node:
-        common = dict(config=self.config, rng=self._rng(spec.name))
-        args = (spec.name, spec.address, spec.prefix)
-        if spec.role == "mn":
-            self.mn_name = spec.name
-            ha = self.scenario.node(spec.home_agent)
-            return MobileNode(*args, home_address=spec.home_address, home_agent=ha.address,
-                              interface_id=interface_id_of(spec.interface_id),
-                              mode=self.mode, names=names,
-                              route_optimization=spec.route_optimization,
-                              mobility_data=mobility_data,
-                              extra_maps=tuple(self._map_address(m) for m in spec.extra_maps),
-                              cn_maps=self._cn_maps(spec), **common)
-        if spec.role == "ar":
-            return AccessRouter(*args, advertised=self._advertised(spec),
-                                map_address=spec.map_address,
-                                max_lifetime_s=spec.max_lifetime_s,
-                                valid_onlink_prefixes=spec.valid_onlink_prefixes,
-                                probe_maps=spec.probe_maps, **common)
-        if spec.role == "map":
-            return MobilityAnchorPoint(*args, max_lifetime_s=spec.max_lifetime_s,
-                                       valid_onlink_prefixes=spec.valid_onlink_prefixes,
-                                       **common)
-        if spec.role == "ha":
-            return HomeAgent(*args, duplicate_addresses=frozenset(
-                spec.duplicate_addresses), **common)
-        if spec.role == "cn":
-            return CorrespondentNode(*args, mobility_data=mobility_data, **common)
-        cls = {"router": Router, "host": Host}
-        return cls[spec.role](*args, **common)
-
-    def _map_address(self, name: str) -> IPv6Address:
-        """The global address of a MAP: a MAP node's, or a flat AR's map_address."""
-        m = self.scenario.node(name)
-        address = m.address if m.role == "map" else m.map_address
-        assert address is not None
-        return address
-
-    def _cn_maps(self, mn: NodeSpec) -> dict[IPv6Address, IPv6Address]:
-        """Correspondent address -> the extra MAP whose RCoA the MN uses with it, from
-        the flows that name one (``map``, RFC 5380 s.7.1); the first flow decides."""
-        out: dict[IPv6Address, IPv6Address] = {}
-        for flow in self.scenario.flows:
-            if flow.map is None:
-                continue
-            peer = flow.destination if flow.source == mn.name else flow.source
-            address = self.scenario.node(peer).address
-            if address is not None:
-                out.setdefault(address, self._map_address(flow.map))
-        return out
-
-    def _advertised(self, spec: NodeSpec) -> tuple[AdvertisedMap, ...]:
-        out = []
-        for opt in spec.map_options:
-            m = self.scenario.node(opt.map)
-            address = m.address if m.role == "map" else m.map_address
-            dist = opt.dist if opt.dist is not None else \
-                self.topology.hop_count(spec.name, m.name) + 1
-            out.append(AdvertisedMap(m.name, address, dist, opt.pref, opt.r, opt.lifetime_s))
-        return tuple(out)
+        return agents_of(node)
 
     def _schedule_time_line(self) -> None:
         s = self.scenario
@@ -688,45 +597,7 @@ class Simulation:
         self._drain(node, ctx)
 
     def _open_esp(self, node: Node, packet: Packet) -> Packet | None:
-        """Open transport-mode ESP addressed to ``node`` (also inside tunnels it ends)
-        with its SA; the node then sees the plain packet marked ``esp``. None: dropped
-        (no SA, replayed, or the ICV did not verify; RFC 4303 s.3.4)."""
-        def mine(p: Packet) -> bool:
-            return node.owns(p.dst) or node.owns(p.final_destination)
-
-        payload = packet.payload
-        if isinstance(payload, Tunnelled):
-            if not mine(packet):
-                return packet
-            inner = self._open_esp(node, payload.inner)
-            if inner is None:
-                return None
-            return packet if inner is payload.inner else \
-                dataclasses.replace(packet, payload=Tunnelled(inner))
-        if not (isinstance(payload, RawPayload) and payload.next_header == NH_ESP
-                and mine(packet)):
-            return packet
-        if len(payload.data) < 8:
-            node.security_drop("ESP check failed", "truncated ESP header")
-            return None
-        spi, seq = int.from_bytes(payload.data[:4], "big"), int.from_bytes(payload.data[4:8], "big")
-        sa = node.sad.inbound(spi)
-        if sa is None:
-            node.security_drop("ESP without SA", f"ESP with SPI 0x{spi:08x}, for which "
-                               f"{node.name} has no security association (RFC 4303 s.3.4.2)")
-            return None
-        if node.sad.replayed(spi, seq):
-            node.security_drop("ESP replay", f"ESP sequence number {seq} on SPI 0x{spi:08x} "
-                               "was seen before or is too old (RFC 4303 s.3.4.3)")
-            return None
-        try:
-            plain = unprotect(encode(packet), spi, sa.auth_key)
-            opened = decode(plain, mobility_refusals=True)
-        except (EspError, DecodeError) as exc:
-            node.security_drop("ESP check failed", f"{exc} on SPI 0x{spi:08x} (RFC 4303 s.3.4.4)")
-            return None
-        node.sad.accept(spi, seq)
-        return dataclasses.replace(opened, esp=EspSecurity(spi, seq))
+        return open_esp(node, packet)
 
     # --- timers ------------------------------------------------------------------------
     def _reschedule_timer(self, node: Node) -> None:
