@@ -31,7 +31,7 @@ from typing import Any
 from hmipviz.resources import assets_dir
 from hmipviz.scenario import ScenarioError, _LineIndex, _parse_toml, _read_text, _suggest
 
-from .document import PathError, load_document, path_text, problems, set_path
+from .document import PathError, inline, load_document, path_text, problems, set_path
 from .generate import GeneratorError, check_settings, generate
 from .measure import METRICS
 
@@ -284,19 +284,19 @@ def _validate_runs(r: _Reader, spec: ExperimentSpec) -> None:
             if what not in known:
                 known.add(what)
                 clean = False
-                r.add(("set",) + path, f"[set]: {path_text(path)} = {value!r}: {what}")
-    if not clean:
-        return
+                r.add(("set",) + path, f"[set]: {path_text(path)} = {inline(value)}: {what}")
     for axis in spec.axes:
         for value in axis.values:
             for what in _try(spec, base_overrides + [(axis.path, value)]):
-                clean = False
-                r.add(("grid",) + axis.path, f"[grid]: {axis.name} = {value!r}: {what}")
+                if what not in known:  # a problem the [set] table has is reported there
+                    known.add(what)
+                    clean = False
+                    r.add(("grid",) + axis.path, f"[grid]: {axis.name} = {inline(value)}: {what}")
     if not clean:
         return
     for point in spec.points()[:_MAX_VALIDATED]:
         for what in _try(spec, spec.overrides(point)):
-            shown = ", ".join(f"{k} = {v!r}" for k, v in point.items())
+            shown = ", ".join(f"{k} = {inline(v)}" for k, v in point.items())
             r.add(("grid",), f"[grid]: the combination {shown} is not valid: {what}")
             return
 
@@ -374,7 +374,7 @@ def load_experiment(source: str | os.PathLike[str]) -> ExperimentSpec:
     total = len(spec.points()) * max(1, len(seeds))
     if total > _MAX_RUNS:
         r.add(("grid",), f"[grid]: {total} runs is more than {_MAX_RUNS}")
-    if base is not None and not r.found:
+    if base is not None:
         _validate_runs(r, spec)
     r.raise_if_any()
     return spec
