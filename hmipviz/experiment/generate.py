@@ -38,12 +38,12 @@ GRID_SETTINGS: dict[str, Setting] = {
     # several MNs arrive with [[mn_group]] (issue 11); until then exactly one
     "mns": Setting(1, int, 1, "mobile nodes (1 until scenarios hold several)"),
     "laps": Setting(1, int, 1, "times the MN visits every AR in turn"),
-    "move_interval_s": Setting(4.0, float, 0.1, "time between two moves"),
-    "ha_delay_ms": Setting(20.0, float, 0.0, "one-way delay of the HA-R link"),
-    "cn_delay_ms": Setting(20.0, float, 0.0, "one-way delay of the CN-R link"),
-    "map_delay_ms": Setting(10.0, float, 0.0, "one-way delay of each R-MAP link"),
-    "ar_delay_ms": Setting(2.0, float, 0.0, "one-way delay of each MAP-AR link"),
-    "flow_interval_ms": Setting(50.0, float, 0.0, "CN's echo requests to the MN (0: none)"),
+    "move_interval_s": Setting(4.0, float, 0.1, "time between two moves (s)"),
+    "ha_delay_ms": Setting(20.0, float, 0.0, "one-way delay of the HA-R link (ms)"),
+    "cn_delay_ms": Setting(20.0, float, 0.0, "one-way delay of the CN-R link (ms)"),
+    "map_delay_ms": Setting(10.0, float, 0.0, "one-way delay of each R-MAP link (ms)"),
+    "ar_delay_ms": Setting(2.0, float, 0.0, "one-way delay of each MAP-AR link (ms)"),
+    "flow_interval_ms": Setting(50.0, float, 0.0, "interval of the CN's echo requests (ms)"),
 }
 GENERATORS = ("grid",)
 

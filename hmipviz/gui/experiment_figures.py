@@ -20,6 +20,7 @@ from PySide6.QtGui import QFont, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication
 
+from hmipviz.experiment.generate import GRID_SETTINGS
 from hmipviz.experiment.outputs import grouped
 from hmipviz.experiment.stats import mean, median, percentile
 
@@ -49,6 +50,8 @@ def _axis_label(name: str) -> str:
     if not name:
         return ""
     parts = name.replace('"', "").split(".")
+    if parts[0] == "generator" and len(parts) == 2 and parts[1] in GRID_SETTINGS:
+        return GRID_SETTINGS[parts[1]].doc.replace(" (1 until scenarios hold several)", "")
     key = parts[-1]
     unit = next((u for suffix, u in (("_ms", "ms"), ("_s", "s"), ("_mps", "m/s"))
                  if key.endswith(suffix)), "")
@@ -82,9 +85,10 @@ def _plot(title: str, x_label: str, y_label: str, ticks) -> tuple[pg.PlotWidget,
         axis.setPen("k")
         axis.setTextPen("k")
         axis.setTickFont(font)
+        axis.enableAutoSIPrefix(False)  # "(x0.001)" beside a unit confuses a class
     plot.getAxis("bottom").setTicks([ticks])
     plot.showGrid(x=False, y=True, alpha=0.25)
-    legend = plot.addLegend(offset=(10, 10), labelTextColor="k", labelTextSize="12pt")
+    legend = plot.addLegend(offset=(10, 10), labelTextColor="k", labelTextSize="13pt")
     legend.setBrush(pg.mkBrush(255, 255, 255, 220))
     legend.setPen(pg.mkPen(150, 150, 150))
     return widget, plot
@@ -212,7 +216,7 @@ def write_figures(spec, results: list[dict[str, Any]], out: Path) -> list[Path]:
     written += _export(widget, plot, out, "lost")
 
     widget, plot = _plot("Signalling received by the HA (median over seeds)",
-                         x_label, "BUs received by the HA per second (1/s)", ticks)
+                         x_label, "BUs received by the HA (per second)", ticks)
     for mode in modes:
         ha = _series(groups, values, mode,
                      lambda rs: median([r["metrics"]["ha_messages_per_s"] for r in rs]))
