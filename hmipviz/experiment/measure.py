@@ -3,13 +3,15 @@ node, and the run's totals. Plain dicts and numbers, so they go to JSON and CSV 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hmipviz.engine import describe
 from hmipviz.engine.events import Event, PacketReceived, PacketSent
 from hmipviz.report import SIGNALLING_TARGET, handovers
-from hmipviz.scenario import NodeSpec, Scenario
-from hmipviz.sim import Simulation
+from hmipviz.scenario import NodeSpec
+
+if TYPE_CHECKING:  # the simulator (and through it scapy) only where runs execute
+    from hmipviz.sim import Simulation
 
 from . import model
 from .stats import mean, median, percentile
