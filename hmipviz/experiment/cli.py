@@ -40,7 +40,7 @@ def cmd_experiments(args: argparse.Namespace) -> int:
 def cmd_experiment(args: argparse.Namespace, error: type[Exception]) -> int:
     """``error`` is the CLI's one-line error class (hmipviz.cli.CliError)."""
     from .outputs import write_tables
-    from .runner import run_experiment
+    from .runner import RunsFailed, run_experiment
     from .spec import ExperimentError, load_experiment
 
     if args.jobs < 1:
@@ -63,6 +63,9 @@ def cmd_experiment(args: argparse.Namespace, error: type[Exception]) -> int:
         print(f"\ninterrupted: finished runs are kept in {out / 'runs'}; run the same "
               "command again to resume", file=sys.stderr)
         return 130
+    except RunsFailed as exc:
+        raise error("\n".join(exc.messages + [f"the other runs are kept in {out / 'runs'}"])
+                    ) from None
     except OSError as exc:
         raise error(f"cannot write into {out}: {exc.strerror or exc}") from None
     written = write_tables(spec, results, out)

@@ -29,6 +29,14 @@ from .spec import Base, ExperimentSpec, scenario_document
 RESULT_VERSION = 1
 
 
+class RunsFailed(Exception):
+    """Some runs raised; the others are stored and a new invocation retries the rest."""
+
+    def __init__(self, messages: list[str]) -> None:
+        self.messages = messages
+        super().__init__("\n".join(messages))
+
+
 @dataclass(frozen=True)
 class RunTask:
     """Everything one run needs; picklable, so it can go to another process or machine."""
@@ -167,12 +175,20 @@ def run_tasks(todo: list[RunTask], out_dir: Path, executor: cf.Executor | None =
         executor = cf.ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_ignore_sigint)
     assert executor is not None
     futures: dict[cf.Future, RunTask] = {}
+    failed: list[str] = []
     try:
         futures = {executor.submit(run, task): task for task in pending}
         progress.show()
         for future in cf.as_completed(futures):
             task = futures[future]
-            result = future.result()
+            try:
+                result = future.result()
+            except Exception as exc:  # one bad run does not lose the others
+                shown = ", ".join(f"{k} = {v!r}" for k, v in task.parameters)
+                failed.append(f"run {task.key} ({shown or 'the base'}, seed {task.seed}) "
+                              f"failed: {type(exc).__name__}: {exc}")
+                progress.step()
+                continue
             atomic_write(run_path(out_dir, task),
                          json.dumps(result, sort_keys=True, indent=1) + "\n")
             results[task.key] = result
@@ -186,6 +202,8 @@ def run_tasks(todo: list[RunTask], out_dir: Path, executor: cf.Executor | None =
         raise
     if own:
         executor.shutdown(wait=True)
+    if failed:
+        raise RunsFailed(failed)
     return results
 
 

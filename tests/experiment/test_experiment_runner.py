@@ -121,3 +121,21 @@ def test_progress_says_runs_done_left_and_time_left():
     progress = Progress(4, 0, io.StringIO())
     progress.step()
     assert progress.text().startswith("runs: 1/4 done, 3 left, about 0m")
+
+
+def test_a_failing_run_is_reported_and_the_others_are_kept(tiny, tmp_path):
+    todo = tasks(load_experiment(tiny))
+    counting = Counting()
+
+    def fails_once(task):
+        if task.key == todo[1].key:
+            raise RuntimeError("boom")
+        return counting(task)
+
+    with pytest.raises(runner.RunsFailed) as info:
+        run_tasks(todo, tmp_path, cf.ThreadPoolExecutor(2), run=fails_once,
+                  progress=Progress(4, 0, io.StringIO()))
+    assert info.value.messages == [f"run {todo[1].key} (mode = 'mipv6', seed 2) failed: "
+                                   "RuntimeError: boom"]
+    assert sorted(p.stem for p in (tmp_path / "runs").iterdir()) == sorted(
+        t.key for t in todo if t.key != todo[1].key)
