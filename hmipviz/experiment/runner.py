@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import IO, Any
 
@@ -46,7 +47,7 @@ class RunTask:
     parameters: tuple  # ((path text, value), ...): the grid point, for the tables
     seed: int
 
-    @property
+    @cached_property
     def key(self) -> str:
         identity = {
             "version": RESULT_VERSION,
@@ -158,13 +159,13 @@ def run_tasks(todo: list[RunTask], out_dir: Path, executor: cf.Executor | None =
     runs_dir = out_dir / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, Any]] = {}
-    pending: list[RunTask] = []
+    pending: dict[str, RunTask] = {}
     for task in todo:
         done = load_finished(out_dir, task)
         if done is not None:
             results[task.key] = done
-        elif task.key not in {t.key for t in pending}:
-            pending.append(task)
+        else:
+            pending.setdefault(task.key, task)
     progress = progress or Progress(len(todo), len(todo) - len(pending))
     progress.total, progress.done = len(todo), len(todo) - len(pending)
     if not pending:
@@ -177,7 +178,7 @@ def run_tasks(todo: list[RunTask], out_dir: Path, executor: cf.Executor | None =
     futures: dict[cf.Future, RunTask] = {}
     failed: list[str] = []
     try:
-        futures = {executor.submit(run, task): task for task in pending}
+        futures = {executor.submit(run, task): task for task in pending.values()}
         progress.show()
         for future in cf.as_completed(futures):
             task = futures[future]
