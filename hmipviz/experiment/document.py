@@ -33,9 +33,7 @@ class PathError(Exception):
 # --- writing ---------------------------------------------------------------------------
 
 def _key(key: str) -> str:
-    if _BARE.match(key):
-        return key
-    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return key if _BARE.match(key) else _string(key)
 
 
 def _string(text: str) -> str:
