@@ -79,6 +79,8 @@ def _build_parser() -> argparse.ArgumentParser:
     lesson.add_argument("--present", action="store_true", default=argparse.SUPPRESS,
                         help="open in presentation mode")
 
+    from .experiment.cli import add_parsers as add_experiment_parsers
+    add_experiment_parsers(sub)  # `experiment` and `experiments`
     gui = sub.add_parser("gui", help="open the window on a scenario")
     gui.add_argument("scenario", nargs="?", default="figure1")
     return p
@@ -295,6 +297,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_lessons(args)
     if args.command == "lesson":
         return cmd_lesson(args)
+    if args.command in ("experiment", "experiments"):
+        from .experiment import cli as experiment_cli
+        if args.command == "experiments":
+            return experiment_cli.cmd_experiments(args)
+        return experiment_cli.cmd_experiment(args, CliError)
     return cmd_gui(args, present=args.present)
 
 

@@ -1,0 +1,225 @@
+"""Run an experiment: every grid point x seed is one independent, pure run
+(:func:`execute`: task in, result dict out), executed through any
+``concurrent.futures.Executor`` (local processes by default; Dask's
+``Client.get_executor()`` gives one too).
+
+Resumable: each finished run is stored as ``DIR/runs/<key>.json`` (written atomically),
+where the key hashes everything that decides the result; a second invocation loads
+those and runs only the rest. Ctrl+C cancels what has not started and leaves only
+whole files behind.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import IO, Any
+
+from hmipviz.fileio import atomic_write
+
+from .spec import Base, ExperimentSpec, scenario_document
+
+RESULT_VERSION = 1
+
+
+class RunsFailed(Exception):
+    """Some runs raised; the others are stored and a new invocation retries the rest."""
+
+    def __init__(self, messages: list[str]) -> None:
+        self.messages = messages
+        super().__init__("\n".join(messages))
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """Everything one run needs; picklable, so it can go to another process or machine."""
+
+    base: Base
+    overrides: tuple  # ((path, value), ...), applied in order
+    parameters: tuple  # ((path text, value), ...): the grid point, for the tables
+    seed: int
+
+    @cached_property
+    def key(self) -> str:
+        identity = {
+            "version": RESULT_VERSION,
+            "base": {"label": self.base.label, "document": self.base.document,
+                     "generator": self.base.generator, "settings": self.base.settings},
+            "overrides": [[list(p), v] for p, v in self.overrides],
+            "seed": self.seed,
+        }
+        text = json.dumps(identity, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def tasks(spec: ExperimentSpec) -> list[RunTask]:
+    """Every grid point x seed, points in file order, seeds innermost."""
+    return [RunTask(spec.base, tuple(spec.overrides(point)), tuple(point.items()), seed)
+            for point in spec.points() for seed in spec.seeds]
+
+
+def execute(task: RunTask) -> dict[str, Any]:
+    """One run: build the scenario, simulate it, measure it. Pure: the same task gives
+    the same result (except the timing fields)."""
+    from hmipviz.sim import Simulation
+
+    from .document import load_document, to_toml
+    from .measure import handover_rows, run_metrics, signalling_rows
+
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    doc = scenario_document(task.base, list(task.overrides))
+    doc.setdefault("scenario", {})["seed"] = task.seed
+    scenario = load_document(doc)
+    sim = Simulation(scenario, seed=task.seed)
+    sim.run(scenario.duration_s)
+    hos = handover_rows(sim)
+    sig = signalling_rows(sim, scenario.duration_s)
+    return {
+        "version": RESULT_VERSION, "key": task.key, "parameters": dict(task.parameters),
+        "seed": task.seed, "mode": sim.mode, "scenario": scenario.name,
+        "duration_s": scenario.duration_s, "metrics": run_metrics(hos, sig),
+        "handovers": hos, "signalling": sig, "internal_errors": sim.internal_errors,
+        "events": len(sim.trace), "scenario_toml": to_toml(doc),
+        "wall_s": round(time.perf_counter() - wall0, 4),
+        "cpu_s": round(time.process_time() - cpu0, 4),
+    }
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl+C to the parent, which cancels them cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def run_path(out_dir: Path, task: RunTask) -> Path:
+    return out_dir / "runs" / f"{task.key}.json"
+
+
+def load_finished(out_dir: Path, task: RunTask) -> dict[str, Any] | None:
+    """A stored result of ``task``, or None (absent, unreadable, or of another version)."""
+    try:
+        result = json.loads(run_path(out_dir, task).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(result, dict) and result.get("version") == RESULT_VERSION \
+        and result.get("key") == task.key
+    return result if ok else None
+
+
+class Progress:
+    """One line on stderr: runs done, runs left, estimated time left."""
+
+    def __init__(self, total: int, skipped: int, stream: IO[str] | None = None) -> None:
+        self.total, self.done, self.new = total, skipped, 0
+        self.stream = stream if stream is not None else sys.stderr
+        self.started = time.monotonic()
+        self.tty = getattr(self.stream, "isatty", lambda: False)()
+        self._last = 0.0
+
+    def text(self) -> str:
+        left = self.total - self.done
+        eta = "-"
+        if self.new and left:
+            seconds = (time.monotonic() - self.started) / self.new * left
+            eta = f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+        elif not left:
+            eta = "0s"
+        return f"runs: {self.done}/{self.total} done, {left} left, about {eta} left"
+
+    def step(self) -> None:
+        self.done += 1
+        self.new += 1
+        self.show(final=self.done == self.total)
+
+    def show(self, final: bool = False) -> None:
+        now = time.monotonic()
+        if not (final or self.tty or now - self._last >= 5.0):
+            return  # a log file gets a line every few seconds, not one per run
+        self._last = now
+        end = "\n" if final or not self.tty else ""
+        self.stream.write(("\r" if self.tty else "") + self.text() + end)
+        self.stream.flush()
+
+
+def run_tasks(todo: list[RunTask], out_dir: Path, executor: cf.Executor | None = None,
+              jobs: int = 1, progress: Progress | None = None,
+              run: Callable[[RunTask], dict] = execute) -> dict[str, dict[str, Any]]:
+    """Run what is not finished yet; return every task's result by key.
+
+    ``executor`` is used as given (and left open); without one, a process pool of
+    ``jobs`` workers is made and shut down here.
+    """
+    runs_dir = out_dir / "runs"
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict[str, Any]] = {}
+    pending: dict[str, RunTask] = {}
+    for task in todo:
+        done = load_finished(out_dir, task)
+        if done is not None:
+            results[task.key] = done
+        else:
+            pending.setdefault(task.key, task)
+    progress = progress or Progress(len(todo), len(todo) - len(pending))
+    progress.total, progress.done = len(todo), len(todo) - len(pending)
+    if not pending:
+        progress.show(final=True)
+        return results
+    own = executor is None
+    if own:
+        executor = cf.ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_ignore_sigint)
+    assert executor is not None
+    futures: dict[cf.Future, RunTask] = {}
+    failed: list[str] = []
+    try:
+        futures = {executor.submit(run, task): task for task in pending.values()}
+        progress.show()
+        for future in cf.as_completed(futures):
+            task = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # one bad run does not lose the others
+                shown = ", ".join(f"{k} = {v!r}" for k, v in task.parameters)
+                failed.append(f"run {task.key} ({shown or 'the base'}, seed {task.seed}) "
+                              f"failed: {type(exc).__name__}: {exc}")
+                progress.step()
+                continue
+            atomic_write(run_path(out_dir, task),
+                         json.dumps(result, sort_keys=True, indent=1) + "\n")
+            results[task.key] = result
+            progress.step()
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        if own:
+            executor.shutdown(wait=False, cancel_futures=True)
+            _stop_workers(executor)
+        raise
+    if own:
+        executor.shutdown(wait=True)
+    if failed:
+        raise RunsFailed(failed)
+    return results
+
+
+def _stop_workers(executor: cf.Executor) -> None:
+    """End a process pool's workers now rather than after the runs in flight."""
+    processes = getattr(executor, "_processes", None) or {}
+    for process in list(processes.values()):
+        if process.is_alive():
+            process.terminate()
+
+
+def run_experiment(spec: ExperimentSpec, out_dir: Path, executor: cf.Executor | None = None,
+                   jobs: int = 1, stream: IO[str] | None = None) -> list[dict[str, Any]]:
+    """Run (or resume) ``spec`` into ``out_dir``; the results in task order."""
+    todo = tasks(spec)
+    progress = Progress(len(todo), 0, stream)
+    results = run_tasks(todo, Path(out_dir), executor, jobs, progress)
+    return [results[t.key] for t in todo]
