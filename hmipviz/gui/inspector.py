@@ -2,7 +2,7 @@
 
 ``QtPacketInspector(controller)`` follows ``controller.selectionChanged``. For a
 ``PacketSent`` event it shows the exact bytes that crossed that hop (the same bytes
-the receiver decoded and the pcapng holds) dissected by :func:`hmipviz.wire.codec.dissect`;
+the receiver decoded and the pcapng holds) dissected by :func:`hmipviz.wire.dissect.dissect` (keys are Wireshark field names);
 for a ``PacketReceived``/``PacketDropped`` it shows the packet's last hop; for any other
 event a plain-words description. Selecting a field highlights its bytes; clicking a
 byte selects the innermost field that covers it.

@@ -1,8 +1,8 @@
 """scapy layer stacks for our packets: the reference encoding the fast path is checked
 against, and the encoder for the rare messages the fast path leaves to scapy.
 
-Kept apart from codec.py so that importing the codec (and so starting the GUI) does not
-pay for importing scapy; codec.encode_with_scapy loads this module on first use.
+Kept apart from encode.py so that importing the codec (and so starting the GUI) does not
+pay for importing scapy; encode.encode_with_scapy loads this module on first use.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ from ..engine.messages import (
     UdpDatagram,
     UnknownMobility,
 )
-from .codec import (
+from .common import (
     AUTHENTICATOR_OCTETS,
     DSTOPT_HAO,
     EncodeError,
