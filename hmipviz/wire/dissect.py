@@ -134,21 +134,25 @@ class _Dissector:
         plen_note = "" if claimed_end == limit else (
             f" [only {limit - off - 40} bytes follow]" if claimed_end > limit
             else f" [{limit - claimed_end} bytes more follow]")
+        pos, ph_src, ph_dst = off + 40, src, dst
+        # As in Wireshark, the IPv6 layer holds its routing and destination options
+        # headers; it ends where the upper layer starts.
         with _Layer(self.out, f"{title}, Src: {src}, Dst: {dst}", "ipv6", off, off + 40) as L:
             L.children += f.nodes(header, d, off, {
                 "ipv6.version": f"Version: {version}" + ("" if version == 6 else " [not 6]"),
                 "ipv6.plen": f"Payload Length: {plen}{plen_note}",
                 "ipv6.nxt": f"Next Header: {_nh_text(nh)}"})
-        pos, ph_src, ph_dst = off + 40, src, dst
-        while nh in (NH_ROUTING, NH_DSTOPT):
-            if nh == NH_ROUTING:
-                nh, pos, home = self.routing(pos, end)
-                if home is not None:
-                    ph_dst = home
-            else:
-                nh, pos, hoa = self.dstopt(pos, end)
-                if hoa is not None:
-                    ph_src = hoa
+            while nh in (NH_ROUTING, NH_DSTOPT):
+                L.end = end  # holds a header cut short, until it is parsed
+                if nh == NH_ROUTING:
+                    nh, pos, home = self.routing(L.children, pos, end)
+                    if home is not None:
+                        ph_dst = home
+                else:
+                    nh, pos, hoa = self.dstopt(L.children, pos, end)
+                    if hoa is not None:
+                        ph_src = hoa
+                L.end = min(pos, end)
         self.upper(nh, pos, end, ph_src, ph_dst, depth)
         if claimed_end > limit:
             raise _Malformed("IPv6 payload truncated (Payload Length too large)", limit)
@@ -156,14 +160,15 @@ class _Dissector:
             self.out.append(FieldNode(f"Trailing bytes ({limit - claimed_end})", "trailer",
                                       claimed_end, limit))
 
-    def routing(self, off: int, limit: int) -> tuple[int, int, IPv6Address | None]:
+    def routing(self, out: list[FieldNode], off: int,
+                limit: int) -> tuple[int, int, IPv6Address | None]:
         d = self.data
         self.need(off, 8, limit, "routing header")
         nxt, ext_len, rtype, segleft = d[off:off + 4]
         end = off + 8 * (ext_len + 1)
         label = "Routing Header, Type 2 (Mobile IPv6)" if rtype == 2 else f"Routing Header, Type {rtype}"
         home = None
-        with _Layer(self.out, label, "ipv6.routing", off, min(end, limit)) as L:
+        with _Layer(out, label, "ipv6.routing", off, min(end, limit)) as L:
             L.children += f.nodes(f.ROUTING, d, off, {
                 "ipv6.routing.nxt": f"Next Header: {_nh_text(nxt)}",
                 "ipv6.routing.len": f"Hdr Ext Len: {ext_len} ({8 * (ext_len + 1)} bytes)"
@@ -178,13 +183,14 @@ class _Dissector:
                       off + 4, end)
         return nxt, end, home
 
-    def dstopt(self, off: int, limit: int) -> tuple[int, int, IPv6Address | None]:
+    def dstopt(self, out: list[FieldNode], off: int,
+               limit: int) -> tuple[int, int, IPv6Address | None]:
         d = self.data
         self.need(off, 2, limit, "destination options header")
         nxt, ext_len = d[off], d[off + 1]
         end = off + 8 * (ext_len + 1)
         hoa = None
-        with _Layer(self.out, "Destination Options Header", "ipv6.dstopts", off,
+        with _Layer(out, "Destination Options Header", "ipv6.dstopts", off,
                     min(end, limit)) as L:
             L.children += f.nodes(f.DSTOPTS, d, off, {
                 "ipv6.dstopts.nxt": f"Next Header: {_nh_text(nxt)}",

@@ -252,10 +252,11 @@ def _init(k: str) -> Layout:
 
 
 def _test(k: str) -> Layout:
+    # Wireshark has no mip6.cot.token: it files the CoT's keygen token under mip6.hot.token
     return Layout(f"{k} message", 18, (
         F(f"mip6.{k}.nindex", "Nonce Index", 0, 2, attr="nonce_index"),
         F(f"mip6.{k}.cookie", "Init Cookie", 2, 8, "hex", "cookie"),
-        F(f"mip6.{k}.token", "Keygen Token", 10, 8, "hex", "token"),
+        F("mip6.hot.token", "Keygen Token", 10, 8, "hex", "token"),
     ))
 
 

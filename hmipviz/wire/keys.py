@@ -52,6 +52,7 @@ RENAMED: dict[str, str] = {
     "mip6.brr.reserved": "mip6.binding_refresh_request",
     "mip6.hot.nonce_index": "mip6.hot.nindex",
     "mip6.cot.nonce_index": "mip6.cot.nindex",
+    "mip6.cot.token": "mip6.hot.token",  # Wireshark's name for both tokens
     "mip6.data": "mip6.unknown_type_data",
     "mip6.opt.pad1": "mip6.options.pad1",
     "mip6.opt.padn": "mip6.options.padn",

@@ -701,7 +701,9 @@ def assert_dissection_tiles(data: bytes) -> None:
 
 def test_dissect_local_bu() -> None:
     nodes = dissect(encode(LOCAL_BU))
-    assert [n.key for n in nodes] == ["ipv6", "ipv6.dstopts", "mipv6"]
+    assert [n.key for n in nodes] == ["ipv6", "mipv6"]
+    assert [n.key for n in nodes[0].children][-1] == "ipv6.dstopts"  # inside, as in Wireshark
+    assert nodes[0].end == 64
     (hao,) = find(nodes, "ipv6.opt.mipv6.home_address")
     assert (hao.start, hao.end) == (48, 64) and hao.label == f"Home Address: {RCOA}"
     (m_flag,) = find(nodes, "mip6.bu.m_flag")
@@ -735,7 +737,7 @@ def test_dissect_ra_map_option() -> None:
 def test_dissect_tunnel_and_rh2() -> None:
     packet = encapsulate(MAP, LCOA, Packet(CN, RCOA, BindingAck(0, 1, 4), routing=Type2RoutingHeader(HOA)))
     nodes = dissect(encode(packet))
-    assert [n.key for n in nodes] == ["ipv6", "ipv6", "ipv6.routing", "mipv6"]
+    assert [n.key for n in nodes] == ["ipv6", "ipv6", "mipv6"]
     assert "encapsulated" in nodes[1].label
     (home,) = find(nodes, "ipv6.routing.mipv6.home_address")
     assert (home.start, home.end) == (88, 104)
