@@ -7,6 +7,8 @@ pay for importing scapy; encode.encode_with_scapy loads this module on first use
 
 from __future__ import annotations
 
+from typing import Any
+
 from scapy.layers.inet import UDP
 from scapy.layers.inet6 import (
     HAO,
@@ -70,6 +72,7 @@ from ..engine.messages import (
     NH_NONE,
     NH_UDP,
     NonceIndices,
+    Packet,
     PacketTooBig,
     ParameterProblem,
     Payload,
@@ -144,7 +147,7 @@ def _scapy_nd_options(lladdr: str | None, prefixes: tuple[PrefixInformation, ...
 
 def _scapy_upper(pl: Payload) -> tuple[int, list[ScapyPacket]]:
     """Next Header value and scapy layers for a payload; checksums left to scapy."""
-    mh = {"nh": NH_NONE, "len": None, "res": 0, "cksum": None}
+    mh: dict[str, Any] = {"nh": NH_NONE, "len": None, "res": 0, "cksum": None}
     if isinstance(pl, Tunnelled):
         return NH_IPV6, [scapy_packet(pl.inner)]
     if isinstance(pl, RawPayload):
@@ -192,12 +195,14 @@ def _scapy_upper(pl: Payload) -> tuple[int, list[ScapyPacket]]:
     if isinstance(pl, BindingRefreshRequest):
         return NH_MOBILITY, [MIP6MH_BRR(**mh, mhtype=MH_BRR, res2=0, autopad=1, options=[])]
     if isinstance(pl, (HomeTestInit, CareofTestInit)):
-        cls, t = (MIP6MH_HoTI, MH_HOTI) if isinstance(pl, HomeTestInit) else (MIP6MH_CoTI, MH_COTI)
-        return NH_MOBILITY, [cls(**mh, mhtype=t, reserved=b"\x00\x00", cookie=pl.cookie,
+        init: type[ScapyPacket] = MIP6MH_HoTI if isinstance(pl, HomeTestInit) else MIP6MH_CoTI
+        t = MH_HOTI if isinstance(pl, HomeTestInit) else MH_COTI
+        return NH_MOBILITY, [init(**mh, mhtype=t, reserved=b"\x00\x00", cookie=pl.cookie,
                                  autopad=1, options=[])]
     if isinstance(pl, (HomeTest, CareofTest)):
-        cls, t = (MIP6MH_HoT, MH_HOT) if isinstance(pl, HomeTest) else (MIP6MH_CoT, MH_COT)
-        return NH_MOBILITY, [cls(**mh, mhtype=t, index=pl.nonce_index, cookie=pl.cookie,
+        test: type[ScapyPacket] = MIP6MH_HoT if isinstance(pl, HomeTest) else MIP6MH_CoT
+        t = MH_HOT if isinstance(pl, HomeTest) else MH_COT
+        return NH_MOBILITY, [test(**mh, mhtype=t, index=pl.nonce_index, cookie=pl.cookie,
                                  token=pl.token, autopad=1, options=[])]
     if isinstance(pl, MalformedMobilityHeader):
         return NH_MOBILITY, [Raw(load=pl.data)]
