@@ -126,14 +126,14 @@ def _decode_mobility_options(mh: bytes, offset: int) -> tuple[MobilityOption, ..
             layout, cls, problem = known
             if 2 + opt_len != layout.size:
                 raise DecodeError(problem)
-            out.append(cls(**f.read(layout, mh, pos)))
+            out.append(cls(**layout.read(mh, pos)))
         elif opt_type == MHOPT_AUTH_DATA:
             if opt_len != AUTHENTICATOR_OCTETS:
                 raise DecodeError("binding authorization data option length is not 12")
             # RFC 6275 s.5.2.6: what the authenticator covers, checksum zeroed
             covered = mh[:4] + b"\0\0" + mh[6:pos + 2] + mh[pos + 2 + opt_len:]
             out.append(BindingAuthorizationData(mobility_data=covered,
-                                                **f.read(f.AUTH_DATA, mh, pos)))
+                                                **f.AUTH_DATA.read(mh, pos)))
         pos += 2 + opt_len
     return tuple(out)
 
@@ -184,12 +184,12 @@ def _decode_mobility(mh: bytes, ph_src: IPv6Address, ph_dst: IPv6Address,
         return refuse(f"mobility header too short for MH Type {mh_type} (RFC 6275 s.9.2)", 1)
     if mh_type == MH_BU:
         return BindingUpdate(options=_decode_mobility_options(mh, minimum),
-                             **f.read(f.BU, mh, 6))
+                             **f.BU.read(mh, 6))
     if mh_type == MH_BA:
-        return BindingAck(options=_decode_mobility_options(mh, minimum), **f.read(f.BA, mh, 6))
+        return BindingAck(options=_decode_mobility_options(mh, minimum), **f.BA.read(mh, 6))
     _decode_mobility_options(mh, minimum)  # framing is checked even where options are unused
     layout, cls = _MH_MESSAGES[mh_type]
-    return cls(**f.read(layout, mh, 6))
+    return cls(**layout.read(mh, 6))
 
 
 def _nd_options(icmp: bytes, offset: int) -> list[tuple[int, bytes]]:
@@ -225,7 +225,7 @@ def _prefix_information(opt: bytes) -> PrefixInformation:
     if plen > 128:
         raise DecodeError("prefix length over 128")
     prefix = IPv6Network((IPv6Address(opt[16:32]), plen), strict=False)
-    return PrefixInformation(prefix, **f.read(f.PREFIX_INFO, opt, 0))
+    return PrefixInformation(prefix, **f.PREFIX_INFO.read(opt, 0))
 
 
 def _router_advertisement(icmp: bytes, code: int) -> RouterAdvertisement:
@@ -241,9 +241,9 @@ def _router_advertisement(icmp: bytes, code: int) -> RouterAdvertisement:
         elif opt_type == ND_OPT_MAP:
             if len(opt) != f.MAP.size:
                 raise DecodeError("MAP option length is not 3 (RFC 5380 s.5)")
-            maps.append(MapOption(**f.read(f.MAP, opt, 0)))
+            maps.append(MapOption(**f.MAP.read(opt, 0)))
     return RouterAdvertisement(prefixes=tuple(prefixes), map_options=tuple(maps),
-                               source_lladdr=_source_lladdr(options), **f.read(f.RA, icmp, 4))
+                               source_lladdr=_source_lladdr(options), **f.RA.read(icmp, 4))
 
 
 def _decode_icmpv6(icmp: bytes, ph_src: IPv6Address, ph_dst: IPv6Address) -> Payload:
@@ -264,16 +264,16 @@ def _decode_icmpv6(icmp: bytes, ph_src: IPv6Address, ph_dst: IPv6Address) -> Pay
         if len(icmp) < 8:
             raise DecodeError("truncated echo message")
         cls = EchoRequest if icmp_type == ICMPV6_ECHO_REQUEST else EchoReply
-        return cls(data=icmp[8:], **f.read(f.ECHO, icmp, 4))
+        return cls(data=icmp[8:], **f.ECHO.read(icmp, 4))
     if icmp_type == ICMPV6_PARAM_PROBLEM:
         if len(icmp) < 8:
             raise DecodeError("truncated parameter problem message")
         return ParameterProblem(code=code, invoking=icmp[8:],
-                                **f.read(f.PARAM_PROBLEM, icmp, 4))
+                                **f.PARAM_PROBLEM.read(icmp, 4))
     if icmp_type == ICMPV6_PACKET_TOO_BIG and code == 0:
         if len(icmp) < 8:
             raise DecodeError("truncated packet too big message")
-        return PacketTooBig(invoking=icmp[8:], **f.read(f.PACKET_TOO_BIG, icmp, 4))
+        return PacketTooBig(invoking=icmp[8:], **f.PACKET_TOO_BIG.read(icmp, 4))
     if icmp_type == ICMPV6_TIME_EXCEEDED:
         if len(icmp) < 8:
             raise DecodeError("truncated time exceeded message")
@@ -290,7 +290,7 @@ def _decode_udp(udp: bytes, ph_src: IPv6Address, ph_dst: IPv6Address) -> UdpData
         raise DecodeError("UDP checksum missing (mandatory over IPv6, RFC 8200 s.8.1)")
     if not checksum_ok(ph_src, ph_dst, NH_UDP, udp):
         raise DecodeError("UDP checksum wrong")
-    return UdpDatagram(data=udp[8:], **f.read(f.UDP, udp, 0))
+    return UdpDatagram(data=udp[8:], **f.UDP.read(udp, 0))
 
 
 def _destination_options(data: bytes, pos: int) -> tuple[int, int, HomeAddressOption | None]:
@@ -315,7 +315,7 @@ def _destination_options(data: bytes, pos: int) -> tuple[int, int, HomeAddressOp
                 raise DecodeError("home address option length is not 16")
             if hao is not None:
                 raise DecodeError("two home address options")
-            hao = HomeAddressOption(**f.read(f.HAO, data, opt))
+            hao = HomeAddressOption(**f.HAO.read(data, opt))
         elif opt_type != DSTOPT_PADN and opt_type >> 6 != 0:
             # RFC 8200 s.4.2: the two high bits say "discard" for this unknown option.
             raise DecodeError(f"unrecognised destination option 0x{opt_type:02x}")
@@ -335,7 +335,7 @@ def _decode_ipv6(data: bytes, depth: int, refusals: bool = False) -> Packet:
         raise DecodeError("truncated IPv6 payload")
     if 40 + plen < len(data):
         raise DecodeError("bytes after the IPv6 payload")
-    header = f.read(f.IPV6, data, 0)
+    header = f.IPV6.read(data, 0)
     pos = 40
     routing: Type2RoutingHeader | None = None
     hao: HomeAddressOption | None = None
@@ -351,7 +351,7 @@ def _decode_ipv6(data: bytes, depth: int, refusals: bool = False) -> Packet:
             raise DecodeError("truncated type 2 routing header")
         if data[pos + 3] > 1:
             raise DecodeError("type 2 routing header Segments Left is not 0 or 1")
-        routing = Type2RoutingHeader(**f.read(f.RH2, data, pos))
+        routing = Type2RoutingHeader(**f.RH2.read(data, pos))
         nh, pos = nxt, pos + f.RH2.size
     if nh == NH_DSTOPT:
         nh, pos, hao = _destination_options(data, pos)

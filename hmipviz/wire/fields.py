@@ -14,8 +14,9 @@ field, so a flag inside a 16-bit flags word spans both octets, as in Wireshark.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import struct
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from ipaddress import IPv6Address
 from typing import Any, Literal
 
@@ -69,26 +70,21 @@ class Field:
     meaning: str = ""
     fmt: str = ""  # str.format pattern for the value, e.g. "0x{0:04x} ({0})"
 
+    # compiled once from the table row: the decoder reads every field of every packet
+    _raw: Callable[[bytes, int], int] = field(init=False, repr=False, compare=False)
+    _value: Callable[[bytes, int], Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_raw", _raw_reader(self.offset, self.size, self.mask))
+        object.__setattr__(self, "_value", _value_reader(self))
+
     def raw(self, data: bytes, base: int) -> int:
         """The field's integer value (masked and shifted)."""
-        at = base + self.offset
-        value = int.from_bytes(data[at:at + self.size], "big")
-        if self.mask:
-            value = (value & self.mask) >> ((self.mask & -self.mask).bit_length() - 1)
-        return value
+        return self._raw(data, base)
 
-    def value(self, data: bytes, base: int) -> object:
+    def value(self, data: bytes, base: int) -> Any:
         """What the engine's message holds for this field."""
-        at = base + self.offset
-        if self.kind == "address":
-            return IPv6Address(data[at:at + 16])
-        if self.kind == "hex":
-            return data[at:at + self.size]
-        if self.kind == "mac":
-            return mac_text(data[at:at + 6])
-        if self.kind == "flag":
-            return bool(self.raw(data, base))
-        return self.raw(data, base) * self.scale
+        return self._value(data, base)
 
     def text(self, data: bytes, base: int) -> str:
         """The inspector's label for this field's value."""
@@ -119,6 +115,39 @@ class Field:
                          start, start + self.size)
 
 
+def _raw_reader(offset: int, size: int, mask: int) -> Callable[[bytes, int], int]:
+    shift = (mask & -mask).bit_length() - 1 if mask else 0
+    word = {2: struct.Struct("!H"), 4: struct.Struct("!I")}.get(size)
+    if size == 1:
+        if mask:
+            return lambda d, b: (d[b + offset] & mask) >> shift
+        return lambda d, b: d[b + offset]
+    if word is not None:
+        unpack = word.unpack_from
+        if mask:
+            return lambda d, b: (int(unpack(d, b + offset)[0]) & mask) >> shift
+        return lambda d, b: int(unpack(d, b + offset)[0])
+    end = offset + size
+    if mask:
+        return lambda d, b: (int.from_bytes(d[b + offset:b + end], "big") & mask) >> shift
+    return lambda d, b: int.from_bytes(d[b + offset:b + end], "big")
+
+
+def _value_reader(f: Field) -> Callable[[bytes, int], Any]:
+    start, end, raw, scale = f.offset, f.offset + f.size, f._raw, f.scale
+    if f.kind == "address":
+        return lambda d, b: IPv6Address(d[b + start:b + start + 16])
+    if f.kind == "hex":
+        return lambda d, b: d[b + start:b + end]
+    if f.kind == "mac":
+        return lambda d, b: mac_text(d[b + start:b + start + 6])
+    if f.kind == "flag":
+        return lambda d, b: bool(raw(d, b))
+    if scale != 1:
+        return lambda d, b: raw(d, b) * scale
+    return raw
+
+
 @dataclass(frozen=True)
 class Layout:
     """A message part of fixed length ``size`` and its fields, in wire order."""
@@ -127,13 +156,61 @@ class Layout:
     size: int
     fields: tuple[Field, ...]
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "read", _compile_reader(self))
+
+    read: Callable[[bytes, int], dict[str, Any]] = field(init=False, repr=False,
+                                                         compare=False)
+
     def field(self, key: str) -> Field:
         return next(f for f in self.fields if f.key == key)
 
 
+def _compile_reader(layout: Layout) -> Callable[[bytes, int], dict[str, Any]]:
+    """One function per table that unpacks every modelled field with one ``struct``
+    call and returns ``{attribute: value}``: what dataclasses do for ``__init__``, and
+    for the same reason (the decoder reads every packet through it)."""
+    spans = sorted({(f.offset, f.size) for f in layout.fields if f.attr is not None})
+    fmt, at = "!", 0
+    names: dict[tuple[int, int], str] = {}
+    for offset, size in spans:
+        if offset < at:  # overlaps a wider span already unpacked: read it alone
+            continue
+        fmt += f"{offset - at}x" if offset > at else ""
+        fmt += {1: "B", 2: "H", 4: "I"}.get(size, f"{size}s")
+        names[(offset, size)] = f"v{len(names)}"
+        at = offset + size
+    items = []
+    for f in layout.fields:
+        if f.attr is None:
+            continue
+        v = (names.get((f.offset, f.size))
+             or f"int.from_bytes(d[b + {f.offset}:b + {f.offset + f.size}], 'big')")
+        if f.mask:
+            v = f"(({v} & {f.mask}) >> {(f.mask & -f.mask).bit_length() - 1})"
+        if f.kind == "address":
+            v = f"IPv6Address({v})"
+        elif f.kind == "mac":
+            v = f"mac_text({v})"
+        elif f.kind == "flag":
+            v = f"bool({v})"
+        elif f.scale != 1:
+            v = f"{v} * {f.scale}"
+        items.append(f"{f.attr!r}: {v}")
+    unpacked = "".join(f"{n}, " for n in names.values())
+    source = (f"def read(d, b):\n"
+              + (f"    {unpacked}= unpack_from(d, b)\n" if names else "")
+              + f"    return {{{', '.join(items)}}}\n")
+    scope: dict[str, Any] = {"unpack_from": struct.Struct(fmt).unpack_from,
+                             "IPv6Address": IPv6Address, "mac_text": mac_text}
+    exec(source, scope)  # noqa: S102 - the source is built from the tables above only
+    reader: Callable[[bytes, int], dict[str, Any]] = scope["read"]
+    return reader
+
+
 def read(layout: Layout, data: bytes, base: int) -> dict[str, Any]:
     """``{attribute: value}`` for the fields the engine models (the decoder's half)."""
-    return {f.attr: f.value(data, base) for f in layout.fields if f.attr is not None}
+    return layout.read(data, base)
 
 
 def nodes(layout: Layout, data: bytes, base: int,
