@@ -357,7 +357,8 @@ def _decode_ipv6(data: bytes, depth: int, refusals: bool = False) -> Packet:
         nh, pos, hao = _destination_options(data, pos)
     body = data[pos:]
     ph_src = hao.home_address if hao is not None else header["src"]
-    ph_dst = routing.home_address if routing is not None and routing.segments_left else header["dst"]
+    ph_dst = (routing.home_address if routing is not None and routing.segments_left
+              else header["dst"])
     payload: Payload
     if nh == NH_MOBILITY:
         payload = _decode_mobility(body, ph_src, ph_dst, (data, pos) if refusals else None)
