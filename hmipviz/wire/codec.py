@@ -81,5 +81,6 @@ def mobility_data(packet: Packet) -> bytes:
     data = decode(encode(packet.innermost())).payload
     bad = [o for o in getattr(data, "options", ()) if isinstance(o, BindingAuthorizationData)]
     if len(bad) != 1:
-        raise EncodeError("mobility_data needs a BU or BA with one Binding Authorization Data option")
+        raise EncodeError("mobility_data needs a BU or BA with one Binding Authorization Data "
+                          "option")
     return bad[0].mobility_data

@@ -166,7 +166,8 @@ class _Dissector:
         self.need(off, 8, limit, "routing header")
         nxt, ext_len, rtype, segleft = d[off:off + 4]
         end = off + 8 * (ext_len + 1)
-        label = "Routing Header, Type 2 (Mobile IPv6)" if rtype == 2 else f"Routing Header, Type {rtype}"
+        label = ("Routing Header, Type 2 (Mobile IPv6)" if rtype == 2
+                 else f"Routing Header, Type {rtype}")
         home = None
         with _Layer(out, label, "ipv6.routing", off, min(end, limit)) as L:
             L.children += f.nodes(f.ROUTING, d, off, {
@@ -391,8 +392,9 @@ class _Dissector:
                           "icmpv6.opt.type": "Type: MAP (23)", "icmpv6.opt.length": length,
                           "icmpv6.opt.map.distance": f"Dist: {dist}"
                                                      + (" [must not be 0]" if dist == 0 else ""),
-                          "icmpv6.opt.map.valid_lifetime": f"Valid Lifetime: {valid} s"
-                                                           + (" (MAP failed)" if valid == 0 else "")})))
+                          "icmpv6.opt.map.valid_lifetime":
+                              f"Valid Lifetime: {valid} s" + (" (MAP failed)" if valid == 0 else "")
+                      })))
             elif opt_type == ND_OPT_PREFIX_INFO and units == 4:
                 plen = f.PREFIX_INFO.field("icmpv6.opt.prefix.length").raw(d, pos)
                 L.add(f"ICMPv6 Option: Prefix information: {IPv6Address(d[pos + 16:pos + 32])}"
@@ -436,7 +438,8 @@ def dissect(data: bytes) -> tuple[FieldNode, ...]:
     ``malformed`` node covering the rest.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        return (FieldNode(f"Malformed packet: not bytes ({type(data).__name__})", "malformed", 0, 0),)
+        return (FieldNode(f"Malformed packet: not bytes ({type(data).__name__})", "malformed",
+                          0, 0),)
     raw = bytes(data)
     dissector = _Dissector(raw)
     try:

@@ -74,7 +74,7 @@ def mac_bytes(mac: object) -> bytes:
     """'02:00:5e:10:00:01' -> 6 bytes."""
     parts = mac.split(":") if isinstance(mac, str) else []
     need(len(parts) == 6 and all(len(p) == 2 for p in parts),
-          f"link-layer address must look like 02:00:00:00:00:01, got {mac!r}")
+         f"link-layer address must look like 02:00:00:00:00:01, got {mac!r}")
     try:
         return bytes.fromhex("".join(parts))
     except ValueError:
@@ -191,13 +191,13 @@ def validate(p: Packet, recurse: bool = True) -> None:
         _octets(pl.token, 8, "keygen token")
     elif isinstance(pl, MalformedMobilityHeader):
         need(isinstance(pl.data, bytes) and len(pl.data) >= 1,
-              "MalformedMobilityHeader data must be the header's bytes")
+             "MalformedMobilityHeader data must be the header's bytes")
 
     elif isinstance(pl, UnknownMobility):
         need(isinstance(pl.mh_type, int) and 8 <= pl.mh_type <= 255,
-              "UnknownMobility mh_type must be 8..255 (0..7 have their own classes)")
+             "UnknownMobility mh_type must be 8..255 (0..7 have their own classes)")
         need(isinstance(pl.data, bytes) and len(pl.data) >= 2 and (6 + len(pl.data)) % 8 == 0,
-              "UnknownMobility data must make the header a multiple of 8 octets (len 2, 10, ...)")
+             "UnknownMobility data must make the header a multiple of 8 octets (len 2, 10, ...)")
     else:
         raise EncodeError(f"unknown payload type {type(pl).__name__}")
 

@@ -175,7 +175,8 @@ def test_every_dissector_field_is_wiresharks_at_the_same_bytes(packets, tmp_path
     assert not missing, "\n".join(missing[:40])
     # the comparison covered the messages it is meant to (so it cannot pass vacuously)
     for key in ("mip6.bu.m_flag", "mip6.ba.status", "mip6.be.haddr", "mip6.binding_refresh_request",
-                "mip6.hot.nindex", "mip6.cot.nindex", "mip6.hot.token", "mip6.hoti.cookie", "mip6.coti.cookie",
+                "mip6.hot.nindex", "mip6.cot.nindex", "mip6.hot.token", "mip6.hoti.cookie",
+                "mip6.coti.cookie",
                 "icmpv6.opt.map.distance", "icmpv6.opt.prefix", "icmpv6.opt.src_linkaddr",
                 "icmpv6.pointer", "icmpv6.mtu", "icmpv6.echo.identifier", "udp.srcport",
                 "ipv6.routing.mipv6.home_address", "ipv6.opt.mipv6.home_address",
