@@ -491,8 +491,11 @@ class QtPacketInspector(QWidget):
         return [it.text(0) for it in self._items]
 
     def select_field(self, key: str, nth: int = 0) -> bool:
-        """Select the ``nth`` field with this key (0: outermost); False if there is none."""
-        item = self._find(key, nth)
+        """Select the ``nth`` field with this key (0: outermost); False if there is none.
+
+        ``key`` is Wireshark's field name; a key from before the rename still works."""
+        from hmipviz.wire.keys import new_key  # no scapy: a plain table
+        item = self._find(new_key(key), nth)
         if item is None:
             return False
         self.tree.setCurrentItem(item)

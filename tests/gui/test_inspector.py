@@ -73,6 +73,8 @@ def test_local_bu_has_m_flag_and_hao_highlights_exactly_the_rcoa(inspector, sim)
     assert data.count(rcoa) == 1  # only in the Home Address option of a local BU
     offset = data.find(rcoa)
 
+    assert widget.select_field("dstopt.hao.address")  # the key before the rename still works
+    assert widget.highlighted_range() == (offset, offset + 16)
     assert widget.select_field("ipv6.opt.mipv6.home_address")
     assert widget.highlighted_range() == (offset, offset + 16)
     # and what is painted in the hex view is exactly those 16 bytes
