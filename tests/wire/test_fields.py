@@ -3,7 +3,11 @@ reading the dissector uses, and the old dissector keys map onto today's."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import hypothesis.strategies as st
+import pytest
 from hypothesis import given, settings
 
 from hmipviz.lesson_fields import DEPRECATED_FIELDS, FIELDS
@@ -71,3 +75,19 @@ def test_a_lesson_with_old_field_names_passes_check_with_a_warning(tmp_path, cap
     assert err.count("warning:") == 3
     steps = load_lesson(path).steps  # and the check reads the field under its new name
     assert 'mip6.bu.m_flag' in repr(steps[1].check)
+
+
+OURS = ("packet.", "tunnel.", "inner.", "icmpv6.opt.map.count")  # no single Wireshark field
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark not found on PATH")
+def test_lesson_fields_and_table_keys_are_wiresharks_field_names() -> None:
+    """A name a lesson checks, or the inspector shows, works as a display filter."""
+    out = subprocess.run([shutil.which("tshark") or "tshark", "-G", "fields"],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    wireshark = {line.split("\t")[2] for line in out.splitlines() if line.startswith(("F\t", "P\t"))}
+    lesson = [name for name in FIELDS if not name.startswith(OURS)]
+    assert lesson and [name for name in lesson if name not in wireshark] == []
+    table = {x.key for layout in f.LAYOUTS.values() for x in layout.fields}
+    ours = {"mip6.opt.type", "mip6.be.reserved", "mip6.hoti.reserved", "mip6.coti.reserved"}
+    assert sorted(table - wireshark) == sorted(ours)
