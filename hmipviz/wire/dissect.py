@@ -347,7 +347,7 @@ class _Dissector:
     def icmpv6(self, off: int, end: int, src: IPv6Address, dst: IPv6Address) -> None:
         d = self.data
         self.need(off, 4, end, "ICMPv6 header")
-        icmp_type, code = d[off], d[off + 1]
+        icmp_type = d[off]
         name = f.ICMPV6_NAMES.get(icmp_type, f"type {icmp_type}")
         layout = _ICMPV6_LAYOUTS.get(icmp_type)
         with _Layer(self.out, f"Internet Control Message Protocol v6: {name}", "icmpv6", off,

@@ -198,7 +198,7 @@ def _compile_reader(layout: Layout) -> Callable[[bytes, int], dict[str, Any]]:
             v = f"{v} * {f.scale}"
         items.append(f"{f.attr!r}: {v}")
     unpacked = "".join(f"{n}, " for n in names.values())
-    source = (f"def read(d, b):\n"
+    source = ("def read(d, b):\n"
               + (f"    {unpacked}= unpack_from(d, b)\n" if names else "")
               + f"    return {{{', '.join(items)}}}\n")
     scope: dict[str, Any] = {"unpack_from": struct.Struct(fmt).unpack_from,
