@@ -12,7 +12,7 @@ import struct
 from ipaddress import IPv6Address, IPv6Network
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scapy.layers.inet import UDP
 from scapy.layers.inet6 import (
