@@ -219,6 +219,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         try:
             if path.endswith(".md"):
                 from .lesson import LessonError, load_lesson, verify_lesson
+                from .lesson_fields import deprecated_fields
+                for line in deprecated_fields(Path(path).read_text(encoding="utf-8"), path):
+                    print(line, file=sys.stderr)  # a warning, not a problem
                 try:
                     problems.extend(verify_lesson(load_lesson(path)))
                 except LessonError as exc:

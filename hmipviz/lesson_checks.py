@@ -411,8 +411,8 @@ _SINCE = ParamSpec(boolean, "false: read the whole run instead of the events sin
                             "step began (default true)")
 _AT_LEAST = ParamSpec(integer(1), "how many matching events are needed (default 1)")
 _WHERE = ParamSpec(where, "packet fields the message must have, e.g. "
-                          '{ "mip6.bu.flag_m" = true }')
-_MAP_OPTION = ParamSpec(map_node, "in an RA: the MAP option the icmpv6.opt_map.* fields read "
+                          '{ "mip6.bu.m_flag" = true }')
+_MAP_OPTION = ParamSpec(map_node, "in an RA: the MAP option the icmpv6.opt.map.* fields read "
                                   "(default: the first option)")
 _ANY_NODE = node()
 

@@ -9,6 +9,7 @@ check vocabulary itself is in :mod:`hmipviz.lesson_checks`.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from ipaddress import IPv6Address, IPv6Network
@@ -342,8 +343,10 @@ class FieldDef:
     doc: str
 
 
-# Names follow the packet inspector's field keys (hmipviz.wire.codec.dissect) where
-# one exists, so what a learner reads in the inspector is what a lesson checks.
+# Names are Wireshark's field names, which the packet inspector (hmipviz.wire.dissect)
+# uses too, so what a learner reads in the inspector, filters in Wireshark and a
+# lesson checks is the same word. packet.*, tunnel.*, inner.* and the MAP option count
+# are ours: Wireshark has no single field for them.
 FIELDS: dict[str, FieldDef] = {
     "packet.length": FieldDef(lambda s: len(s.event.data), "int",
                               "octets of the whole IPv6 packet on this hop, tunnel headers included"),
@@ -356,38 +359,74 @@ FIELDS: dict[str, FieldDef] = {
                           "source address of the innermost packet"),
     "inner.dst": FieldDef(_inner(lambda p: p.dst), "address",
                           "destination address of the innermost packet"),
-    "routing.type": FieldDef(_inner(lambda p: 2 if p.routing is not None else None), "int",
+    "ipv6.routing.type": FieldDef(_inner(lambda p: 2 if p.routing is not None else None), "int",
                              "2 when the innermost packet has a type 2 routing header"),
-    "routing.home_address": FieldDef(
+    "ipv6.routing.mipv6.home_address": FieldDef(
         _inner(lambda p: p.routing.home_address if p.routing else None), "address",
         "the address in the type 2 routing header (RFC 6275 s.6.4)"),
-    "dstopt.hao.address": FieldDef(
+    "ipv6.opt.mipv6.home_address": FieldDef(
         _inner(lambda p: p.hao.home_address if p.hao else None), "address",
         "the address in the Home Address destination option (RFC 6275 s.6.3)"),
-    "mip6.bu.seq": FieldDef(_bu("sequence"), "int", "Binding Update sequence number"),
+    "mip6.bu.seqnr": FieldDef(_bu("sequence"), "int", "Binding Update sequence number"),
     "mip6.bu.lifetime": FieldDef(_bu("lifetime_s"), "int", "Binding Update lifetime, seconds"),
-    "mip6.bu.flag_a": FieldDef(_bu("ack"), "bool", "A flag: acknowledgement requested"),
-    "mip6.bu.flag_h": FieldDef(_bu("home_registration"), "bool", "H flag: home registration"),
-    "mip6.bu.flag_l": FieldDef(_bu("link_local_compat"), "bool", "L flag"),
-    "mip6.bu.flag_k": FieldDef(_bu("key_management"), "bool", "K flag"),
-    "mip6.bu.flag_m": FieldDef(_bu("map_registration"), "bool",
+    "mip6.bu.a_flag": FieldDef(_bu("ack"), "bool", "A flag: acknowledgement requested"),
+    "mip6.bu.h_flag": FieldDef(_bu("home_registration"), "bool", "H flag: home registration"),
+    "mip6.bu.l_flag": FieldDef(_bu("link_local_compat"), "bool", "L flag"),
+    "mip6.bu.k_flag": FieldDef(_bu("key_management"), "bool", "K flag"),
+    "mip6.bu.m_flag": FieldDef(_bu("map_registration"), "bool",
                                "M flag: MAP registration (RFC 5380 s.4)"),
     "mip6.ba.status": FieldDef(_ba("status"), "int", "Binding Acknowledgement status"),
-    "mip6.ba.seq": FieldDef(_ba("sequence"), "int", "Binding Acknowledgement sequence number"),
+    "mip6.ba.seqnr": FieldDef(_ba("sequence"), "int", "Binding Acknowledgement sequence number"),
     "mip6.ba.lifetime": FieldDef(_ba("lifetime_s"), "int",
                                  "lifetime granted by the Binding Acknowledgement, seconds"),
-    "icmpv6.opt_map.count": FieldDef(_ra_count, "int",
-                                     "number of MAP options in a Router Advertisement"),
-    "icmpv6.opt_map.dist": FieldDef(_opt("dist"), "int", "MAP option Dist (RFC 5380 s.5)"),
-    "icmpv6.opt_map.pref": FieldDef(_opt("pref"), "int", "MAP option Pref"),
-    "icmpv6.opt_map.flag_r": FieldDef(_opt("r"), "bool", "MAP option R flag"),
-    "icmpv6.opt_map.lifetime": FieldDef(_opt("valid_lifetime_s"), "int",
+    "icmpv6.opt.map.count": FieldDef(_ra_count, "int",
+                                     "number of MAP options in a Router Advertisement (ours: Wireshark "
+                                     "filters count(icmpv6.opt.map.global_address))"),
+    "icmpv6.opt.map.distance": FieldDef(_opt("dist"), "int", "MAP option Dist (RFC 5380 s.5)"),
+    "icmpv6.opt.map.preference": FieldDef(_opt("pref"), "int", "MAP option Pref"),
+    "icmpv6.opt.map.flag.r": FieldDef(_opt("r"), "bool", "MAP option R flag"),
+    "icmpv6.opt.map.valid_lifetime": FieldDef(_opt("valid_lifetime_s"), "int",
                                         "MAP option Valid Lifetime, seconds"),
-    "icmpv6.opt_map.address": FieldDef(_opt("map_address"), "address",
+    "icmpv6.opt.map.global_address": FieldDef(_opt("map_address"), "address",
                                        "MAP option Global Address"),
-    "icmpv6.opt_prefix.prefix": FieldDef(_ra_prefix, "prefix",
+    "icmpv6.opt.prefix": FieldDef(_ra_prefix, "prefix",
                                          "the on-link prefix of a Router Advertisement"),
 }
+
+# Names lesson files used before the fields took Wireshark's names: still accepted,
+# with a warning from `hmipviz check` (deprecated_fields).
+DEPRECATED_FIELDS: dict[str, str] = {
+    "routing.type": "ipv6.routing.type",
+    "routing.home_address": "ipv6.routing.mipv6.home_address",
+    "dstopt.hao.address": "ipv6.opt.mipv6.home_address",
+    "mip6.bu.seq": "mip6.bu.seqnr",
+    "mip6.bu.flag_a": "mip6.bu.a_flag",
+    "mip6.bu.flag_h": "mip6.bu.h_flag",
+    "mip6.bu.flag_l": "mip6.bu.l_flag",
+    "mip6.bu.flag_k": "mip6.bu.k_flag",
+    "mip6.bu.flag_m": "mip6.bu.m_flag",
+    "mip6.ba.seq": "mip6.ba.seqnr",
+    "icmpv6.opt_map.count": "icmpv6.opt.map.count",
+    "icmpv6.opt_map.dist": "icmpv6.opt.map.distance",
+    "icmpv6.opt_map.pref": "icmpv6.opt.map.preference",
+    "icmpv6.opt_map.flag_r": "icmpv6.opt.map.flag.r",
+    "icmpv6.opt_map.lifetime": "icmpv6.opt.map.valid_lifetime",
+    "icmpv6.opt_map.address": "icmpv6.opt.map.global_address",
+    "icmpv6.opt_prefix.prefix": "icmpv6.opt.prefix",
+}
+_DEPRECATED_USE = re.compile(r'"(' + "|".join(re.escape(k) for k in DEPRECATED_FIELDS) + r')"\s*=')
+
+
+def deprecated_fields(text: str, path: str) -> list[str]:
+    """``path:line: warning: ...`` for every old field name a lesson file uses."""
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        for match in _DEPRECATED_USE.finditer(line):
+            old = match.group(1)
+            out.append(f'{path}:{number}: warning: packet field "{old}" is deprecated, '
+                       f'use Wireshark\'s name "{DEPRECATED_FIELDS[old]}"')
+    return out
+
 
 _FIELD_OPS = ("equals", "at_least", "at_most", "in_prefix_of", "present")
 
@@ -429,11 +468,12 @@ def _expect_value(name: str, op: str, value: Any, scope: Scope) -> Any:
 
 
 def where(value: Any, scope: Scope) -> tuple[Expect, ...]:
-    """``{ "mip6.bu.flag_m" = true, "packet.length" = { at_most = 1500 } }``."""
+    """``{ "mip6.bu.m_flag" = true, "packet.length" = { at_most = 1500 } }``."""
     if not isinstance(value, dict):
         raise Bad(f"must be a table of packet fields, not {type_name(value)}")
     out = []
     for name, expected in value.items():
+        name = DEPRECATED_FIELDS.get(name, name)  # an old name: `hmipviz check` warns
         if name not in FIELDS:
             raise Bad(f'unknown packet field "{name}"{suggest(name, FIELDS)}')
         if isinstance(expected, dict):

@@ -2,7 +2,7 @@
 
 ``QtPacketInspector(controller)`` follows ``controller.selectionChanged``. For a
 ``PacketSent`` event it shows the exact bytes that crossed that hop (the same bytes
-the receiver decoded and the pcapng holds) dissected by :func:`hmipviz.wire.codec.dissect`;
+the receiver decoded and the pcapng holds) dissected by :func:`hmipviz.wire.dissect.dissect` (keys are Wireshark field names);
 for a ``PacketReceived``/``PacketDropped`` it shows the packet's last hop; for any other
 event a plain-words description. Selecting a field highlights its bytes; clicking a
 byte selects the innermost field that covers it.
@@ -491,8 +491,11 @@ class QtPacketInspector(QWidget):
         return [it.text(0) for it in self._items]
 
     def select_field(self, key: str, nth: int = 0) -> bool:
-        """Select the ``nth`` field with this key (0: outermost); False if there is none."""
-        item = self._find(key, nth)
+        """Select the ``nth`` field with this key (0: outermost); False if there is none.
+
+        ``key`` is Wireshark's field name; a key from before the rename still works."""
+        from hmipviz.wire.keys import new_key  # no scapy: a plain table
+        item = self._find(new_key(key), nth)
         if item is None:
             return False
         self.tree.setCurrentItem(item)

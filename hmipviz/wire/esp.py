@@ -14,7 +14,10 @@ deep-copy it) and runs repeat byte for byte.
 from __future__ import annotations
 
 import struct
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from scapy.layers.ipsec import SecurityAssociation
 
 __all__ = ["ICV_OCTETS", "EspError", "protect", "unprotect", "esp_header"]
 

@@ -1,15 +1,21 @@
 """scapy layer stacks for our packets: the reference encoding the fast path is checked
 against, and the encoder for the rare messages the fast path leaves to scapy.
 
-Kept apart from codec.py so that importing the codec (and so starting the GUI) does not
-pay for importing scapy; codec.encode_with_scapy loads this module on first use.
+Kept apart from encode.py so that importing the codec (and so starting the GUI) does not
+pay for importing scapy; encode.encode_with_scapy loads this module on first use.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from scapy.layers.inet import UDP
 from scapy.layers.inet6 import (
     HAO,
+    MIP6MH_BA,
+    MIP6MH_BE,
+    MIP6MH_BRR,
+    MIP6MH_BU,
     ICMPv6EchoReply,
     ICMPv6EchoRequest,
     ICMPv6ND_RA,
@@ -23,10 +29,6 @@ from scapy.layers.inet6 import (
     IPv6,
     IPv6ExtHdrDestOpt,
     IPv6ExtHdrRouting,
-    MIP6MH_BA,
-    MIP6MH_BE,
-    MIP6MH_BRR,
-    MIP6MH_BU,
     MIP6MH_CoT,
     MIP6MH_CoTI,
     MIP6MH_Generic,
@@ -41,6 +43,19 @@ from scapy.packet import Packet as ScapyPacket
 from scapy.packet import Raw
 
 from ..engine.messages import (
+    MH_BA,
+    MH_BE,
+    MH_BRR,
+    MH_BU,
+    MH_COT,
+    MH_COTI,
+    MH_HOT,
+    MH_HOTI,
+    NH_ICMPV6,
+    NH_IPV6,
+    NH_MOBILITY,
+    NH_NONE,
+    NH_UDP,
     AlternateCareOfAddress,
     BindingAck,
     BindingError,
@@ -53,23 +68,11 @@ from ..engine.messages import (
     EchoRequest,
     HomeTest,
     HomeTestInit,
-    MH_BA,
-    MH_BE,
-    MH_BRR,
-    MH_BU,
-    MH_COT,
-    MH_COTI,
-    MH_HOT,
-    MH_HOTI,
     MalformedMobilityHeader,
     MapOption,
     MobilityOption,
-    NH_ICMPV6,
-    NH_IPV6,
-    NH_MOBILITY,
-    NH_NONE,
-    NH_UDP,
     NonceIndices,
+    Packet,
     PacketTooBig,
     ParameterProblem,
     Payload,
@@ -82,17 +85,16 @@ from ..engine.messages import (
     UdpDatagram,
     UnknownMobility,
 )
-from .codec import (
+from .common import (
     AUTHENTICATOR_OCTETS,
     DSTOPT_HAO,
-    EncodeError,
     ICMPV6_ECHO_REPLY,
     ICMPV6_ECHO_REQUEST,
     ICMPV6_PACKET_TOO_BIG,
     ICMPV6_PARAM_PROBLEM,
-    ICMPV6_TIME_EXCEEDED,
     ICMPV6_RA,
     ICMPV6_RS,
+    ICMPV6_TIME_EXCEEDED,
     LIFETIME_UNIT_S,
     MHOPT_ALTCOA,
     MHOPT_AUTH_DATA,
@@ -103,6 +105,7 @@ from .codec import (
     ND_OPT_SOURCE_LLADDR,
     NH_DSTOPT,
     NH_ROUTING,
+    EncodeError,
 )
 
 
@@ -144,7 +147,7 @@ def _scapy_nd_options(lladdr: str | None, prefixes: tuple[PrefixInformation, ...
 
 def _scapy_upper(pl: Payload) -> tuple[int, list[ScapyPacket]]:
     """Next Header value and scapy layers for a payload; checksums left to scapy."""
-    mh = {"nh": NH_NONE, "len": None, "res": 0, "cksum": None}
+    mh: dict[str, Any] = {"nh": NH_NONE, "len": None, "res": 0, "cksum": None}
     if isinstance(pl, Tunnelled):
         return NH_IPV6, [scapy_packet(pl.inner)]
     if isinstance(pl, RawPayload):
@@ -192,12 +195,14 @@ def _scapy_upper(pl: Payload) -> tuple[int, list[ScapyPacket]]:
     if isinstance(pl, BindingRefreshRequest):
         return NH_MOBILITY, [MIP6MH_BRR(**mh, mhtype=MH_BRR, res2=0, autopad=1, options=[])]
     if isinstance(pl, (HomeTestInit, CareofTestInit)):
-        cls, t = (MIP6MH_HoTI, MH_HOTI) if isinstance(pl, HomeTestInit) else (MIP6MH_CoTI, MH_COTI)
-        return NH_MOBILITY, [cls(**mh, mhtype=t, reserved=b"\x00\x00", cookie=pl.cookie,
+        init: type[ScapyPacket] = MIP6MH_HoTI if isinstance(pl, HomeTestInit) else MIP6MH_CoTI
+        t = MH_HOTI if isinstance(pl, HomeTestInit) else MH_COTI
+        return NH_MOBILITY, [init(**mh, mhtype=t, reserved=b"\x00\x00", cookie=pl.cookie,
                                  autopad=1, options=[])]
     if isinstance(pl, (HomeTest, CareofTest)):
-        cls, t = (MIP6MH_HoT, MH_HOT) if isinstance(pl, HomeTest) else (MIP6MH_CoT, MH_COT)
-        return NH_MOBILITY, [cls(**mh, mhtype=t, index=pl.nonce_index, cookie=pl.cookie,
+        test: type[ScapyPacket] = MIP6MH_HoT if isinstance(pl, HomeTest) else MIP6MH_CoT
+        t = MH_HOT if isinstance(pl, HomeTest) else MH_COT
+        return NH_MOBILITY, [test(**mh, mhtype=t, index=pl.nonce_index, cookie=pl.cookie,
                                  token=pl.token, autopad=1, options=[])]
     if isinstance(pl, MalformedMobilityHeader):
         return NH_MOBILITY, [Raw(load=pl.data)]

@@ -63,17 +63,19 @@ def test_local_bu_has_m_flag_and_hao_highlights_exactly_the_rcoa(inspector, sim)
     controller.select(i)
 
     keys = widget.tree_keys()
-    assert "mip6.bu.flag_m" in keys
-    m_label = widget.tree_labels()[keys.index("mip6.bu.flag_m")]
+    assert "mip6.bu.m_flag" in keys
+    m_label = widget.tree_labels()[keys.index("mip6.bu.m_flag")]
     assert m_label.startswith("M flag: set")
-    assert "dstopt.hao.address" in keys
+    assert "ipv6.opt.mipv6.home_address" in keys
 
     data = sim.trace[i].data
     rcoa = _rcoa(sim).packed
     assert data.count(rcoa) == 1  # only in the Home Address option of a local BU
     offset = data.find(rcoa)
 
-    assert widget.select_field("dstopt.hao.address")
+    assert widget.select_field("dstopt.hao.address")  # the key before the rename still works
+    assert widget.highlighted_range() == (offset, offset + 16)
+    assert widget.select_field("ipv6.opt.mipv6.home_address")
     assert widget.highlighted_range() == (offset, offset + 16)
     # and what is painted in the hex view is exactly those 16 bytes
     assert _highlighted_hex_text(widget.hex) == " ".join(f"{b:02x}" for b in rcoa)
@@ -88,8 +90,8 @@ def test_clicking_a_byte_selects_the_innermost_field(inspector, sim):
     data = sim.trace[i].data
     offset = data.find(_rcoa(sim).packed)
 
-    assert widget.click_byte(offset + 5) == "dstopt.hao.address"
-    assert widget.selected_field_key() == "dstopt.hao.address"
+    assert widget.click_byte(offset + 5) == "ipv6.opt.mipv6.home_address"
+    assert widget.selected_field_key() == "ipv6.opt.mipv6.home_address"
     assert widget.highlighted_range() == (offset, offset + 16)
     assert widget.click_byte(0) == "ipv6.version"  # narrower than Traffic Class's 0..1
     assert widget.highlighted_range() == (0, 1)
@@ -126,7 +128,7 @@ def test_tunnelled_bu_shows_both_ipv6_headers(inspector, sim):
     controller.select(i)
     keys = widget.tree_keys()
     assert keys.count("ipv6") == 2
-    assert "mip6.bu.flag_h" in keys
+    assert "mip6.bu.h_flag" in keys
     data = sim.trace[i].data
     assert widget.select_field("ipv6.src", 1)  # the inner (encapsulated) source: the RCoA
     start, end = widget.highlighted_range()
@@ -138,10 +140,10 @@ def test_selected_field_stays_selected_on_the_next_packet(inspector, sim):
     widget, controller = inspector
     first = _local_bu(sim)
     controller.select(first)
-    widget.select_field("mip6.bu.seq")
+    widget.select_field("mip6.bu.seqnr")
     second = _local_bu(sim, after=first)
     controller.select(second)
-    assert widget.selected_field_key() == "mip6.bu.seq"
+    assert widget.selected_field_key() == "mip6.bu.seqnr"
     start, end = widget.highlighted_range()
     assert end - start == 2
 

@@ -12,7 +12,7 @@ import struct
 from ipaddress import IPv6Address, IPv6Network
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scapy.layers.inet import UDP
 from scapy.layers.inet6 import (
@@ -590,51 +590,6 @@ def test_decode_rejects_non_bytes() -> None:
         decode(None)  # type: ignore[arg-type]
 
 
-VALID_SAMPLES = [encode(p) for p in ALL_TYPES]
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.binary(max_size=200))
-@example(b"`" + bytes(39))
-@example(ipv6_header(0, 41, 64, MAP, LCOA) * 1)
-def test_random_bytes_raise_only_decode_error(data: bytes) -> None:
-    try:
-        decode(data)
-    except DecodeError:
-        pass
-    assert_dissect_sane(data)
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.sampled_from(range(len(VALID_SAMPLES))), st.binary(min_size=0, max_size=160))
-def test_random_bodies_behind_a_valid_ipv6_header_raise_only_decode_error(
-        which: int, body: bytes) -> None:
-    head = bytearray(VALID_SAMPLES[which][:40])
-    head[4:6] = len(body).to_bytes(2, "big")
-    data = bytes(head) + body
-    try:
-        decode(data)
-    except DecodeError:
-        pass
-    assert_dissect_sane(data)
-
-
-@settings(max_examples=1000, deadline=None)
-@given(st.data())
-def test_single_byte_mutations_give_a_packet_or_decode_error(data: st.DataObject) -> None:
-    original = data.draw(st.sampled_from(VALID_SAMPLES))
-    index = data.draw(st.integers(0, len(original) - 1))
-    value = data.draw(u8.filter(lambda v: v != original[index]))
-    mutated = original[:index] + bytes([value]) + original[index + 1:]
-    try:
-        result = decode(mutated)
-    except DecodeError:
-        pass
-    else:
-        assert isinstance(result, Packet)
-    assert_dissect_sane(mutated)
-
-
 # --- encode errors ---------------------------------------------------------------------------------
 
 
@@ -677,6 +632,9 @@ def find(nodes: tuple[FieldNode, ...], key: str) -> list[FieldNode]:
 def assert_dissect_sane(data: bytes) -> None:
     nodes = dissect(data)
     assert nodes, "dissect returned nothing"
+    # dissect turns its own bugs into a "dissector error" node rather than crash the
+    # inspector; a fuzz test must see them
+    assert not any("dissector error" in n.label for n in nodes), [n.label for n in nodes]
 
     def check(node: FieldNode, lo: int, hi: int) -> None:
         assert lo <= node.start <= node.end <= hi, (node.key, node.start, node.end, lo, hi)
@@ -701,18 +659,21 @@ def assert_dissection_tiles(data: bytes) -> None:
 
 def test_dissect_local_bu() -> None:
     nodes = dissect(encode(LOCAL_BU))
-    assert [n.key for n in nodes] == ["ipv6", "dstopt", "mip6"]
-    (hao,) = find(nodes, "dstopt.hao.address")
+    assert [n.key for n in nodes] == ["ipv6", "mipv6"]
+    assert [n.key for n in nodes[0].children][-1] == "ipv6.dstopts"  # inside, as in Wireshark
+    assert nodes[0].end == 64
+    (hao,) = find(nodes, "ipv6.opt.mipv6.home_address")
     assert (hao.start, hao.end) == (48, 64) and hao.label == f"Home Address: {RCOA}"
-    (m_flag,) = find(nodes, "mip6.bu.flag_m")
-    assert m_flag.label == "M flag: set (MAP registration)" and (m_flag.start, m_flag.end) == (72, 73)
-    (h_flag,) = find(nodes, "mip6.bu.flag_h")
+    (m_flag,) = find(nodes, "mip6.bu.m_flag")
+    # a flag of the 16-bit flags word spans both octets, as in Wireshark
+    assert m_flag.label == "M flag: set (MAP registration)" and (m_flag.start, m_flag.end) == (72, 74)
+    (h_flag,) = find(nodes, "mip6.bu.h_flag")
     assert "not set" in h_flag.label
-    (seq,) = find(nodes, "mip6.bu.seq")
+    (seq,) = find(nodes, "mip6.bu.seqnr")
     assert seq.label == "Sequence number: 1" and (seq.start, seq.end) == (70, 72)
     (lifetime,) = find(nodes, "mip6.bu.lifetime")
     assert lifetime.label == "Lifetime: 150 (600 s)"
-    (checksum,) = find(nodes, "mip6.checksum")
+    (checksum,) = find(nodes, "mip6.csum")
     assert checksum.label.endswith("[correct]") and (checksum.start, checksum.end) == (68, 70)
     (src,) = find(nodes, "ipv6.src")
     assert (src.start, src.end) == (8, 24)
@@ -720,31 +681,33 @@ def test_dissect_local_bu() -> None:
 
 def test_dissect_ra_map_option() -> None:
     nodes = dissect(encode(RA))
-    assert [n.key for n in nodes] == ["ipv6", "icmpv6", "icmpv6.opt_slla", "icmpv6.opt_prefix",
-                                      "icmpv6.opt_map"]
-    (dist,) = find(nodes, "icmpv6.opt_map.dist")
+    assert [n.key for n in nodes] == ["ipv6", "icmpv6"]
+    (icmp,) = nodes[1:]
+    assert (icmp.start, icmp.end) == (40, len(encode(RA)))  # the options are inside, as in Wireshark
+    assert [n.key for n in icmp.children if n.key == "icmpv6.opt"] == ["icmpv6.opt"] * 3
+    (dist,) = find(nodes, "icmpv6.opt.map.distance")
     assert dist.label == "Dist: 2" and (dist.start, dist.end) == (98, 99)
-    (address,) = find(nodes, "icmpv6.opt_map.address")
+    (address,) = find(nodes, "icmpv6.opt.map.global_address")
     assert (address.start, address.end) == (104, 120)
-    assert find(nodes, "icmpv6.opt_map.r")[0].label.startswith("R flag: set")
+    assert find(nodes, "icmpv6.opt.map.flag.r")[0].label.startswith("R flag: set")
 
 
 def test_dissect_tunnel_and_rh2() -> None:
     packet = encapsulate(MAP, LCOA, Packet(CN, RCOA, BindingAck(0, 1, 4), routing=Type2RoutingHeader(HOA)))
     nodes = dissect(encode(packet))
-    assert [n.key for n in nodes] == ["ipv6", "ipv6", "routing", "mip6"]
+    assert [n.key for n in nodes] == ["ipv6", "ipv6", "mipv6"]
     assert "encapsulated" in nodes[1].label
-    (home,) = find(nodes, "routing.home_address")
+    (home,) = find(nodes, "ipv6.routing.mipv6.home_address")
     assert (home.start, home.end) == (88, 104)
-    assert find(nodes, "mip6.checksum")[0].label.endswith("[correct]")
+    assert find(nodes, "mip6.csum")[0].label.endswith("[correct]")
 
 
 def test_dissect_marks_bad_checksum_and_truncation() -> None:
     data = bytearray(encode(LOCAL_BU))
     data[68] ^= 0xFF
-    assert "incorrect" in find(dissect(bytes(data)), "mip6.checksum")[0].label
+    assert "incorrect" in find(dissect(bytes(data)), "mip6.csum")[0].label
     truncated = encode(LOCAL_BU)[:70]
     nodes = dissect(truncated)
     assert nodes[-1].key == "malformed" and nodes[-1].end == 70
-    assert find(nodes, "dstopt.hao.address")  # what could be parsed is still there
+    assert find(nodes, "ipv6.opt.mipv6.home_address")  # what could be parsed is still there
     assert dissect(b"\x01\x02")[-1].key == "malformed"
