@@ -265,3 +265,37 @@ def test_back_on_the_link_where_its_map_is_alive_again_the_mn_takes_the_map_firs
     assert home_after and all(coa == RCOA1 for _, coa in home_after)
     assert [h.kind for h in handovers(sim.trace, "MN")][-1] == "back to a MAP"
     registered_everywhere(sim, lcoa=LCOA1)
+
+
+def test_a_bu_deferred_by_max_update_rate_leaves_a_second_after_not_in_a_loop():
+    # found by the timeline fuzzer: with "times[0] <= now - 1.0" a rounding kept the BU
+    # deferred to the very instant it was due, so the timer fired without end
+    from collections import deque
+    sim = Simulation(figure1(duration_s=1.0))
+    sim.run()
+    mn = sim.mn
+    t0 = 0.0011234  # (t0 + 1.0) - 1.0 < t0 in binary floating point
+    now = t0 + 1.0
+    assert now - 1.0 < t0
+    entry = mn.bul[(MAP1_ADDR, RCOA1)]
+    mn.sent_times[MAP1_ADDR] = deque([t0, t0, t0])
+    before = len(mn.pull())
+    mn._transmit(entry, now, "test", "RFC 6275 s.11.8")
+    assert ("deferred", MAP1_ADDR, RCOA1) not in mn.deadlines
+    assert before == 0 and len(mn.pull()) == 1  # sent now, one second after the first
+
+
+def test_a_cn_holding_an_old_care_of_address_is_told_the_new_one():
+    # found by the timeline fuzzer: the CN accepts a BU whose BA is lost while the MN
+    # moves; the MN must not forget that the CN may bind its old care-of address
+    sim = Simulation(two_domains(duration_s=30.0, mode="mipv6", flows=[echo(1.0, 100.0)],
+                                 mn={"route_optimization": True}))
+    while not sent(sim.trace, "BA from CN"):
+        sim.step()
+    sim.set_link("R", "AGG", loss=1.0)  # the BA from the CN is lost on its way
+    sim.move("AR2", at_s=sim.now + 0.005)
+    sim.run(until_s=sim.now + 0.3)
+    sim.set_link("R", "AGG", loss=0.0)
+    sim.run()
+    assert cache(sim, "CN") == {HOA: LCOA2}
+    assert cache(sim, "HA") == {HOA: LCOA2}

@@ -249,7 +249,9 @@ class Registration:
             self.held[key] = (why, rfc)
             return
         times = self.sent_times.setdefault(entry.peer_address, deque())
-        while times and times[0] <= now - 1.0:
+        # the same sum as the deferral below: with "now - 1.0" a rounding can leave a
+        # BU deferred to this very instant, again and again
+        while times and times[0] + 1.0 <= now:
             times.popleft()
         if len(times) >= self.config.max_update_rate_per_s:
             self.deadlines[("deferred",) + key] = times[0] + 1.0
@@ -319,7 +321,7 @@ class Registration:
                                 retransmissions, timeout_s)
         elif entry.care_of_address != self.ro.care_of(entry.peer_address):
             self._abandon(key, now)  # the CN will be told the new care-of address
-            self.ro.binding_gone(entry, now, "no answer")
+            self.ro.bu_overtaken(entry, now)
         else:
             again = entry.with_(sequence=self._next_seq(entry.peer_address), sent_at_s=now,
                                 retransmissions=retransmissions,

@@ -114,6 +114,9 @@ class CorrespondentRecord:
     careof_token_for: IPv6Address | None = None
     hoti_tries: int = 0
     coti_tries: int = 0
+    # until when the CN may hold a binding the MN asked for, answered or not: a CN that
+    # may still bind an old care-of address is told the new one (RFC 6275 s.11.7.2)
+    may_bind_until_s: float = float("-inf")
 
 
 class RouteOptimization:
@@ -200,8 +203,16 @@ class RouteOptimization:
         for rec in self.records.values():
             coa = self.care_of(rec.address)
             entry = self.binding(rec.address)
-            if rec.state != NO_BINDING and (entry is None or entry.care_of_address != coa):
+            if (rec.state != NO_BINDING or rec.may_bind_until_s > now) and \
+                    (entry is None or entry.care_of_address != coa):
                 self.start(rec, now, f"care-of address changed to {coa}")
+
+    def bu_overtaken(self, entry: BindingUpdateListEntry, now: float) -> None:
+        """A BU to a CN went unanswered and the care-of address it named is no longer
+        the MN's: test the new one at once if it is known, else when the HA has it."""
+        rec = self.records.get(entry.peer_address)
+        if rec is not None and self.care_of(rec.address) is not None:
+            self.start(rec, now, "the care-of address changed while the BU was unanswered")
 
     def refresh(self, entry: BindingUpdateListEntry, now: float, why: str) -> None:
         rec = self.records.get(entry.peer_address)
@@ -317,6 +328,7 @@ class RouteOptimization:
             sequence=mn.next_sequence(rec.address), requested_lifetime_s=lifetime,
             sent_at_s=now, map_registration=False, home_registration=False,
             timeout_s=mn.config.initial_bindack_timeout_s)
+        rec.may_bind_until_s = max(rec.may_bind_until_s, now + lifetime)
         mn.put_entry(entry, now)
         mn.transmit(entry, now, f"BU to {entry.peer}: bind home address {mn.home_address} -> "
                     f"{coa} for {lifetime} s, authorised by the keygen tokens ({why})",
