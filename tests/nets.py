@@ -40,9 +40,11 @@ def core(mn=None, **map1) -> list[NodeSpec]:
 
 
 def figure1(moves=(), flows=(), duration_s=10.0, mode="hmipv6", protocol=None, fails=(),
-            restores=(), map1=None, injects=(), extra_nodes=(), extra_links=()) -> Scenario:
-    """RFC 5380 Figure 1: HA and CN behind R, MAP1 above AR1 and AR2."""
-    nodes = core(**(map1 or {})) + [ar("AR1", 2, MapOptionSpec("MAP1")),
+            restores=(), map1=None, injects=(), extra_nodes=(), extra_links=(),
+            mn=None) -> Scenario:
+    """RFC 5380 Figure 1: HA and CN behind R, MAP1 above AR1 and AR2. ``mn``: more
+    NodeSpec fields for the MN (``route_optimization``)."""
+    nodes = core(mn, **(map1 or {})) + [ar("AR1", 2, MapOptionSpec("MAP1")),
                                      ar("AR2", 3, MapOptionSpec("MAP1"))] + list(extra_nodes)
     links = [LinkSpec("HA", "R", 20), LinkSpec("CN", "R", 20), LinkSpec("R", "MAP1", 10),
              LinkSpec("MAP1", "AR1", 2), LinkSpec("MAP1", "AR2", 2)] + list(extra_links)

@@ -299,3 +299,19 @@ def test_a_cn_holding_an_old_care_of_address_is_told_the_new_one():
     sim.run()
     assert cache(sim, "CN") == {HOA: LCOA2}
     assert cache(sim, "HA") == {HOA: LCOA2}
+
+
+def test_the_mn_keeps_telling_a_cn_with_a_stale_binding_until_it_answers():
+    # found by the timeline fuzzer: after six unanswered BUs the MN gave up on the CN,
+    # which went on binding the LCoA the MN had left and losing every packet
+    sim = Simulation(figure1(duration_s=200.0, mode="mipv6", flows=[echo(1.0, 100.0)],
+                             moves=[(10.0, "AR2")], restores=[(100.0, "MAP1")],
+                             mn={"route_optimization": True}))
+    while not sent(sim.trace, "BU to CN", since_t=10.0):
+        sim.step()
+    sim.fail("MAP1")  # the only way up from the ARs, while that BU is in flight
+    sim.run()
+    tries = [e.t for e in sent(sim.trace, "BU to CN", node="MN", since_t=10.0)]
+    assert len(tries) > 7 and tries[-1] > 100.0  # on past max_bu_retransmissions
+    assert cache(sim, "CN") == {HOA: LCOA2}
+    assert not any(isinstance(e, Note) and "given up" in e.text for e in sim.trace)

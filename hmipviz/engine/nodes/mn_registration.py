@@ -532,7 +532,8 @@ class Registration:
     def _retransmit(self: MobileNode, entry: BindingUpdateListEntry, now: float) -> None:
         key = (entry.peer_address, entry.home_address)
         relied_on = entry.home_registration or (entry.map_registration and (
-            key == (self.current_map, self.rcoa) or self._wants_extra(entry.peer_address)))
+            key == (self.current_map, self.rcoa) or self._wants_extra(entry.peer_address))) \
+            or (not entry.map_registration and self.ro.must_persist(entry.peer_address, now))
         if not relied_on and entry.retransmissions >= self.config.max_bu_retransmissions:
             self.emit(Note(now, self.name, f"no BA from {entry.peer} after "
                            f"{entry.retransmissions} retransmissions: giving up",

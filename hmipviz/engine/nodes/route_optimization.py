@@ -117,6 +117,10 @@ class CorrespondentRecord:
     # until when the CN may hold a binding the MN asked for, answered or not: a CN that
     # may still bind an old care-of address is told the new one (RFC 6275 s.11.7.2)
     may_bind_until_s: float = float("-inf")
+    bound_care_of: IPv6Address | None = None  # the care-of address of the last BU
+    # until when the CN may still bind a care-of address the MN has left: the MN does not
+    # give up telling it the new one before then, or the CN's packets would be lost
+    stale_until_s: float = float("-inf")
 
 
 class RouteOptimization:
@@ -207,6 +211,12 @@ class RouteOptimization:
                     (entry is None or entry.care_of_address != coa):
                 self.start(rec, now, f"care-of address changed to {coa}")
 
+    def must_persist(self, peer: IPv6Address, now: float) -> bool:
+        """The CN may still bind a care-of address the MN has left: keep trying to tell
+        it the new one (at MAX_BINDACK_TIMEOUT) instead of giving up (RFC 6275 s.11.8)."""
+        rec = self.records.get(peer)
+        return rec is not None and rec.stale_until_s > now
+
     def bu_overtaken(self, entry: BindingUpdateListEntry, now: float) -> None:
         """A BU to a CN went unanswered and the care-of address it named is no longer
         the MN's: test the new one at once if it is known, else when the HA has it."""
@@ -269,7 +279,7 @@ class RouteOptimization:
             # send either
             self.mn.deadlines[(action, peer)] = now + self._timeout(tries)
             return
-        if tries > self.mn.config.max_bu_retransmissions:
+        if tries > self.mn.config.max_bu_retransmissions and not self.must_persist(peer, now):
             self.mn.emit(Note(now, self.mn.name, f"no {'HoT' if action == 'hoti' else 'CoT'} "
                               f"from {self.mn._name(peer)}: route optimisation given up, data "
                               "keeps going through the HA", "RFC 6275 s.11.6.1"))
@@ -328,6 +338,9 @@ class RouteOptimization:
             sequence=mn.next_sequence(rec.address), requested_lifetime_s=lifetime,
             sent_at_s=now, map_registration=False, home_registration=False,
             timeout_s=mn.config.initial_bindack_timeout_s)
+        if rec.bound_care_of is not None and rec.bound_care_of != coa:
+            rec.stale_until_s = max(rec.stale_until_s, rec.may_bind_until_s)
+        rec.bound_care_of = coa
         rec.may_bind_until_s = max(rec.may_bind_until_s, now + lifetime)
         mn.put_entry(entry, now)
         mn.transmit(entry, now, f"BU to {entry.peer}: bind home address {mn.home_address} -> "
@@ -379,6 +392,8 @@ class RouteOptimization:
             return
         if ba.status < 128:
             self._go(rec, "BA accepted", now)
+            if entry.care_of_address == rec.bound_care_of:
+                rec.stale_until_s = float("-inf")  # the CN binds the current address
         elif ba.status in (BA_EXPIRED_HOME_NONCE, BA_EXPIRED_COA_NONCE, BA_EXPIRED_NONCES):
             # s.11.7.3: run again only the test(s) whose nonce the CN no longer honours
             if ba.status in (BA_EXPIRED_HOME_NONCE, BA_EXPIRED_NONCES):
