@@ -255,7 +255,8 @@ def ping_bytes(world: World, seq: int) -> bytes:
     return encode(Packet(world.address_of("CN"), HOA, EchoRequest(PING_IDENT, seq, PING_DATA)))
 
 
-CRAFTED_KINDS = ("hijack-rcoa", "rcoa-to-home-address", "hijack-home", "deregister-unknown")
+CRAFTED_KINDS = ("hijack-rcoa", "rcoa-to-home-address", "hijack-home", "deregister-unknown",
+                 "deregister-unknown-home")
 
 
 def crafted_bu(world: World, kind: str, map_name: str, sequence: int) -> tuple[bytes, str]:
@@ -280,6 +281,11 @@ def crafted_bu(world: World, kind: str, map_name: str, sequence: int) -> tuple[b
         p = Packet(EVE_ADDRESS, map_address, BindingUpdate(sequence, 0, map_registration=True),
                    hao=HomeAddressOption(unknown))
         what = f"lifetime-0 local BU to {map_name} for {unknown}, which has no binding"
+    elif kind == "deregister-unknown-home":
+        unknown = address_in(prefix64(HOA), 0x77)
+        p = Packet(EVE_ADDRESS, ha, BindingUpdate(sequence, 0, home_registration=True),
+                   hao=HomeAddressOption(unknown))
+        what = f"lifetime-0 home BU to the HA for {unknown}, which has no binding"
     else:
         raise ValueError(kind)
     return encode(p), f"{what} (sequence {sequence})"
