@@ -44,7 +44,7 @@ from hmipviz.wire.codec import DecodeError, decode
 TUNNEL_ENCAPSULATION_LIMIT = 4
 EPSILON_S = 1e-6
 
-PRIORITY = ("node-raised", "tunnel-depth", "mn-source", "privacy", "hop-limit",
+PRIORITY = ("node-raised", "storm", "tunnel-depth", "mn-source", "privacy", "hop-limit",
             "lifetime-cap", "registered-without-bindings", "first-registration-timer",
             "deregistration-status", "settled", "ping", "bul-lifetime", "tshark")
 

@@ -64,6 +64,7 @@ from timeline_model import (
 
 from hmipviz.engine.events import LinkChanged, PacketReceived, PacketSent
 from hmipviz.engine.messages import (
+    BindingAck,
     BindingUpdate,
     EchoRequest,
     HomeAddressOption,
@@ -72,6 +73,7 @@ from hmipviz.engine.messages import (
     PrefixInformation,
     RouterAdvertisement,
     Tunnelled,
+    Type2RoutingHeader,
 )
 from hmipviz.wire.codec import encode
 
@@ -80,6 +82,7 @@ LONG_RUN = "HMIPVIZ_FUZZ_EXAMPLES" in os.environ
 FINDINGS = os.environ.get("HMIPVIZ_FUZZ_FINDINGS")
 PING_AFTER_S = 3.0  # time the final echo request and its reply get
 DELAY_TOLERANCE_S = 0.1  # a BU's one-way trip MN -> HA in these topologies is under 60 ms
+STORM_EVENTS_PER_S = 20000  # a flow and the signalling make a few hundred
 BINDING_CHANGING = ("hijack-rcoa", "rcoa-to-home-address", "hijack-home")
 
 # how long until the next action: a quick gesture (20-200 ms), a pause, a long wait
@@ -135,10 +138,19 @@ class Timelines(RuleBasedStateMachine):
 
     # --- driving the simulation ------------------------------------------------------
     def _run(self, until_s: float) -> None:
+        """Run to ``until_s`` one simulated second at a time (the same as one call), so
+        that a packet storm is stopped and reported instead of running for ever."""
         if self.crash is not None:
             return
         try:
-            self.sim.run(until_s)
+            while self.sim.now < until_s:
+                before = len(self.sim.trace)
+                self.sim.run(min(until_s, self.sim.now + 1.0))
+                if len(self.sim.trace) - before > STORM_EVENTS_PER_S:
+                    self.crash = Violation("storm", f"more than {STORM_EVENTS_PER_S} events in "
+                                           "one simulated second", self.sim.now,
+                                           excerpt(self.sim, self.sim.now, 0.01, 0.0))
+                    return
         except Exception as exc:  # a node raised (strict mode) or the simulator did
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             where = f"{Path(frame.filename).name}:{frame.lineno}"
@@ -482,3 +494,20 @@ def test_every_topology_loads_and_registers_in_both_modes() -> None:
                 else topology.lcoa("AR1")
             assert ha == {HOA: expected}, (topology.name, mode)
             assert check_ping(sim, 1, 0.0)[0].invariant == "ping"  # nothing was pinged
+
+
+def test_accepting_a_deregistration_without_a_binding_is_caught() -> None:
+    world = World(ONE_MAP)
+    t = world.topology
+    map1, unknown = t.map_address("MAP1"), IPv6Address("2001:db8:100::77")
+    eve = IPv6Address("2001:db8:66::e")
+    bu = encode(Packet(eve, map1, BindingUpdate(9, 0, map_registration=True),
+                       hao=HomeAddressOption(unknown)))
+    for status, expected in ((0, ["deregistration-status"]), (133, [])):
+        ba = encode(Packet(map1, eve, BindingAck(status, 9, 0),
+                           routing=Type2RoutingHeader(unknown)))
+        trace = [_sent(1.0, "EVE", "AR1", bu, 1), _sent(1.001, "AR1", "MAP1", _hop(bu, 1), 1,
+                                                        origin=False),
+                 PacketReceived(1.003, "MAP1", 1, "local BU"),
+                 _sent(1.003, "MAP1", "AR1", ba, 2, kind="local BA")]
+        assert [v.invariant for v in TraceChecker(world).run(trace)] == expected
