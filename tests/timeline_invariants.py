@@ -28,6 +28,7 @@ from hmipviz.engine.events import (
     StateChanged,
 )
 from hmipviz.engine.messages import (
+    AlternateCareOfAddress,
     BindingAck,
     BindingUpdate,
     EchoReply,
@@ -234,6 +235,11 @@ class TraceChecker:
                              f"{outer_layer.dst if outer_layer else '-'} [{e.summary}]")
         inner = ls[-1]
         if isinstance(inner.payload, BindingUpdate):
+            for o in inner.payload.options:
+                if isinstance(o, AlternateCareOfAddress) and o.address in self.lcoas \
+                        and o.address != lcoa:
+                    self.add("mn-source", f"{e.kind} names an LCoA of another link", e.t,
+                             f"Alternate Care-of Address {o.address} while on {e.to_node}")
             self._mn_bu(e, inner, inner.payload)
 
     def _mn_bu(self, e: PacketSent, p: Packet, bu: BindingUpdate) -> None:
@@ -346,12 +352,15 @@ class TraceChecker:
         origin = self.first.get(e.packet_id)
         if origin is None or origin.node != self.mn:
             return
-        for layer in ls:
-            if layer.src in self.lcoas and not self.fallback_allowed(layer.src, origin.t):
+        named = [layer.src for layer in ls] + [
+            o.address for o in getattr(ls[-1].payload, "options", ())
+            if isinstance(o, AlternateCareOfAddress)]
+        for address in named:
+            if address in self.lcoas and not self.fallback_allowed(address, origin.t):
                 self.add("privacy", f"{e.to_node} sees an LCoA ({origin.kind})", e.t,
-                         f"{layer.src} -> {layer.dst} reaches {e.to_node}, sent by the MN at "
-                         f"{origin.t:.6f} s on {self.lcoas[layer.src]} with a usable MAP "
-                         f"[{origin.summary}]")
+                         f"{address} reaches {e.to_node} in {ls[0].src} -> {ls[0].dst}, sent "
+                         f"by the MN at {origin.t:.6f} s on {self.lcoas[address]} with a "
+                         f"usable MAP [{origin.summary}]")
                 return
 
     # --- status 133 for deregistering an unknown binding (RFC 6275 s.10.3.2) ----------------
