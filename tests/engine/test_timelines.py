@@ -75,7 +75,7 @@ from hmipviz.engine.messages import (
     Tunnelled,
     Type2RoutingHeader,
 )
-from hmipviz.wire.codec import encode
+from hmipviz.wire.codec import decode, encode
 
 EXAMPLES = int(os.environ.get("HMIPVIZ_FUZZ_EXAMPLES", 25))
 LONG_RUN = "HMIPVIZ_FUZZ_EXAMPLES" in os.environ
@@ -304,7 +304,14 @@ class Timelines(RuleBasedStateMachine):
             self._immediate(t_heal, "set_link", a, b, 0.0)
         if self.crash is None and self.sim.mn.ar is None:
             self._move(t_heal, self.visited[-1])
-        self._run(round(t_heal + settle_s(self.sim.config), 6))
+        settle = settle_s(self.sim.config)
+        if self._unnoticed_map_failure():
+            # RFC 5380 s.10: an MN learns of a MAP failure only from a MAP option with
+            # valid lifetime 0; one it never heard (it was away) shows at its next
+            # refresh of the binding the MAP lost (RFC 6275 s.11.7.1)
+            c = self.sim.config
+            settle += c.refresh_fraction * c.map_binding_lifetime_s
+        self._run(round(t_heal + settle, 6))
         t_ping = self._at(0.0001)
         seq = 1 + len(self.timeline.actions)
         self._scheduled(t_ping, "inject", "CN", ping_bytes(self.world, seq),
@@ -327,6 +334,32 @@ class Timelines(RuleBasedStateMachine):
             with tempfile.TemporaryDirectory() as d:
                 out += check_capture(self.sim, Path(d))
         return out
+
+    def _unnoticed_map_failure(self) -> bool:
+        """Whether a MAP failed (and lost its bindings) without the MN hearing an RA that
+        advertises it with valid lifetime 0 while it was down."""
+        if self.crash is not None:
+            return False
+        t = self.world.topology
+        received = {e.packet_id: e.t for e in self.sim.trace
+                    if isinstance(e, PacketReceived) and e.node == self.sim.mn_name}
+        zero_heard: list[tuple[float, IPv6Address]] = []
+        for e in self.sim.trace:
+            if isinstance(e, PacketSent) and e.to_node == self.sim.mn_name and e.kind == "RA" \
+                    and e.packet_id in received:
+                ra = decode(e.data).payload
+                zero_heard += [(received[e.packet_id], o.map_address)
+                               for o in ra.map_options if o.valid_lifetime_s == 0]
+        actions = self.timeline.actions
+        for i, a in enumerate(actions):
+            if a.verb != "fail" or a.args[0] not in t.maps:
+                continue
+            back = next((b.t for b in actions[i + 1:] if b.verb == "restore"
+                         and b.args[0] == a.args[0]), float("inf"))
+            address = t.map_address(a.args[0])
+            if not any(a.t <= when <= back and m == address for when, m in zero_heard):
+                return True
+        return False
 
     def _registrations_since_crafted(self) -> bool:
         """Whether the MN sent a local and a home BU after the last crafted BU that
