@@ -40,8 +40,9 @@ from hmipviz.engine.messages import (
 from hmipviz.sim import Simulation
 from hmipviz.wire.codec import DecodeError, decode
 
-# RFC 2473 s.6.6: the default Tunnel Encapsulation Limit. HMIPv6 needs two levels at
-# most (LCoA -> MAP [RCoA -> HA [HoA -> CN]], RFC 5380 s.6.1, s.12.2).
+# RFC 2473 s.4, s.6.6: the default Tunnel Encapsulation Limit, how many further
+# encapsulations a tunnel packet may get after its first: 1 + 4 nested tunnels at most.
+# HMIPv6 itself needs two (LCoA -> MAP [RCoA -> HA [HoA -> CN]], RFC 5380 s.6.1, s.12.2).
 TUNNEL_ENCAPSULATION_LIMIT = 4
 EPSILON_S = 1e-6
 
@@ -97,8 +98,10 @@ class _LocalBinding:
 class TraceChecker:
     """One pass over the trace, in the order the simulator recorded it."""
 
-    def __init__(self, world: World, mn: str = "MN") -> None:
+    def __init__(self, world: World, mn: str = "MN",
+                 encapsulation_limit: int = TUNNEL_ENCAPSULATION_LIMIT) -> None:
         self.w, self.mn = world, mn
+        self.max_tunnels = 1 + encapsulation_limit
         t = world.topology
         self.lcoas, self.rcoas = world.lcoas, world.rcoas
         self.map_by_address = {t.map_address(m): m for m in t.maps}
@@ -158,7 +161,7 @@ class TraceChecker:
             self.last[e.packet_id] = (e, None)
             return
         ls = layers(p)
-        if len(ls) - 1 > TUNNEL_ENCAPSULATION_LIMIT:
+        if len(ls) - 1 > self.max_tunnels:
             self.add("tunnel-depth", f"{len(ls) - 1} nested tunnels", e.t,
                      f"{e.node} -> {e.to_node} on {e.link}: {e.kind}, {e.summary}")
         self._hop_limits(e, ls)
@@ -388,7 +391,8 @@ class TraceChecker:
 
 
 def check_trace(world: World, sim: Simulation) -> list[Violation]:
-    out = TraceChecker(world, sim.mn_name).run(sim.trace)
+    limit = getattr(sim.config, "tunnel_encapsulation_limit", TUNNEL_ENCAPSULATION_LIMIT)
+    out = TraceChecker(world, sim.mn_name, limit).run(sim.trace)
     if sim.internal_errors:
         out.append(Violation("node-raised", "internal errors counted", sim.now,
                              f"sim.internal_errors == {sim.internal_errors}"))
