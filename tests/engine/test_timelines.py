@@ -5,11 +5,17 @@ are not told about, MAP option changes, crafted BUs - and after the network is w
 again and has settled, the invariants of tests/timeline_invariants.py must hold over
 the whole trace and the final state.
 
-A failing example prints a scenario that reproduces it (tests/timeline_model.py).
-``HMIPVIZ_FUZZ_EXAMPLES=5000`` runs a long search (random, not the CI's fixed seed);
-``HMIPVIZ_FUZZ_FINDINGS=path`` appends every distinct violation met, with its
-reproducer, to ``path`` as JSON lines (for triage: Hypothesis itself reports one
-shrunk example per distinct failure).
+A failing example prints a scenario that reproduces it (tests/timeline_model.py) and
+says whether replaying that scenario gave the same packets.
+
+CI runs 25 fixed examples (derandomised) without shrinking, and two more through tshark.
+Environment:
+- ``HMIPVIZ_FUZZ_EXAMPLES=5000``: a long, random search that shrinks what it finds and
+  sends one example in eight through tshark as well;
+- ``HMIPVIZ_FUZZ_SHRINK=1``: shrink in CI too (minutes per failure);
+- ``HMIPVIZ_FUZZ_FINDINGS=path``: append one JSON line per example with the keys of its
+  violations, and the reproducer of each key's first example (for triage: Hypothesis
+  itself reports one example per distinct failure).
 """
 
 from __future__ import annotations
