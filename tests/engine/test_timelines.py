@@ -412,7 +412,7 @@ SHRINK = LONG_RUN or os.environ.get("HMIPVIZ_FUZZ_SHRINK") == "1"
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES, stateful_step_count=12, deadline=None, database=None,
     derandomize=not LONG_RUN, report_multiple_bugs=True,
-    phases=tuple(Phase) if SHRINK else tuple(p for p in Phase if p != Phase.shrink),
+    phases=tuple(p for p in Phase if p.name != "explain" and (SHRINK or p != Phase.shrink)),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                            HealthCheck.data_too_large])
 
