@@ -384,30 +384,29 @@ def replay(world: World, timeline: Timeline, end_s: float) -> Simulation:
 
 def reproducer(world: World, timeline: Timeline, end_s: float) -> str:
     """What a failing example prints: the scenario, and the Python calls for the verbs
-    the scenario format lacks."""
+    the scenario format lacks as comments, so the whole text is a valid scenario file."""
     text = scenario_toml(world, timeline, end_s)
     immediate = [a for a in timeline.actions if a.verb in IMMEDIATE]
-    head = ("---- reproducer: save as timeline.toml" +
-            (" and run `hmipviz run timeline.toml` ----" if not immediate else
-             " (the scenario format has no verb to change a link's loss or a MAP option for "
-             "a while, so run the Python below) ----"))
-    lines = [head, text]
-    if immediate:
-        lines += ["---- python ----",
-                  "from hmipviz.scenario import load_scenario",
-                  "from hmipviz.sim import Simulation",
-                  "sim = Simulation(load_scenario('timeline.toml')"
-                  + (", strict=True)" if strict_supported() else ")")]
-        for a in immediate:
-            if a.verb == "set_link":
-                lines.append(f"sim.run({a.t!r}); sim.set_link({a.args[0]!r}, {a.args[1]!r}, "
-                             f"loss={a.args[2]!r})")
-            else:
-                ar, m, pref, life = a.args
-                lines.append(f"sim.run({a.t!r}); sim.set_map_option({ar!r}, {m!r}, pref={pref!r}, "
-                             f"lifetime_s={life!r})")
-        lines.append(f"sim.run({end_s!r})")
-    return "\n".join(lines)
+    if not immediate:
+        return "# ---- reproducer: save as timeline.toml, run `hmipviz run timeline.toml` ----\n" \
+            + text
+    calls = ["from hmipviz.scenario import load_scenario",
+             "from hmipviz.sim import Simulation",
+             "sim = Simulation(load_scenario('timeline.toml')"
+             + (", strict=True)" if strict_supported() else ")")]
+    for a in immediate:
+        if a.verb == "set_link":
+            calls.append(f"sim.run({a.t!r}); sim.set_link({a.args[0]!r}, {a.args[1]!r}, "
+                         f"loss={a.args[2]!r})")
+        else:
+            ar, m, pref, life = a.args
+            calls.append(f"sim.run({a.t!r}); sim.set_map_option({ar!r}, {m!r}, pref={pref!r}, "
+                         f"lifetime_s={life!r})")
+    calls.append(f"sim.run({end_s!r})")
+    return ("# ---- reproducer: save as timeline.toml; the scenario format has no verb to change "
+            "a link's loss or a MAP option for a while, so run the Python at the end "
+            "(the lines after '# ---- python', without their '# ') ----\n" + text
+            + "\n# ---- python ----\n" + "\n".join("# " + c for c in calls))
 
 
 def settle_s(config: ProtocolConfig | None = None) -> float:
