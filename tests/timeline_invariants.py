@@ -303,6 +303,8 @@ class TraceChecker:
             self._mn_ba(e, inner, inner.payload)
 
     def _mn_ba(self, e: PacketReceived, p: Packet, ba: BindingAck) -> None:
+        if p.src == self.agents["HA"]:
+            self.last_home_bu = None  # an answer: the next home BU is no retransmission
         sent = self.bu_sent.get((p.src, ba.sequence))
         if sent is None or ba.status >= 128:
             return
