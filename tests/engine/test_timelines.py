@@ -417,9 +417,6 @@ FUZZ_SETTINGS = settings(
                            HealthCheck.data_too_large])
 
 
-@pytest.mark.xfail(strict=False, reason="issue 8: the engine on main still breaks these "
-                   "invariants (see /work/helpers/findings-timelines.md); the lead removes "
-                   "this mark when merging the engine fixes")
 def test_any_timeline_keeps_the_invariants() -> None:
     run_state_machine_as_test(Timelines, settings=FUZZ_SETTINGS)
 
