@@ -315,3 +315,21 @@ def test_the_mn_keeps_telling_a_cn_with_a_stale_binding_until_it_answers():
     assert len(tries) > 7 and tries[-1] > 100.0  # on past max_bu_retransmissions
     assert cache(sim, "CN") == {HOA: LCOA2}
     assert not any(isinstance(e, Note) and "given up" in e.text for e in sim.trace)
+
+
+def test_a_map_option_no_ra_renews_runs_out_and_the_rcoa_is_given_up():
+    # found by the timeline fuzzer: with its AR silent, the MN went on using an RCoA
+    # whose MAP option had run out (RFC 5380 s.5: Valid Lifetime is the RCoA's validity)
+    scenario = figure1(duration_s=40.0)
+    nodes = tuple(n if n.role != "ar" else n.__class__(**{
+        **n.__dict__, "map_options": (MapOptionSpec("MAP1", lifetime_s=12),)})
+        for n in scenario.nodes)
+    sim = Simulation(scenario.__class__(**{**scenario.__dict__, "nodes": nodes}))
+    sim.run(until_s=5.0)
+    sim.fail("AR1")  # no more RAs; the MN stays on AR1's link
+    sim.run()
+    expired = [e for e in sim.trace if isinstance(e, Note) and "no RA renewed" in e.text]
+    assert len(expired) == 1 and 12.0 < expired[0].t < 20.0
+    assert sim.mn.current_map is None and sim.mn.rcoa is None
+    late = [lt for t, _, coa, lt in bu_fields(sim, "local BU") if t > expired[0].t]
+    assert late == []  # no local BU for an RCoA that is no longer valid

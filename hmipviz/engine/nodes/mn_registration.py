@@ -488,6 +488,9 @@ class Registration:
             if action in ("hoti", "coti"):
                 self.ro.on_timer(action, peer_key[0], now)
                 continue
+            if action == "option":
+                self.option_expired(peer_key[0], now)
+                continue
             entry = self.bul.get(peer_key)
             if entry is None:
                 continue

@@ -331,6 +331,9 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
         for option in ra.map_options:  # s.7.1: MUST store the options
             self.heard[option.map_address] = (option, ar, now)
         self.link_options = ra.map_options
+        for option in ra.map_options:
+            if option.valid_lifetime_s > 0:
+                self.deadlines[("option", option.map_address)] = now + option.valid_lifetime_s
         prefix = next((p.prefix for p in ra.prefixes if p.autonomous
                        and p.prefix.prefixlen == 64), None)
         if prefix is None:
@@ -433,6 +436,21 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
         self._start_handover(INITIAL if first else (
             BACK_TO_MAP if self.current_map is None else INTER_MAP), now)
         self._switch_map(choice, now, moved=True)
+
+    def option_expired(self, map_address: IPv6Address, now: float) -> None:
+        """No RA renewed this MAP option within its Valid Lifetime: the MAP's address and
+        the RCoA are no longer valid (RFC 5380 s.5), as if it were withdrawn (s.7.1)."""
+        option = next((o for o in self.link_options if o.map_address == map_address), None)
+        remaining = self._option_remaining_s(map_address, now)
+        if option is None or (remaining is not None and remaining > 0):
+            return
+        self.link_options = tuple(o for o in self.link_options if o is not option)
+        self.emit(Note(now, self.name, f"no RA renewed the MAP option of "
+                       f"{self._name(map_address)} within its valid lifetime "
+                       f"({option.valid_lifetime_s} s): its RCoA is no longer valid",
+                       "RFC 5380 s.5, s.7.1"))
+        if self.state not in (DETACHED, AWAITING_RA):
+            self._check_map_options(now)
 
     def _excluded(self) -> frozenset[IPv6Address]:
         """MAPs that refused the current LCoA (s.6.2): not selected on this link."""
