@@ -333,3 +333,19 @@ def test_a_map_option_no_ra_renews_runs_out_and_the_rcoa_is_given_up():
     assert sim.mn.current_map is None and sim.mn.rcoa is None
     late = [lt for t, _, coa, lt in bu_fields(sim, "local BU") if t > expired[0].t]
     assert late == []  # no local BU for an RCoA that is no longer valid
+
+
+def test_data_keeps_flowing_while_a_refresh_is_outstanding():
+    # found by the timeline fuzzer: while a refresh was unanswered the MN forgot the
+    # binding it still had and dropped every packet it should have answered
+    sim = Simulation(figure1(duration_s=20.0, map1={"max_lifetime_s": 20},
+                             flows=[echo(15.0, 5.0)]))
+    sim.run()
+    refresh = [t for t, *_ in bu_fields(sim, "BU to HA")][1]
+    assert 15.0 < refresh < 17.0
+    dropped = [e for e in sim.trace if getattr(e, "node", "") == "MN"
+               and "no registered care-of address" in getattr(e, "reason", "")]
+    assert dropped == []
+    replies = [e.t for e in sim.trace if getattr(e, "kind", "") == "data"
+               and getattr(e, "node", "") == "MN" and getattr(e, "origin", False)]
+    assert any(refresh < t < refresh + 0.1 for t in replies)

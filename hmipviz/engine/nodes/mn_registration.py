@@ -75,19 +75,27 @@ class Registration:
     def _home_entry(self: MobileNode) -> BindingUpdateListEntry | None:
         return next((e for e in self.bul.values() if e.home_registration), None)
 
+    def held_binding(self: MobileNode, key: Key) -> BindingUpdateListEntry | None:
+        """The binding the peer holds for ``key`` as far as the MN knows: the entry once
+        acknowledged, or while a refresh of it is outstanding the last acknowledged one
+        (it runs until its own expiry; RFC 6275 s.11.1 keeps it in the list)."""
+        e = self.bul.get(key)
+        if e is not None and e.acknowledged:
+            return e
+        return self.acked.get(key)
+
     def home_binding(self: MobileNode) -> BindingUpdateListEntry | None:
         """The acknowledged home registration, if any."""
-        e = self._home_entry()
-        return e if e is not None and e.acknowledged else None
+        return self.held_binding((self.home_agent, self.home_address))
 
     def _home_ready(self: MobileNode) -> bool:
-        e = self._home_entry()
-        return e is not None and e.acknowledged and e.care_of_address == self._primary_coa()
+        e = self.home_binding()
+        return e is not None and e.care_of_address == self._primary_coa()
 
     def _local_ready(self: MobileNode, map_address: IPv6Address, rcoa: IPv6Address) -> bool:
         """The MAP has acknowledged the binding of ``rcoa`` to the current LCoA."""
-        local = self.bul.get((map_address, rcoa))
-        return local is not None and local.acknowledged and local.care_of_address == self.lcoa
+        local = self.held_binding((map_address, rcoa))
+        return local is not None and local.care_of_address == self.lcoa
 
     def _pending(self: MobileNode, map_address: IPv6Address, rcoa: IPv6Address) -> bool:
         e = self.bul.get((map_address, rcoa))
@@ -218,13 +226,14 @@ class Registration:
             # one home registration at a time: drop the previous care-of address's entry
             for k in [k for k in self.bul if k[0] == entry.peer_address and k != key]:
                 self.bul.pop(k)
+                self.acked.pop(k, None)
                 self._clear_deadlines(k)
                 self.held.pop(k, None)
         previous = self.bul.get(key)
         self.bul[key] = entry
         # a refresh leaves the acknowledged binding's own expiry in place: if no answer
         # comes, that binding still runs out on time
-        keep_expiry = previous is not None and previous.acknowledged
+        keep_expiry = (previous is not None and previous.acknowledged) or key in self.acked
         self._clear_deadlines(key, keep=("expire",) if keep_expiry else ())
         self.held.pop(key, None)
         self.deadlines[("retransmit",) + key] = now + entry.timeout_s
@@ -233,6 +242,7 @@ class Registration:
     def _abandon(self: MobileNode, key: Key, now: float) -> None:
         """Forget a BU the MN no longer wants answered (its BA will match nothing)."""
         entry = self.bul.pop(key, None)
+        self.acked.pop(key, None)
         self._clear_deadlines(key)
         self.held.pop(key, None)
         if entry is not None:
@@ -380,6 +390,7 @@ class Registration:
                     now: float) -> None:
         key = (entry.peer_address, entry.home_address)
         self.bul.pop(key, None)
+        self.acked.pop(key, None)
         self._clear_deadlines(key)
         self.held.pop(key, None)
         self.map_granted.pop(key, None)
@@ -409,9 +420,11 @@ class Registration:
         self.bul[key] = done
         if granted == 0:
             self.bul.pop(key, None)
+            self.acked.pop(key, None)
             self.map_granted.pop(key, None)
             self._bul_changed(now, done, "deleted")
             return
+        self.acked[key] = done
         if correspondent:
             self.ro.on_ba(done, ba, now)
         self._bul_changed(now, done, "added")
@@ -497,8 +510,9 @@ class Registration:
             if action == "retransmit":
                 self._retransmit(entry, now)
             elif action == "deferred":
+                # built again: addresses and lifetime caps may have changed meanwhile
                 why, rfc = self.deferred_why.pop(peer_key, ("BU", "RFC 6275 s.11.8"))
-                self._transmit(entry, now, why, rfc)
+                self._rebuild(entry, now, why, rfc, entry.retransmissions, entry.timeout_s)
             elif action == "refresh":
                 self._refresh(entry, now)
             elif action == "expire":
@@ -508,6 +522,7 @@ class Registration:
         """An acknowledged binding ran out (its refresh, if any, is still unanswered)."""
         key = (entry.peer_address, entry.home_address)
         self.map_granted.pop(key, None)
+        self.acked.pop(key, None)
         relied_on = (entry.map_registration and key == (self.current_map, self.rcoa)) or \
             entry.home_registration
         if entry.acknowledged:

@@ -152,6 +152,8 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
         # what each MAP granted for an RCoA (the cap of s.6.1), kept while a refresh or a
         # move makes the binding update list entry pending again
         self.map_granted: dict[tuple[IPv6Address, IPv6Address], int] = {}
+        # the last acknowledged entry of each binding, kept while a refresh is pending
+        self.acked: dict[tuple[IPv6Address, IPv6Address], BindingUpdateListEntry] = {}
         self.sequence: dict[IPv6Address, int] = {}
         self.deadlines: dict[tuple, float] = {}
         self.sent_times: dict[IPv6Address, deque[float]] = {}
@@ -302,8 +304,8 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
 
     def _on_brr(self, packet: Packet, now: float) -> None:
         """RFC 6275 s.11.7.4: answer a Binding Refresh Request with a BU to its sender."""
-        entry = next((e for e in self.bul.values() if e.peer_address == packet.src
-                      and e.acknowledged), None)
+        entry = next((b for b in (self.held_binding(k) for k in self.bul
+                                  if k[0] == packet.src) if b is not None), None)
         if entry is None:
             self.drop(f"Binding Refresh Request from {self._name(packet.src)}, with which "
                       "the MN has no binding (RFC 6275 s.11.7.4)")
@@ -499,8 +501,7 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
         if option is None or option.valid_lifetime_s == 0 or self.rcoa is None:
             return False
         assert self.current_map is not None
-        entry = self.bul.get((self.current_map, self.rcoa))
-        return entry is not None and entry.acknowledged
+        return self.held_binding((self.current_map, self.rcoa)) is not None
 
     @staticmethod
     def _better(a: MapOption, b: MapOption) -> bool:
@@ -516,7 +517,7 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
         self._go(MNInput.NEW_MAP, now)
         if prev_map is not None and prev_rcoa is not None:
             stale = self.bul.get((prev_map, prev_rcoa))
-            if stale is not None and not stale.acknowledged and \
+            if stale is not None and self.held_binding((prev_map, prev_rcoa)) is None and \
                     not self._wants_extra(prev_map):
                 # never acknowledged: nothing at the previous MAP to forward with
                 self._abandon((prev_map, prev_rcoa), now)
@@ -526,8 +527,7 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
         self.extra.pop(choice.map_address, None)  # an extra MAP selected: one binding
         if moved and prev_map is not None and prev_rcoa is not None \
                 and not self._wants_extra(prev_map):
-            prev = self.bul.get((prev_map, prev_rcoa))
-            if prev is not None and prev.acknowledged:
+            if self.held_binding((prev_map, prev_rcoa)) is not None:
                 # s.8 / s.6.1: ask the previous MAP to forward packets in flight.
                 self._send_local_bu(prev_map, prev_rcoa, now,
                                     f"previous MAP {self._name(prev_map)} forwards packets "
@@ -556,6 +556,7 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
     def _forget_map(self, map_address: IPv6Address, now: float) -> None:
         for key in [k for k in self.bul if k[0] == map_address]:
             entry = self.bul.pop(key)
+            self.acked.pop(key, None)
             self._clear_deadlines(key)
             self.held.pop(key, None)
             self._bul_changed(now, entry, "lost")

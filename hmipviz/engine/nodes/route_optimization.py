@@ -163,8 +163,8 @@ class RouteOptimization:
     def usable(self, peer: IPv6Address) -> bool:
         """Data to ``peer`` may go route-optimised: the CN acknowledged a binding for
         the care-of address the MN uses now."""
-        entry = self.binding(peer)
-        return entry is not None and entry.acknowledged and entry.care_of_address == \
+        entry = self.mn.held_binding((peer, self.mn.home_address))
+        return entry is not None and entry.care_of_address == \
             self.care_of(peer)
 
     # --- starting and restarting the tests -------------------------------------------
