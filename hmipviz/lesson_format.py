@@ -21,7 +21,8 @@ from typing import Any
 from . import lesson_checks as lc
 from . import lesson_fields as lf
 from .resources import lessons_dir
-from .scenario import SECURITIES, Scenario, ScenarioError, _LineIndex, load_scenario
+from .scenario import SECURITIES, Scenario, ScenarioError, load_scenario
+from .toml_lines import LineIndex
 
 # =====================================================================================
 # The model
@@ -269,7 +270,7 @@ class _Reader:
 
     def __init__(self, block: _Block, problems: _Problems, where: str) -> None:
         self.block = block
-        self.index = _LineIndex(block.text)
+        self.index = LineIndex(block.text)
         self.problems = problems
         self.where = where
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from hmipviz import scenario as scenario_module
 from hmipviz.engine.config import ProtocolConfig
+from hmipviz.scenario_limits import PROTOCOL_RANGES
 from hmipviz.scenario import (
     MODES,
     ScenarioError,
@@ -498,7 +499,7 @@ BROKEN = [
         "interval zero",
         "interval_ms = 250",
         "interval_ms = 0",
-        'flow "CN" -> "MN": interval_ms must be above 0, not 0',
+        'flow "CN" -> "MN": interval_ms must be at least 1, not 0',
         "interval_ms = 0",
     ),
     (
@@ -599,7 +600,8 @@ def test_every_problem_is_reported_in_line_order(tmp_path):
     assert messages == [
         f'{path}:{line_of(text, "nope")}: node "CN": address "nope" is not a valid IPv6 address',
         f'{path}:{line_of(text, "atach")}: node "MN": unknown key "atach" (did you mean "attach"?)',
-        f"{path}:{line_of(text, 'ra_max_interval_s')}: [protocol]: ra_max_interval_s must be at least 0, not -1",
+        f"{path}:{line_of(text, 'ra_max_interval_s')}: [protocol]: ra_max_interval_s must be "
+        "in 0.07..1800, not -1 (RFC 6275 s.7.5 minimum, RFC 4861 s.6.2.1 maximum)",
     ]
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
@@ -743,12 +745,18 @@ def test_descriptions_survive_the_writer(text):
     assert parsed == {"d": text, "n": text}
 
 
-def test_every_protocol_field_is_accepted(tmp_path):
-    lines = [f"{name} = 1" for name in ProtocolConfig.field_names()]
-    text = BASE.replace("ra_max_interval_s = 1.5", "\n".join(lines))
-    s = load_scenario(write(tmp_path, text))
-    assert sorted(s.protocol) == sorted(ProtocolConfig.field_names())
-    ProtocolConfig().with_overrides(**s.protocol)
+def test_every_protocol_field_is_accepted_at_both_ends_of_its_range(tmp_path):
+    kinds = scenario_module._protocol_kinds()
+    for end in ("lo", "hi"):
+        values = {name: getattr(span, end) for name, span in PROTOCOL_RANGES.items()}
+        if end == "hi":  # keep the ordered pairs in order
+            values["ra_min_interval_s"] = values["ra_max_interval_s"] = 1800
+        lines = [f"{name} = {int(v) if kinds[name] == 'int' else float(v)!r}"
+                 for name, v in values.items()]
+        text = BASE.replace("ra_max_interval_s = 1.5", "\n".join(lines))
+        s = load_scenario(write(tmp_path, text))
+        assert sorted(s.protocol) == sorted(ProtocolConfig.field_names())
+        ProtocolConfig().with_overrides(**s.protocol)
 
 
 def test_modes_are_read(tmp_path):
