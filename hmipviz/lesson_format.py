@@ -641,6 +641,16 @@ def _builtin_paths() -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.md"))} if folder.is_dir() else {}
 
 
+def builtin_lesson_path(name: str) -> Path | None:
+    """The file of the built-in lesson ``name`` ("04-intra-map", "intra-map" or "4")."""
+    for stem, path in _builtin_paths().items():
+        number, _, slug = stem.partition("-")
+        if name in (stem, slug) or (name.isdigit() and number.isdigit()
+                                    and int(name) == int(number)):
+            return path
+    return None
+
+
 def _locate(source: str | os.PathLike[str]) -> tuple[Path, str]:
     """(file, label) for a path, a built-in name ("04-intra-map"), its number ("4") or
     its slug ("intra-map")."""
@@ -648,12 +658,10 @@ def _locate(source: str | os.PathLike[str]) -> tuple[Path, str]:
         return Path(source), os.fspath(source)
     if source.endswith(".md") or "/" in source or os.sep in source:
         return Path(source), source
+    path = builtin_lesson_path(source)
+    if path is not None:
+        return path, str(path)
     found = _builtin_paths()
-    for stem, path in found.items():
-        number, _, slug = stem.partition("-")
-        if source in (stem, slug) or (source.isdigit() and number.isdigit()
-                                      and int(source) == int(number)):
-            return path, str(path)
     listed = ", ".join(found) or "none installed"
     raise LessonError([f"{source}: no such lesson file or built-in lesson"
                        f"{lf.suggest(source, found)} (built-ins: {listed})"])
