@@ -14,33 +14,73 @@ from ipaddress import IPv6Address, IPv6Network
 from hmipviz.engine.addresses import address_in, prefix64
 
 
+# The two earliest entries of a set of prefixes with different owners: the earliest, and
+# the earliest whose owner differs from its owner. Enough to name, for any owner, the
+# earliest entry of another owner; merging two such summaries gives the summary of the
+# union, so the containment forest can be summed up in one pass.
+_Summary = tuple[tuple[int, Hashable], ...]
+
+
+def _merge(a: _Summary, b: _Summary) -> _Summary:
+    ordered = sorted(a + b)
+    if not ordered:
+        return ()
+    first = ordered[0]
+    other = next((e for e in ordered if e[1] != first[1]), None)
+    return (first,) if other is None else (first, other)
+
+
+def _earliest_other(summary: _Summary, owner: Hashable) -> int | None:
+    return next((index for index, o in summary if o != owner), None)
+
+
 def overlapping_prefixes(
     prefixes: Sequence[tuple[IPv6Network, Hashable]]
 ) -> list[tuple[int, int]]:
-    """(i, j) for prefixes that overlap a prefix of another owner: ``prefixes[i]``
-    overlaps ``prefixes[j]``, ``j < i`` (the later one is named); each i at most once.
+    """(i, j) for each prefix ``i`` that overlaps an earlier prefix ``j`` of another
+    owner, ``j`` the earliest such one: what comparing every pair would report.
 
-    Two CIDR prefixes overlap only when one contains the other, so after sorting by
-    (first address, length) every prefix that contains the current one is still on a
-    stack of open prefixes: O(n log n) instead of comparing every pair.
+    Two CIDR prefixes overlap only when one contains the other, so the distinct prefixes
+    form a containment forest (at most 129 deep). Sorted by (first address, length), a
+    stack walks it in one pass and sums up every subtree; each prefix then reads the
+    earliest entries among its ancestors, its own group and its subtree. O(n log n).
     """
-    order = sorted(
-        range(len(prefixes)),
-        key=lambda i: (int(prefixes[i][0].network_address), prefixes[i][0].prefixlen, i),
-    )
-    open_: list[int] = []  # indexes of prefixes containing the current one, outermost first
-    found: dict[int, int] = {}
-    for i in order:
-        network, owner = prefixes[i]
+    groups: dict[IPv6Network, list[int]] = {}
+    for i, (network, _) in enumerate(prefixes):
+        groups.setdefault(network, []).append(i)
+    nets = sorted(groups, key=lambda n: (int(n.network_address), n.prefixlen))
+    own: list[_Summary] = []
+    for network in nets:
+        summary: _Summary = ()
+        for i in groups[network]:
+            summary = _merge(summary, ((i, prefixes[i][1]),))
+        own.append(summary)
+    above: list[_Summary] = [()] * len(nets)  # summary of the strict ancestors
+    subtree = list(own)  # summary of the prefix and everything inside it
+    stack: list[int] = []
+
+    def close() -> None:
+        done = stack.pop()
+        if stack:
+            subtree[stack[-1]] = _merge(subtree[stack[-1]], subtree[done])
+
+    for g, network in enumerate(nets):
         start = int(network.network_address)
-        while open_ and int(prefixes[open_[-1]][0].broadcast_address) < start:
-            open_.pop()
-        container = next((j for j in reversed(open_) if prefixes[j][1] != owner), None)
-        if container is not None:
-            later, earlier = max(i, container), min(i, container)
-            found.setdefault(later, earlier)
-        open_.append(i)
-    return sorted(found.items())
+        while stack and int(nets[stack[-1]].broadcast_address) < start:
+            close()
+        if stack:
+            above[g] = _merge(above[stack[-1]], own[stack[-1]])
+        stack.append(g)
+    while stack:
+        close()
+    found = []
+    for g, network in enumerate(nets):
+        overlapping = _merge(above[g], subtree[g])
+        for i in groups[network]:
+            j = _earliest_other(overlapping, prefixes[i][1])
+            if j is not None and j < i:
+                found.append((i, j))
+    return sorted(found)
 
 
 @dataclass(frozen=True)
