@@ -150,8 +150,11 @@ def _number(x: float) -> str:
 
 _BU_LIFETIME = "a BU's Lifetime is 16 bits in units of 4 s, RFC 6275 s.6.1.7"
 
+# Keys of fields that other branches add to ProtocolConfig are here already; the loader
+# only reads keys ProtocolConfig has.
 PROTOCOL_RANGES: dict[str, Range] = {
     "initial_bindack_timeout_s": Range(0.01, 3600.0, "RFC 6275 s.12 sets 1 s"),
+    "initial_bindack_timeout_first_reg_s": Range(0.01, 3600.0, "RFC 6275 s.13 sets 1.5 s"),
     "max_bindack_timeout_s": Range(0.01, _DAY_S, "RFC 6275 s.12 sets 32 s"),
     "max_update_rate_per_s": Range(1, 1000, "RFC 6275 s.12 sets 3; 0 would never send a BU"),
     "max_bu_retransmissions": Range(0, 100, "0: the first BU is never retransmitted"),
@@ -182,6 +185,8 @@ PROTOCOL_RANGES: dict[str, Range] = {
     "max_nonce_lifetime_s": Range(1.0, _DAY_S, "RFC 6275 s.12 sets 240 s"),
     "cn_nonce_interval_s": Range(1.0, _DAY_S, "RFC 6275 s.5.2.2 leaves it to the CN"),
     "link_mtu": Range(1280, _U16, "RFC 8200 s.5 minimum, 16-bit Payload Length"),
+    "binding_cache_limit": Range(1, 1_000_000, "a cache that holds nothing refuses every BU"),
+    "tunnel_encapsulation_limit": Range(0, 255, "an 8-bit option, RFC 2473 s.5.1"),
     "flow_payload_bytes": Range(
         0,
         MAX_FLOW_PAYLOAD_BYTES,

@@ -704,7 +704,9 @@ class MobileNode(Node):
     def _transmit(self, entry: BindingUpdateListEntry, now: float, why: str, rfc: str) -> None:
         """Build and send the BU, respecting MAX_UPDATE_RATE (RFC 6275 s.11.8)."""
         times = self.sent_times.setdefault(entry.peer_address, deque())
-        while times and times[0] <= now - 1.0:
+        # the same sum as the deferral below: with "now - 1.0" a rounding can leave a
+        # BU deferred to this very instant, again and again
+        while times and times[0] + 1.0 <= now:
             times.popleft()
         if len(times) >= self.config.max_update_rate_per_s:
             key = (entry.peer_address, entry.home_address)
