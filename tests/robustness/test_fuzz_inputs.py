@@ -96,8 +96,10 @@ values = st.recursive(
             lambda d: "{ " + ", ".join(f"{k} = {v}" for k, v in d.items()) + " }"),
     ),
     max_leaves=6,
-) | st.integers(0, 80).map(lambda depth: "[" * depth + "1" + "]" * depth) \
-  | st.integers(0, 80).map(lambda depth: "{ a = " * depth + "1" + " }" * depth)
+)
+depths = st.integers(0, 40) | st.sampled_from([31, 32, 33, 100, 600])  # 600: RecursionError once
+values = values | depths.map(lambda depth: "[" * depth + "1" + "]" * depth) \
+    | depths.map(lambda depth: "{ a = " * depth + "1" + " }" * depth)
 
 
 # --- mutations of a text, line by line -------------------------------------------------------
