@@ -70,7 +70,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print no summary")
 
     sub.add_parser("scenarios", help="list the built-in scenarios")
-    check = sub.add_parser("check", help="validate scenario files and lesson files (.md)")
+    check = sub.add_parser("check", help="validate scenarios and lessons: files (.toml, "
+                           ".md) or built-in names")
     check.add_argument("files", nargs="+", metavar="FILE")
 
     sub.add_parser("lessons", help="list the built-in lessons")
@@ -209,29 +210,60 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def _is_lesson(source: str) -> bool:
+    """Whether `check` reads ``source`` as a lesson: a .md file, or a built-in lesson's
+    name or number that is neither a file nor a built-in scenario."""
+    if source.endswith(".md"):
+        return True
+    if Path(source).exists() or source.endswith(".toml") or "/" in source:
+        return False
+    from .scenario import builtin_scenarios
+    if source.removeprefix("builtin:") in builtin_scenarios():
+        return False
+    try:
+        from .lesson_format import builtin_lesson_path
+    except ImportError:
+        return False
+    return builtin_lesson_path(source) is not None
+
+
+def _warn_deprecated_fields(source: str) -> None:
+    """Old dissector field names still work in a lesson file; say which to rename."""
+    from .lesson_fields import deprecated_fields
+    path = Path(source)
+    if not path.is_file():
+        from .lesson_format import builtin_lesson_path
+        path = builtin_lesson_path(source) or path
+    if not path.is_file():
+        return
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read(8 * 1024 * 1024)  # load_lesson has refused anything larger
+    for line in deprecated_fields(text, source):
+        print(line, file=sys.stderr)  # a warning, not a problem
+
+
+def _check_one(source: str) -> list[str]:
+    """Problems of one scenario or lesson (a file or a built-in name); [] when valid."""
     from .scenario import ScenarioError, load_scenario
-    problems: list[str] = []
-    for path in args.files:
-        if not Path(path).exists():
-            problems.append(f"{path}: no such file")
-            continue
-        try:
-            if path.endswith(".md"):
-                from .lesson import LessonError, load_lesson, verify_lesson
-                from .lesson_fields import deprecated_fields
-                for line in deprecated_fields(Path(path).read_text(encoding="utf-8"), path):
-                    print(line, file=sys.stderr)  # a warning, not a problem
-                try:
-                    problems.extend(verify_lesson(load_lesson(path)))
-                except LessonError as exc:
-                    problems.extend(exc.messages)
-            else:
-                load_scenario(path)
-        except ScenarioError as exc:
-            problems.extend(exc.messages)
-        except ImportError:
-            problems.append(f"{path}: lesson files are not supported by this version")
+    try:
+        if _is_lesson(source):
+            from .lesson import LessonError, load_lesson, verify_lesson
+            try:
+                lesson = load_lesson(source)
+            except LessonError as exc:
+                return exc.messages
+            _warn_deprecated_fields(source)
+            return verify_lesson(lesson)
+        load_scenario(source)
+    except ScenarioError as exc:
+        return exc.messages
+    except ImportError:
+        return [f"{source}: lesson files are not supported by this version"]
+    return []
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    problems = [line for source in args.files for line in _check_one(source)]
     for line in problems:
         print(line, file=sys.stderr)
     if problems:

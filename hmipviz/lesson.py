@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -473,25 +474,41 @@ class LessonRun:
 
 class ProgressStore:
     """Per-user progress, one JSON file per lesson in ``directory`` (the GUI passes
-    Qt's application data location), written atomically."""
+    Qt's application data location), written atomically.
+
+    A file written by a newer hmipviz (a higher ``version``) is never overwritten: it
+    is renamed to ``NAME.json.vN.bak`` with a warning (logged, and kept in
+    ``warnings``), so going back to the newer version can restore it.
+    """
 
     VERSION = 1
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
+        self.warnings: list[str] = []
 
     def path_for(self, lesson: str) -> Path:
         return self.directory / f"{lesson}.json"
 
     def save(self, progress: Progress) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.path_for(progress.lesson)
+        newer = self._newer_version(path)
+        if newer is not None and not self._set_aside(path, newer):
+            raise OSError(f"{path} is from a newer hmipviz and could not be set aside")
         data = {"version": self.VERSION, **dataclasses.asdict(progress)}
-        atomic_write(self.path_for(progress.lesson), json.dumps(data, indent=1) + "\n")
+        atomic_write(path, json.dumps(data, indent=1) + "\n")
 
     def load(self, lesson: str) -> Progress | None:
-        """The saved progress, or None when there is none or it cannot be read."""
+        """The saved progress, or None when there is none, it cannot be read, or it is
+        from a newer version (then set aside, see the class)."""
+        path = self.path_for(lesson)
+        newer = self._newer_version(path)
+        if newer is not None:
+            self._set_aside(path, newer)
+            return None
         try:
-            data = json.loads(self.path_for(lesson).read_text("utf-8"))
+            data = json.loads(path.read_text("utf-8"))
             if data.get("version") != self.VERSION or data.get("lesson") != lesson:
                 return None
             return Progress(lesson, int(data["step"]), tuple(int(i) for i in data["passed"]),
@@ -499,6 +516,39 @@ class ProgressStore:
                             int(data["hints_used"]), float(data["elapsed_s"]))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
+
+    def _newer_version(self, path: Path) -> int | None:
+        """The format version of the file at ``path`` if it is newer than ours."""
+        try:
+            version = json.loads(path.read_text("utf-8")).get("version")
+        except (OSError, ValueError, AttributeError):
+            return None
+        if isinstance(version, int) and not isinstance(version, bool) and \
+                version > self.VERSION:
+            return version
+        return None
+
+    def _set_aside(self, path: Path, version: int) -> bool:
+        """Rename a newer version's file to a free ``.vN.bak`` name, with a warning."""
+        backup = path.with_name(f"{path.name}.v{version}.bak")
+        n = 1
+        while backup.exists():
+            n += 1
+            backup = path.with_name(f"{path.name}.v{version}-{n}.bak")
+        newer = (f"lesson progress {path} was written by a newer hmipviz (format {version}, "
+                 f"this one reads {self.VERSION})")
+        try:
+            path.rename(backup)
+        except OSError as error:
+            self._warn(f"{newer} and cannot be set aside ({error.strerror or error}); "
+                       "it is left as it is and this session's progress is not saved")
+            return False
+        self._warn(f"{newer}; kept as {backup.name}, and this lesson starts afresh")
+        return True
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        logging.getLogger(__name__).warning("%s", message)
 
 
 # =====================================================================================

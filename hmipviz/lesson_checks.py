@@ -41,11 +41,10 @@ from .engine.messages import (
     Packet,
     RouterAdvertisement,
 )
-from .engine.nodes.mobile_node import MN_STATES
+from .engine.nodes.mobile_node import HANDOVER_KINDS, MN_STATES
 from .engine.nodes.route_optimization import RO_STATES
 from .lesson_fields import (
     ANY,
-    HANDOVER_KINDS,
     MN_REFS,
     AddressBook,
     Bad,

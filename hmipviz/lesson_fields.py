@@ -9,6 +9,7 @@ check vocabulary itself is in :mod:`hmipviz.lesson_checks`.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,7 +20,6 @@ from .engine import describe
 from .engine.addresses import interface_id_of, prefix64
 from .engine.events import PacketSent
 from .engine.messages import BindingAck, BindingUpdate, MapOption, Packet, RouterAdvertisement
-from .engine.nodes.mobile_node import HANDOVER_KINDS
 from .scenario import Scenario
 from .wire.codec import DecodeError, decode
 
@@ -47,13 +47,14 @@ class Scope:
     roles: dict[str, str]  # node name -> role
     mn: str
     maps: frozenset[str]  # nodes with a MAP function (role map, or ar with map_address)
+    duration_s: float = math.inf  # the scenario's, bounding every time value
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Scope":
         roles = {n.name: n.role for n in scenario.nodes}
         mn = next((n.name for n in scenario.nodes if n.role == "mn"), "MN")
         maps = frozenset(n.name for n in scenario.nodes if n.is_map)
-        return cls(roles, mn, maps)
+        return cls(roles, mn, maps, scenario.duration_s)
 
     def names(self, roles: Iterable[str] | None = None) -> list[str]:
         wanted = set(roles) if roles is not None else None
@@ -97,13 +98,43 @@ def integer(lo: int, hi: int | None = None) -> Convert:
     return convert
 
 
-def number(lo: float = 0.0, above: bool = False) -> Convert:
+def _finite(value: Any) -> float:
+    """``value`` as a finite float; nan, inf and integers too large for a float are
+    refused (a lesson that waits for ever would freeze the window)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Bad(f"must be a number, not {type_name(value)}")
+    try:
+        number_ = float(value)
+    except OverflowError:
+        raise Bad(f"must be a finite number, not a {len(str(abs(value)))}-digit number") from None
+    if not math.isfinite(number_):
+        raise Bad(f"must be a finite number, not {value}")
+    return number_
+
+
+def number(lo: float = 0.0, above: bool = False, hi: float | None = None) -> Convert:
+    """A finite number, at least ``lo`` (or above it), at most ``hi`` when given."""
     def convert(value: Any, scope: Scope) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise Bad(f"must be a number, not {type_name(value)}")
-        if value < lo or (above and value == lo):
+        number_ = _finite(value)
+        if number_ < lo or (above and number_ == lo):
             raise Bad(f"must be {'above' if above else 'at least'} {lo:g}, not {value}")
-        return float(value)
+        if hi is not None and number_ > hi:
+            raise Bad(f"must be at most {hi:g}, not {value:g}")
+        return number_
+    return convert
+
+
+def time_s(lo: float = 0.0, above: bool = False) -> Convert:
+    """A time in seconds within the scenario's duration (``Scope.duration_s``): a lesson
+    runs the engine at most that far, so no step can wait without end."""
+    first = number(lo, above)
+
+    def convert(value: Any, scope: Scope) -> float:
+        number_ = first(value, scope)
+        if number_ > scope.duration_s:
+            raise Bad(f"must be at most the scenario's duration_s ({scope.duration_s:g} s), "
+                      f"not {value:g}; set a longer duration_s in the front matter")
+        return number_
     return convert
 
 

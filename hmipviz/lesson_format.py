@@ -21,7 +21,9 @@ from typing import Any
 from . import lesson_checks as lc
 from . import lesson_fields as lf
 from .resources import lessons_dir
-from .scenario import SECURITIES, Scenario, ScenarioError, _LineIndex, load_scenario
+from .scenario import SECURITIES, Scenario, ScenarioError, load_scenario
+from .scenario_limits import MAX_DURATION_S, InputError, nesting_problem, read_limited
+from .toml_lines import LineIndex
 
 # =====================================================================================
 # The model
@@ -171,6 +173,10 @@ class _Problems:
 
 
 def _toml(block: _Block, problems: _Problems, where: str) -> dict | None:
+    deep = nesting_problem(block.text)
+    if deep is not None:  # refused before tomllib, which recurses once per level
+        problems.add(block.first_line + deep[0] - 1, f"{where}: {deep[1]}")
+        return None
     try:
         return tomllib.loads(block.text)
     except tomllib.TOMLDecodeError as error:
@@ -269,7 +275,7 @@ class _Reader:
 
     def __init__(self, block: _Block, problems: _Problems, where: str) -> None:
         self.block = block
-        self.index = _LineIndex(block.text)
+        self.index = LineIndex(block.text)
         self.problems = problems
         self.where = where
 
@@ -279,11 +285,14 @@ class _Reader:
     def add(self, path: lc.KeyPath, what: str) -> None:
         self.problems.add(self.line(path), f"{self.where}: {what}")
 
-    def keys(self, table: dict, path: lc.KeyPath, allowed: tuple[str, ...], what: str) -> None:
+    def keys(self, table: dict, path: lc.KeyPath, allowed: tuple[str, ...],
+             what: str | None = None) -> None:
+        """Report keys outside ``allowed``; ``what`` names a table inside the reader's
+        (the reader's own name already starts every message)."""
         for key in table:
             if key not in allowed:
-                self.add(path + (key,), f'{what}: unknown key "{key}"'
-                                        f"{lf.suggest(key, allowed)}")
+                self.add(path + (key,), f"{what + ': ' if what else ''}unknown key "
+                                        f'"{key}"{lf.suggest(key, allowed)}')
 
     def get(self, table: dict, path: lc.KeyPath, key: str, convert: lf.Convert,
             scope: lf.Scope, default: Any = None, required: bool = False) -> Any:
@@ -322,8 +331,8 @@ _ACTION_HEAD: dict[str, lf.Convert] = {
     "fail": _fixed_node,
     "restore": _fixed_node,
     "reset": lambda v, s: lf.boolean(v, s) or _need_true("reset"),
-    "run_for_s": lf.number(0.0, above=True),
-    "run_until_s": lf.number(0.0),
+    "run_for_s": lf.time_s(0.0, above=True),
+    "run_until_s": lf.time_s(0.0),
     "set_map_option": lf.node("ar"),
     "flows": lf.boolean,
     "inject": _fixed_node,
@@ -454,7 +463,7 @@ def _questions(raw: Any, reader: _Reader, scope: lf.Scope, step_no: int,
                                               '(a question with predict = NODE)')
         after = reader.get(q, path, "after", lf.kind, scope)
         ignore = reader.get(q, path, "ignore", lf.kinds, scope, default=("data",))
-        within = reader.get(q, path, "within_s", lf.number(0.0, above=True), scope,
+        within = reader.get(q, path, "within_s", lf.time_s(0.0, above=True), scope,
                             default=limit_s)
         choices = _choices(q.get("choices"), reader, path, scope, predict is not None)
         if ask is None or choices is None:
@@ -521,9 +530,9 @@ def _step(raw: _RawStep, index: int, problems: _Problems, scope: lf.Scope,
     if table is None:
         return None
     reader = _Reader(raw.block, problems, where)
-    reader.keys(table, (), STEP_KEYS, "step")
+    reader.keys(table, (), STEP_KEYS)
     before = len(problems.found)
-    limit = reader.get(table, (), "time_limit_s", lf.number(0.0, above=True), scope, 10.0)
+    limit = reader.get(table, (), "time_limit_s", lf.time_s(0.0, above=True), scope, 10.0)
     hints = reader.get(table, (), "hints", _string_list, scope, ())
     setup = _actions(table.get("setup", []), reader, ("setup",), scope, scenario)
     solution = ()
@@ -554,14 +563,14 @@ def _front(block: _Block, problems: _Problems, lesson_path: Path
     if table is None:
         return {}, None
     reader = _Reader(block, problems, "front matter")
-    reader.keys(table, (), FRONT_KEYS, "front matter")
+    reader.keys(table, (), FRONT_KEYS)
     out: dict[str, Any] = {
         "title": reader.get(table, (), "title", lf.text, _EMPTY_SCOPE, required=True),
         "summary": reader.get(table, (), "summary", lf.text, _EMPTY_SCOPE, required=True),
         "goals": reader.get(table, (), "goals", _string_list, _EMPTY_SCOPE, (), required=True),
         "mode": reader.get(table, (), "mode", lf.choice(("hmipv6", "mipv6")), _EMPTY_SCOPE),
-        "duration_s": reader.get(table, (), "duration_s", lf.number(0.0, above=True),
-                                 _EMPTY_SCOPE),
+        "duration_s": reader.get(table, (), "duration_s",
+                                 lf.number(0.0, above=True, hi=MAX_DURATION_S), _EMPTY_SCOPE),
     }
     if "goals" in table and not out["goals"]:
         reader.add(("goals",), "goals must list at least one learning goal")
@@ -593,13 +602,9 @@ def _scenario(source: str, lesson_path: Path, reader: _Reader) -> Scenario | Non
 
 def _read(path: Path, label: str) -> str:
     try:
-        if path.is_dir():
-            raise LessonError([f"{label}: is a directory, not a lesson file"])
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise LessonError([f"{label}: no such file"]) from None
-    except OSError as error:
-        raise LessonError([f"{label}: cannot read: {error.strerror or error}"]) from None
+        data = read_limited(path, label, "lesson")
+    except InputError as error:
+        raise LessonError([str(error)]) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -636,6 +641,16 @@ def _builtin_paths() -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.md"))} if folder.is_dir() else {}
 
 
+def builtin_lesson_path(name: str) -> Path | None:
+    """The file of the built-in lesson ``name`` ("04-intra-map", "intra-map" or "4")."""
+    for stem, path in _builtin_paths().items():
+        number, _, slug = stem.partition("-")
+        if name in (stem, slug) or (name.isdigit() and number.isdigit()
+                                    and int(name) == int(number)):
+            return path
+    return None
+
+
 def _locate(source: str | os.PathLike[str]) -> tuple[Path, str]:
     """(file, label) for a path, a built-in name ("04-intra-map"), its number ("4") or
     its slug ("intra-map")."""
@@ -643,12 +658,10 @@ def _locate(source: str | os.PathLike[str]) -> tuple[Path, str]:
         return Path(source), os.fspath(source)
     if source.endswith(".md") or "/" in source or os.sep in source:
         return Path(source), source
+    path = builtin_lesson_path(source)
+    if path is not None:
+        return path, str(path)
     found = _builtin_paths()
-    for stem, path in found.items():
-        number, _, slug = stem.partition("-")
-        if source in (stem, slug) or (source.isdigit() and number.isdigit()
-                                      and int(source) == int(number)):
-            return path, str(path)
     listed = ", ".join(found) or "none installed"
     raise LessonError([f"{source}: no such lesson file or built-in lesson"
                        f"{lf.suggest(source, found)} (built-ins: {listed})"])

@@ -12,7 +12,6 @@ import math
 import os
 import re
 import tomllib
-from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from ipaddress import IPv6Address, IPv6Network
@@ -21,9 +20,12 @@ from typing import Any
 
 import networkx as nx
 
+from hmipviz import scenario_limits as limits
 from hmipviz.engine.config import ProtocolConfig
 from hmipviz.fileio import atomic_write
 from hmipviz.resources import builtin_scenarios_dir
+from hmipviz.address_plan import care_of_clashes, overlapping_prefixes
+from hmipviz.toml_lines import KeyPath, LineIndex
 
 ROLES = ("mn", "ar", "map", "ha", "cn", "router", "host")
 MODES = ("hmipv6", "mipv6")
@@ -161,7 +163,6 @@ class Scenario:
 # Loading and validating
 # =====================================================================================
 
-KeyPath = tuple[str | int, ...]
 Convert = Callable[[Any], Any]
 
 _U32_MAX = 2**32 - 1
@@ -196,191 +197,23 @@ class ScenarioError(Exception):
         return "\n".join(self.messages)
 
 
-# --- line numbers ----------------------------------------------------------------------
-
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_SCALAR = re.compile(r"[^,\]}\n#]*")
-
-
-class _LineIndex:
-    """Where each table, key and array element of a TOML text starts (1-based lines).
-
-    Hand-written because tomllib returns plain dicts without positions and the standard
-    library has no TOML parser that keeps them. It runs only on text tomllib accepted,
-    so it follows TOML's structure (headers, dotted keys, strings, arrays, inline tables)
-    without checking it. Paths match tomllib's result: ``("node", 2, "map_options", 0)``.
-    """
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._pos = 0
-        self._newlines = [i for i, c in enumerate(text) if c == "\n"]
-        self._arrays: dict[KeyPath, int] = {}  # array-of-tables path -> tables so far
-        self.lines: dict[KeyPath, int] = {}
-        try:
-            self._scan()
-        except (IndexError, AttributeError, ValueError):
-            pass  # only on text tomllib rejects; fewer lines known, never a traceback
-
-    def line(self, path: KeyPath) -> int:
-        """Line of ``path``, else of its nearest recorded ancestor, else 1."""
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return 1
-
-    def _line_at(self, pos: int) -> int:
-        return bisect_left(self._newlines, pos) + 1
-
-    def _scan(self) -> None:
-        table: KeyPath = ()
-        while True:
-            self._skip(newlines=True)
-            start = self._pos
-            if start >= len(self._text):
-                return
-            if self._text.startswith("[[", start):
-                self._pos += 2
-                table = self._array_table(self._key(), start)
-                self._pos += 2
-            elif self._text[start] == "[":
-                self._pos += 1
-                table = self._resolve(self._key())
-                self.lines.setdefault(table, self._line_at(start))
-                self._pos += 1
-            else:
-                path = table + self._key()
-                self._pos += 1  # "="
-                self.lines[path] = self._line_at(start)
-                self._value(path)
-            if self._pos <= start:
-                raise IndexError("scanner made no progress")
-
-    def _skip(self, newlines: bool) -> None:
-        """Skip blanks and comments, and line ends too when ``newlines``."""
-        text = self._text
-        while self._pos < len(text):
-            c = text[self._pos]
-            if c in " \t\r" or (newlines and c == "\n"):
-                self._pos += 1
-            elif c == "#":
-                end = text.find("\n", self._pos)
-                self._pos = len(text) if end < 0 else end
-            else:
-                return
-
-    def _key(self) -> tuple[str, ...]:
-        """A dotted key of bare or quoted parts; leaves the position after it."""
-        parts: list[str] = []
-        while True:
-            self._skip(newlines=False)
-            if self._text[self._pos] in "\"'":
-                start = self._pos
-                self._string()
-                parts.append(tomllib.loads("k = " + self._text[start : self._pos])["k"])
-            else:
-                match = _BARE_KEY.match(self._text, self._pos)
-                parts.append(match.group())  # type: ignore[union-attr]
-                self._pos = match.end()  # type: ignore[union-attr]
-            self._skip(newlines=False)
-            if self._text[self._pos] != ".":
-                return tuple(parts)
-            self._pos += 1
-
-    def _value(self, path: KeyPath) -> None:
-        self._skip(newlines=False)
-        c = self._text[self._pos]
-        if c in "\"'":
-            self._string()
-        elif c == "[":
-            self._array(path)
-        elif c == "{":
-            self._inline_table(path)
-        else:
-            self._pos = _SCALAR.match(self._text, self._pos).end()  # type: ignore[union-attr]
-
-    def _array(self, path: KeyPath) -> None:
-        self._pos += 1
-        index = 0
-        while True:
-            self._skip(newlines=True)
-            start = self._pos
-            if self._text[start] == "]":
-                self._pos += 1
-                return
-            self.lines[path + (index,)] = self._line_at(start)
-            self._value(path + (index,))
-            index += 1
-            self._skip(newlines=True)
-            if self._text[self._pos] == ",":
-                self._pos += 1
-            if self._pos <= start:
-                raise IndexError("scanner made no progress")
-
-    def _inline_table(self, path: KeyPath) -> None:
-        self._pos += 1
-        while True:
-            self._skip(newlines=False)
-            start = self._pos
-            if self._text[start] == "}":
-                self._pos += 1
-                return
-            key = path + self._key()
-            self._pos += 1  # "="
-            self.lines[key] = self._line_at(start)
-            self._value(key)
-            self._skip(newlines=False)
-            if self._text[self._pos] == ",":
-                self._pos += 1
-
-    def _string(self) -> None:
-        text, quote = self._text, self._text[self._pos]
-        escapes = quote == '"'
-        if text.startswith(quote * 3, self._pos):
-            i = self._pos + 3
-            while not text.startswith(quote * 3, i):
-                i += 2 if escapes and text[i] == "\\" else 1
-            end = i + 3
-            while end < len(text) and end - i < 5 and text[end] == quote:
-                end += 1  # up to two quotes right before the delimiter are content
-            self._pos = end
-        else:
-            i = self._pos + 1
-            while text[i] != quote:
-                i += 2 if escapes and text[i] == "\\" else 1
-            self._pos = i + 1
-
-    def _resolve(self, keys: tuple[str, ...]) -> KeyPath:
-        """Table path of a header: an array of tables stands for its latest table."""
-        path: KeyPath = ()
-        for key in keys:
-            path += (key,)
-            if path in self._arrays:
-                path += (self._arrays[path] - 1,)
-        return path
-
-    def _array_table(self, keys: tuple[str, ...], start: int) -> KeyPath:
-        full = self._resolve(keys[:-1]) + (keys[-1],)
-        index = self._arrays.get(full, 0)
-        self._arrays[full] = index + 1
-        self.lines[full + (index,)] = self._line_at(start)
-        return full + (index,)
-
-
 # --- collecting problems ----------------------------------------------------------------
 
 
 class _Report:
     """Problems found so far, each with its line; raised together, in line order."""
 
-    def __init__(self, label: str, lines: _LineIndex) -> None:
+    def __init__(self, label: str, lines: LineIndex) -> None:
         self.label = label
         self._lines = lines
         self._found: list[tuple[int, str]] = []
 
     def line(self, path: KeyPath) -> int:
         return self._lines.line(path)
+
+    def has(self, path: KeyPath) -> bool:
+        """Whether ``path`` was written in the file (not a default)."""
+        return path in self._lines.lines
 
     def add(self, path: KeyPath, what: str) -> None:
         self._found.append((self._lines.line(path), what))
@@ -476,11 +309,17 @@ def _integer(lo: int, hi: int | None = None) -> Convert:
     return convert
 
 
-def _number(lo: float, *, above: bool = False, below: float | None = None) -> Convert:
-    """A finite number, at least ``lo`` (or above it), and below ``below`` if given."""
+def _number(
+    lo: float, *, above: bool = False, below: float | None = None, at_most: float | None = None
+) -> Convert:
+    """A finite number, at least ``lo`` (or above it), and below ``below`` or at most
+    ``at_most`` if given."""
     bounds = [f"above {_fmt(lo)}" if above else f"at least {_fmt(lo)}"]
     if below is not None:
         bounds.append(f"below {_fmt(below)}")
+    if at_most is not None:
+        bounds.append(f"at most {_fmt(at_most)}")
+        below = math.nextafter(at_most, math.inf)
     wanted = " and ".join(bounds)
 
     def convert(value: Any) -> float:
@@ -840,7 +679,8 @@ def _read_flow(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
         "destination": table.get("to", _text, required=True),
         "kind": table.get("kind", _choice(FLOW_KINDS)) or "echo",
         "start_s": table.get("start_s", _number(0)) or 0.0,
-        "interval_ms": table.get("interval_ms", _number(0, above=True)) or 1000.0,
+        "interval_ms": table.get("interval_ms", _number(limits.MIN_FLOW_INTERVAL_MS))
+        or 1000.0,
         "stop_s": table.get("stop_s", _number(0)),
         "use_rcoa": table.get("use_rcoa", _boolean) or False,
         "map": table.get("map", _text),
@@ -871,8 +711,27 @@ def _protocol_kinds() -> dict[str, str]:
     }
 
 
+def _in_range(span: limits.Range, integer: bool) -> Convert:
+    """A ``[protocol]`` value: its field's type, within its range in PROTOCOL_RANGES."""
+
+    def convert(value: Any) -> float:
+        if integer:
+            _need(value, "an integer", _is_int(value))
+        else:
+            _need(value, "a number", _is_int(value) or isinstance(value, float))
+        number = _finite(value)
+        if number is None or not span.holds(number):
+            digits = len(str(abs(value))) if _is_int(value) else 0
+            shown = f"a {digits}-digit number" if digits > 20 else _fmt(value)
+            raise _Bad(f"must be {span.wanted()}, not {shown} ({span.why})")
+        return value if integer else number
+
+    return convert
+
+
 def _read_protocol(report: _Report, raw: dict) -> dict[str, float]:
-    """``[protocol]``: overrides of ProtocolConfig fields, each a non-negative number."""
+    """``[protocol]``: overrides of ProtocolConfig fields, each within its documented
+    range (scenario_limits.PROTOCOL_RANGES) and in order with related fields."""
     value = raw.get("protocol", {})
     if not isinstance(value, dict):
         report.add(("protocol",), "protocol must be a table, written [protocol]")
@@ -883,10 +742,22 @@ def _read_protocol(report: _Report, raw: dict) -> dict[str, float]:
     overrides = {}
     for key in value:
         if key in kinds:
-            convert = _integer(0) if kinds[key] == "int" else _number(0)
-            number = table.get(key, convert)
+            span = limits.PROTOCOL_RANGES.get(key, limits.Range(0, math.inf, "not negative"))
+            number = table.get(key, _in_range(span, kinds[key] == "int"))
             if number is not None:
                 overrides[key] = number
+    defaults = ProtocolConfig()
+    for small, large, source in limits.PROTOCOL_ORDER:
+        if (small in overrides or large in overrides) and not table.bad & {small, large}:
+            low = overrides.get(small, getattr(defaults, small))
+            high = overrides.get(large, getattr(defaults, large))
+            if low > high:
+                given = {k: "" if k in overrides else " (default)" for k in (small, large)}
+                table.problem(
+                    small if small in overrides else large,
+                    f"{small} {_fmt(low)}{given[small]} must not be above {large} "
+                    f"{_fmt(high)}{given[large]} ({source})",
+                )
     return overrides
 
 
@@ -959,7 +830,9 @@ def _read_all(report: _Report, raw: dict) -> _Read:
         "description": top.get("description", _any_text),
         "mode": top.get("mode", _choice(MODES)),
         "seed": top.get("seed", _integer(0, _U64_MAX)),
-        "duration_s": top.get("duration_s", _number(0, above=True)),
+        "duration_s": top.get(
+            "duration_s", _number(0, above=True, at_most=limits.MAX_DURATION_S)
+        ),
         "security": top.get("security", _choice(SECURITIES)),
     }
     read.duration_s = read.top["duration_s"]
@@ -1071,8 +944,9 @@ def _check_ar_map_function(report: _Report, read: _Read, node: NodeSpec) -> None
 def _check_addresses(report: _Report, read: _Read) -> None:
     """No address is used twice and no two prefixes overlap, so routing is unambiguous."""
     owners: dict[IPv6Address, NodeSpec] = {}
-    prefixes: list[tuple[IPv6Network, NodeSpec]] = []
-    for node in read.nodes:
+    prefixes: list[tuple[IPv6Network, int]] = []  # (prefix, owner's index) for overlaps
+    keyed: list[tuple[NodeSpec, str]] = []
+    for index, node in enumerate(read.nodes):
         _check_node_addressing(report, read, node)
         context = f'node "{node.name}"'
         for key, address in _node_addresses(node):
@@ -1083,15 +957,37 @@ def _check_addresses(report: _Report, read: _Read) -> None:
                     f'{context}: {key} {address} is already used by node "{owner.name}"',
                 )
         for key, prefix in _node_prefixes(node):
-            for other_prefix, other in prefixes:
-                if other is not node and prefix.overlaps(other_prefix):
-                    report.add(
-                        read.path(node, key),
-                        f"{context}: {key} prefix {prefix} overlaps prefix {other_prefix} "
-                        f'of node "{other.name}"',
-                    )
-                    break
-            prefixes.append((prefix, node))
+            prefixes.append((prefix, index))
+            keyed.append((node, key))
+    for i, j in overlapping_prefixes(prefixes):
+        (node, key), other = keyed[i], keyed[j][0]
+        what = "prefix" if key == "prefix" else f"the /64 of {key}"
+        report.add(
+            read.path(node, key),
+            f'node "{node.name}": {what} {prefixes[i][0]} overlaps prefix {prefixes[j][0]} '
+            f'of node "{other.name}"',
+        )
+    _check_care_of_addresses(report, read)
+
+
+def _check_care_of_addresses(report: _Report, read: _Read) -> None:
+    """The MN's interface id must not form an LCoA or RCoA that a node already has."""
+    owners = {a: (n.name, k) for n in read.nodes for k, a in _node_addresses(n) if n.role != "mn"}
+    ars = [(n.name, n.prefix) for n in read.nodes if n.role == "ar" and n.prefix is not None]
+    maps = [(n.name, n.map_address or n.address) for n in read.nodes if n.is_map]
+    for mn in (n for n in read.nodes if n.role == "mn"):
+        path = read.path(mn, "interface_id")
+        if (id(mn), "interface_id") in read.unusable or not mn.interface_id:
+            continue  # reported already, or no home address to take it from (reported)
+        given = "" if report.has(path) else " (taken from home_address)"
+        for clash in care_of_clashes(mn.interface_id, ars, [m for m in maps if m[1]], owners):
+            report.add(
+                path,
+                f'node "{mn.name}": interface_id {IPv6Address(mn.interface_id)}{given} makes the '
+                f"{clash.kind} on {clash.via} {clash.address}, which is the {clash.owner_key} "
+                f'of node "{clash.owner}"; choose another interface_id (DAD would fail, '
+                "RFC 4862 s.5.4)",
+            )
 
 
 def _check_mn(report: _Report, read: _Read, by_name: dict[str, NodeSpec]) -> None:
@@ -1402,18 +1298,12 @@ def _locate(source: str | os.PathLike[str]) -> tuple[Path, str, str]:
 
 
 def _read_text(path: Path, label: str) -> str:
-    """The file's text; a directory, a missing or unreadable file, or bad UTF-8 is reported."""
+    """The file's text, read with a bound; a directory, a device, a missing, unreadable or
+    too large file, or bad UTF-8 is reported."""
     try:
-        if path.is_dir():
-            raise ScenarioError([f"{label}: is a directory, not a scenario file"])
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError([f"{label}: no such file"]) from None
-    except PermissionError:
-        raise ScenarioError([f"{label}: cannot read: permission denied"]) from None
-    except (OSError, ValueError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise ScenarioError([f"{label}: cannot read: {reason}"]) from None
+        data = limits.read_limited(path, label, "scenario")
+    except limits.InputError as error:
+        raise ScenarioError([str(error)]) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -1427,7 +1317,13 @@ def _read_text(path: Path, label: str) -> str:
 
 
 def _parse_toml(text: str, label: str) -> dict[str, Any]:
-    """tomllib's result, or its complaint as ``path:line: TOML syntax error: ...``."""
+    """tomllib's result, or its complaint as ``path:line: TOML syntax error: ...``.
+
+    Nesting deeper than a scenario needs is refused first: tomllib recurses per level.
+    """
+    deep = limits.nesting_problem(text)
+    if deep is not None:
+        raise ScenarioError([f"{label}:{deep[0]}: {deep[1]}"])
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -1447,7 +1343,7 @@ def load_scenario(source: str | os.PathLike[str]) -> Scenario:
     path, label, stored = _locate(source)
     text = _read_text(path, label)
     raw = _parse_toml(text, label)
-    report = _Report(label, _LineIndex(text))
+    report = _Report(label, LineIndex(text))
     read = _read_all(report, raw)
     _cross_check(report, read)
     report.raise_if_any()

@@ -4,6 +4,7 @@ with its file and line."""
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 import tomllib
 from dataclasses import replace
@@ -15,7 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hmipviz import scenario as scenario_module
+from hmipviz import scenario_limits
 from hmipviz.engine.config import ProtocolConfig
+from hmipviz.scenario_limits import PROTOCOL_RANGES
 from hmipviz.scenario import (
     MODES,
     ScenarioError,
@@ -498,7 +501,7 @@ BROKEN = [
         "interval zero",
         "interval_ms = 250",
         "interval_ms = 0",
-        'flow "CN" -> "MN": interval_ms must be above 0, not 0',
+        'flow "CN" -> "MN": interval_ms must be at least 1, not 0',
         "interval_ms = 0",
     ),
     (
@@ -599,7 +602,8 @@ def test_every_problem_is_reported_in_line_order(tmp_path):
     assert messages == [
         f'{path}:{line_of(text, "nope")}: node "CN": address "nope" is not a valid IPv6 address',
         f'{path}:{line_of(text, "atach")}: node "MN": unknown key "atach" (did you mean "attach"?)',
-        f"{path}:{line_of(text, 'ra_max_interval_s')}: [protocol]: ra_max_interval_s must be at least 0, not -1",
+        f"{path}:{line_of(text, 'ra_max_interval_s')}: [protocol]: ra_max_interval_s must be "
+        "in 0.07..1800, not -1 (RFC 6275 s.7.5 minimum, RFC 4861 s.6.2.1 maximum)",
     ]
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
@@ -743,12 +747,19 @@ def test_descriptions_survive_the_writer(text):
     assert parsed == {"d": text, "n": text}
 
 
-def test_every_protocol_field_is_accepted(tmp_path):
-    lines = [f"{name} = 1" for name in ProtocolConfig.field_names()]
-    text = BASE.replace("ra_max_interval_s = 1.5", "\n".join(lines))
-    s = load_scenario(write(tmp_path, text))
-    assert sorted(s.protocol) == sorted(ProtocolConfig.field_names())
-    ProtocolConfig().with_overrides(**s.protocol)
+def test_every_protocol_field_is_accepted_at_both_ends_of_its_range(tmp_path):
+    kinds = scenario_module._protocol_kinds()
+    for end in ("lo", "hi"):
+        values = {name: getattr(PROTOCOL_RANGES[name], end)
+                  for name in ProtocolConfig.field_names()}
+        if end == "hi":  # keep the ordered pairs in order
+            values["ra_min_interval_s"] = values["ra_max_interval_s"] = 1800
+        lines = [f"{name} = {int(v) if kinds[name] == 'int' else float(v)!r}"
+                 for name, v in values.items()]
+        text = BASE.replace("ra_max_interval_s = 1.5", "\n".join(lines))
+        s = load_scenario(write(tmp_path, text))
+        assert sorted(s.protocol) == sorted(ProtocolConfig.field_names())
+        ProtocolConfig().with_overrides(**s.protocol)
 
 
 def test_modes_are_read(tmp_path):
@@ -1062,3 +1073,234 @@ def test_one_map_per_correspondent(tmp_path):
         f'map "MAP3" differs from map "MAP2" of the flow on line {first} with "CN"; the MN '
         "uses one MAP's RCoA per correspondent (RFC 5380 s.7.1)"
     ]
+
+
+# --- ranges of [protocol] values (issue 9) -----------------------------------------------------
+
+
+def protocol_errors(tmp_path: Path, lines: str) -> list[str]:
+    """Messages for BASE with ``lines`` as its [protocol] table, without ``path:line: ``."""
+    path = write(tmp_path, BASE.replace("ra_max_interval_s = 1.5", lines))
+    return [m.split(": ", 1)[1] for m in errors_of(path)]
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("max_update_rate_per_s = 0", "max_update_rate_per_s must be in 1..1000, not 0 "
+         "(RFC 6275 s.12 sets 3; 0 would never send a BU)"),
+        ("default_hop_limit = 1000", "default_hop_limit must be in 1..255, not 1000 "
+         "(Hop Limit is 8 bits and 0 is never sent, RFC 8200 s.3)"),
+        ("default_hop_limit = 0", "default_hop_limit must be in 1..255, not 0 "
+         "(Hop Limit is 8 bits and 0 is never sent, RFC 8200 s.3)"),
+        ("flow_payload_bytes = 70000", "flow_payload_bytes must be in 0..65,000, not 70000 "
+         "(the largest flow packet, tunnelled twice, must fit an IPv6 payload of 65,535 bytes)"),
+        ("flow_payload_bytes = 1_000_000_000", "flow_payload_bytes must be in 0..65,000, "
+         "not 1000000000 (the largest flow packet, tunnelled twice, must fit an IPv6 payload "
+         "of 65,535 bytes)"),
+        ("refresh_fraction = 0", "refresh_fraction must be in 0.01..0.99, not 0 "
+         "(at 0 the MN would refresh without pause, at 1 too late)"),
+        ("refresh_fraction = 1", "refresh_fraction must be in 0.01..0.99, not 1 "
+         "(at 0 the MN would refresh without pause, at 1 too late)"),
+        ("refresh_fraction = nan", "refresh_fraction must be in 0.01..0.99, not nan "
+         "(at 0 the MN would refresh without pause, at 1 too late)"),
+        ("max_bindack_timeout_s = inf", "max_bindack_timeout_s must be in 0.01..86,400, not inf "
+         "(RFC 6275 s.12 sets 32 s)"),
+        ("router_lifetime_s = 70000", "router_lifetime_s must be in 1..9000, not 70000 "
+         "(RFC 4861 s.6.2.1; 0 would mean no default router)"),
+        ("link_mtu = 1" + "0" * 40, "link_mtu must be in 1280..65,535, not a 41-digit number "
+         "(RFC 8200 s.5 minimum, 16-bit Payload Length)"),
+        ("brr_fraction = 1", "brr_fraction must be 0 (off) or in 0.01..0.99, not 1 "
+         "(a fraction of the granted lifetime)"),
+        ("map_binding_lifetime_s = 3", "map_binding_lifetime_s must be in 4..262,140, not 3 "
+         "(a BU's Lifetime is 16 bits in units of 4 s, RFC 6275 s.6.1.7)"),
+        ("ra_min_interval_s = 5", "[protocol]: ra_min_interval_s 5 must not be above "
+         "ra_max_interval_s 3 (default) (RFC 4861 s.6.2.1)"),
+        ("ra_max_interval_s = 20\nrouter_lifetime_s = 10", "[protocol]: ra_max_interval_s 20 "
+         "must not be above router_lifetime_s 10 (RFC 4861 s.6.2.1)"),
+        ("prefix_preferred_lifetime_s = 10\nprefix_valid_lifetime_s = 5",
+         "[protocol]: prefix_preferred_lifetime_s 10 must not be above prefix_valid_lifetime_s 5 "
+         "(RFC 4862 s.5.5.3)"),
+    ],
+)
+def test_protocol_values_outside_their_range_are_refused(tmp_path, line, message):
+    if not message.startswith("[protocol]"):
+        message = "[protocol]: " + message
+    assert protocol_errors(tmp_path, line) == [message]
+
+
+def test_protocol_message_names_file_line_and_key(tmp_path):
+    text = BASE.replace("ra_max_interval_s = 1.5", "ra_max_interval_s = 1.5\ndefault_hop_limit = 1000")
+    path = write(tmp_path, text)
+    assert errors_of(path) == [
+        f"{path}:{line_of(text, 'default_hop_limit')}: [protocol]: default_hop_limit must be in "
+        "1..255, not 1000 (Hop Limit is 8 bits and 0 is never sent, RFC 8200 s.3)"
+    ]
+
+
+def test_every_protocol_field_has_one_range_of_its_type():
+    kinds = scenario_module._protocol_kinds()
+    # ranges of fields other branches add may come first; every field needs one
+    assert set(ProtocolConfig.field_names()) <= set(PROTOCOL_RANGES)
+    defaults = ProtocolConfig()
+    for name in ProtocolConfig.field_names():
+        span = PROTOCOL_RANGES[name]
+        assert span.holds(getattr(defaults, name)), name  # the defaults are in range
+        if kinds[name] == "int":
+            assert float(span.lo).is_integer() and float(span.hi).is_integer(), name
+
+
+def test_docs_give_every_protocol_range():
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "scenarios.md").read_text("utf-8")
+    kinds = scenario_module._protocol_kinds()
+    for name in ProtocolConfig.field_names():
+        kind = "integer" if kinds[name] == "int" else "number"
+        assert f"| `{name}` | {kind} | {PROTOCOL_RANGES[name].text()} |" in docs, name
+
+
+def test_duration_and_flow_interval_have_limits(tmp_path):
+    text = BASE.replace("duration_s = 20", "duration_s = 1e9").replace(
+        "interval_ms = 250", "interval_ms = 0.001"
+    )
+    path = write(tmp_path, text)
+    assert errors_of(path) == [
+        f"{path}:3: [scenario]: duration_s must be above 0 and at most 86400, not 1000000000",
+        f'{path}:{line_of(text, "interval_ms")}: flow "CN" -> "MN": interval_ms must be at '
+        "least 1, not 0.001",
+    ]
+
+
+# --- files that cannot be read without bound (issue 9) ------------------------------------------
+
+
+def test_a_device_is_refused_without_reading_it():
+    assert errors_of("/dev/zero") == ["/dev/zero: is a device, not a scenario file"]
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path):
+    path = tmp_path / "huge.toml"
+    path.write_bytes(b"# padding\n" * (scenario_limits.MAX_FILE_BYTES // 10 + 1))
+    assert errors_of(path) == [
+        f"{path}: larger than 8 MB; a scenario file is text of at most that size"
+    ]
+
+
+def test_a_pipe_is_read_only_up_to_the_limit(tmp_path):
+    path = tmp_path / "pipe.toml"
+    os.mkfifo(path)
+    with subprocess.Popen(["sh", "-c", f"yes '# comment' > {path}"]) as writer:
+        try:
+            assert errors_of(path) == [
+                f"{path}: larger than 8 MB; a scenario file is text of at most that size"
+            ]
+        finally:
+            writer.kill()
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("x = " + "[" * 500 + "]" * 500, 1),
+        ("[scenario]\nname = 'deep'\n\nx = " + "{ a = " * 100 + "1" + " }" * 100, 4),
+        ("[[node]]\nname = 'n'\nmap_options = [\n" + "[" * 40 + "\n", 4),
+    ],
+    ids=["arrays", "inline tables", "unclosed"],
+)
+def test_nesting_deeper_than_a_scenario_needs_is_refused(tmp_path, text, line):
+    path = write(tmp_path, text)
+    assert errors_of(path) == [
+        f"{path}:{line}: arrays and tables nested more than 32 deep; a scenario needs at most "
+        "3 levels and a lesson check about 8"
+    ]
+
+
+def test_brackets_in_strings_and_comments_do_not_count_as_nesting(tmp_path):
+    deep = "[" * 200 + "{" * 200
+    text = BASE.replace('description = "test base"', f'description = "{deep}" # {deep}\n'
+                        f"# {deep}\n") + f"\n# '''{deep}'''\n"
+    text = text.replace("hex = '''", f"# {deep}\nhex = '''")
+    load_scenario(write(tmp_path, text))
+    assert scenario_limits.nesting_problem(f"a = '''{deep}'''\nb = \"\"\"{deep}\"\"\"") is None
+    assert scenario_limits.nesting_problem('a = "\\"[[["\nb = [[1]]') is None
+
+
+# --- addresses (issue 8 item 11, issue 9) ---------------------------------------------------------
+
+
+def test_overlapping_prefixes_are_named_once_without_doubled_words(tmp_path):
+    text = BASE.replace('prefix = "2001:db8:3::/64"', 'prefix = "2001:db8:3::/64"\n').replace(
+        'prefix = "2001:db8:50::/64"', 'prefix = "2001:db8::/34"'
+    ).replace('address = "2001:db8:50::1"', 'address = "2001:db8::50:1"')
+    path = write(tmp_path, text)
+    messages = errors_of(path)
+    assert f'{path}:{line_of(text, "2001:db8::/34")}: node "CN": prefix 2001:db8::/34 overlaps ' \
+        'prefix 2001:db8:1::/64 of node "HA"' in messages
+    assert not [m for m in messages if "prefix prefix" in m]
+
+
+def test_flat_map_address_overlap_is_worded_as_its_64(tmp_path):
+    text = BASE.replace(
+        'map_options = [{ map = "MAP1", pref = 11 }]',
+        'map_options = [{ map = "MAP1", pref = 11 }]\nmap_address = "2001:db8:100::9"',
+    )
+    path = write(tmp_path, text)
+    assert errors_of(path) == [
+        f'{path}:{line_of(text, "map_address")}: node "AR2": the /64 of map_address '
+        '2001:db8:100::/64 overlaps prefix 2001:db8:100::/64 of node "MAP1"'
+    ]
+
+
+@pytest.mark.parametrize(
+    "old, new, key_line, message",
+    [
+        ('attach = "AR1"', 'attach = "AR1"\ninterface_id = "::1"', "interface_id",
+         'node "MN": interface_id ::1 makes the LCoA on AR1 2001:db8:2::1, which is the address '
+         'of node "AR1"; choose another interface_id (DAD would fail, RFC 4862 s.5.4)|'
+         'node "MN": interface_id ::1 makes the LCoA on AR2 2001:db8:3::1, which is the address '
+         'of node "AR2"; choose another interface_id (DAD would fail, RFC 4862 s.5.4)|'
+         'node "MN": interface_id ::1 makes the RCoA on MAP1 2001:db8:100::1, which is the '
+         'address of node "MAP1"; choose another interface_id (DAD would fail, RFC 4862 s.5.4)'),
+        ('address = "2001:db8:3::1"', 'address = "2001:db8:3::a"', '[[node]]\nname = "MN"',
+         'node "MN": interface_id ::a (taken from home_address) makes the LCoA on AR2 '
+         '2001:db8:3::a, which is the address of node "AR2"; choose another interface_id '
+         "(DAD would fail, RFC 4862 s.5.4)"),
+        ('address = "2001:db8:100::1"', 'address = "2001:db8:100::a"', '[[node]]\nname = "MN"',
+         'node "MN": interface_id ::a (taken from home_address) makes the RCoA on MAP1 '
+         '2001:db8:100::a, which is the address of node "MAP1"; choose another interface_id '
+         "(DAD would fail, RFC 4862 s.5.4)"),
+    ],
+    ids=["LCoA is the AR's address", "derived interface id", "RCoA is the MAP's address"],
+)
+def test_a_care_of_address_equal_to_a_node_address_is_refused(tmp_path, old, new, key_line,
+                                                               message):
+    text = BASE.replace(old, new)
+    path = write(tmp_path, text)
+    assert errors_of(path) == [f"{path}:{line_of(text, key_line)}: {m}"
+                               for m in message.split("|")]
+
+
+def test_a_flat_ars_rcoa_equal_to_its_map_address_is_refused(tmp_path):
+    text = BASE.replace(
+        'map_options = [{ map = "MAP1", pref = 11 }]',
+        'map_address = "2001:db8:103::a"\nmap_options = [{ map = "AR2" }]',
+    )
+    path = write(tmp_path, text)
+    assert errors_of(path) == [
+        f'{path}:{line_of(text, "[[node]]" + chr(10) + "name = " + chr(34) + "MN")}: node "MN": '
+        "interface_id ::a (taken from home_address) makes the RCoA on AR2 2001:db8:103::a, "
+        'which is the map_address of node "AR2"; choose another interface_id '
+        "(DAD would fail, RFC 4862 s.5.4)"
+    ]
+
+
+def test_the_engine_would_form_the_refused_address(tmp_path):
+    """The check and the engine agree: loaded without the check, the MN's LCoA on AR1
+    is AR1's own address."""
+    from hmipviz.sim import Simulation
+
+    s = load_scenario(write(tmp_path, BASE))
+    clash = replace(s, nodes=tuple(replace(n, interface_id=1) if n.role == "mn" else n
+                                   for n in s.nodes))
+    sim = Simulation(clash)
+    sim.run(3.0)
+    assert sim.mn.lcoa == s.node("AR1").address
