@@ -565,17 +565,20 @@ class QtController(QObject):
         self._emit_extended()
         self._set_position(len(self.trace) - 1)
 
-    def advance_to(self, t: float) -> None:
+    def advance_to(self, t: float, max_steps: int | None = None) -> bool:
         """Run the engine up to simulated time ``t`` and show every event so far (a
-        lesson's ``run_for_s``); the run's end moves on when ``t`` is past it."""
+        lesson's ``run_for_s``); the run's end moves on when ``t`` is past it. With
+        ``max_steps``, stop after that many engine steps (Show me runs a long span in
+        slices from the event loop): True once the engine stands at ``t``."""
         if self.sim is None:
-            return
+            return True
         self._seg = None
         t = max(float(t), self.sim.now)
-        self._end_t = max(self._end_t, t)
-        self._step_engine_to(t)
+        reached = self._step_engine_to(t, max_steps)
+        self._end_t = max(self._end_t, t if reached else self.sim.now)
         self._emit_extended()
         self._set_position(len(self.trace) - 1)
+        return reached
 
     def _set_position(self, i: int, follow: bool = True) -> None:
         i = max(-1, min(i, len(self.trace) - 1))
@@ -864,10 +867,17 @@ class QtController(QObject):
         self._snapshots.append((self.sim.now, self._applied, self.sim.snapshot()))
         self._steps_since_snapshot = 0
 
-    def _step_engine_to(self, t: float) -> None:
-        """Run every scheduler item at or before ``t``; the engine then stands at ``t``."""
+    def _step_engine_to(self, t: float, max_steps: int | None = None) -> bool:
+        """Run every scheduler item at or before ``t``; the engine then stands at ``t``.
+        With ``max_steps``, stop after that many items, at an instant boundary short of
+        ``t`` (False)."""
         sim = self.sim
+        n = 0
         while (nt := sim.next_time()) is not None and nt <= t + EPS:
+            if max_steps is not None and n >= max_steps and nt > sim.now + EPS:
+                self._index_new()
+                return False
+            n += 1
             sim.step()
             self._steps_since_snapshot += 1
             if self._steps_since_snapshot >= SNAPSHOT_EVERY:
@@ -877,6 +887,7 @@ class QtController(QObject):
         if sim.now < t:
             sim.run(until_s=t)  # nothing left at or before t: just sets the clock
         self._index_new()
+        return True
 
     def _advance_instant(self, emit: bool = True) -> bool:
         """Run the engine through its next instant that records anything."""

@@ -691,6 +691,7 @@ class MainWindow(QMainWindow):
         self.controller.pause()
         self.presentation.leave()  # save the everyday layout, not the classroom one
         if self.lessons.panel is not None:
+            self.lessons.panel.cancel_show_me()
             self.lessons.panel.save_progress()
         self.save_settings()
         super().closeEvent(event)
