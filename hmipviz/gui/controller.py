@@ -13,7 +13,9 @@ Position and history
     The engine runs lazily ahead: showing an event past the end of the trace steps the
     engine one simulated instant (all scheduler items at the same time) at a time, so
     the engine always stands at an instant boundary. A snapshot is taken every
-    ``SNAPSHOT_EVERY`` engine steps, and every user action is logged with its time.
+    ``SNAPSHOT_EVERY`` engine steps (at most ``snapshots.MAX_SNAPSHOTS`` are kept, old
+    ones thinned: :mod:`hmipviz.gui.snapshots`), and every user action is logged with
+    its time.
     Acting while in the past (or in the middle of an animation) restores the newest
     snapshot at or before that moment, re-runs the engine up to it, re-applying the
     logged actions at their times (it is deterministic, so the same events come back),
@@ -33,11 +35,12 @@ from __future__ import annotations
 import bisect
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
+from hmipviz.gui import snapshots
 from hmipviz.engine.events import (
     BindingChanged,
     Event,
@@ -190,7 +193,7 @@ class _Segment:
     t0: float
     t1: float
     duration_ms: float
-    clock: QElapsedTimer = field(default_factory=QElapsedTimer)
+    start_ms: float = 0.0  # the controller's clock_ms() when this segment (re)started
     u0: float = 0.0  # progress already made before the clock started (speed changes)
 
 
@@ -234,6 +237,11 @@ class QtController(QObject):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self._on_tick)
+        # Wall-clock milliseconds that pace the animation; benchmarks/memory_gui.py puts
+        # a fake clock here to play ten minutes of demo in less.
+        self._wall = QElapsedTimer()
+        self._wall.start()
+        self.clock_ms: Callable[[], float] = lambda: float(self._wall.elapsed())
         self._reset_history()
         if scenario is not None:
             self.load(scenario, mode=mode)
@@ -643,14 +651,15 @@ class QtController(QObject):
             u = self._seg_progress(seg)
             seg.duration_ms = seg.duration_ms * self._speed / x
             seg.u0 = u
-            seg.clock.restart()
+            seg.start_ms = self.clock_ms()
         self._speed = x
         self.speedChanged.emit(x)
 
     def _seg_progress(self, seg: _Segment) -> float:
         if seg.duration_ms <= 0:
             return 1.0
-        return min(1.0, seg.u0 + (1 - seg.u0) * seg.clock.elapsed() / seg.duration_ms)
+        elapsed = self.clock_ms() - seg.start_ms
+        return min(1.0, seg.u0 + (1 - seg.u0) * elapsed / seg.duration_ms)
 
     def _on_tick(self) -> None:
         try:
@@ -711,8 +720,7 @@ class QtController(QObject):
                 e = self.trace[j]
                 span = max(e.arrive_t - e.t, EPS)
                 frac = max(frac, min(1.0, (t1 - t0) / span))
-            seg = _Segment(t0, t1, HOP_MS / self._speed * frac)
-            seg.clock.start()
+            seg = _Segment(t0, t1, HOP_MS / self._speed * frac, self.clock_ms())
             self._seg = seg
             self.frameAdvanced.emit(t0)
             return
@@ -865,6 +873,7 @@ class QtController(QObject):
     # ============================================================================
     def _take_snapshot(self) -> None:
         self._snapshots.append((self.sim.now, self._applied, self.sim.snapshot()))
+        snapshots.thin(self._snapshots)  # bounded memory: old ones ever sparser
         self._steps_since_snapshot = 0
 
     def _step_engine_to(self, t: float, max_steps: int | None = None) -> bool:

@@ -135,3 +135,41 @@ def test_teacher_controls_change_the_engine(controller):
     c.seek_time(4.0)
     late = [e for e in c.trace if isinstance(e, PacketSent) and e.kind == "data" and e.t > 1.1]
     assert late == []
+
+
+def test_snapshots_stay_bounded_and_going_far_back_is_still_exact(qtbot, monkeypatch):
+    """Issue 9: the history keeps at most MAX_SNAPSHOTS engine snapshots (old ones
+    thinned); acting far in the past re-simulates from a sparser snapshot and gives the
+    same events as a history that kept every snapshot."""
+    from hmipviz.gui import snapshots as snapshots_mod
+
+    def session(max_count):
+        monkeypatch.setattr(controller_mod, "SNAPSHOT_EVERY", 10)
+        monkeypatch.setattr(snapshots_mod, "MAX_SNAPSHOTS", max_count)
+        monkeypatch.setattr(snapshots_mod, "RECENT_SNAPSHOTS", 2)
+        c = QtController(load_scenario("figure1"))
+        c.autoplay_on_action = False
+        c.seek_time(3.0)
+        c.move_mn("AR2")
+        c.seek_time(20.0)
+        most = len(c._snapshots)
+        c.seek_time(4.5)
+        c.fail_node("MAP1")
+        c.seek_time(15.0)
+        return c, most
+
+    thinned, most = session(6)
+    full, most_full = session(10_000)
+    assert most <= 6 < most_full
+    assert [e.to_json() for e in thinned.trace] == [e.to_json() for e in full.trace]
+    times = [s[0] for s in thinned._snapshots]
+    assert times == sorted(times) and times[0] == 0.0  # the loaded state is never dropped
+
+
+def test_thin_keeps_the_first_and_the_newest():
+    from hmipviz.gui.snapshots import thin
+    items = list(range(11))
+    assert thin(items, max_count=10, recent=3) == 4
+    assert items == [0, 2, 4, 6, 8, 9, 10]
+    items = list(range(5))
+    assert thin(items, max_count=10, recent=3) == 0 and items == list(range(5))
