@@ -71,6 +71,7 @@ class Problems:
         self.count = 0
         self.texts: list[str] = []
         self.qt_warnings = 0
+        self.stalls: list[str] = []  # the engine looped at one instant (not a traceback)
 
     def add(self, where: str, text: str) -> None:
         self.count += 1
@@ -87,6 +88,10 @@ class _LogCounter(logging.Handler):
         self.problems = problems
 
     def emit(self, record: logging.LogRecord) -> None:
+        if "engine stalled" in record.getMessage():  # controller.STALL_STEPS: not ours
+            self.problems.stalls.append(record.getMessage())
+            print(f"ENGINE STALL: {record.getMessage()}", flush=True)
+            return
         if record.exc_info or record.levelno >= logging.ERROR:
             text = record.getMessage()
             if record.exc_info:
@@ -342,7 +347,8 @@ def main() -> int:
           + ", ".join(f"{k} {v}" for k, v in sorted(soak.counts.items())))
     print("slowest: " + ", ".join(f"{k} {v:.2f} s" for k, v in
                                   sorted(soak.slowest.items(), key=lambda kv: -kv[1])))
-    print(f"tracebacks: {problems.count}; Qt warnings: {problems.qt_warnings}")
+    print(f"tracebacks: {problems.count}; Qt warnings: {problems.qt_warnings}; engine "
+          f"stalls (the run stopped, the window went on): {len(problems.stalls)}")
     print(f"RSS after the first minute {first:.1f} MB, at the end {last:.1f} MB, max "
           f"{max(samples, default=0):.1f} MB: growth {growth:+.1f} %")
     for text in problems.texts:

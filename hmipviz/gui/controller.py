@@ -63,6 +63,9 @@ EPS = 1e-9
 HOP_MS = 600.0
 FRAME_MS = 16
 SNAPSHOT_EVERY = 250
+# More engine items than this at one simulated instant is a loop in the engine: the
+# controller stops the run there rather than freeze the window (about a second).
+STALL_STEPS = 100_000
 MIN_SPEED, MAX_SPEED = 0.1, 10.0
 # After a user action near (or past) the scenario's end, playback may run this much
 # longer, so the protocol has time to answer.
@@ -257,6 +260,7 @@ class QtController(QObject):
         self._log: list[tuple[float, Callable[[float], None]]] = []
         self._applied = 0
         self._steps_since_snapshot = 0
+        self._stalled_t: float | None = None  # the engine looped here (see _stall)
         self._placements: list[Placement] = []
         self._actions: list[tuple[int, float, str, str | None]] = []  # (index, t, verb, target)
         self._end_t = 0.0
@@ -361,7 +365,7 @@ class QtController(QObject):
         if self._position < len(self.trace) - 1:
             return False
         nt = self.sim.next_time() if self.sim else None
-        return nt is None or nt > self._end_t + EPS
+        return nt is None or nt > self._end_t + EPS or self._stalled_t is not None
 
     def group_range(self, i: int) -> tuple[int, int]:
         """First and last trace index of the simulated instant event ``i`` belongs to."""
@@ -843,6 +847,7 @@ class QtController(QObject):
             del self._snapshots[k + 1:]
             old_len = len(self.trace)
             sim.restore_snapshot(snap)
+            self._stalled_t = None  # an earlier state: the new branch may not loop
             # keep the one trace list object every view holds
             del self._trace_list[snap.trace_len:]
             sim.trace = self._trace_list
@@ -881,10 +886,17 @@ class QtController(QObject):
         With ``max_steps``, stop after that many items, at an instant boundary short of
         ``t`` (False)."""
         sim = self.sim
+        if self._stalled_t is not None:
+            return False
         n = 0
+        at_once = 0  # items run at this one instant
         while (nt := sim.next_time()) is not None and nt <= t + EPS:
             if max_steps is not None and n >= max_steps and nt > sim.now + EPS:
                 self._index_new()
+                return False
+            at_once = at_once + 1 if nt <= sim.now + EPS else 0
+            if at_once > STALL_STEPS:
+                self._stall()
                 return False
             n += 1
             sim.step()
@@ -898,13 +910,28 @@ class QtController(QObject):
         self._index_new()
         return True
 
+    def _stall(self) -> None:
+        """The engine ran STALL_STEPS items without its clock moving: a loop in the
+        engine. Stop there (the window stays usable: step back, act, restart) and say
+        so, instead of freezing."""
+        sim = self.sim
+        self._stalled_t = sim.now
+        self._index_new()
+        log.warning("engine stalled at t = %.6f s after %d items at one instant",
+                    sim.now, STALL_STEPS)
+        self.pause()
+        self.errorOccurred.emit(
+            f"The engine stopped making progress at t = {sim.now:.6f} s ({STALL_STEPS:,} "
+            "items at one instant, a bug in the engine): the run ends there. Step back "
+            "and act differently, or restart.")
+
     def _advance_instant(self, emit: bool = True) -> bool:
         """Run the engine through its next instant that records anything."""
         start = len(self.trace)
         sim = self.sim
         while len(self.trace) == start:
             nt = sim.next_time()
-            if nt is None or nt > self._end_t + EPS:
+            if nt is None or nt > self._end_t + EPS or self._stalled_t is not None:
                 return False
             self._step_engine_to(nt)
         if emit:

@@ -107,7 +107,9 @@ class ShowMeRunner(QObject):
                 self._i += 1
                 return
             self.steps += chunk
-            if self.steps >= self.budget:
+            if getattr(c, "_stalled_t", None) is not None:  # the controller said why
+                self._finish(FAILED, "Show me stopped: the engine stopped making progress.")
+            elif self.steps >= self.budget:
                 self._finish(BUDGET, (
                     f"Show me stopped: {self._what} ran {self.steps:,} simulator steps "
                     f"(the step budget) and reached t = {c.sim.now:.3f} s of "

@@ -173,3 +173,34 @@ def test_thin_keeps_the_first_and_the_newest():
     assert items == [0, 2, 4, 6, 8, 9, 10]
     items = list(range(5))
     assert thin(items, max_count=10, recent=3) == 0 and items == list(range(5))
+
+
+def test_an_engine_that_loops_at_one_instant_stops_the_run_not_the_window(qtbot, monkeypatch):
+    """Issue 9 (found by benchmarks/memory_gui.py): with the MN dragged back and forth
+    every few hundred ms, the engine once ran a timer at one instant forever and the
+    window froze. The controller now stops the run there and says so."""
+    monkeypatch.setattr(controller_mod, "STALL_STEPS", 2000)
+    c = QtController(load_scenario("figure1"))
+    c.autoplay_on_action = False
+    c.seek_time(3.0)
+    sim = c.sim
+    stuck_t = sim.next_time()
+
+    def spin():  # what the looping engine did: an item at the same instant, no event
+        sim.now = stuck_t
+        return []
+
+    monkeypatch.setattr(sim, "next_time", lambda: stuck_t)
+    monkeypatch.setattr(sim, "step", spin)
+    errors = []
+    c.errorOccurred.connect(errors.append)
+    end = len(c.trace) - 1
+    c.seek(end)
+    assert not c.step_forward()  # returns instead of spinning for ever
+    assert len(errors) == 1 and f"stopped making progress at t = {stuck_t:.6f} s" in errors[0]
+    assert c.at_end()
+    c.play()
+    assert not c.playing
+    assert not c.step_forward() and len(errors) == 1  # said once
+    c.restart()
+    assert not c.at_end() and c.step_forward()  # a fresh engine runs again
