@@ -533,12 +533,15 @@ class QtController(QObject):
         self.pause()
         self._set_position(-1)
 
-    def jump_to_next_idle(self, max_events: int = 20000) -> bool:
-        """Apply instants until no packet is in flight (at least one instant)."""
+    def jump_to_next_idle(self, max_events: int = 20000, max_ms: int = 1500) -> bool:
+        """Apply instants until no packet is in flight (at least one instant); at most
+        ``max_events`` events or ``max_ms`` of work (a flow keeps packets in flight)."""
         self._seg = None
         start = self._position
         moved = False
-        while self._position - start < max_events:
+        clock = QElapsedTimer()
+        clock.start()
+        while self._position - start < max_events and clock.elapsed() < max_ms:
             nxt = self._position + 1
             if not self._ensure(nxt):
                 break

@@ -204,3 +204,20 @@ def test_an_engine_that_loops_at_one_instant_stops_the_run_not_the_window(qtbot,
     assert not c.step_forward() and len(errors) == 1  # said once
     c.restart()
     assert not c.at_end() and c.step_forward()  # a fresh engine runs again
+
+
+def test_jumping_to_the_next_idle_moment_is_bounded_in_time(qtbot):
+    """Soak finding: with a flow keeping packets in flight for ever, End/jump ran 20,000
+    events (seconds on a busy machine) before giving the window back."""
+    import dataclasses
+    import time
+
+    sc = load_scenario("figure1")
+    flow = dataclasses.replace(sc.flows[0], interval_ms=1.0, start_s=0.5)
+    c = QtController(dataclasses.replace(sc, flows=(flow,), duration_s=600.0))
+    c.autoplay_on_action = False
+    c.seek_time(1.0)
+    t0 = time.monotonic()
+    assert c.jump_to_next_idle(max_events=10**9, max_ms=300)
+    assert time.monotonic() - t0 < 3.0
+    assert c.in_flight_at(c.position)  # it stopped for the time, not at an idle moment
