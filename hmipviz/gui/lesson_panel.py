@@ -1205,6 +1205,7 @@ class LessonHost(QObject):
         if what_next:
             box.setInformativeText(what_next)
         box.setAccessibleName("Error dialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
 

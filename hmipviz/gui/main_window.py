@@ -606,6 +606,7 @@ class MainWindow(QMainWindow):
         if what_next:
             box.setInformativeText(what_next)
         box.setAccessibleName("Error dialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # not one more per error
         box.open()
 
     def show_shortcuts(self) -> None:
@@ -632,6 +633,7 @@ class MainWindow(QMainWindow):
         box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts",
                           f"<table>{table}</table>", parent=self)
         box.setAccessibleName("Keyboard shortcuts")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
     def show_about(self) -> None:
