@@ -40,7 +40,7 @@ from typing import Callable, NamedTuple
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
-from hmipviz.gui import snapshots
+from hmipviz.gui import release, snapshots
 from hmipviz.engine.events import (
     BindingChanged,
     Event,
@@ -285,6 +285,9 @@ class QtController(QObject):
         elif scenario is not self.scenario:
             self.mode = None
         sim = Simulation(scenario, mode=self.mode)
+        if len(self._trace_list) >= release.LARGE_TRACE_EVENTS:
+            # once the views have dropped the old history too: back to the system
+            QTimer.singleShot(250, release.release_freed_memory)
         self.scenario = scenario
         self.sim = sim
         self.mode = sim.mode
