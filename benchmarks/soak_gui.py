@@ -25,6 +25,7 @@ import logging
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -276,6 +277,9 @@ def main() -> int:
     args = p.parse_args()
 
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    # SIGTERM / SIGHUP end the soak through sys.exit, so atexit stops our Xvfb
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: sys.exit(143))
     ensure_display()
     from PySide6.QtCore import QtMsgType, QTimer, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
