@@ -885,8 +885,8 @@ class QtLessonPanel(QWidget):
 
     def next_step(self) -> bool:
         run = self.run
-        if run is None or not run.can_advance():
-            return False
+        if run is None or self.detached or not run.can_advance():
+            return False  # detached: the window shows another network (soak finding)
         self.show_runner.cancel()
         if run.index + 1 >= len(self.lesson.steps):
             self.save_progress()
@@ -938,7 +938,8 @@ class QtLessonPanel(QWidget):
         """Go back (or on) to a step already reached: the network restarts and the
         solutions of the steps before it are replayed."""
         run = self.run
-        if run is None or not 0 <= index <= self.furthest_reachable() or index == run.index:
+        if run is None or self.detached or not 0 <= index <= self.furthest_reachable() \
+                or index == run.index:
             return False
         self.show_runner.cancel()
         note = ""

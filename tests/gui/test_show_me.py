@@ -128,3 +128,15 @@ def test_going_to_an_earlier_step_with_an_endless_solution_is_bounded(qtbot, win
     assert panel.goto_step(1)
     assert time.monotonic() - t0 < 20
     assert "stopped after 2,000 simulator steps (the step budget)" in panel.status.text()
+
+
+def test_next_step_does_nothing_while_another_network_is_open(qtbot, window):
+    """Soak finding: a step done, then another scenario opened (the lesson detaches),
+    then Next: the next step's set-up ran on the other network (KeyError 'MAP-peer')."""
+    panel = _open(window, load_lesson("6"))
+    panel.run.passed.add(0)  # as if step 1 had been done
+    assert panel.run.can_advance()
+    assert window.open_scenario("figure1")
+    assert panel.detached
+    assert panel.next_step() is False and panel.run.index == 0
+    assert panel.goto_step(1) is False and panel.run.index == 0
