@@ -82,7 +82,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     from .experiment.cli import add_parsers as add_experiment_parsers
     add_experiment_parsers(sub)  # `experiment` and `experiments`
-    gui = sub.add_parser("gui", help="open the window on a scenario")
+    gui = sub.add_parser("gui", help="open the window on a scenario or a lesson file (.md); "
+                         "`hmipviz FILE` does the same")
     gui.add_argument("scenario", nargs="?", default="figure1")
     return p
 
@@ -302,9 +303,47 @@ def cmd_lesson(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace, present: bool = False) -> int:
+    """The window on a scenario, or on a lesson file (.md). A file that cannot be read
+    still opens the window, on figure1 with the loader's message in the error dialog
+    (a desktop launcher has no terminal); the terminal gets the same lines, and the exit
+    status is 2."""
     from .gui.launch import launch
-    scenario = _load(getattr(args, "scenario", None) or "figure1")
-    return launch(scenario, present=present)
+    from .lesson import LessonError, load_lesson
+    from .scenario import ScenarioError, load_scenario
+    source = getattr(args, "scenario", None) or "figure1"
+    is_lesson = source.lower().endswith(".md")
+    try:
+        if is_lesson:
+            lesson = load_lesson(source)
+            return launch(lesson.scenario, present=present, lesson=lesson)
+        return launch(load_scenario(source), present=present)
+    except (ScenarioError, LessonError) as exc:
+        for line in str(exc).splitlines() or [""]:
+            print(f"error: {line}", file=sys.stderr)
+        sys.stderr.flush()
+    opener = {"open_lesson" if is_lesson else "open_scenario": source}
+    status = launch(load_scenario("figure1"), present=present, **opener)
+    return status or EXIT_USAGE
+
+
+COMMANDS = ("run", "scenarios", "check", "lessons", "lesson", "gui", "experiment",
+            "experiments")
+
+
+def _file_means_gui(argv: list[str]) -> list[str]:
+    """``hmipviz FILE.toml`` / ``hmipviz FILE.md``: the first word that is not an option
+    and not a command, but a file (or names one by its suffix), means ``gui FILE``."""
+    for i, word in enumerate(argv):
+        if word.startswith("-"):
+            if word in ("-h", "--help", "--version"):
+                return argv
+            continue
+        if word in COMMANDS:
+            return argv
+        if word.lower().endswith((".toml", ".md")) or Path(word).is_file():
+            return argv[:i] + ["gui"] + argv[i:]
+        return argv
+    return argv
 
 
 _WRITE_ERRORS = {errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG, errno.EDQUOT}
@@ -343,6 +382,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     from .fileio import Interrupted, die_of
     parser = _build_parser()
+    argv = _file_means_gui(list(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
         status = _dispatch(args)

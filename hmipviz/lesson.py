@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Callable
@@ -46,12 +47,62 @@ __all__ = [
     "Choice", "Lesson", "LessonError", "Question", "Step", "builtin_lessons", "load_lesson",
     "parse_lesson", "LessonDriver", "SimDriver", "fork", "predict_answer", "CheckResult",
     "Feedback", "Summary", "Progress", "LessonRun", "ProgressStore", "verify_lesson",
+    "STEP_BUDGET", "BudgetExceeded", "run_bounded", "run_target",
 ]
 
 
 # =====================================================================================
 # Driving the engine
 # =====================================================================================
+
+# No lesson action runs the engine without bound: a ``run_for_s = 1e9`` that slipped
+# past the loader, a huge ``time_limit_s`` or ``within_s``, stops after this many
+# simulator steps (a few seconds of work; the built-in lessons need a few thousand).
+STEP_BUDGET = 200_000
+
+
+class BudgetExceeded(RuntimeError):
+    """One lesson action ran :data:`STEP_BUDGET` simulator steps without reaching its
+    end: the lesson asks for more simulated time than can be shown or verified."""
+
+    def __init__(self, what: str, steps: int, reached_s: float, target_s: float,
+                 line: int = 0) -> None:
+        self.what = what
+        self.steps = steps
+        self.reached_s = reached_s
+        self.target_s = target_s
+        self.line = line
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return (f"{self.what}: stopped after {self.steps:,} simulator steps (the step "
+                f"budget) at t = {self.reached_s:.3f} s, short of t = {self.target_s:g} s")
+
+
+def run_bounded(sim: Simulation, t: float, max_steps: int | None = None,
+                what: str = "run") -> None:
+    """``sim.run(t)`` with at most ``max_steps`` steps (default :data:`STEP_BUDGET`);
+    :class:`BudgetExceeded` beyond."""
+    max_steps = STEP_BUDGET if max_steps is None else max_steps
+    if not math.isfinite(t):
+        raise BudgetExceeded(what, 0, sim.now, t)
+    n = 0
+    while (nt := sim.next_time()) is not None and nt <= t:
+        if n >= max_steps:
+            raise BudgetExceeded(what, n, sim.now, t)
+        sim.step()
+        n += 1
+    sim.run(t)  # nothing left at or before t: only sets the clock
+
+
+def run_target(action: Action, now_s: float) -> float | None:
+    """The simulated time a ``run_for_s`` / ``run_until_s`` action runs to from
+    ``now_s`` (None: any other action, or a time already past)."""
+    if action.verb == "run_for_s":
+        return now_s + float(action.value)
+    if action.verb == "run_until_s" and float(action.value) > now_s:
+        return float(action.value)
+    return None
 
 
 class LessonDriver(Protocol):
@@ -108,7 +159,7 @@ class SimDriver:
         return True
 
     def run_until(self, t: float) -> None:
-        self._sim.run(t)
+        run_bounded(self._sim, t)
 
     def move(self, ar: str | None) -> None:
         self._sim.move(ar)
@@ -176,6 +227,16 @@ class _Evaluator:
 
 def _apply(action: Action, driver: LessonDriver, lesson: Lesson,
            on_reset: Callable[[], None]) -> None:
+    try:
+        _apply_unbounded(action, driver, lesson, on_reset)
+    except BudgetExceeded as exc:
+        if not exc.line:  # say which line of the lesson asked for it
+            exc.what, exc.line = str(action), action.line
+        raise
+
+
+def _apply_unbounded(action: Action, driver: LessonDriver, lesson: Lesson,
+                     on_reset: Callable[[], None]) -> None:
     v = action.verb
     if v == "move":
         driver.move(None if action.value == "none" else action.value)
@@ -186,11 +247,10 @@ def _apply(action: Action, driver: LessonDriver, lesson: Lesson,
     elif v == "reset":
         driver.reset(action.get("mode", lesson.mode), action.get("security"))
         on_reset()
-    elif v == "run_for_s":
-        driver.run_until(driver.sim.now + action.value)
-    elif v == "run_until_s":
-        if action.value > driver.sim.now:
-            driver.run_until(action.value)
+    elif v in ("run_for_s", "run_until_s"):
+        target = run_target(action, driver.sim.now)
+        if target is not None:
+            driver.run_until(target)
     elif v == "set_map_option":
         driver.set_map_option(action.value, action.get("map"), action.get("pref"),
                               action.get("lifetime_s"))
@@ -204,9 +264,13 @@ def _apply(action: Action, driver: LessonDriver, lesson: Lesson,
         driver.pause()
 
 
-def _settle(driver: LessonDriver, evaluator: _Evaluator, limit_s: float) -> lc.Outcome:
-    """Run the engine until the check holds or ``limit_s`` of simulated time passed."""
+def _settle(driver: LessonDriver, evaluator: _Evaluator, limit_s: float,
+            max_steps: int | None = None) -> lc.Outcome:
+    """Run the engine until the check holds or ``limit_s`` of simulated time passed
+    (:class:`BudgetExceeded` after ``max_steps`` steps, default :data:`STEP_BUDGET`)."""
+    max_steps = STEP_BUDGET if max_steps is None else max_steps
     deadline = driver.sim.now + limit_s
+    n = 0
     while True:
         outcome = evaluator(driver.sim)
         if outcome.passed:
@@ -214,7 +278,11 @@ def _settle(driver: LessonDriver, evaluator: _Evaluator, limit_s: float) -> lc.O
         t = driver.sim.next_time()
         if t is None or t > deadline:
             return outcome
+        if n >= max_steps:
+            raise BudgetExceeded(f"waiting up to {limit_s:g} s for the check", n,
+                                 driver.sim.now, deadline)
         driver.step()
+        n += 1
 
 
 def predict_answer(lesson: Lesson, step: Step, question: Question, sim: Simulation) -> str:
@@ -229,6 +297,7 @@ def predict_answer(lesson: Lesson, step: Step, question: Question, sim: Simulati
     watch = lc.NextMessage(question.predict or lf.ANY, question.after, question.ignore)
     book = lf.AddressBook(twin.sim)
     pos = marks[-1]
+    n = 0
     while True:
         trace = twin.sim.trace
         for e in trace[pos:]:
@@ -241,7 +310,11 @@ def predict_answer(lesson: Lesson, step: Step, question: Question, sim: Simulati
         t = twin.sim.next_time()
         if t is None or t > until:
             return lf.NOTHING
+        if n >= STEP_BUDGET:
+            raise BudgetExceeded(f"question {question.id}: looking {question.within_s:g} s "
+                                 "ahead", n, twin.sim.now, until, question.line)
         twin.step()
+        n += 1
 
 
 # =====================================================================================
@@ -349,8 +422,12 @@ class LessonRun:
         self._predictions = {q.id: predict_answer(self.lesson, self.step, q, self.sim)
                              for q in self.step.questions if q.is_prediction}
 
-    def _do(self, action: Action) -> None:
+    def do(self, action: Action) -> None:
+        """Apply one action through the driver (the window's Show me plays a solution
+        one action at a time, running the engine itself)."""
         _apply(action, self.driver, self.lesson, self._on_reset)
+
+    _do = do
 
     def _on_reset(self) -> None:
         assert self._evaluator is not None
@@ -568,28 +645,43 @@ def verify_lesson(lesson: Lesson) -> list[str]:
     run = LessonRun(lesson, start=False)
     for step in lesson.steps:
         where = f'{lesson.path}:{step.line}: step {step.index + 1} "{step.title}"'
-        run.start_step(step.index, setup=False)
-        if run.check().passed:
-            problems.append(f"{where}: the check holds before the step's actions")
-        run.apply_setup()
-        if run.check().passed:
-            problems.append(f"{where}: the check holds right after the set-up")
-        if any(a.verb in STATE_VERBS for a in step.solution):
-            idle = _Evaluator(step.check, run.mark)
-            twin = SimDriver(lesson.scenario, fork(run.sim))
-            if _settle(twin, idle, step.time_limit_s).passed:
-                problems.append(f"{where}: the check holds without the solution after "
-                                f"{step.time_limit_s:g} s")
-        for q in step.questions:
-            if q.is_prediction:
-                got = run.prediction(q.id)
-                if all(c.kind != got for c in q.choices):
-                    problems.append(f"{lesson.path}:{q.line}: question {q.id}: the engine's "
-                                    f'answer "{got}" is not among the choices')
-        result = run.apply_solution(settle=True)
-        if not result.passed:
-            problems.append(f"{lesson.path}:{step.check_line}: step {step.index + 1} "
-                            f'"{step.title}": the check did not hold within '
-                            f"{step.time_limit_s:g} s after the solution ({result.detail})")
+        try:
+            ok = _verify_step(lesson, step, run, where, problems)
+        except BudgetExceeded as exc:
+            line = exc.line or step.check_line
+            problems.append(f'{lesson.path}:{line}: step {step.index + 1} "{step.title}": '
+                            f"{exc}")
+            ok = False
+        if not ok:
             break  # later steps build on this one
     return problems
+
+
+def _verify_step(lesson: Lesson, step: Step, run: LessonRun, where: str,
+                 problems: list[str]) -> bool:
+    """verify_lesson for one step; False when its check did not hold after the solution."""
+    run.start_step(step.index, setup=False)
+    if run.check().passed:
+        problems.append(f"{where}: the check holds before the step's actions")
+    run.apply_setup()
+    if run.check().passed:
+        problems.append(f"{where}: the check holds right after the set-up")
+    if any(a.verb in STATE_VERBS for a in step.solution):
+        idle = _Evaluator(step.check, run.mark)
+        twin = SimDriver(lesson.scenario, fork(run.sim))
+        if _settle(twin, idle, step.time_limit_s).passed:
+            problems.append(f"{where}: the check holds without the solution after "
+                            f"{step.time_limit_s:g} s")
+    for q in step.questions:
+        if q.is_prediction:
+            got = run.prediction(q.id)
+            if all(c.kind != got for c in q.choices):
+                problems.append(f"{lesson.path}:{q.line}: question {q.id}: the engine's "
+                                f'answer "{got}" is not among the choices')
+    result = run.apply_solution(settle=True)
+    if not result.passed:
+        problems.append(f"{lesson.path}:{step.check_line}: step {step.index + 1} "
+                        f'"{step.title}": the check did not hold within '
+                        f"{step.time_limit_s:g} s after the solution ({result.detail})")
+        return False
+    return True

@@ -312,6 +312,8 @@ class QtBindingCaches(QWidget):
             item = self.inner_layout.takeAt(0)
             if item.widget():
                 item.widget().deleteLater()
+        for model in self.models.values():  # children of this widget: delete them too
+            model.deleteLater()
         self.models.clear()
         self.sections.clear()
         self._shown.clear()

@@ -13,7 +13,9 @@ Position and history
     The engine runs lazily ahead: showing an event past the end of the trace steps the
     engine one simulated instant (all scheduler items at the same time) at a time, so
     the engine always stands at an instant boundary. A snapshot is taken every
-    ``SNAPSHOT_EVERY`` engine steps, and every user action is logged with its time.
+    ``SNAPSHOT_EVERY`` engine steps (at most ``snapshots.MAX_SNAPSHOTS`` are kept, old
+    ones thinned: :mod:`hmipviz.gui.snapshots`), and every user action is logged with
+    its time.
     Acting while in the past (or in the middle of an animation) restores the newest
     snapshot at or before that moment, re-runs the engine up to it, re-applying the
     logged actions at their times (it is deterministic, so the same events come back),
@@ -33,11 +35,12 @@ from __future__ import annotations
 import bisect
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
+from hmipviz.gui import release, snapshots
 from hmipviz.engine.events import (
     BindingChanged,
     Event,
@@ -60,6 +63,9 @@ EPS = 1e-9
 HOP_MS = 600.0
 FRAME_MS = 16
 SNAPSHOT_EVERY = 250
+# More engine items than this at one simulated instant is a loop in the engine: the
+# controller stops the run there rather than freeze the window (about a second).
+STALL_STEPS = 100_000
 MIN_SPEED, MAX_SPEED = 0.1, 10.0
 # After a user action near (or past) the scenario's end, playback may run this much
 # longer, so the protocol has time to answer.
@@ -190,7 +196,7 @@ class _Segment:
     t0: float
     t1: float
     duration_ms: float
-    clock: QElapsedTimer = field(default_factory=QElapsedTimer)
+    start_ms: float = 0.0  # the controller's clock_ms() when this segment (re)started
     u0: float = 0.0  # progress already made before the clock started (speed changes)
 
 
@@ -234,6 +240,11 @@ class QtController(QObject):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self._on_tick)
+        # Wall-clock milliseconds that pace the animation; benchmarks/memory_gui.py puts
+        # a fake clock here to play ten minutes of demo in less.
+        self._wall = QElapsedTimer()
+        self._wall.start()
+        self.clock_ms: Callable[[], float] = lambda: float(self._wall.elapsed())
         self._reset_history()
         if scenario is not None:
             self.load(scenario, mode=mode)
@@ -249,6 +260,7 @@ class QtController(QObject):
         self._log: list[tuple[float, Callable[[float], None]]] = []
         self._applied = 0
         self._steps_since_snapshot = 0
+        self._stalled_t: float | None = None  # the engine looped here (see _stall)
         self._placements: list[Placement] = []
         self._actions: list[tuple[int, float, str, str | None]] = []  # (index, t, verb, target)
         self._end_t = 0.0
@@ -273,6 +285,9 @@ class QtController(QObject):
         elif scenario is not self.scenario:
             self.mode = None
         sim = Simulation(scenario, mode=self.mode)
+        if len(self._trace_list) >= release.LARGE_TRACE_EVENTS:
+            # once the views have dropped the old history too: back to the system
+            QTimer.singleShot(250, release.release_freed_memory)
         self.scenario = scenario
         self.sim = sim
         self.mode = sim.mode
@@ -353,7 +368,7 @@ class QtController(QObject):
         if self._position < len(self.trace) - 1:
             return False
         nt = self.sim.next_time() if self.sim else None
-        return nt is None or nt > self._end_t + EPS
+        return nt is None or nt > self._end_t + EPS or self._stalled_t is not None
 
     def group_range(self, i: int) -> tuple[int, int]:
         """First and last trace index of the simulated instant event ``i`` belongs to."""
@@ -521,12 +536,15 @@ class QtController(QObject):
         self.pause()
         self._set_position(-1)
 
-    def jump_to_next_idle(self, max_events: int = 20000) -> bool:
-        """Apply instants until no packet is in flight (at least one instant)."""
+    def jump_to_next_idle(self, max_events: int = 20000, max_ms: int = 1500) -> bool:
+        """Apply instants until no packet is in flight (at least one instant); at most
+        ``max_events`` events or ``max_ms`` of work (a flow keeps packets in flight)."""
         self._seg = None
         start = self._position
         moved = False
-        while self._position - start < max_events:
+        clock = QElapsedTimer()
+        clock.start()
+        while self._position - start < max_events and clock.elapsed() < max_ms:
             nxt = self._position + 1
             if not self._ensure(nxt):
                 break
@@ -565,17 +583,20 @@ class QtController(QObject):
         self._emit_extended()
         self._set_position(len(self.trace) - 1)
 
-    def advance_to(self, t: float) -> None:
+    def advance_to(self, t: float, max_steps: int | None = None) -> bool:
         """Run the engine up to simulated time ``t`` and show every event so far (a
-        lesson's ``run_for_s``); the run's end moves on when ``t`` is past it."""
+        lesson's ``run_for_s``); the run's end moves on when ``t`` is past it. With
+        ``max_steps``, stop after that many engine steps (Show me runs a long span in
+        slices from the event loop): True once the engine stands at ``t``."""
         if self.sim is None:
-            return
+            return True
         self._seg = None
         t = max(float(t), self.sim.now)
-        self._end_t = max(self._end_t, t)
-        self._step_engine_to(t)
+        reached = self._step_engine_to(t, max_steps)
+        self._end_t = max(self._end_t, t if reached else self.sim.now)
         self._emit_extended()
         self._set_position(len(self.trace) - 1)
+        return reached
 
     def _set_position(self, i: int, follow: bool = True) -> None:
         i = max(-1, min(i, len(self.trace) - 1))
@@ -640,14 +661,15 @@ class QtController(QObject):
             u = self._seg_progress(seg)
             seg.duration_ms = seg.duration_ms * self._speed / x
             seg.u0 = u
-            seg.clock.restart()
+            seg.start_ms = self.clock_ms()
         self._speed = x
         self.speedChanged.emit(x)
 
     def _seg_progress(self, seg: _Segment) -> float:
         if seg.duration_ms <= 0:
             return 1.0
-        return min(1.0, seg.u0 + (1 - seg.u0) * seg.clock.elapsed() / seg.duration_ms)
+        elapsed = self.clock_ms() - seg.start_ms
+        return min(1.0, seg.u0 + (1 - seg.u0) * elapsed / seg.duration_ms)
 
     def _on_tick(self) -> None:
         try:
@@ -708,8 +730,7 @@ class QtController(QObject):
                 e = self.trace[j]
                 span = max(e.arrive_t - e.t, EPS)
                 frac = max(frac, min(1.0, (t1 - t0) / span))
-            seg = _Segment(t0, t1, HOP_MS / self._speed * frac)
-            seg.clock.start()
+            seg = _Segment(t0, t1, HOP_MS / self._speed * frac, self.clock_ms())
             self._seg = seg
             self.frameAdvanced.emit(t0)
             return
@@ -832,6 +853,7 @@ class QtController(QObject):
             del self._snapshots[k + 1:]
             old_len = len(self.trace)
             sim.restore_snapshot(snap)
+            self._stalled_t = None  # an earlier state: the new branch may not loop
             # keep the one trace list object every view holds
             del self._trace_list[snap.trace_len:]
             sim.trace = self._trace_list
@@ -862,12 +884,27 @@ class QtController(QObject):
     # ============================================================================
     def _take_snapshot(self) -> None:
         self._snapshots.append((self.sim.now, self._applied, self.sim.snapshot()))
+        snapshots.thin(self._snapshots)  # bounded memory: old ones ever sparser
         self._steps_since_snapshot = 0
 
-    def _step_engine_to(self, t: float) -> None:
-        """Run every scheduler item at or before ``t``; the engine then stands at ``t``."""
+    def _step_engine_to(self, t: float, max_steps: int | None = None) -> bool:
+        """Run every scheduler item at or before ``t``; the engine then stands at ``t``.
+        With ``max_steps``, stop after that many items, at an instant boundary short of
+        ``t`` (False)."""
         sim = self.sim
+        if self._stalled_t is not None:
+            return False
+        n = 0
+        at_once = 0  # items run at this one instant
         while (nt := sim.next_time()) is not None and nt <= t + EPS:
+            if max_steps is not None and n >= max_steps and nt > sim.now + EPS:
+                self._index_new()
+                return False
+            at_once = at_once + 1 if nt <= sim.now + EPS else 0
+            if at_once > STALL_STEPS:
+                self._stall()
+                return False
+            n += 1
             sim.step()
             self._steps_since_snapshot += 1
             if self._steps_since_snapshot >= SNAPSHOT_EVERY:
@@ -877,6 +914,22 @@ class QtController(QObject):
         if sim.now < t:
             sim.run(until_s=t)  # nothing left at or before t: just sets the clock
         self._index_new()
+        return True
+
+    def _stall(self) -> None:
+        """The engine ran STALL_STEPS items without its clock moving: a loop in the
+        engine. Stop there (the window stays usable: step back, act, restart) and say
+        so, instead of freezing."""
+        sim = self.sim
+        self._stalled_t = sim.now
+        self._index_new()
+        log.warning("engine stalled at t = %.6f s after %d items at one instant",
+                    sim.now, STALL_STEPS)
+        self.pause()
+        self.errorOccurred.emit(
+            f"The engine stopped making progress at t = {sim.now:.6f} s ({STALL_STEPS:,} "
+            "items at one instant, a bug in the engine): the run ends there. Step back "
+            "and act differently, or restart.")
 
     def _advance_instant(self, emit: bool = True) -> bool:
         """Run the engine through its next instant that records anything."""
@@ -884,7 +937,7 @@ class QtController(QObject):
         sim = self.sim
         while len(self.trace) == start:
             nt = sim.next_time()
-            if nt is None or nt > self._end_t + EPS:
+            if nt is None or nt > self._end_t + EPS or self._stalled_t is not None:
                 return False
             self._step_engine_to(nt)
         if emit:

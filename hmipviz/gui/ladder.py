@@ -465,9 +465,11 @@ class QtLadder(QWidget):
         if self._upto >= 0 and (self._upto >= n or trace[self._upto] is not self._upto_event):
             # a branch cut the trace (and maybe grew it again): drop the rows whose
             # events are gone, keep the common past
-            while self._rows and (self._rows[-1].index >= n or
-                                  trace[self._rows[-1].index] is not self._rows[-1].event):
-                self._remove_last()
+            keep = len(self._rows)
+            while keep and (self._rows[keep - 1].index >= n or
+                            trace[self._rows[keep - 1].index] is not self._rows[keep - 1].event):
+                keep -= 1
+            self._remove_from(keep)
             last = self._rows[-1].index if self._rows else -1
             self._upto, self._upto_event = last, (trace[last] if last >= 0 else None)
         for i in range(self._upto + 1, n):
@@ -519,22 +521,31 @@ class QtLadder(QWidget):
         if isinstance(e, PacketSent):
             self._last_hop[e.packet_id] = row
 
-    def _remove_last(self) -> None:
-        row = self._rows.pop()
-        self._row_idx.pop()
-        self.scene.removeItem(row)
-        self._by_index.pop(row.index, None)
-        if row is self._selected_row:
-            self._selected_row = None
-        e = row.event
-        if isinstance(e, PacketSent) and self._last_hop.get(e.packet_id) is row:
-            earlier = next((r for r in reversed(self._rows)
-                            if isinstance(r.event, PacketSent) and r.event.packet_id == e.packet_id),
-                           None)
-            if earlier is None:
+    def _remove_from(self, k: int) -> None:
+        """Remove the rows from ``k`` on (a branch discarded their events), in time
+        linear in the rows: one pass finds each cut packet's last remaining hop."""
+        gone = self._rows[k:]
+        if not gone:
+            return
+        del self._rows[k:]
+        del self._row_idx[k:]
+        cut: set[int] = set()
+        for row in gone:
+            self.scene.removeItem(row)
+            self._by_index.pop(row.index, None)
+            if row is self._selected_row:
+                self._selected_row = None
+            e = row.event
+            if isinstance(e, PacketSent) and self._last_hop.get(e.packet_id) is row:
                 del self._last_hop[e.packet_id]
-            else:
-                self._last_hop[e.packet_id] = earlier
+                cut.add(e.packet_id)
+        for r in reversed(self._rows):
+            if not cut:
+                break
+            e = r.event
+            if isinstance(e, PacketSent) and e.packet_id in cut:
+                self._last_hop[e.packet_id] = r
+                cut.discard(e.packet_id)
 
     def _update_rect(self) -> None:
         height = max(ROW_H * len(self._rows) + ROW_H, 100.0)

@@ -95,10 +95,13 @@ def explain(messages: list[str]) -> str:
             f"packages it needs: {INSTALL_HINT}")
 
 
-def launch(scenario, present: bool = False, lesson=None) -> int:
+def launch(scenario, present: bool = False, lesson=None, *, open_scenario: str | None = None,
+           open_lesson: str | None = None) -> int:
     """Open the main window on ``scenario`` (in classroom mode with ``present``, with
     ``lesson``, a :class:`hmipviz.lesson.Lesson`, in the lesson dock); return the exit
-    status."""
+    status. ``open_scenario`` / ``open_lesson``: a file the window then opens as File
+    ▸ Open would, so a file that cannot be read shows the loader's message in the
+    window's error dialog (the CLI passes a broken file given on the command line)."""
     try:
         from PySide6.QtCore import qInstallMessageHandler
         from PySide6.QtWidgets import QApplication
@@ -131,6 +134,10 @@ def launch(scenario, present: bool = False, lesson=None) -> int:
     if os.environ.get("HMIPVIZ_STARTUP_PROBE"):
         _probe_first_frame(app, window)
     window.show()
+    if open_scenario is not None:
+        window.open_scenario(open_scenario)
+    if open_lesson is not None:
+        window.open_lesson(open_lesson)
     return app.exec()
 
 

@@ -14,7 +14,8 @@ driver              controller
                     the scenario
 ``step``            the engine's next instant, shown at once
 ``run_until``       the engine up to ``t``, every event shown (the run's end moves on
-                    when a lesson runs past the scenario's duration)
+                    when a lesson runs past the scenario's duration); at most
+                    ``STEP_BUDGET`` engine steps, then ``BudgetExceeded``
 ``move``            ``controller.move_mn`` (as a drag would)
 ``fail/restore``    ``controller.fail_node`` / ``controller.restore_node``
 ``set_map_option``  ``controller.set_map_option``
@@ -31,9 +32,11 @@ playback, so the replay ends paused on the state it rebuilt.
 from __future__ import annotations
 
 import dataclasses
+import math
 from contextlib import contextmanager
 
-from hmipviz.lesson import Lesson
+from hmipviz import lesson as lesson_mod
+from hmipviz.lesson import BudgetExceeded, Lesson
 
 
 class QtLessonDriver:
@@ -66,7 +69,12 @@ class QtLessonDriver:
         return True
 
     def run_until(self, t: float) -> None:
-        self.controller.advance_to(t)
+        """Blocking, so bounded: at most ``STEP_BUDGET`` engine steps (Show me does not
+        come here for its runs: :mod:`hmipviz.gui.show_me` slices them)."""
+        c = self.controller
+        budget = lesson_mod.STEP_BUDGET
+        if not math.isfinite(t) or not c.advance_to(t, max_steps=budget):
+            raise BudgetExceeded("run", budget if math.isfinite(t) else 0, c.sim.now, t)
 
     # --- actions, recorded by the controller like the learner's own --------------------
     def move(self, ar: str | None) -> None:

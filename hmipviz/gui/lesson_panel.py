@@ -67,7 +67,9 @@ from hmipviz import lesson_checks as lc
 from hmipviz import lesson_fields as lf
 from hmipviz.gui import theme
 from hmipviz.gui.lesson_driver import QtLessonDriver
+from hmipviz.gui.show_me import ShowMeRunner
 from hmipviz.lesson import (
+    BudgetExceeded,
     CheckResult,
     Feedback,
     Lesson,
@@ -312,6 +314,8 @@ class QtLessonPanel(QWidget):
         self._revealed: set[str] = set()
         self._watches: dict[str, list] = {}  # question id -> [NextMessage, trace index]
         self._pass_at: tuple[int, object] | None = None  # (trace index, event) when done
+        self.show_runner = ShowMeRunner(self)
+        self.show_runner.finished.connect(self._show_me_finished)
         self._build()
         c = controller
         c.positionChanged.connect(self._on_engine)  # checks only run when it is live
@@ -506,6 +510,7 @@ class QtLessonPanel(QWidget):
     def load(self, lesson: Lesson, resume: bool = True) -> None:
         """Open ``lesson`` on the window's controller (its network restarts); resume
         saved progress unless ``resume`` is False."""
+        self.show_runner.cancel()
         if self.run is not None:
             self.save_progress()
         c = self.controller
@@ -815,7 +820,9 @@ class QtLessonPanel(QWidget):
         else:
             self.hint_button.setText("No more hints")
             self.hint_button.setToolTip("Show me does the step for you")
-        self.show_button.setEnabled(bool(ok and not passed))
+        showing = self.show_runner.running
+        self.show_button.setEnabled(bool(ok and (not passed or showing)))
+        self.show_button.setText("Stop (Esc)" if showing else "Show me")
         self.start_over_action.setEnabled(self.run is not None)
 
     # --- the learner's buttons --------------------------------------------------------------
@@ -840,30 +847,47 @@ class QtLessonPanel(QWidget):
         return hint
 
     def show_me(self) -> None:
-        """Apply the step's solution in the window and let it play."""
+        """Apply the step's solution in the window and let it play. The solution runs
+        from the event loop (:mod:`hmipviz.gui.show_me`): Esc or the button stops it."""
         if self.run is None or self.detached:
             return
+        if self.show_runner.running:
+            self.cancel_show_me()
+            return
         c = self.controller
+        c.pause()
         if not self.live():
             c.seek(len(c.trace) - 1)
         self._busy += 1
-        try:
-            self.run.apply_solution(settle=False)
-        except Exception as exc:
-            log.exception("show me failed")
-            self._set_status_note(f"Show me failed: {exc}", bad=True)
+        self._set_status_note("Show me is doing the step\u2026 (Esc stops it)")
+        self.show_runner.start(self.run, self.run.step.solution)  # may finish at once
+        self._refresh_buttons()
+
+    def cancel_show_me(self) -> bool:
+        """Stop a running Show me where it is (Esc); False when none runs."""
+        return self.show_runner.cancel()
+
+    def _show_me_finished(self, outcome: str, message: str) -> None:
+        self._busy = max(0, self._busy - 1)
+        if self.run is None:
             return
-        finally:
-            self._busy -= 1
         self._attempt_t = None
         self.evaluate()
-        if not self.result.passed and not c.playing:
-            c.play()
+        self._refresh_buttons()
+        if outcome == "done":
+            c = self.controller
+            if not self.result.passed and not c.playing:
+                c.play()
+            return
+        if outcome == "failed":
+            log.warning("%s", message)
+        self._set_status_note(message, bad=outcome != "cancelled")
 
     def next_step(self) -> bool:
         run = self.run
-        if run is None or not run.can_advance():
-            return False
+        if run is None or self.detached or not run.can_advance():
+            return False  # detached: the window shows another network (soak finding)
+        self.show_runner.cancel()
         if run.index + 1 >= len(self.lesson.steps):
             self.save_progress()
             self.show_summary()
@@ -886,6 +910,8 @@ class QtLessonPanel(QWidget):
             elif not self.live():
                 c.seek(len(c.trace) - 1)
             run.advance()
+        except BudgetExceeded as exc:  # a set-up that asks for an endless run
+            note = f"The step's set-up stopped: {exc}"
         finally:
             self._busy -= 1
         self._enter_step()
@@ -912,15 +938,22 @@ class QtLessonPanel(QWidget):
         """Go back (or on) to a step already reached: the network restarts and the
         solutions of the steps before it are replayed."""
         run = self.run
-        if run is None or not 0 <= index <= self.furthest_reachable() or index == run.index:
+        if run is None or self.detached or not 0 <= index <= self.furthest_reachable() \
+                or index == run.index:
             return False
+        self.show_runner.cancel()
+        note = ""
         self._busy += 1
         try:
             with self.driver.replay():
                 run.goto(index)
+        except BudgetExceeded as exc:  # an earlier step's solution asks for an endless run
+            note = f"Replaying the earlier steps stopped: {exc}"
         finally:
             self._busy -= 1
         self._enter_step()
+        if note:
+            self._set_status_note(note, bad=True)
         self.save_progress()
         return True
 
@@ -1173,6 +1206,7 @@ class LessonHost(QObject):
         if what_next:
             box.setInformativeText(what_next)
         box.setAccessibleName("Error dialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
 

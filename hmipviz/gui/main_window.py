@@ -606,6 +606,7 @@ class MainWindow(QMainWindow):
         if what_next:
             box.setInformativeText(what_next)
         box.setAccessibleName("Error dialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # not one more per error
         box.open()
 
     def show_shortcuts(self) -> None:
@@ -632,6 +633,7 @@ class MainWindow(QMainWindow):
         box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts",
                           f"<table>{table}</table>", parent=self)
         box.setAccessibleName("Keyboard shortcuts")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
     def show_about(self) -> None:
@@ -691,6 +693,7 @@ class MainWindow(QMainWindow):
         self.controller.pause()
         self.presentation.leave()  # save the everyday layout, not the classroom one
         if self.lessons.panel is not None:
+            self.lessons.panel.cancel_show_me()
             self.lessons.panel.save_progress()
         self.save_settings()
         super().closeEvent(event)

@@ -135,3 +135,89 @@ def test_teacher_controls_change_the_engine(controller):
     c.seek_time(4.0)
     late = [e for e in c.trace if isinstance(e, PacketSent) and e.kind == "data" and e.t > 1.1]
     assert late == []
+
+
+def test_snapshots_stay_bounded_and_going_far_back_is_still_exact(qtbot, monkeypatch):
+    """Issue 9: the history keeps at most MAX_SNAPSHOTS engine snapshots (old ones
+    thinned); acting far in the past re-simulates from a sparser snapshot and gives the
+    same events as a history that kept every snapshot."""
+    from hmipviz.gui import snapshots as snapshots_mod
+
+    def session(max_count):
+        monkeypatch.setattr(controller_mod, "SNAPSHOT_EVERY", 10)
+        monkeypatch.setattr(snapshots_mod, "MAX_SNAPSHOTS", max_count)
+        monkeypatch.setattr(snapshots_mod, "RECENT_SNAPSHOTS", 2)
+        c = QtController(load_scenario("figure1"))
+        c.autoplay_on_action = False
+        c.seek_time(3.0)
+        c.move_mn("AR2")
+        c.seek_time(20.0)
+        most = len(c._snapshots)
+        c.seek_time(4.5)
+        c.fail_node("MAP1")
+        c.seek_time(15.0)
+        return c, most
+
+    thinned, most = session(6)
+    full, most_full = session(10_000)
+    assert most <= 6 < most_full
+    assert [e.to_json() for e in thinned.trace] == [e.to_json() for e in full.trace]
+    times = [s[0] for s in thinned._snapshots]
+    assert times == sorted(times) and times[0] == 0.0  # the loaded state is never dropped
+
+
+def test_thin_keeps_the_first_and_the_newest():
+    from hmipviz.gui.snapshots import thin
+    items = list(range(11))
+    assert thin(items, max_count=10, recent=3) == 4
+    assert items == [0, 2, 4, 6, 8, 9, 10]
+    items = list(range(5))
+    assert thin(items, max_count=10, recent=3) == 0 and items == list(range(5))
+
+
+def test_an_engine_that_loops_at_one_instant_stops_the_run_not_the_window(qtbot, monkeypatch):
+    """Issue 9 (found by benchmarks/memory_gui.py): with the MN dragged back and forth
+    every few hundred ms, the engine once ran a timer at one instant forever and the
+    window froze. The controller now stops the run there and says so."""
+    monkeypatch.setattr(controller_mod, "STALL_STEPS", 2000)
+    c = QtController(load_scenario("figure1"))
+    c.autoplay_on_action = False
+    c.seek_time(3.0)
+    sim = c.sim
+    stuck_t = sim.next_time()
+
+    def spin():  # what the looping engine did: an item at the same instant, no event
+        sim.now = stuck_t
+        return []
+
+    monkeypatch.setattr(sim, "next_time", lambda: stuck_t)
+    monkeypatch.setattr(sim, "step", spin)
+    errors = []
+    c.errorOccurred.connect(errors.append)
+    end = len(c.trace) - 1
+    c.seek(end)
+    assert not c.step_forward()  # returns instead of spinning for ever
+    assert len(errors) == 1 and f"stopped making progress at t = {stuck_t:.6f} s" in errors[0]
+    assert c.at_end()
+    c.play()
+    assert not c.playing
+    assert not c.step_forward() and len(errors) == 1  # said once
+    c.restart()
+    assert not c.at_end() and c.step_forward()  # a fresh engine runs again
+
+
+def test_jumping_to_the_next_idle_moment_is_bounded_in_time(qtbot):
+    """Soak finding: with a flow keeping packets in flight for ever, End/jump ran 20,000
+    events (seconds on a busy machine) before giving the window back."""
+    import dataclasses
+    import time
+
+    sc = load_scenario("figure1")
+    flow = dataclasses.replace(sc.flows[0], interval_ms=1.0, start_s=0.5)
+    c = QtController(dataclasses.replace(sc, flows=(flow,), duration_s=600.0))
+    c.autoplay_on_action = False
+    c.seek_time(1.0)
+    t0 = time.monotonic()
+    assert c.jump_to_next_idle(max_events=10**9, max_ms=300)
+    assert time.monotonic() - t0 < 3.0
+    assert c.in_flight_at(c.position)  # it stopped for the time, not at an idle moment

@@ -158,3 +158,40 @@ def test_with_the_real_controller_a_click_selects_and_seeks(qtbot):
     # the click moved playback there: later hops stay on screen, faded, as the future
     assert widget.arrow_indices() == _sent_upto(trace, controller.position)
     assert widget.future_indices()
+
+
+def test_a_branch_far_back_cuts_the_rows_in_linear_time(qtbot):
+    """Issue 9 soak: acting in the middle of a long history removed the ladder's later
+    rows one at a time, each scanning all earlier rows (minutes for 20,000 events)."""
+    import dataclasses
+    import time
+
+    from hmipviz.gui.controller import QtController
+    from hmipviz.scenario import load_scenario
+
+    sc = dataclasses.replace(load_scenario("figure1"), duration_s=150.0)
+    c = QtController(sc)
+    c.autoplay_on_action = False
+    widget = QtLadder(c)
+    qtbot.addWidget(widget)
+    widget.resize(900, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    t0 = time.perf_counter()
+    c.seek_time(150.0)
+    build_s = time.perf_counter() - t0
+    rows_before = len(widget._rows)
+    assert rows_before > 5000
+    c.seek_time(75.0)
+    t0 = time.perf_counter()
+    c.move_mn("AR2")
+    branch_s = time.perf_counter() - t0
+    assert len(widget._rows) < rows_before * 0.6
+    assert branch_s < build_s / 3, (branch_s, build_s)  # was about twice the build
+    # each packet's latest hop is still its last remaining row
+    last: dict[int, object] = {}
+    for row in widget._rows:
+        if isinstance(row.event, PacketSent):
+            last[row.event.packet_id] = row
+    assert widget._last_hop == last
+    assert widget.arrow_indices() == _sent_upto(c.trace, c.position)

@@ -79,10 +79,20 @@ def _open(window, name: str = "4"):
     return window.lessons.panel
 
 
+def _wait_show_me(panel, timeout_s: float = 30.0) -> None:
+    """Show me plays from the event loop: let it finish."""
+    import time
+    end = time.monotonic() + timeout_s
+    while panel.show_runner.running and time.monotonic() < end:
+        QApplication.processEvents()
+    assert not panel.show_runner.running, "Show me did not finish"
+
+
 def _finish_step(panel) -> None:
     """Do the step with Show me and let the engine show it done."""
     c = panel.controller
     panel.show_me()
+    _wait_show_me(panel)
     c.pause()
     _settle(c, lambda: panel.next_button.isEnabled())
 
@@ -190,6 +200,7 @@ def test_a_wrong_attempt_opens_the_hints_and_show_me_does_the_step(qtbot, window
     assert not panel.hint_button.isEnabled() and panel.hint_button.text() == "No more hints"
     # Show me: the step's solution, played in the window
     _click(panel.show_button)
+    _wait_show_me(panel)
     c.pause()
     _settle(c, lambda: panel.next_button.isEnabled())
     assert c.mn_ar_at(c.position) == "AR2"

@@ -275,6 +275,7 @@ def test_a_lesson_is_driven_from_the_keyboard_in_the_mode(qtbot, window):
     QTest.keyClick(window, Qt.Key.Key_Return)
     assert panel.run.index == 1
     QTest.keyClick(window, Qt.Key.Key_S)  # Show me: the MN goes to AR2
+    qtbot.waitUntil(lambda: not panel.show_runner.running)
     c.pause()
     while not panel.next_button.isEnabled():
         assert c.jump_to_next_idle()

@@ -1,0 +1,386 @@
+"""Soak the real window with random actions (issue 9; not a CI test).
+
+    python benchmarks/soak_gui.py [--minutes 30] [--seed 1] [--interval-ms 150]
+
+Starts the window as ``hmipviz`` does (xcb; when DISPLAY is unset it starts ``Xvfb :99``
+itself) and drives it from its own event loop with random actions: real mouse drags of
+the MN onto random access routers and into empty space, play/pause, steps, scrubber
+moves, speed and mode switches, MAP failures and restorations (controller API), opening
+built-in lessons, Show me (and Esc during it), Next, key presses (QTest), restarts
+and built-in scenarios. Dialogs the actions open are closed again.
+
+Every minute it prints the resident set size and the counts so far, then restarts
+the network (as Ctrl+R: the history is dropped) and prints the RSS again: the history
+open at that moment (up to 40,000 events after a run to the end) weighs tens of MB, so
+the RSS as sampled swings with it, while the RSS after a restart compares the same
+state minute after minute and shows what the window keeps (a leak). At the end: the
+tracebacks (uncaught exceptions through ``sys.excepthook``, exceptions raised by an
+action, errors logged with a traceback by the window's own guards, Qt critical and
+fatal messages), both RSS series' growth after the first minute, in percent, and the
+slowest action of each kind. Exit status 0 when there was no traceback and the growth
+after a restart is under 10 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import faulthandler
+import logging
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+GROWTH_LIMIT_PCT = 10.0
+HANG_S = 30.0  # an action that takes longer prints every thread's stack
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def ensure_display(number: int = 99) -> subprocess.Popen | None:
+    """A display for xcb: the one in DISPLAY, else an Xvfb of our own (stopped at exit)."""
+    if os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb":
+        return None
+    if os.environ.get("DISPLAY"):
+        return None
+    if shutil.which("Xvfb") is None:
+        sys.exit("soak_gui: DISPLAY is unset and Xvfb is not installed (apt-get install xvfb)")
+    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1600x1000x24", "-nolisten",
+                             "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    atexit.register(proc.terminate)
+    for _ in range(50):
+        if Path(f"/tmp/.X11-unix/X{number}").exists():
+            break
+        time.sleep(0.1)
+    os.environ["DISPLAY"] = f":{number}"
+    return proc
+
+
+class Problems:
+    """Everything that counts as a traceback, with the text of the first few."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.texts: list[str] = []
+        self.qt_warnings = 0
+        self.stalls: list[str] = []  # the engine looped at one instant (not a traceback)
+
+    def add(self, where: str, text: str) -> None:
+        self.count += 1
+        if len(self.texts) < 20:
+            self.texts.append(f"--- {where}\n{text}")
+        print(f"TRACEBACK ({where}):\n{text}", flush=True)
+
+
+class _LogCounter(logging.Handler):
+    """The window's guards log an exception and go on: those are tracebacks too."""
+
+    def __init__(self, problems: Problems) -> None:
+        super().__init__(logging.WARNING)
+        self.problems = problems
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "engine stalled" in record.getMessage():  # controller.STALL_STEPS: not ours
+            self.problems.stalls.append(record.getMessage())
+            print(f"ENGINE STALL: {record.getMessage()}", flush=True)
+            return
+        if record.exc_info or record.levelno >= logging.ERROR:
+            text = record.getMessage()
+            if record.exc_info:
+                text += "\n" + "".join(traceback.format_exception(*record.exc_info))
+            self.problems.add(f"log {record.name}", text)
+
+
+class Soak:
+    def __init__(self, window, app, rng: random.Random, problems: Problems) -> None:
+        from hmipviz.lesson import builtin_lessons
+        from hmipviz.scenario import builtin_scenarios
+        self.w = window
+        self.app = app
+        self.rng = rng
+        self.problems = problems
+        self.lessons = [n for n, _t, _s in builtin_lessons()]
+        self.scenarios = list(builtin_scenarios())
+        self.counts: dict[str, int] = {}
+        self.slowest: dict[str, float] = {}  # action -> longest time it took, s
+        self.actions = [
+            (12, self.drag_to_ar), (4, self.drag_to_space), (8, self.toggle_play),
+            (8, self.key_step), (5, self.scrub), (2, self.switch_mode), (4, self.fail_or_restore),
+            (2, self.open_lesson), (4, self.show_me), (2, self.show_me_and_escape),
+            (3, self.next_step), (8, self.random_key), (2, self.set_speed),
+            (1, self.open_scenario), (1, self.restart), (2, self.jump_idle),
+            (1, self.presentation), (1, self.close_lesson),
+        ]
+        self.total_weight = sum(w for w, _ in self.actions)
+
+    @property
+    def c(self):
+        return self.w.controller
+
+    def act(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+        for box in self.w.findChildren(QMessageBox):  # dialogs the last action opened
+            if box.isVisible():
+                box.done(0)
+        k = self.rng.uniform(0, self.total_weight)
+        for weight, action in self.actions:
+            k -= weight
+            if k <= 0:
+                break
+        name = action.__name__
+        self.counts[name] = self.counts.get(name, 0) + 1
+        start = time.perf_counter()
+        faulthandler.dump_traceback_later(HANG_S, exit=False)  # a hang shows its stack
+        try:
+            action()
+        except Exception:
+            self.problems.add(f"action {name}", traceback.format_exc())
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+        took = time.perf_counter() - start
+        if took > self.slowest.get(name, 0.0):
+            self.slowest[name] = took
+        if took > 2.0:
+            print(f"slow action: {name} took {took:.1f} s", flush=True)
+
+    # --- the actions ---------------------------------------------------------------------
+    def _drag(self, end_scene) -> None:
+        from PySide6.QtCore import QPoint, Qt
+        from PySide6.QtTest import QTest
+        view = self.w.topology
+        if view.mn_item is None:
+            return
+        vp = view.viewport()
+        p0, p1 = view.mapFromScene(view.mn_item.scenePos()), view.mapFromScene(end_scene)
+        QTest.mouseMove(vp, p0)
+        QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, p0)
+        steps = 6
+        for k in range(1, steps + 1):
+            QTest.mouseMove(vp, QPoint(p0.x() + (p1.x() - p0.x()) * k // steps,
+                                       p0.y() + (p1.y() - p0.y()) * k // steps))
+        QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, p1)
+
+    def drag_to_ar(self) -> None:
+        view = self.w.topology
+        if view.ar_order:
+            self._drag(view.cell_item(self.rng.choice(view.ar_order)).centre)
+
+    def drag_to_space(self) -> None:
+        from PySide6.QtCore import QPointF
+        r = self.w.topology.sceneRect()
+        self._drag(QPointF(self.rng.uniform(r.left(), r.right()),
+                           self.rng.uniform(r.top(), r.bottom())))
+
+    def toggle_play(self) -> None:
+        self.c.toggle_play()
+
+    def _key(self, key, mods=None) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+        QTest.keyClick(self.w.topology, key, mods or Qt.KeyboardModifier.NoModifier)
+
+    def key_step(self) -> None:
+        from PySide6.QtCore import Qt
+        self._key(self.rng.choice([Qt.Key.Key_Right, Qt.Key.Key_Right, Qt.Key.Key_Left]))
+
+    def scrub(self) -> None:
+        bar = self.w.playback.scrubber
+        value = self.rng.randint(bar.minimum(), bar.maximum())
+        bar.setSliderPosition(value)
+        bar.sliderMoved.emit(value)
+
+    def switch_mode(self) -> None:
+        self.c.set_mode(self.rng.choice(["hmipv6", "mipv6"]))
+
+    def fail_or_restore(self) -> None:
+        maps = [n.name for n in self.c.scenario.nodes if n.role == "map"]
+        if not maps:
+            return
+        node = self.rng.choice(maps)
+        up = self.c.node_up_at(self.c.position).get(node, True)
+        (self.c.fail_node if up else self.c.restore_node)(node)
+
+    def open_lesson(self) -> None:
+        self.w.open_lesson(self.rng.choice(self.lessons))
+
+    def _panel(self):
+        return getattr(self.w.lessons, "panel", None)
+
+    def show_me(self) -> None:
+        panel = self._panel()
+        if panel is None or panel.run is None:
+            self.open_lesson()
+            panel = self._panel()
+        if panel is not None:
+            panel.show_me()
+
+    def show_me_and_escape(self) -> None:
+        from PySide6.QtCore import Qt
+        self.show_me()
+        self.app.processEvents()
+        self._key(Qt.Key.Key_Escape)
+
+    def next_step(self) -> None:
+        panel = self._panel()
+        if panel is not None and panel.run is not None:
+            if self.rng.random() < 0.2 and panel.furthest_reachable() > 0:
+                panel.goto_step(self.rng.randint(0, panel.furthest_reachable()))
+            else:
+                panel.next_step()
+
+    def random_key(self) -> None:
+        from PySide6.QtCore import Qt
+        K, M = Qt.Key, Qt.KeyboardModifier
+        key, mods = self.rng.choice([
+            (K.Key_Space, None), (K.Key_Right, None), (K.Key_Left, None), (K.Key_Home, None),
+            (K.Key_End, M.ControlModifier), (K.Key_Escape, None), (K.Key_H, None),
+            (K.Key_S, None), (K.Key_Return, None), (K.Key_1, None), (K.Key_2, None),
+            (K.Key_3, None), (K.Key_0, None), (K.Key_Equal, M.ControlModifier),
+            (K.Key_Minus, M.ControlModifier), (K.Key_D, M.ControlModifier),
+            (K.Key_PageDown, None), (K.Key_PageUp, None), (K.Key_A, None),
+        ])
+        self._key(key, mods)
+
+    def set_speed(self) -> None:
+        self.c.set_speed(self.rng.choice([0.25, 0.5, 1.0, 2.0, 5.0, 10.0]))
+
+    def open_scenario(self) -> None:
+        self.w.open_scenario(self.rng.choice(self.scenarios))
+
+    def restart(self) -> None:
+        self.c.restart()
+
+    def jump_idle(self) -> None:
+        self.c.jump_to_next_idle()
+
+    def presentation(self) -> None:
+        self.w.toggle_presentation()
+
+    def close_lesson(self) -> None:
+        self.w.lessons.close()
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--minutes", type=float, default=30.0)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--interval-ms", type=int, default=150, help="between two actions")
+    args = p.parse_args()
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    # SIGTERM / SIGHUP end the soak through sys.exit, so atexit stops our Xvfb
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: sys.exit(143))
+    ensure_display()
+    from PySide6.QtCore import QEvent, QtMsgType, QTimer, qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
+    from hmipviz.gui import lesson_panel
+    from hmipviz.gui.release import release_freed_memory
+    from hmipviz.gui.main_window import MainWindow
+    from hmipviz.scenario import load_scenario
+
+    problems = Problems()
+    progress = Path(os.environ.get("TMPDIR", "/tmp")) / f"hmipviz-soak-{os.getpid()}"
+    lesson_panel.default_progress_dir = lambda: progress  # not the user's own progress
+
+    def excepthook(exc_type, exc, tb) -> None:
+        problems.add("uncaught", "".join(traceback.format_exception(exc_type, exc, tb)))
+
+    def qt_messages(msg_type, _context, message) -> None:
+        if msg_type in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
+            problems.add("Qt", str(message))
+        elif "propagatesizehints" not in str(message).lower():
+            problems.qt_warnings += 1
+            if problems.qt_warnings <= 10:
+                print(f"Qt: {message}", flush=True)
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("hmipviz-soak")
+    app.setApplicationName("hmipviz-soak")
+    qInstallMessageHandler(qt_messages)
+    logging.getLogger("hmipviz").addHandler(_LogCounter(problems))
+    window = MainWindow(scenario=load_scenario("figure1"), restore_settings=False)
+    sys.excepthook = excepthook  # after the window: ours counts instead of a dialog
+    window.show()
+    soak = Soak(window, app, random.Random(args.seed), problems)
+
+    t0 = time.monotonic()
+    samples: list[float] = []  # RSS each minute, as it is
+    settled: list[float] = []  # RSS each minute after a restart (see every_minute)
+    actions = QTimer()
+    actions.setInterval(args.interval_ms)
+    actions.timeout.connect(soak.act)
+    minutes = QTimer()
+    minutes.setInterval(60_000)
+
+    def every_minute() -> None:
+        samples.append(rss_mb())
+        events = len(window.controller.trace)
+        # the same state every minute: the history dropped (a restart, as Ctrl+R), what
+        # the views let go deleted and freed memory returned; what is left is kept
+        window.controller.restart()
+        app.processEvents()
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        release_freed_memory()
+        settled.append(rss_mb())
+        done = sum(soak.counts.values())
+        print(f"minute {len(samples):3d}: RSS {samples[-1]:7.1f} MB with a trace of "
+              f"{events:,} events, {settled[-1]:7.1f} MB after a restart; {done:6d} "
+              f"actions, {problems.count} tracebacks", flush=True)
+        if time.monotonic() - t0 >= args.minutes * 60 - 1:
+            actions.stop()
+            minutes.stop()
+            app.quit()
+
+    minutes.timeout.connect(every_minute)
+    print(f"soak: {args.minutes:g} min, seed {args.seed}, an action every "
+          f"{args.interval_ms} ms, DISPLAY={os.environ.get('DISPLAY')}, start RSS "
+          f"{rss_mb():.1f} MB", flush=True)
+    actions.start()
+    minutes.start()
+    if args.minutes < 1:
+        QTimer.singleShot(int(args.minutes * 60_000), every_minute)
+    app.exec()
+    window.lessons.close()
+    window.close()
+    shutil.rmtree(progress, ignore_errors=True)
+
+    first, last = (settled[0], settled[-1]) if settled else (0.0, 0.0)
+    growth = (last - first) / first * 100 if first else 0.0
+    raw_growth = (samples[-1] - samples[0]) / samples[0] * 100 if samples else 0.0
+    print(f"actions: {sum(soak.counts.values())} "
+          + ", ".join(f"{k} {v}" for k, v in sorted(soak.counts.items())))
+    print("slowest: " + ", ".join(f"{k} {v:.2f} s" for k, v in
+                                  sorted(soak.slowest.items(), key=lambda kv: -kv[1])))
+    print(f"tracebacks: {problems.count}; Qt warnings: {problems.qt_warnings}; engine "
+          f"stalls (the run stopped, the window went on): {len(problems.stalls)}")
+    print(f"RSS as sampled (whatever history was open): first minute "
+          f"{samples[0] if samples else 0:.1f} MB, at the end "
+          f"{samples[-1] if samples else 0:.1f} MB, max {max(samples, default=0):.1f} MB: "
+          f"{raw_growth:+.1f} %")
+    print(f"RSS after a restart: first minute {first:.1f} MB, at the end {last:.1f} MB, "
+          f"max {max(settled, default=0):.1f} MB: growth {growth:+.1f} %")
+    for text in problems.texts:
+        print(text)
+    ok = problems.count == 0 and growth < GROWTH_LIMIT_PCT
+    print("PASS" if ok else "FAIL", flush=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
