@@ -304,7 +304,7 @@ def _q(value) -> str:
 
 
 def scenario_toml(world: World, timeline: Timeline | None = None,
-                  duration_s: float = 100000.0) -> str:
+                  duration_s: float = 86400.0) -> str:
     """The world as a scenario file; with a time line, its scheduled actions too."""
     t = world.topology
     out = ["# hmipviz scenario drawn by tests/engine/test_timelines.py. Format: docs/scenarios.md",
