@@ -349,3 +349,21 @@ def test_data_keeps_flowing_while_a_refresh_is_outstanding():
     replies = [e.t for e in sim.trace if getattr(e, "kind", "") == "data"
                and getattr(e, "node", "") == "MN" and getattr(e, "origin", False)]
     assert any(refresh < t < refresh + 0.1 for t in replies)
+
+
+def test_no_route_optimised_data_from_the_lcoa_once_a_map_is_selected_again():
+    # found by the timeline fuzzer: after a fall-back the CN held a binding for the LCoA;
+    # back with a MAP, the MN went on sending to it from the LCoA until the HA answered
+    from hmipviz.engine.events import MapSelected
+    from nets import CN_ADDR
+    sim = Simulation(two_domains(duration_s=30.0, flows=[echo(1.0, 10.0, source="MN")],
+                                 fails=[(5.0, "MAP1")], restores=[(15.0, "MAP1")],
+                                 mn={"route_optimization": True}))
+    sim.run()
+    back = next(e.t for e in sim.trace if isinstance(e, MapSelected) and e.t > 15.0)
+    fallen = [decode(e.data) for e in sent(sim.trace, "data", node="MN", since_t=6.0)
+              if e.t < 15.0]
+    assert any(p.src == LCOA1 and p.dst == CN_ADDR for p in fallen)  # RO in the fall-back
+    after = [decode(e.data) for e in sent(sim.trace, "data", node="MN", since_t=back)]
+    assert after and not any(p.src == LCOA1 and p.dst == CN_ADDR for p in after)
+    assert cache(sim, "CN") == {HOA: RCOA1}

@@ -65,6 +65,9 @@ class Registration:
         """The LCoA, once an RA on the current link confirmed its prefix."""
         return self.lcoa if self.ar is not None and self.lcoa_on_link else None
 
+    def primary_coa(self: MobileNode) -> IPv6Address | None:
+        return self._primary_coa()
+
     def _primary_coa(self: MobileNode) -> IPv6Address | None:
         """The care-of address the HA should hold: the RCoA in a MAP domain, else the
         LCoA (Mobile IPv6, or fallen back, s.7.1)."""
@@ -333,8 +336,12 @@ class Registration:
             self._abandon(key, now)  # the CN will be told the new care-of address
             self.ro.bu_overtaken(entry, now)
         else:
+            # the caps of RFC 5380 s.6.1 and RFC 6275 s.11.7.1 as they are now
+            lifetime = lifetime_within(entry.requested_lifetime_s,
+                                       self.map_grant(entry.care_of_address),
+                                       self.care_of_valid_s(entry.care_of_address, now))
             again = entry.with_(sequence=self._next_seq(entry.peer_address), sent_at_s=now,
-                                retransmissions=retransmissions,
+                                retransmissions=retransmissions, requested_lifetime_s=lifetime,
                                 timeout_s=timeout_s or self.config.initial_bindack_timeout_s)
             self.bul[key] = again
             self.deadlines[("retransmit",) + key] = now + again.timeout_s

@@ -146,7 +146,9 @@ class RouteOptimization:
         ``peer``: the RCoA of the extra MAP chosen for that CN once the MAP has bound it
         (s.7.1), else the same."""
         home = self.mn.home_binding()
-        if home is None:
+        if home is None or home.care_of_address != self.mn.primary_coa():
+            # none yet, or one the MN is replacing (a new RCoA, a MAP after a fall-back):
+            # nothing goes route-optimised from it (RFC 5380 s.6.1, s.6.6)
             return None
         if peer is not None:
             x = self.mn.extra_for(peer)
