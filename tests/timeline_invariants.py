@@ -362,7 +362,10 @@ class TraceChecker:
         i = bisect.bisect_right([x[0] for x in log], t)
         if i == 0:
             return False
-        return not self.w.usable_on(ar, log[i - 1][1])
+        heard_t, options = log[i - 1]
+        # an option no RA renewed within its Valid Lifetime has run out (RFC 5380 s.5)
+        live = tuple(o for o in options if heard_t + o.valid_lifetime_s > t)
+        return not self.w.usable_on(ar, live)
 
     def _agent_sees(self, e: PacketSent, ls: list[Packet]) -> None:
         origin = self.first.get(e.packet_id)
