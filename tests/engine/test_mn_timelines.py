@@ -15,6 +15,7 @@ from nets import (
     LCOA3,
     LCOA4,
     MAP1_ADDR,
+    MAP2_ADDR,
     RCOA1,
     RCOA2,
     echo,
@@ -367,3 +368,20 @@ def test_no_route_optimised_data_from_the_lcoa_once_a_map_is_selected_again():
     after = [decode(e.data) for e in sent(sim.trace, "data", node="MN", since_t=back)]
     assert after and not any(p.src == LCOA1 and p.dst == CN_ADDR for p in after)
     assert cache(sim, "CN") == {HOA: RCOA1}
+
+
+def test_no_bu_to_a_previous_map_whose_option_said_it_failed():
+    # found by the timeline fuzzer: a forwarding BU to the previous MAP went out with a
+    # 4-s lifetime although that MAP's last option had Valid Lifetime 0 (RFC 5380 s.10)
+    from hmipviz.engine.messages import MapOption
+    sim = Simulation(two_domains(moves=[(0.0, "AR2"), (5.0, "AR3")], duration_s=5.2))
+    sim.run()
+    mn = sim.mn
+    assert mn.current_map == MAP2_ADDR
+    failed = MapOption(2, 10, True, 0, MAP1_ADDR)
+    mn.heard[MAP1_ADDR] = (failed, "AR2", sim.now)
+    mn.pull()
+    mn._send_local_bu(MAP1_ADDR, RCOA1, sim.now, "test", rfc="RFC 5380 s.8")
+    sends = [o for o in mn.pull() if getattr(o, "packet", None) is not None]
+    assert sends == []
+    assert (MAP1_ADDR, RCOA1) not in mn.bul

@@ -180,6 +180,11 @@ class Registration:
         left of the RCoA's validity (RFC 6275 s.11.7.1)."""
         assert self.lcoa is not None
         valid_s = self._option_remaining_s(map_address, now)
+        if valid_s == 0 and map_address != self.current_map:
+            # that MAP's option says it failed or ran out (s.5, s.10): its RCoA is not
+            # valid, so no BU for it (a forwarding BU to a previous MAP, a retry)
+            self._abandon((map_address, rcoa), now)
+            return
         lifetime = lifetime_within(self.config.map_binding_lifetime_s, valid_s)
         if valid_s is not None and lifetime < self.config.map_binding_lifetime_s:
             why += f"; {lifetime} s: no longer than the RCoA stays valid (RFC 6275 s.11.7.1)"
