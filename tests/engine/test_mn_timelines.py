@@ -385,3 +385,19 @@ def test_no_bu_to_a_previous_map_whose_option_said_it_failed():
     sends = [o for o in mn.pull() if getattr(o, "packet", None) is not None]
     assert sends == []
     assert (MAP1_ADDR, RCOA1) not in mn.bul
+
+
+def test_return_routability_goes_on_while_the_cn_binds_an_address_the_mn_left():
+    # found by the timeline fuzzer: the care-of test to the CN gave up during an outage
+    # although the CN still bound the LCoA of the previous link, so its data was lost
+    sim = Simulation(two_domains(duration_s=250.0, mode="mipv6", flows=[echo(1.0, 100.0)],
+                                 mn={"route_optimization": True}))
+    sim.run(until_s=10.0)
+    assert cache(sim, "CN") == {HOA: LCOA1}
+    sim.set_link("CN", "R", loss=1.0)
+    sim.move("AR3")
+    sim.run(until_s=150.0)
+    sim.set_link("CN", "R", loss=0.0)
+    sim.run()
+    assert cache(sim, "CN") == {HOA: LCOA3}
+    assert not any(isinstance(e, Note) and "given up" in e.text for e in sim.trace)

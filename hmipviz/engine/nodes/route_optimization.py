@@ -217,7 +217,14 @@ class RouteOptimization:
         """The CN may still bind a care-of address the MN has left: keep trying to tell
         it the new one (at MAX_BINDACK_TIMEOUT) instead of giving up (RFC 6275 s.11.8)."""
         rec = self.records.get(peer)
-        return rec is not None and rec.stale_until_s > now
+        if rec is None:
+            return False
+        if rec.stale_until_s > now:
+            return True
+        # the CN may still bind the care-of address of the last BU, which is not the
+        # MN's any more and no BU for the new one has left yet
+        return rec.may_bind_until_s > now and rec.bound_care_of is not None and \
+            rec.bound_care_of != self.care_of(peer)
 
     def bu_overtaken(self, entry: BindingUpdateListEntry, now: float) -> None:
         """A BU to a CN went unanswered and the care-of address it named is no longer
