@@ -17,7 +17,9 @@ from ipaddress import IPv6Address, IPv6Network
 from typing import TYPE_CHECKING, Any
 
 from hmipviz import convert as cv
-from hmipviz.convert import Bad, suggest, type_name
+from hmipviz.convert import Bad as Bad
+from hmipviz.convert import suggest as suggest
+from hmipviz.convert import type_name as type_name
 from hmipviz.engine import describe
 from hmipviz.engine.addresses import interface_id_of, prefix64
 from hmipviz.engine.events import PacketSent
