@@ -222,7 +222,7 @@ def _is_lesson(source: str) -> bool:
     if source.removeprefix("builtin:") in builtin_scenarios():
         return False
     try:
-        from .lesson_format import builtin_lesson_path
+        from .lesson.format import builtin_lesson_path
     except ImportError:
         return False
     return builtin_lesson_path(source) is not None
@@ -230,10 +230,10 @@ def _is_lesson(source: str) -> bool:
 
 def _warn_deprecated_fields(source: str) -> None:
     """Old dissector field names still work in a lesson file; say which to rename."""
-    from .lesson_fields import deprecated_fields
+    from .lesson.fields import deprecated_fields
     path = Path(source)
     if not path.is_file():
-        from .lesson_format import builtin_lesson_path
+        from .lesson.format import builtin_lesson_path
         path = builtin_lesson_path(source) or path
     if not path.is_file():
         return

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -69,4 +71,91 @@ def test_headless_run_works_without_qt(module):
 def test_the_simulator_starts_without_importing_scapy():
     # scapy costs a few hundred ms at start-up; the codec loads it only when it needs it
     proc = _import_with({"scapy"}, ["hmipviz.sim", "hmipviz.wire.codec"])
+    assert proc.returncode == 0, proc.stderr
+
+
+# --- every module, read without importing it --------------------------------------------
+# The import checks above see only what a module imports when it loads; these read every
+# import statement of every module, including those inside functions (scapy is loaded
+# lazily, for instance), so a new module or a late import cannot slip past the rules.
+
+HMIPVIZ = Path(__file__).resolve().parent.parent / "hmipviz"
+RULES = {  # folder (or module) -> packages it must not import
+    "engine": ("hmipviz.sim", "hmipviz.wire", "hmipviz.scenario", "hmipviz.lesson",
+               "hmipviz.gui", "hmipviz.cli", "hmipviz.experiment"),
+    "scenario": ("hmipviz.sim", "hmipviz.wire", "hmipviz.lesson", "hmipviz.gui"),
+    "convert.py": ("hmipviz",),  # the converters depend on nothing of ours
+    "tomlpos.py": ("hmipviz",),
+}
+ONLY_IN = {"PySide6": "gui", "pyqtgraph": "gui", "shiboken6": "gui", "scapy": "wire"}
+
+
+def _imports(path: Path, package: list[str]) -> set[str]:
+    """Absolute names of every module ``path`` (in ``package``) imports, wherever the
+    import statement is."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                found.add(".".join(base + ([node.module] if node.module else [])))
+                if not node.module:
+                    found.update(".".join(base + [alias.name]) for alias in node.names)
+            elif node.module:
+                found.add(node.module)
+    return found
+
+
+def _broken_rules(where: str, names: set[str]) -> list[str]:
+    """The imports in ``names`` that a module in hmipviz/``where`` must not make."""
+    wrong = []
+    for name in sorted(names):
+        top = name.split(".")[0]
+        if top in ONLY_IN and where != ONLY_IN[top]:
+            wrong.append(f"{name} (only hmipviz/{ONLY_IN[top]}/ may import it)")
+        if where in RULES and any(name == p or name.startswith(p + ".") for p in RULES[where]):
+            wrong.append(f"{name} (hmipviz/{where} must not import it)")
+    return wrong
+
+
+MODULES = sorted(HMIPVIZ.rglob("*.py"))
+
+
+def test_the_static_check_sees_every_package():
+    parts = {p.relative_to(HMIPVIZ).parts[0] for p in MODULES}
+    assert {"engine", "wire", "gui", "scenario", "lesson", "convert.py", "tomlpos.py"} <= parts
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(HMIPVIZ)))
+def test_every_module_keeps_the_layering(path):
+    relative = path.relative_to(HMIPVIZ.parent)
+    names = _imports(path, list(relative.with_suffix("").parts[:-1]))
+    wrong = _broken_rules(relative.parts[1], names)
+    assert not wrong, f"{relative} imports " + ", ".join(wrong)
+
+
+def test_the_static_check_finds_late_and_relative_imports(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("from ..scenario import load_scenario\n"
+                     "def f():\n    import scapy.all\n    from PySide6 import QtCore\n")
+    names = _imports(probe, ["hmipviz", "engine"])
+    assert names == {"hmipviz.scenario", "scapy.all", "PySide6"}
+    assert _broken_rules("engine", names) == [
+        "PySide6 (only hmipviz/gui/ may import it)",
+        "hmipviz.scenario (hmipviz/engine must not import it)",
+        "scapy.all (only hmipviz/wire/ may import it)",
+    ]
+    assert _broken_rules("wire", {"scapy.all", "hmipviz.engine.messages"}) == []
+    assert _broken_rules("convert.py", {"hmipviz.scenario"}) == [
+        "hmipviz.scenario (hmipviz/convert.py must not import it)"]
+
+
+def test_new_packages_import_without_qt_or_scapy():
+    proc = _import_with({"PySide6", "pyqtgraph", "scapy"},
+                        ["hmipviz.scenario", "hmipviz.tomlpos", "hmipviz.convert",
+                         "hmipviz.lesson.format", "hmipviz.lesson.checks",
+                         "hmipviz.lesson.evaluate", "hmipviz.lesson.run",
+                         "hmipviz.lesson.session"])
     assert proc.returncode == 0, proc.stderr

@@ -7,6 +7,7 @@ import dataclasses
 import time
 
 from hmipviz import lesson as lesson_mod
+from hmipviz.lesson import run as lesson_run
 from hmipviz.cli import main
 from hmipviz.lesson import Action, BudgetExceeded, SimDriver, load_lesson, verify_lesson
 from hmipviz.scenario import load_scenario
@@ -29,7 +30,7 @@ def test_a_huge_run_for_s_stops_at_the_budget_with_the_line():
     assert len(problems) == 1, problems
     p = problems[0]
     assert p.startswith(f"{lesson.path}:77: step 1 ")
-    assert (f"run_for_s = 1000000000.0: stopped after {lesson_mod.STEP_BUDGET:,} simulator "
+    assert (f"run_for_s = 1000000000.0: stopped after {lesson_run.STEP_BUDGET:,} simulator "
             "steps (the step budget)") in p
 
 
@@ -41,7 +42,7 @@ def test_an_infinite_run_until_is_refused_without_running():
 
 
 def test_the_budget_is_read_when_the_run_happens(monkeypatch):
-    monkeypatch.setattr(lesson_mod, "STEP_BUDGET", 500)
+    monkeypatch.setattr(lesson_run, "STEP_BUDGET", 500)
     lesson = with_solution("4", 0, Action("run_for_s", 1e6, (), 5))
     problems = verify_lesson(lesson)
     assert "stopped after 500 simulator steps (the step budget)" in problems[0]
@@ -49,7 +50,7 @@ def test_the_budget_is_read_when_the_run_happens(monkeypatch):
 
 def test_a_huge_time_limit_stops_at_the_budget(monkeypatch):
     """Waiting for a check that never holds is bounded too (time_limit_s = 1e9)."""
-    monkeypatch.setattr(lesson_mod, "STEP_BUDGET", 800)
+    monkeypatch.setattr(lesson_run, "STEP_BUDGET", 800)
     lesson = load_lesson("4")
     step = dataclasses.replace(lesson.steps[1], time_limit_s=1e9,
                                solution=(Action("play", True, (), 3),))
@@ -66,7 +67,7 @@ def test_sim_driver_run_until_is_bounded_and_exact_below_the_budget():
     b.sim.run(7.5)
     assert a.sim.now == b.sim.now == 7.5 and len(a.sim.trace) == len(b.sim.trace)
     try:
-        lesson_mod.run_bounded(a.sim, 1e9, max_steps=100)
+        lesson_run.run_bounded(a.sim, 1e9, max_steps=100)
     except BudgetExceeded as exc:
         assert exc.steps == 100 and exc.target_s == 1e9 and exc.reached_s < 1e9
     else:
@@ -74,7 +75,7 @@ def test_sim_driver_run_until_is_bounded_and_exact_below_the_budget():
 
 
 def test_cli_check_of_an_endless_lesson_ends(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(lesson_mod, "STEP_BUDGET", 1000)
+    monkeypatch.setattr(lesson_run, "STEP_BUDGET", 1000)
     lesson = with_solution("4", 0, Action("run_for_s", 1e9, (), 9))
     monkeypatch.setattr(lesson_mod, "load_lesson", lambda _path: lesson)
     path = tmp_path / "endless.md"

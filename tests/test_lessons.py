@@ -15,10 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hmipviz import lesson_checks as lc
-from hmipviz import lesson_fields as lf
 from hmipviz.cli import main
 from hmipviz.engine import describe
+from hmipviz.lesson import checks as lc
+from hmipviz.lesson import evaluate as ev
+from hmipviz.lesson import fields as lf
 from hmipviz.lesson import (
     STATE_VERBS,
     Lesson,
@@ -117,7 +118,7 @@ def test_prediction_answer_is_what_the_engine_sends(name, index, qid):
     if any(a.verb == "reset" for a in run.step.solution):
         mark = 0
     run.driver.run_until(start_t + question.within_s)
-    seen = lc.next_message(lc.Window(run.sim, mark), question.predict, question.after,
+    seen = ev.next_message(lc.Window(run.sim, mark), question.predict, question.after,
                            question.ignore, start_t + question.within_s)
     assert (seen or lf.NOTHING) == expected
     right = next(i for i, c in enumerate(question.choices) if c.kind == expected)

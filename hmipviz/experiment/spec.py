@@ -1,6 +1,6 @@
 """Experiment files: a base scenario, a grid of settings to vary, seeds, a duration and
 metrics (docs/experiments.md). Every problem is reported as ``file:line: what``, all at
-once, like scenario files (it reuses hmipviz/scenario.py's line index).
+once, like scenario files (it reuses hmipviz/tomlpos.py's line index).
 
 ```toml
 [experiment]

@@ -10,10 +10,10 @@ from ipaddress import IPv6Address, IPv6Network
 
 import networkx as nx
 
+from hmipviz import convert as cv
 from hmipviz.address_plan import care_of_clashes, overlapping_prefixes
 from hmipviz.scenario.model import ROLES, FlowSpec, LinkSpec, MoveSpec, NodeSpec
 from hmipviz.scenario.tables import _Read, _Report
-from hmipviz.scenario.values import _fmt, _suggest
 from hmipviz.tomlpos import KeyPath
 
 _ROLE_A = {
@@ -42,7 +42,7 @@ def _ref(
     if target is None:
         candidates = [n for n, node in by_name.items() if accept(node)]
         report.add(
-            path, f'{context}: {key} refers to unknown {kind} "{name}"{_suggest(name, candidates)}'
+            path, f'{context}: {key} refers to unknown {kind} "{name}"{cv.suggest(name, candidates)}'
         )
         return None
     if target.role not in ROLES:
@@ -303,8 +303,8 @@ def _check_time(
     if t is not None and duration is not None and t > duration:
         report.add(
             path + (key,),
-            f"{context}: {key} {_fmt(t)} is after the end of the scenario "
-            f"(duration_s = {_fmt(duration)})",
+            f"{context}: {key} {cv.fmt(t)} is after the end of the scenario "
+            f"(duration_s = {cv.fmt(duration)})",
         )
 
 
@@ -314,7 +314,7 @@ def _check_moves(
     """Moves go to an AR (or "none"), inside the run, one at a time."""
     times: dict[float, MoveSpec] = {}
     for move in read.moves:
-        context = f"move at {_fmt(move.at_s)} s"
+        context = f"move at {cv.fmt(move.at_s)} s"
         _check_time(report, read.path(move), context, "at_s", move.at_s, duration)
         if move.to is not None:
             _ref(
@@ -343,7 +343,7 @@ def _check_actions(
     actions += [("restore", a, "node", a.node) for a in read.restores]
     actions += [("inject", a, "from", a.source) for a in read.injects]
     for what, action, key, name in actions:
-        context = f"{what} at {_fmt(action.at_s)} s"
+        context = f"{what} at {cv.fmt(action.at_s)} s"
         _check_time(report, read.path(action), context, "at_s", action.at_s, duration)
         _ref(report, read.path(action, key), context, key, name, by_name)
 
@@ -379,7 +379,7 @@ def _check_flows(
         if flow.stop_s is not None and flow.stop_s <= flow.start_s:
             report.add(
                 read.path(flow, "stop_s"),
-                f"{context}: stop_s {_fmt(flow.stop_s)} must be after start_s {_fmt(flow.start_s)}",
+                f"{context}: stop_s {cv.fmt(flow.stop_s)} must be after start_s {cv.fmt(flow.start_s)}",
             )
 
 

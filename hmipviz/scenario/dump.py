@@ -14,6 +14,7 @@ from ipaddress import IPv6Address
 from pathlib import Path
 from typing import Any
 
+from hmipviz import convert as cv
 from hmipviz.fileio import atomic_write
 from hmipviz.scenario.model import (
     _ALL_NODE_KEYS,
@@ -23,7 +24,6 @@ from hmipviz.scenario.model import (
     Scenario,
     ScenarioError,
 )
-from hmipviz.scenario.values import _fmt
 
 _ESCAPES = {
     '"': '\\"',
@@ -61,7 +61,7 @@ def _toml_value(value: Any) -> str:
             return "nan"
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
-        return _fmt(value)
+        return cv.fmt(value)
     if isinstance(value, (tuple, list)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):

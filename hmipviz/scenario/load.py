@@ -13,6 +13,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from hmipviz import convert as cv
 from hmipviz.engine.config import ProtocolConfig
 from hmipviz.resources import builtin_scenarios_dir
 from hmipviz.scenario import limits
@@ -41,47 +42,34 @@ from hmipviz.scenario.values import (
     _MAX_BINDING_LIFETIME_S,
     _U32_MAX,
     _U64_MAX,
-    Convert,
     _address,
     _addresses,
-    _any_text,
-    _Bad,
-    _boolean,
-    _choice,
-    _finite,
-    _fmt,
     _hex,
-    _integer,
     _interface_id,
-    _is_int,
     _names,
-    _need,
     _node_name,
-    _number,
     _position,
     _prefix,
     _prefixes,
-    _suggest,
-    _text,
 )
 from hmipviz.tomlpos import KeyPath, LineIndex
 
 _BUILTIN_PREFIX = "builtin:"
-_NODE_CONVERT: dict[str, Convert] = {
+_NODE_CONVERT: dict[str, cv.Convert] = {
     "position": _position,
     "address": _address,
     "prefix": _prefix,
     "map_address": _address,
-    "radius": _number(0, above=True),
+    "radius": cv.number(0, above=True),
     "valid_onlink_prefixes": _prefixes,
-    "max_lifetime_s": _integer(1, _MAX_BINDING_LIFETIME_S),
-    "home_agent": _text,
+    "max_lifetime_s": cv.integer(1, _MAX_BINDING_LIFETIME_S),
+    "home_agent": cv.text,
     "home_address": _address,
     "interface_id": _interface_id,
-    "attach": _text,
-    "route_optimization": _boolean,
+    "attach": cv.text,
+    "route_optimization": cv.boolean,
     "extra_maps": _names,
-    "probe_maps": _boolean,
+    "probe_maps": cv.boolean,
     "duplicate_addresses": _addresses,
 }
 _OPTION_KEYS = ("map", "pref", "lifetime_s", "r", "dist")
@@ -93,7 +81,7 @@ def _read_node(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
     context = f'node "{raw_name}"' if named else f"node #{int(path[1]) + 1}"
     table = _Table(report, raw, path, context)
     name = table.get("name", _node_name, required=True)
-    role = table.get("role", _choice(ROLES), required=True)
+    role = table.get("role", cv.choice(ROLES), required=True)
     keys = _ROLE_KEYS.get(role or "")
     if keys is None:  # role missing or wrong: only misspelt keys can be told
         table.check_keys(_ALL_NODE_KEYS)
@@ -142,11 +130,11 @@ def _read_map_options(report: _Report, read: _Read, node: _Table) -> tuple[MapOp
         table = _Table(report, item, path, f"{node.context}: {label}")
         table.check_keys(_OPTION_KEYS)
         values = {
-            "map": table.get("map", _text, required=True),
-            "pref": table.get("pref", _integer(0, 15)),
-            "lifetime_s": table.get("lifetime_s", _integer(0, _U32_MAX)),
-            "r": table.get("r", _boolean),
-            "dist": table.get("dist", _integer(1, 15)),  # s.5: zero MUST NOT be used
+            "map": table.get("map", cv.text, required=True),
+            "pref": table.get("pref", cv.integer(0, 15)),
+            "lifetime_s": table.get("lifetime_s", cv.integer(0, _U32_MAX)),
+            "r": table.get("r", cv.boolean),
+            "dist": table.get("dist", cv.integer(1, 15)),  # s.5: zero MUST NOT be used
         }
         if values["map"] is not None:
             option = MapOptionSpec(line=report.line(path), **_kwargs(**values))
@@ -160,10 +148,10 @@ def _read_link(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
     named = isinstance(a, str) and isinstance(b, str)
     table = _Table(report, raw, path, f'link "{a}"-"{b}"' if named else f"link #{int(path[1]) + 1}")
     table.check_keys(("a", "b", "delay_ms", "loss"))
-    a = table.get("a", _text, required=True)
-    b = table.get("b", _text, required=True)
-    delay_ms = table.get("delay_ms", _number(0))
-    loss = table.get("loss", _number(0, below=1))
+    a = table.get("a", cv.text, required=True)
+    b = table.get("b", cv.text, required=True)
+    delay_ms = table.get("delay_ms", cv.number(0))
+    loss = table.get("loss", cv.number(0, below=1))
     if a is not None and b is not None:
         link = LinkSpec(a, b, line=report.line(path), **_kwargs(delay_ms=delay_ms, loss=loss))
         read.keep(read.links, link, path)
@@ -173,16 +161,16 @@ def _timed(
     report: _Report, path: KeyPath, raw: dict, what: str, keys: tuple[str, ...]
 ) -> tuple[_Table, float | None]:
     """The table of a timed action (``at_s``), named by its time when it has one."""
-    at = _finite(raw.get("at_s"))
-    context = f"{what} at {_fmt(at)} s" if at is not None else f"{what} #{int(path[1]) + 1}"
+    at = cv.finite_or_none(raw.get("at_s"))
+    context = f"{what} at {cv.fmt(at)} s" if at is not None else f"{what} #{int(path[1]) + 1}"
     table = _Table(report, raw, path, context)
     table.check_keys(("at_s",) + keys)
-    return table, table.get("at_s", _number(0), required=True)
+    return table, table.get("at_s", cv.number(0), required=True)
 
 
 def _read_move(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
     table, at_s = _timed(report, path, raw, "move", ("to",))
-    to = table.get("to", _text, required=True)
+    to = table.get("to", cv.text, required=True)
     if at_s is not None and to is not None:
         move = MoveSpec(at_s, None if to == "none" else to, line=report.line(path))
         read.keep(read.moves, move, path)
@@ -191,7 +179,7 @@ def _read_move(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
 def _read_node_action(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
     kind = str(path[0])
     table, at_s = _timed(report, path, raw, kind, ("node",))
-    node = table.get("node", _text, required=True)
+    node = table.get("node", cv.text, required=True)
     if at_s is not None and node is not None:
         action = NodeActionSpec(at_s, node, line=report.line(path))
         read.keep(read.fails if kind == "fail" else read.restores, action, path)
@@ -206,15 +194,15 @@ def _read_flow(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
         ("from", "to", "kind", "start_s", "interval_ms", "stop_s", "use_rcoa", "map")
     )
     values = {
-        "source": table.get("from", _text, required=True),
-        "destination": table.get("to", _text, required=True),
-        "kind": table.get("kind", _choice(FLOW_KINDS)) or "echo",
-        "start_s": table.get("start_s", _number(0)) or 0.0,
-        "interval_ms": table.get("interval_ms", _number(limits.MIN_FLOW_INTERVAL_MS))
+        "source": table.get("from", cv.text, required=True),
+        "destination": table.get("to", cv.text, required=True),
+        "kind": table.get("kind", cv.choice(FLOW_KINDS)) or "echo",
+        "start_s": table.get("start_s", cv.number(0)) or 0.0,
+        "interval_ms": table.get("interval_ms", cv.number(limits.MIN_FLOW_INTERVAL_MS))
         or 1000.0,
-        "stop_s": table.get("stop_s", _number(0)),
-        "use_rcoa": table.get("use_rcoa", _boolean) or False,
-        "map": table.get("map", _text),
+        "stop_s": table.get("stop_s", cv.number(0)),
+        "use_rcoa": table.get("use_rcoa", cv.boolean) or False,
+        "map": table.get("map", cv.text),
     }
     if values["source"] is not None and values["destination"] is not None:
         read.keep(read.flows, FlowSpec(line=report.line(path), **values), path)
@@ -222,7 +210,7 @@ def _read_flow(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
 
 def _read_inject(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
     table, at_s = _timed(report, path, raw, "inject", ("from", "hex"))
-    source = table.get("from", _text, required=True)
+    source = table.get("from", cv.text, required=True)
     data = table.get("hex", _hex, required=True)
     if data is not None and len(data) < 40:
         table.problem(
@@ -242,19 +230,19 @@ def _protocol_kinds() -> dict[str, str]:
     }
 
 
-def _in_range(span: limits.Range, integer: bool) -> Convert:
+def _in_range(span: limits.Range, integer: bool) -> cv.Convert:
     """A ``[protocol]`` value: its field's type, within its range in PROTOCOL_RANGES."""
 
     def convert(value: Any) -> float:
         if integer:
-            _need(value, "an integer", _is_int(value))
+            cv.need(value, "an integer", cv.is_int(value))
         else:
-            _need(value, "a number", _is_int(value) or isinstance(value, float))
-        number = _finite(value)
+            cv.need(value, "a number", cv.is_int(value) or isinstance(value, float))
+        number = cv.finite_or_none(value)
         if number is None or not span.holds(number):
-            digits = len(str(abs(value))) if _is_int(value) else 0
-            shown = f"a {digits}-digit number" if digits > 20 else _fmt(value)
-            raise _Bad(f"must be {span.wanted()}, not {shown} ({span.why})")
+            digits = len(str(abs(value))) if cv.is_int(value) else 0
+            shown = f"a {digits}-digit number" if digits > 20 else cv.fmt(value)
+            raise cv.Bad(f"must be {span.wanted()}, not {shown} ({span.why})")
         return value if integer else number
 
     return convert
@@ -286,8 +274,8 @@ def _read_protocol(report: _Report, raw: dict) -> dict[str, float]:
                 given = {k: "" if k in overrides else " (default)" for k in (small, large)}
                 table.problem(
                     small if small in overrides else large,
-                    f"{small} {_fmt(low)}{given[small]} must not be above {large} "
-                    f"{_fmt(high)}{given[large]} ({source})",
+                    f"{small} {cv.fmt(low)}{given[small]} must not be above {large} "
+                    f"{cv.fmt(high)}{given[large]} ({source})",
                 )
     return overrides
 
@@ -314,14 +302,14 @@ def _read_all(report: _Report, raw: dict) -> _Read:
     top = _Table(report, section, ("scenario",), "[scenario]")
     top.check_keys(_SCENARIO_KEYS)
     read.top = {
-        "name": top.get("name", _text),
-        "description": top.get("description", _any_text),
-        "mode": top.get("mode", _choice(MODES)),
-        "seed": top.get("seed", _integer(0, _U64_MAX)),
+        "name": top.get("name", cv.text),
+        "description": top.get("description", cv.any_text),
+        "mode": top.get("mode", cv.choice(MODES)),
+        "seed": top.get("seed", cv.integer(0, _U64_MAX)),
         "duration_s": top.get(
-            "duration_s", _number(0, above=True, at_most=limits.MAX_DURATION_S)
+            "duration_s", cv.number(0, above=True, at_most=limits.MAX_DURATION_S)
         ),
-        "security": top.get("security", _choice(SECURITIES)),
+        "security": top.get("security", cv.choice(SECURITIES)),
     }
     read.duration_s = read.top["duration_s"]
     if "duration_s" not in top.bad and read.duration_s is None:
@@ -361,7 +349,7 @@ def _locate(source: str | os.PathLike[str]) -> tuple[Path, str, str]:
             listed = ", ".join(builtins) or "none installed"
             raise ScenarioError(
                 [
-                    f"{source}: no such file or built-in scenario{_suggest(name, builtins)} "
+                    f"{source}: no such file or built-in scenario{cv.suggest(name, builtins)} "
                     f"(built-ins: {listed})"
                 ]
             )

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hmipviz import convert as cv
 from hmipviz.scenario.model import (
     _SCENARIO_KEYS,
     FlowSpec,
@@ -18,7 +19,6 @@ from hmipviz.scenario.model import (
     Scenario,
     ScenarioError,
 )
-from hmipviz.scenario.values import Convert, _Bad, _suggest, _type_name
 from hmipviz.tomlpos import KeyPath, LineIndex
 
 
@@ -61,7 +61,7 @@ class _Table:
         path = self.path + (key,) if key is not None else self.path
         self.report.add(path, f"{self.context}: {what}" if self.context else what)
 
-    def get(self, key: str, convert: Convert, *, required: bool = False) -> Any:
+    def get(self, key: str, convert: cv.Convert, *, required: bool = False) -> Any:
         """The converted value; None when absent or unusable (and then reported)."""
         if key not in self.raw:
             if required:
@@ -70,7 +70,7 @@ class _Table:
             return None
         try:
             return convert(self.raw[key])
-        except _Bad as bad:
+        except cv.Bad as bad:
             self.bad.add(key)
             self.problem(key, f"{key} {bad}")
             return None
@@ -89,7 +89,7 @@ class _Table:
             if key in elsewhere:
                 self.problem(key, f'{what} "{key}" does not apply to {note}')
             else:
-                self.problem(key, f'unknown {what} "{key}"{_suggest(key, allowed)}{hint}')
+                self.problem(key, f'unknown {what} "{key}"{cv.suggest(key, allowed)}{hint}')
 
 
 def _scenario_key_hint(key: str) -> str:
@@ -114,7 +114,7 @@ def _tables(report: _Report, raw: dict, key: str) -> list[tuple[KeyPath, dict]]:
         if isinstance(item, dict):
             found.append(((key, i), item))
         else:
-            report.add((key, i), f"{key} #{i + 1} must be a table, not {_type_name(item)}")
+            report.add((key, i), f"{key} #{i + 1} must be a table, not {cv.type_name(item)}")
     return found
 
 

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 
-from hmipviz import lesson as lesson_mod
+from hmipviz.lesson import run as lesson_run
 from hmipviz.gui import lesson_panel
 from hmipviz.gui.main_window import MainWindow
 from hmipviz.lesson import Action, load_lesson
@@ -45,7 +45,7 @@ def _open(window, lesson):
 
 
 def test_esc_cancels_a_show_me_that_would_run_forever(qtbot, window, monkeypatch):
-    monkeypatch.setattr(lesson_mod, "STEP_BUDGET", 10**12)  # only Esc can end it
+    monkeypatch.setattr(lesson_run, "STEP_BUDGET", 10**12)  # only Esc can end it
     panel = _open(window, endless_lesson())
     c = window.controller
     t0 = time.monotonic()
@@ -71,7 +71,7 @@ def test_esc_cancels_a_show_me_that_would_run_forever(qtbot, window, monkeypatch
 
 
 def test_the_stop_button_cancels_too(qtbot, window, monkeypatch):
-    monkeypatch.setattr(lesson_mod, "STEP_BUDGET", 10**12)
+    monkeypatch.setattr(lesson_run, "STEP_BUDGET", 10**12)
     panel = _open(window, endless_lesson())
     panel.show_me()
     assert panel.show_runner.running
@@ -80,7 +80,7 @@ def test_the_stop_button_cancels_too(qtbot, window, monkeypatch):
 
 
 def test_ctrl_q_quits_during_show_me(qtbot, window, monkeypatch):
-    monkeypatch.setattr(lesson_mod, "STEP_BUDGET", 10**12)
+    monkeypatch.setattr(lesson_run, "STEP_BUDGET", 10**12)
     panel = _open(window, endless_lesson())
     panel.show_me()
     qtbot.wait(50)
@@ -91,7 +91,7 @@ def test_ctrl_q_quits_during_show_me(qtbot, window, monkeypatch):
 
 
 def test_show_me_stops_at_the_step_budget_with_a_message(qtbot, window, monkeypatch):
-    monkeypatch.setattr(lesson_mod, "STEP_BUDGET", 3000)
+    monkeypatch.setattr(lesson_run, "STEP_BUDGET", 3000)
     panel = _open(window, endless_lesson())
     panel.show_me()
     qtbot.waitUntil(lambda: not panel.show_runner.running, timeout=20000)
@@ -120,7 +120,7 @@ def test_an_infinite_run_is_refused_at_once(qtbot, window):
 def test_going_to_an_earlier_step_with_an_endless_solution_is_bounded(qtbot, window,
                                                                       monkeypatch):
     """Replaying earlier solutions (goto / resume) blocks, so the budget bounds it."""
-    monkeypatch.setattr(lesson_mod, "STEP_BUDGET", 2000)
+    monkeypatch.setattr(lesson_run, "STEP_BUDGET", 2000)
     panel = _open(window, endless_lesson())
     panel.run.passed.add(0)  # as if step 1 had been done
     panel._refresh_buttons()

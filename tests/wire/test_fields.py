@@ -10,7 +10,7 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import given, settings
 
-from hmipviz.lesson_fields import DEPRECATED_FIELDS, FIELDS
+from hmipviz.lesson.fields import DEPRECATED_FIELDS, FIELDS
 from hmipviz.wire import fields as f
 from hmipviz.wire.keys import RENAMED, new_key
 

@@ -1,0 +1,287 @@
+"""Driving the engine for a lesson: actions applied through a :class:`LessonDriver`
+(the window's, or :class:`SimDriver` headless), the engine run with a step budget, a
+check evaluated as events arrive, and the engine's answer to a prediction.
+
+It imports no Qt, so the window and the headless verifier share one implementation.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from typing import Protocol
+
+from hmipviz.lesson import evaluate as ev
+from hmipviz.lesson import fields as lf
+from hmipviz.lesson.checks import Check, Window
+from hmipviz.lesson.format import Action, Lesson, Question, Step
+from hmipviz.scenario import Scenario
+from hmipviz.sim import Simulation
+
+
+# =====================================================================================
+# Driving the engine
+# =====================================================================================
+
+# No lesson action runs the engine without bound: a ``run_for_s = 1e9`` that slipped
+# past the loader, a huge ``time_limit_s`` or ``within_s``, stops after this many
+# simulator steps (a few seconds of work; the built-in lessons need a few thousand).
+STEP_BUDGET = 200_000
+
+
+class BudgetExceeded(RuntimeError):
+    """One lesson action ran :data:`STEP_BUDGET` simulator steps without reaching its
+    end: the lesson asks for more simulated time than can be shown or verified."""
+
+    def __init__(self, what: str, steps: int, reached_s: float, target_s: float,
+                 line: int = 0) -> None:
+        self.what = what
+        self.steps = steps
+        self.reached_s = reached_s
+        self.target_s = target_s
+        self.line = line
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return (f"{self.what}: stopped after {self.steps:,} simulator steps (the step "
+                f"budget) at t = {self.reached_s:.3f} s, short of t = {self.target_s:g} s")
+
+
+def run_bounded(sim: Simulation, t: float, max_steps: int | None = None,
+                what: str = "run") -> None:
+    """``sim.run(t)`` with at most ``max_steps`` steps (default :data:`STEP_BUDGET`);
+    :class:`BudgetExceeded` beyond."""
+    max_steps = STEP_BUDGET if max_steps is None else max_steps
+    if not math.isfinite(t):
+        raise BudgetExceeded(what, 0, sim.now, t)
+    n = 0
+    while (nt := sim.next_time()) is not None and nt <= t:
+        if n >= max_steps:
+            raise BudgetExceeded(what, n, sim.now, t)
+        sim.step()
+        n += 1
+    sim.run(t)  # nothing left at or before t: only sets the clock
+
+
+def run_target(action: Action, now_s: float) -> float | None:
+    """The simulated time a ``run_for_s`` / ``run_until_s`` action runs to from
+    ``now_s`` (None: any other action, or a time already past)."""
+    if action.verb == "run_for_s":
+        return now_s + float(action.value)
+    if action.verb == "run_until_s" and float(action.value) > now_s:
+        return float(action.value)
+    return None
+
+
+class LessonDriver(Protocol):
+    """What a lesson does to the simulation. :class:`SimDriver` acts on a Simulation
+    directly; the GUI passes its own, so its controller records every action."""
+
+    @property
+    def sim(self) -> Simulation: ...
+
+    # a fresh simulation of the lesson's scenario (security None: the scenario's)
+    def reset(self, mode: str, security: str | None = None) -> None: ...
+
+    def step(self) -> bool: ...  # run one scheduled item; False when nothing is left
+
+    def run_until(self, t: float) -> None: ...
+
+    def move(self, ar: str | None) -> None: ...
+
+    def fail(self, node: str) -> None: ...
+
+    def restore(self, node: str) -> None: ...
+
+    def set_map_option(self, ar: str, map_name: str, pref: int | None,
+                       lifetime_s: int | None) -> None: ...
+
+    def set_flows(self, running: bool) -> None: ...
+
+    def inject(self, node: str, data: bytes) -> None: ...
+
+    def play(self) -> None: ...
+
+    def pause(self) -> None: ...
+
+
+class SimDriver:
+    """Headless driver: actions go straight to a Simulation; play and pause do nothing
+    (the caller runs the engine)."""
+
+    def __init__(self, scenario: Scenario, sim: Simulation | None = None) -> None:
+        self.scenario = scenario
+        self._sim = sim if sim is not None else Simulation(scenario)
+
+    @property
+    def sim(self) -> Simulation:
+        return self._sim
+
+    def reset(self, mode: str, security: str | None = None) -> None:
+        self._sim = Simulation(self.scenario, mode=mode, security=security)
+
+    def step(self) -> bool:
+        if self._sim.next_time() is None:
+            return False
+        self._sim.step()
+        return True
+
+    def run_until(self, t: float) -> None:
+        run_bounded(self._sim, t)
+
+    def move(self, ar: str | None) -> None:
+        self._sim.move(ar)
+
+    def fail(self, node: str) -> None:
+        self._sim.fail(node)
+
+    def restore(self, node: str) -> None:
+        self._sim.restore(node)
+
+    def set_map_option(self, ar: str, map_name: str, pref: int | None,
+                       lifetime_s: int | None) -> None:
+        self._sim.set_map_option(ar, map_name, pref=pref, lifetime_s=lifetime_s)
+
+    def set_flows(self, running: bool) -> None:
+        self._sim.set_flows(running)
+
+    def inject(self, node: str, data: bytes) -> None:
+        self._sim.inject(node, data)
+
+    def play(self) -> None:
+        pass
+
+    def pause(self) -> None:
+        pass
+
+
+def fork(sim: Simulation) -> Simulation:
+    """An independent copy of a simulation, for looking ahead without touching it."""
+    snap = sim.snapshot()
+    twin = copy.copy(sim)
+    twin.trace = list(sim.trace)
+    twin.restore_snapshot(snap)
+    return twin
+
+
+class _Evaluator:
+    """Evaluates one check over the events since ``mark``, skipping the re-evaluation
+    when only data packets arrived and the check ignores them (the trace is long)."""
+
+    def __init__(self, check: Check, mark: int) -> None:
+        self.check = check
+        self.mark = mark
+        self._data = ev.watches_data(check)
+        self._seen: tuple[int, int, object] | None = None  # (id of sim, length, last event)
+        self._last = ev.Outcome(False, "")
+
+    def __call__(self, sim: Simulation) -> ev.Outcome:
+        trace = sim.trace
+        n = len(trace)
+        seen = self._seen
+        if seen is not None and seen[0] == id(sim) and seen[1] <= n and \
+                (seen[1] == 0 or trace[seen[1] - 1] is seen[2]):
+            new = trace[seen[1]:]
+            if not new or (not self._data and all(ev.is_data_event(e) for e in new)):
+                self._seen = (id(sim), n, trace[-1] if n else None)
+                return self._last
+        self._last = ev.evaluate(self.check, Window(sim, self.mark))
+        self._seen = (id(sim), n, trace[-1] if n else None)
+        return self._last
+
+    def forget(self) -> None:
+        self._seen = None
+
+
+def _apply(action: Action, driver: LessonDriver, lesson: Lesson,
+           on_reset: Callable[[], None]) -> None:
+    try:
+        _apply_unbounded(action, driver, lesson, on_reset)
+    except BudgetExceeded as exc:
+        if not exc.line:  # say which line of the lesson asked for it
+            exc.what, exc.line = str(action), action.line
+        raise
+
+
+def _apply_unbounded(action: Action, driver: LessonDriver, lesson: Lesson,
+                     on_reset: Callable[[], None]) -> None:
+    v = action.verb
+    if v == "move":
+        driver.move(None if action.value == "none" else action.value)
+    elif v == "fail":
+        driver.fail(action.value)
+    elif v == "restore":
+        driver.restore(action.value)
+    elif v == "reset":
+        driver.reset(action.get("mode", lesson.mode), action.get("security"))
+        on_reset()
+    elif v in ("run_for_s", "run_until_s"):
+        target = run_target(action, driver.sim.now)
+        if target is not None:
+            driver.run_until(target)
+    elif v == "set_map_option":
+        driver.set_map_option(action.value, action.get("map"), action.get("pref"),
+                              action.get("lifetime_s"))
+    elif v == "flows":
+        driver.set_flows(action.value)
+    elif v == "inject":
+        driver.inject(action.value, action.get("hex"))
+    elif v == "play":
+        driver.play()
+    elif v == "pause":
+        driver.pause()
+
+
+def _settle(driver: LessonDriver, evaluator: _Evaluator, limit_s: float,
+            max_steps: int | None = None) -> ev.Outcome:
+    """Run the engine until the check holds or ``limit_s`` of simulated time passed
+    (:class:`BudgetExceeded` after ``max_steps`` steps, default :data:`STEP_BUDGET`)."""
+    max_steps = STEP_BUDGET if max_steps is None else max_steps
+    deadline = driver.sim.now + limit_s
+    n = 0
+    while True:
+        outcome = evaluator(driver.sim)
+        if outcome.passed:
+            return outcome
+        t = driver.sim.next_time()
+        if t is None or t > deadline:
+            return outcome
+        if n >= max_steps:
+            raise BudgetExceeded(f"waiting up to {limit_s:g} s for the check", n,
+                                 driver.sim.now, deadline)
+        driver.step()
+        n += 1
+
+
+def predict_answer(lesson: Lesson, step: Step, question: Question, sim: Simulation) -> str:
+    """What the engine sends next when the step's solution is applied to ``sim`` (a
+    fork is used; ``sim`` is untouched): a packet kind, or "nothing"."""
+    twin = SimDriver(lesson.scenario, fork(sim))
+    marks = [len(twin.sim.trace)]
+    start_t = twin.sim.now
+    for action in step.solution:
+        _apply(action, twin, lesson, lambda: marks.append(0))
+    until = start_t + question.within_s
+    watch = ev.NextMessage(question.predict or lf.ANY, question.after, question.ignore)
+    book = lf.AddressBook(twin.sim)
+    pos = marks[-1]
+    n = 0
+    while True:
+        trace = twin.sim.trace
+        for e in trace[pos:]:
+            if e.t > until:
+                return lf.NOTHING
+            found = watch.feed(e, book)
+            if found is not None:
+                return found
+        pos = len(trace)
+        t = twin.sim.next_time()
+        if t is None or t > until:
+            return lf.NOTHING
+        if n >= STEP_BUDGET:
+            raise BudgetExceeded(f"question {question.id}: looking {question.within_s:g} s "
+                                 "ahead", n, twin.sim.now, until, question.line)
+        twin.step()
+        n += 1
+
