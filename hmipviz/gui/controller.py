@@ -32,34 +32,37 @@ Playback (ui.md: motion)
 
 from __future__ import annotations
 
-import bisect
 import logging
 import math
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import Callable
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
+from hmipviz.engine.events import Event, PacketSent
 from hmipviz.gui import release, snapshots
-from hmipviz.engine.events import (
-    BindingChanged,
-    Event,
-    HandoverCompleted,
-    HandoverStarted,
-    LinkChanged,
-    MapSelected,
-    MovementDetected,
-    NodeStatus,
-    Note,
-    PacketDropped,
-    PacketReceived,
-    PacketSent,
-    StateChanged,
+from hmipviz.gui.event_words import (  # noqa: F401  (re-exported: views import them here)
+    event_direction,
+    event_kind,
+    event_rfc,
+    event_text,
+    event_verb,
+)
+from hmipviz.timeline import (  # noqa: F401  (re-exported)
+    EPS,
+    CacheRow,
+    CachesAt,
+    FlowToggled,
+    LinkParamsChanged,
+    MapOptionChanged,
+    Placement,
+    Timeline,
+    UserAction,
+    cache_holders,
 )
 
 log = logging.getLogger("hmipviz.gui")
 
-EPS = 1e-9
 HOP_MS = 600.0
 FRAME_MS = 16
 SNAPSHOT_EVERY = 250
@@ -72,125 +75,7 @@ MIN_SPEED, MAX_SPEED = 0.1, 10.0
 ACTION_GRACE_S = 5.0
 
 
-# --- plain-words text for any event (event list, caption, status bar) ---------------
-def event_kind(e: Event) -> str:
-    """The 'message kind' column: the packet kind, or a category for other events."""
-    if isinstance(e, (PacketSent, PacketReceived, PacketDropped)):
-        return e.kind
-    return {
-        BindingChanged: "binding",
-        LinkChanged: "link",
-        StateChanged: "MN state",
-        MapSelected: "MAP selection",
-        MovementDetected: "movement",
-        HandoverStarted: "handover",
-        HandoverCompleted: "handover",
-        NodeStatus: "node status",
-        Note: "note",
-    }.get(type(e), e.type)
-
-
-def event_verb(e: Event) -> str:
-    return {PacketSent: "sent", PacketReceived: "received", PacketDropped: "dropped"}.get(
-        type(e), "")
-
-
-def event_direction(e: Event) -> str:
-    if isinstance(e, PacketSent):
-        return f"{e.node} \u2192 {e.to_node}"
-    if isinstance(e, PacketReceived):
-        return f"\u2192 {e.node}"
-    if isinstance(e, PacketDropped):
-        return f"\u2715 at {e.node}"
-    return e.node
-
-
-def event_text(e: Event) -> str:
-    """One line saying what happened and why."""
-    if isinstance(e, PacketSent):
-        return e.summary
-    if isinstance(e, PacketReceived):
-        return f"{e.node} receives the {e.kind} (packet #{e.packet_id})"
-    if isinstance(e, PacketDropped):
-        return f"{e.node} drops the {e.kind}: {e.reason}"
-    if isinstance(e, BindingChanged):
-        what = "binding update list" if e.table == "binding update list" else "binding cache"
-        return (f"{e.node} {what}: {e.home_address} \u2192 {e.care_of_address}, "
-                f"seq {e.sequence}, lifetime {e.lifetime_s} s ({e.change})")
-    if isinstance(e, LinkChanged):
-        return (f"{e.node} link layer up on {e.ar}" if e.up else
-                f"{e.node} link layer down: it left its access router")
-    if isinstance(e, StateChanged):
-        return f"{e.node}: {e.old} \u2192 {e.new} ({e.input})"
-    if isinstance(e, MapSelected):
-        return (f"{e.node} selects MAP {e.map_address} (Dist {e.dist}, Pref {e.pref}), "
-                f"RCoA {e.rcoa}: {e.reason}")
-    if isinstance(e, MovementDetected):
-        return (f"{e.node} detects movement on {e.ar}: LCoA {e.old_lcoa} \u2192 "
-                f"{e.new_lcoa}")
-    if isinstance(e, HandoverStarted):
-        return f"{e.kind} handover starts: {e.from_ar or 'no link'} \u2192 {e.to_ar or 'no link'}"
-    if isinstance(e, HandoverCompleted):
-        return f"{e.kind} handover complete, {e.latency_s * 1000:.1f} ms after it started"
-    if isinstance(e, NodeStatus):
-        return f"{e.node} {'is back up' if e.up else 'fails'}: {e.reason}"
-    if isinstance(e, Note):
-        return e.text
-    return e.type
-
-
-def event_rfc(e: Event) -> str:
-    if isinstance(e, (PacketSent, Note)):
-        return e.rfc
-    if isinstance(e, MapSelected):
-        return "RFC 5380 s.9.1"
-    if isinstance(e, MovementDetected):
-        return "RFC 6275 s.11.5.1"
-    if isinstance(e, BindingChanged):
-        return "RFC 6275 s.11.1" if e.table == "binding update list" else "RFC 6275 s.9.1"
-    return ""
-
-
-# --- folded state ------------------------------------------------------------------
-@dataclass(frozen=True)
-class CacheRow:
-    """One binding cache or binding update list entry as it stood at some trace index."""
-
-    node: str  # the table's owner
-    table: str  # "binding cache" | "binding update list"
-    peer: str
-    home_address: str  # HoA, or the RCoA at a MAP
-    care_of_address: str
-    sequence: int
-    lifetime_s: int
-    since_t: float  # when the entry last changed (registration / refresh / send)
-    change: str  # the change that made it what it is
-    flags: str
-    index: int  # trace index of that change
-
-    @property
-    def pending(self) -> bool:
-        return self.change == "pending"
-
-    def remaining_s(self, now: float) -> float:
-        return max(0.0, self.since_t + self.lifetime_s - now)
-
-
-class CachesAt(NamedTuple):
-    caches: dict[str, list[CacheRow]]  # node -> rows (every cache-holding node, maybe empty)
-    bul: list[CacheRow]  # the MN's binding update list
-
-
-@dataclass
-class Placement:
-    """Where the user dropped the MN, and from which trace length it holds."""
-
-    index: int  # len(trace) when the action was applied
-    t: float
-    ar: str | None
-    point: tuple[float, float] | None
-
-
+# --- playback segments ---------------------------------------------------------------
 @dataclass
 class _Segment:
     t0: float
@@ -261,17 +146,9 @@ class QtController(QObject):
         self._applied = 0
         self._steps_since_snapshot = 0
         self._stalled_t: float | None = None  # the engine looped here (see _stall)
-        self._placements: list[Placement] = []
-        self._actions: list[tuple[int, float, str, str | None]] = []  # (index, t, verb, target)
         self._end_t = 0.0
-        self._max_delay_s = 0.0
-        # incremental indexes over the trace
-        self._indexed = 0
-        self._times: list[float] = []
-        self._sent: list[int] = []
-        self._links: list[tuple[int, str | None]] = []
-        self._bindings: list[int] = []
-        self._status: list[int] = []
+        # every answer about the trace at an index (hmipviz.timeline, no Qt)
+        self.timeline = Timeline(self._trace_list)
         self._emitted_len = 0
 
     def load(self, scenario, *, mode: str | None = None) -> None:
@@ -293,8 +170,10 @@ class QtController(QObject):
         self.mode = sim.mode
         self._reset_history()
         sim.trace = self._trace_list  # one list object for the whole session
+        self.timeline = Timeline(self._trace_list, sim.mn_name, cache_holders(scenario.nodes))
         self._end_t = float(sim.duration_s)
         self._update_max_delay()
+        self._record_settings(-1, 0.0)
         self._take_snapshot()
         self._position = -1
         self._selected = -1
@@ -372,16 +251,11 @@ class QtController(QObject):
 
     def group_range(self, i: int) -> tuple[int, int]:
         """First and last trace index of the simulated instant event ``i`` belongs to."""
-        if not 0 <= i < len(self.trace):
-            return i, i
-        t = self.trace[i].t
-        lo = bisect.bisect_left(self._times, t)
-        hi = bisect.bisect_right(self._times, t) - 1
-        return lo, hi
+        return self.timeline.group_range(i)
 
     def index_at_time(self, t: float) -> int:
         """The last trace index with time <= ``t`` (-1 if none)."""
-        return bisect.bisect_right(self._times, t + EPS) - 1
+        return self.timeline.index_at_time(t)
 
     def packet_bytes(self, i: int) -> bytes | None:
         e = self.event_at(i)
@@ -389,98 +263,46 @@ class QtController(QObject):
 
     def mn_ar_at(self, i: int) -> str | None:
         """The AR the MN's link layer is on after event ``i`` (None: no link)."""
-        k = bisect.bisect_right(self._links, i, key=lambda link: link[0]) - 1
-        return self._links[k][1] if k >= 0 else None
+        return self.timeline.mn_ar_at(i)
 
     def node_up_at(self, i: int) -> dict[str, bool]:
         """Each node that failed at some point, and whether it is up after event ``i``."""
-        out: dict[str, bool] = {}
-        for j in self._status[:bisect.bisect_right(self._status, i)]:
-            e = self.trace[j]
-            out[e.node] = e.up
-        return out
+        return self.timeline.node_up_at(i)
 
     def cache_nodes(self) -> list[str]:
-        """Nodes holding a binding cache: MAPs, HAs, CNs, ARs with a MAP function, and
-        any other node that has held a binding so far in the trace."""
-        rank = {"map": 0, "ar": 0, "ha": 1, "cn": 2}  # ui.md: MAPs, then HA, then CN
-        holders = [n for n in self.scenario.nodes if n.role in ("map", "ha", "cn")
-                   or (n.role == "ar" and n.map_address is not None)]
-        names = [n.name for n in sorted(holders, key=lambda n: rank[n.role])]
-        for j in self._bindings:
-            e = self.trace[j]
-            if e.table == "binding cache" and e.node not in names:
-                names.append(e.node)
-        return names
+        """Nodes holding a binding cache (see :meth:`Timeline.cache_nodes`)."""
+        return self.timeline.cache_nodes()
 
     def caches_at(self, i: int) -> CachesAt:
         """Every binding cache and the MN's binding update list after event ``i``."""
-        caches: dict[str, dict[tuple, CacheRow]] = {n: {} for n in self.cache_nodes()}
-        bul: dict[tuple, CacheRow] = {}
-        for j in self._bindings[:bisect.bisect_right(self._bindings, i)]:
-            e: BindingChanged = self.trace[j]
-            if e.table == "binding update list":
-                table, key = bul, (e.peer, e.home_address)
-            else:
-                table, key = caches.setdefault(e.node, {}), e.home_address
-            if e.change in ("deleted", "expired", "lost") or (
-                    e.lifetime_s == 0 and e.change != "pending"):
-                table.pop(key, None)
-                continue
-            table[key] = CacheRow(e.node, e.table, e.peer, e.home_address, e.care_of_address,
-                                  e.sequence, e.lifetime_s, e.t, e.change, e.flags, j)
-        return CachesAt({n: list(rows.values()) for n, rows in caches.items()},
-                        list(bul.values()))
+        return self.timeline.caches_at(i)
 
     def binding_changes_between(self, a: int, b: int) -> list[int]:
         """Indices of BindingChanged events in (a, b]."""
-        lo = bisect.bisect_right(self._bindings, a)
-        hi = bisect.bisect_right(self._bindings, b)
-        return self._bindings[lo:hi]
+        return self.timeline.binding_changes_between(a, b)
 
     def in_flight_at(self, i: int) -> list[int]:
         """Trace indices of PacketSent hops under way after event ``i``."""
-        if i < 0 or not self.trace:
-            return []
-        i = min(i, len(self.trace) - 1)
-        t = self.trace[i].t
-        horizon = t - self._max_delay_s - EPS
-        out = []
-        k = bisect.bisect_right(self._sent, i) - 1
-        trace = self.trace
-        while k >= 0:
-            j = self._sent[k]
-            e = trace[j]
-            if e.t < horizon:
-                break
-            if e.arrive_t > t + EPS:
-                out.append(j)
-            k -= 1
-        out.reverse()
-        return out
+        return self.timeline.in_flight_at(i)
 
     def current_message(self, i: int | None = None) -> int:
-        """The event the caption describes at position ``i``: the latest hop sent in
-        that instant, else the event itself (-1 before the first)."""
-        i = self._position if i is None else i
-        if i < 0:
-            return -1
-        lo, _ = self.group_range(i)
-        for j in range(i, lo - 1, -1):
-            if isinstance(self.trace[j], PacketSent):
-                return j
-        return i
+        """The event the caption describes at position ``i`` (default: the position)."""
+        return self.timeline.current_message(self._position if i is None else i)
 
     def placement_at(self, i: int) -> Placement | None:
         """The latest user drop of the MN that holds after event ``i``."""
-        found = None
-        for p in self._placements:
-            if p.index <= i:
-                found = p
-        return found
+        return self.timeline.placement_at(i)
 
     def mn_links(self) -> list[tuple[int, str | None]]:
-        return list(self._links)
+        return self.timeline.mn_links()
+
+    def map_option_at(self, i: int, ar: str, map_name: str) -> MapOptionChanged | None:
+        """The MAP option ``ar`` advertised for ``map_name`` after event ``i``."""
+        return self.timeline.map_option_at(i, ar, map_name)
+
+    def link_params_at(self, i: int, a: str, b: str) -> LinkParamsChanged | None:
+        """The delay and loss of link ``a``-``b`` after event ``i``."""
+        return self.timeline.link_params_at(i, a, b)
 
     # ============================================================================
     # selection and position
@@ -760,7 +582,7 @@ class QtController(QObject):
 
     def user_actions(self) -> list[tuple[float, str, str | None]]:
         """(time, verb, target) of the moves, fails and restores on this branch."""
-        return [(t, verb, target) for _i, t, verb, target in self._actions]
+        return [(a.t, a.verb, a.target) for a in self.timeline.user_actions()]
 
     def scenario_with_actions(self):
         """The scenario with this branch's moves, fails and restores in its time line
@@ -791,14 +613,16 @@ class QtController(QObject):
     def set_link(self, a: str, b: str, delay_ms: float | None = None,
                  loss: float | None = None) -> None:
         self._act(f"link {a}-{b} changed",
-                  lambda t: self.sim.set_link(a, b, delay_ms=delay_ms, loss=loss))
+                  lambda t: self.sim.set_link(a, b, delay_ms=delay_ms, loss=loss),
+                  settings=True)
         self._update_max_delay()
 
     def set_map_option(self, ar: str, map_name: str, pref: int | None = None,
                        lifetime_s: int | None = None) -> None:
         self._act(f"{ar}'s MAP option for {map_name} changed",
                   lambda t: self.sim.set_map_option(ar, map_name, pref=pref,
-                                                    lifetime_s=lifetime_s))
+                                                    lifetime_s=lifetime_s),
+                  settings=True)
 
     def inject(self, node: str, data: bytes) -> None:
         """``node`` sends these bytes, a whole IPv6 packet (as a scenario's [[inject]];
@@ -807,6 +631,11 @@ class QtController(QObject):
         self._act(f"{node} sends a forged {len(data)}-byte packet",
                   lambda t: self.sim.inject(node, data, at_s=t))
 
+    def flow_running_at(self, i: int) -> bool:
+        """Whether the data flow was switched on after event ``i`` (from the trace's
+        records, so stepping back shows the earlier state)."""
+        return bool(self.timeline.flow_running_at(i))
+
     def flow_running(self) -> bool:
         sim = self.sim
         return bool(sim and hasattr(sim, "flow_running") and sim.flow_running())
@@ -814,11 +643,12 @@ class QtController(QObject):
     def set_flow(self, running: bool) -> None:
         """Start or stop the data flow(s)."""
         self._act("data flow " + ("started" if running else "stopped"),
-                  lambda t: self.sim.set_flows(running))
+                  lambda t: self.sim.set_flows(running), settings=True)
 
     def _act(self, label: str, apply: Callable[[float], None],
              placement: tuple[str | None, tuple[float, float] | None] | None = None,
-             record: tuple[str, str | None] | None = None) -> None:
+             record: tuple[str, str | None] | None = None,
+             settings: bool = False) -> None:
         if self.sim is None:
             return
         t = self.display_time()
@@ -829,9 +659,11 @@ class QtController(QObject):
         self._log.append((t, apply))
         self._applied = len(self._log)
         if placement is not None:
-            self._placements.append(Placement(before, t, placement[0], placement[1]))
+            self.timeline.add_placement(Placement(before, t, placement[0], placement[1]))
         if record is not None:
-            self._actions.append((before, t, record[0], record[1]))
+            self.timeline.add_action(UserAction(before, t, record[0], record[1]))
+        if settings:
+            self._record_settings(before, t)
         self._end_t = max(self._end_t, t + ACTION_GRACE_S)
         self._step_engine_to(t)
         self._emit_extended()
@@ -857,9 +689,7 @@ class QtController(QObject):
             # keep the one trace list object every view holds
             del self._trace_list[snap.trace_len:]
             sim.trace = self._trace_list
-            self._truncate_index(len(self.trace))
-            self._placements = [p for p in self._placements if p.t <= t + EPS]
-            self._actions = [a for a in self._actions if a[1] <= t + EPS]
+            self._truncate_index(len(self.trace), t)
             # the old future goes; the actions up to t are re-applied where they were
             self._log = [a for a in self._log if a[0] <= t + EPS]
             self._applied = applied
@@ -967,35 +797,38 @@ class QtController(QObject):
         links = self.sim.topology.links() if self.sim else []
         access = self.sim.config.access_link_delay_ms if self.sim else 0.0
         delay = max([link.delay_ms for link in links] + [access]) / 1000.0
-        self._max_delay_s = max(self._max_delay_s, delay)
+        self.timeline.note_max_delay(delay)
+
+    def _record_settings(self, index: int, t: float) -> None:
+        """Record the teacher's settings as the engine now has them (MAP options, links,
+        the flow switch) from trace length ``index`` on, where they changed, so views
+        show the values of the position they draw, not the live engine's."""
+        sim, tl = self.sim, self.timeline
+        known = {(c.ar, c.map_name): c for c in tl.teacher_changes()
+                 if isinstance(c, MapOptionChanged)}
+        for name, node in sim.nodes.items():
+            for a in getattr(node, "advertised", ()):
+                rec = MapOptionChanged(index, t, name, a.map_name, a.pref, a.lifetime_s)
+                old = known.pop((name, a.map_name), None)
+                if old is None or (old.pref, old.lifetime_s) != (rec.pref, rec.lifetime_s):
+                    tl.add_teacher_change(rec)
+        links = {(c.a, c.b): c for c in tl.teacher_changes()
+                 if isinstance(c, LinkParamsChanged)}
+        for link in sim.topology.links():
+            old = links.get((link.a, link.b))
+            if old is None or (old.delay_ms, old.loss) != (link.delay_ms, link.loss):
+                tl.add_teacher_change(
+                    LinkParamsChanged(index, t, link.a, link.b, link.delay_ms, link.loss))
+        running = self.flow_running()
+        if tl.flow_running_at(len(self.trace)) != running:
+            tl.add_teacher_change(FlowToggled(index, t, running))
 
     # --- indexes --------------------------------------------------------------------
     def _index_new(self) -> None:
-        trace = self.trace
-        mn = self.sim.mn_name
-        for i in range(self._indexed, len(trace)):
-            e = trace[i]
-            self._times.append(e.t)
-            if isinstance(e, PacketSent):
-                self._sent.append(i)
-                delay = e.arrive_t - e.t
-                if delay > self._max_delay_s:
-                    self._max_delay_s = delay
-            elif isinstance(e, BindingChanged):
-                self._bindings.append(i)
-            elif isinstance(e, LinkChanged) and e.node == mn:
-                self._links.append((i, e.ar if e.up else None))
-            elif isinstance(e, NodeStatus):
-                self._status.append(i)
-        self._indexed = len(trace)
+        self.timeline.index_new()
 
-    def _truncate_index(self, n: int) -> None:
-        del self._times[n:]
-        del self._sent[bisect.bisect_left(self._sent, n):]
-        del self._bindings[bisect.bisect_left(self._bindings, n):]
-        del self._status[bisect.bisect_left(self._status, n):]
-        self._links = [x for x in self._links if x[0] < n]
-        self._indexed = min(self._indexed, n)
+    def _truncate_index(self, n: int, t: float | None = None) -> None:
+        self.timeline.truncate(n, t)
         if self._position >= n:
             self._position = n - 1
 

@@ -408,7 +408,7 @@ class MainWindow(QMainWindow):
         m.addAction("Move MN to the &next AR",
                     lambda: self.topology.move_mn_to(self.topology.next_ar()))
         m.addAction("&Detach the MN (no link)", lambda: self.topology.move_mn_to(None))
-        a = m.addAction("Start / stop the &data flow", lambda: c.set_flow(not c.flow_running()))
+        a = m.addAction("Start / stop the &data flow", lambda: c.set_flow(not c.flow_running_at(c.position)))
         a.setShortcut(QKeySequence("Ctrl+D"))
         # Help
         m = mb.addMenu("&Help")
