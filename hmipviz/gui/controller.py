@@ -5,22 +5,12 @@ and asks it to act; none holds protocol state of its own (architecture rule 7).
 
 Position and history
     ``position`` is the index of the last trace event that is *shown* (-1 before the
-    first). Everything a view draws is a function of the trace up to ``position``:
-    binding caches (folding ``BindingChanged``), the MN's access router (folding
-    ``LinkChanged``), tokens in flight (``PacketSent`` hops not yet arrived). Stepping
-    back is ``position - 1``; nothing in the engine changes.
-
-    The engine runs lazily ahead: showing an event past the end of the trace steps the
-    engine one simulated instant (all scheduler items at the same time) at a time, so
-    the engine always stands at an instant boundary. A snapshot is taken every
-    ``SNAPSHOT_EVERY`` engine steps (at most ``snapshots.MAX_SNAPSHOTS`` are kept, old
-    ones thinned: :mod:`hmipviz.gui.snapshots`), and every user action is logged with
-    its time.
-    Acting while in the past (or in the middle of an animation) restores the newest
-    snapshot at or before that moment, re-runs the engine up to it, re-applying the
-    logged actions at their times (it is deterministic, so the same events come back),
-    discards the old future and applies the action: a new branch, like an editor's
-    undo.
+    first). Everything a view draws is a function of the trace up to ``position``,
+    answered by :mod:`hmipviz.timeline` (caches, the MN's link, tokens in flight, the
+    teacher's settings; see :mod:`hmipviz.gui.timeline_queries`). Stepping back is
+    ``position - 1``; nothing in the engine changes. The lazy engine, its snapshots
+    and the branches a user action in the past starts live in
+    :mod:`hmipviz.gui.run_history` (no Qt either).
 
 Playback (ui.md: motion)
     Event-paced: between two consecutive instants of the trace, the packets in flight
@@ -33,14 +23,13 @@ Playback (ui.md: motion)
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from typing import Callable
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
-from hmipviz.engine.events import Event, PacketSent
-from hmipviz.gui import release, snapshots
+from hmipviz.engine.events import Event
+from hmipviz.gui import release
 from hmipviz.gui.event_words import (  # noqa: F401  (re-exported: views import them here)
     event_direction,
     event_kind,
@@ -48,18 +37,9 @@ from hmipviz.gui.event_words import (  # noqa: F401  (re-exported: views import 
     event_text,
     event_verb,
 )
-from hmipviz.timeline import (  # noqa: F401  (re-exported)
-    EPS,
-    CacheRow,
-    CachesAt,
-    FlowToggled,
-    LinkParamsChanged,
-    MapOptionChanged,
-    Placement,
-    Timeline,
-    UserAction,
-    cache_holders,
-)
+from hmipviz.gui.run_history import RunHistory
+from hmipviz.gui.timeline_queries import TimelineQueries
+from hmipviz.timeline import EPS, CacheRow, CachesAt, Placement, Timeline  # noqa: F401
 
 log = logging.getLogger("hmipviz.gui")
 
@@ -70,9 +50,6 @@ SNAPSHOT_EVERY = 250
 # controller stops the run there rather than freeze the window (about a second).
 STALL_STEPS = 100_000
 MIN_SPEED, MAX_SPEED = 0.1, 10.0
-# After a user action near (or past) the scenario's end, playback may run this much
-# longer, so the protocol has time to answer.
-ACTION_GRACE_S = 5.0
 
 
 # --- playback segments ---------------------------------------------------------------
@@ -85,7 +62,7 @@ class _Segment:
     u0: float = 0.0  # progress already made before the clock started (speed changes)
 
 
-class QtController(QObject):
+class QtController(TimelineQueries, QObject):
     """See the module docstring. Signals other widgets rely on keep these names."""
 
     scenarioLoaded = Signal()
@@ -137,19 +114,29 @@ class QtController(QObject):
     # ============================================================================
     # loading
     # ============================================================================
-    def _reset_history(self) -> None:
-        self._trace_list: list[Event] = []
-        # (engine time, actions applied so far, snapshot), oldest first
-        self._snapshots: list[tuple[float, int, object]] = []
-        # every user action on this branch, to re-apply after restoring an older snapshot
-        self._log: list[tuple[float, Callable[[float], None]]] = []
-        self._applied = 0
-        self._steps_since_snapshot = 0
-        self._stalled_t: float | None = None  # the engine looped here (see _stall)
-        self._end_t = 0.0
-        # every answer about the trace at an index (hmipviz.timeline, no Qt)
-        self.timeline = Timeline(self._trace_list)
+    def _reset_history(self, sim=None, scenario=None) -> None:
+        self._history = RunHistory(sim, scenario)
+        self._history.on_stall = self._stall
         self._emitted_len = 0
+
+    @property
+    def timeline(self) -> Timeline:
+        """Every answer about the trace at an index (:mod:`hmipviz.timeline`, no Qt)."""
+        return self._history.timeline
+
+    @property
+    def _snapshots(self) -> list:
+        return self._history.snapshots
+
+    @property
+    def _stalled_t(self) -> float | None:
+        return self._history.stalled_t
+
+    def _engine(self) -> RunHistory:
+        """The run, with this module's limits (tests lower them)."""
+        h = self._history
+        h.snapshot_every, h.stall_steps = SNAPSHOT_EVERY, STALL_STEPS
+        return h
 
     def load(self, scenario, *, mode: str | None = None) -> None:
         """Start over on ``scenario`` (in ``mode``, default the scenario's own)."""
@@ -162,19 +149,13 @@ class QtController(QObject):
         elif scenario is not self.scenario:
             self.mode = None
         sim = Simulation(scenario, mode=self.mode)
-        if len(self._trace_list) >= release.LARGE_TRACE_EVENTS:
+        if len(self.trace) >= release.LARGE_TRACE_EVENTS:
             # once the views have dropped the old history too: back to the system
             QTimer.singleShot(250, release.release_freed_memory)
         self.scenario = scenario
         self.sim = sim
         self.mode = sim.mode
-        self._reset_history()
-        sim.trace = self._trace_list  # one list object for the whole session
-        self.timeline = Timeline(self._trace_list, sim.mn_name, cache_holders(scenario.nodes))
-        self._end_t = float(sim.duration_s)
-        self._update_max_delay()
-        self._record_settings(-1, 0.0)
-        self._take_snapshot()
+        self._reset_history(sim, scenario)
         self._position = -1
         self._selected = -1
         self.scenarioLoaded.emit()
@@ -200,7 +181,7 @@ class QtController(QObject):
     # ============================================================================
     @property
     def trace(self) -> list[Event]:
-        return self._trace_list
+        return self._history.trace
 
     @property
     def position(self) -> int:
@@ -220,17 +201,11 @@ class QtController(QObject):
 
     @property
     def end_time(self) -> float:
-        return self._end_t
+        return self._history.end_t
 
     @property
     def mn_name(self) -> str:
         return self.sim.mn_name if self.sim else ""
-
-    def event_at(self, i: int) -> Event | None:
-        return self.trace[i] if 0 <= i < len(self.trace) else None
-
-    def time_at(self, i: int) -> float:
-        return self.trace[i].t if 0 <= i < len(self.trace) else 0.0
 
     def display_time(self) -> float:
         """The simulated time on screen: interpolated while a segment animates."""
@@ -246,63 +221,7 @@ class QtController(QObject):
         """Nothing more will happen: the position is the last event of a finished run."""
         if self._position < len(self.trace) - 1:
             return False
-        nt = self.sim.next_time() if self.sim else None
-        return nt is None or nt > self._end_t + EPS or self._stalled_t is not None
-
-    def group_range(self, i: int) -> tuple[int, int]:
-        """First and last trace index of the simulated instant event ``i`` belongs to."""
-        return self.timeline.group_range(i)
-
-    def index_at_time(self, t: float) -> int:
-        """The last trace index with time <= ``t`` (-1 if none)."""
-        return self.timeline.index_at_time(t)
-
-    def packet_bytes(self, i: int) -> bytes | None:
-        e = self.event_at(i)
-        return e.data if isinstance(e, PacketSent) else None
-
-    def mn_ar_at(self, i: int) -> str | None:
-        """The AR the MN's link layer is on after event ``i`` (None: no link)."""
-        return self.timeline.mn_ar_at(i)
-
-    def node_up_at(self, i: int) -> dict[str, bool]:
-        """Each node that failed at some point, and whether it is up after event ``i``."""
-        return self.timeline.node_up_at(i)
-
-    def cache_nodes(self) -> list[str]:
-        """Nodes holding a binding cache (see :meth:`Timeline.cache_nodes`)."""
-        return self.timeline.cache_nodes()
-
-    def caches_at(self, i: int) -> CachesAt:
-        """Every binding cache and the MN's binding update list after event ``i``."""
-        return self.timeline.caches_at(i)
-
-    def binding_changes_between(self, a: int, b: int) -> list[int]:
-        """Indices of BindingChanged events in (a, b]."""
-        return self.timeline.binding_changes_between(a, b)
-
-    def in_flight_at(self, i: int) -> list[int]:
-        """Trace indices of PacketSent hops under way after event ``i``."""
-        return self.timeline.in_flight_at(i)
-
-    def current_message(self, i: int | None = None) -> int:
-        """The event the caption describes at position ``i`` (default: the position)."""
-        return self.timeline.current_message(self._position if i is None else i)
-
-    def placement_at(self, i: int) -> Placement | None:
-        """The latest user drop of the MN that holds after event ``i``."""
-        return self.timeline.placement_at(i)
-
-    def mn_links(self) -> list[tuple[int, str | None]]:
-        return self.timeline.mn_links()
-
-    def map_option_at(self, i: int, ar: str, map_name: str) -> MapOptionChanged | None:
-        """The MAP option ``ar`` advertised for ``map_name`` after event ``i``."""
-        return self.timeline.map_option_at(i, ar, map_name)
-
-    def link_params_at(self, i: int, a: str, b: str) -> LinkParamsChanged | None:
-        """The delay and loss of link ``a``-``b`` after event ``i``."""
-        return self.timeline.link_params_at(i, a, b)
+        return self._history.finished()
 
     # ============================================================================
     # selection and position
@@ -331,7 +250,7 @@ class QtController(QObject):
     def seek_time(self, t: float) -> None:
         """Show the state at simulated time ``t`` (the scrubber)."""
         self._seg = None
-        t = max(0.0, min(float(t), self._end_t))
+        t = max(0.0, min(float(t), self.end_time))
         while (not self.trace or self.trace[-1].t <= t) and self._advance_instant(emit=False):
             pass
         self._emit_extended()
@@ -414,8 +333,9 @@ class QtController(QObject):
             return True
         self._seg = None
         t = max(float(t), self.sim.now)
-        reached = self._step_engine_to(t, max_steps)
-        self._end_t = max(self._end_t, t if reached else self.sim.now)
+        reached = self._engine().step_to(t, max_steps)
+        h = self._history
+        h.end_t = max(h.end_t, t if reached else self.sim.now)
         self._emit_extended()
         self._set_position(len(self.trace) - 1)
         return reached
@@ -582,40 +502,18 @@ class QtController(QObject):
 
     def user_actions(self) -> list[tuple[float, str, str | None]]:
         """(time, verb, target) of the moves, fails and restores on this branch."""
-        return [(a.t, a.verb, a.target) for a in self.timeline.user_actions()]
+        return self._history.user_actions()
 
     def scenario_with_actions(self):
         """The scenario with this branch's moves, fails and restores in its time line
         (what "Save scenario" writes, so a demonstration can be replayed)."""
-        import dataclasses
-
-        from hmipviz.scenario import MoveSpec, NodeActionSpec
-        sc = self.scenario
-        moves = list(sc.moves)
-        fails = list(sc.fails)
-        restores = list(sc.restores)
-        for t, verb, target in self.user_actions():
-            t = round(t, 6)
-            if verb == "move":
-                moves.append(MoveSpec(at_s=t, to=target))
-            elif verb == "fail":
-                fails.append(NodeActionSpec(at_s=t, node=target))
-            elif verb == "restore":
-                restores.append(NodeActionSpec(at_s=t, node=target))
-        last = max((t for t, _verb, _target in self.user_actions()), default=None)
-        duration = sc.duration_s if last is None else max(sc.duration_s, last + ACTION_GRACE_S)
-        return dataclasses.replace(
-            sc, moves=tuple(sorted(moves, key=lambda m: m.at_s)),
-            fails=tuple(sorted(fails, key=lambda m: m.at_s)),
-            restores=tuple(sorted(restores, key=lambda m: m.at_s)),
-            mode=self.mode or sc.mode, duration_s=duration)
+        return self._history.scenario_with_actions(self.mode)
 
     def set_link(self, a: str, b: str, delay_ms: float | None = None,
                  loss: float | None = None) -> None:
         self._act(f"link {a}-{b} changed",
                   lambda t: self.sim.set_link(a, b, delay_ms=delay_ms, loss=loss),
                   settings=True)
-        self._update_max_delay()
 
     def set_map_option(self, ar: str, map_name: str, pref: int | None = None,
                        lifetime_s: int | None = None) -> None:
@@ -631,14 +529,9 @@ class QtController(QObject):
         self._act(f"{node} sends a forged {len(data)}-byte packet",
                   lambda t: self.sim.inject(node, data, at_s=t))
 
-    def flow_running_at(self, i: int) -> bool:
-        """Whether the data flow was switched on after event ``i`` (from the trace's
-        records, so stepping back shows the earlier state)."""
-        return bool(self.timeline.flow_running_at(i))
-
     def flow_running(self) -> bool:
-        sim = self.sim
-        return bool(sim and hasattr(sim, "flow_running") and sim.flow_running())
+        """Whether the live engine's flow is on (see :meth:`flow_running_at`)."""
+        return self._history.flow_running()
 
     def set_flow(self, running: bool) -> None:
         """Start or stop the data flow(s)."""
@@ -654,18 +547,7 @@ class QtController(QObject):
         t = self.display_time()
         self._seg = None
         self._branch_to(t)
-        before = len(self.trace)
-        apply(t)
-        self._log.append((t, apply))
-        self._applied = len(self._log)
-        if placement is not None:
-            self.timeline.add_placement(Placement(before, t, placement[0], placement[1]))
-        if record is not None:
-            self.timeline.add_action(UserAction(before, t, record[0], record[1]))
-        if settings:
-            self._record_settings(before, t)
-        self._end_t = max(self._end_t, t + ACTION_GRACE_S)
-        self._step_engine_to(t)
+        self._engine().apply(t, apply, placement, record, settings)
         self._emit_extended()
         self._moved_to(len(self.trace) - 1)
         self.frameAdvanced.emit(self.display_time())
@@ -675,101 +557,43 @@ class QtController(QObject):
 
     def _branch_to(self, t: float) -> None:
         """Make the engine stand exactly at time ``t``, discarding anything later."""
-        sim = self.sim
-        if sim.now > t + EPS or self._position < len(self.trace) - 1 and \
-                self.trace[self._position + 1].t > t + EPS:
-            k = len(self._snapshots) - 1
-            while k > 0 and self._snapshots[k][0] > t + EPS:
-                k -= 1
-            _key, applied, snap = self._snapshots[k]
-            del self._snapshots[k + 1:]
-            old_len = len(self.trace)
-            sim.restore_snapshot(snap)
-            self._stalled_t = None  # an earlier state: the new branch may not loop
-            # keep the one trace list object every view holds
-            del self._trace_list[snap.trace_len:]
-            sim.trace = self._trace_list
-            self._truncate_index(len(self.trace), t)
-            # the old future goes; the actions up to t are re-applied where they were
-            self._log = [a for a in self._log if a[0] <= t + EPS]
-            self._applied = applied
-            for t_a, apply in self._log[applied:]:
-                self._step_engine_to(t_a)
-                apply(t_a)
-                self._applied += 1
-            self._step_engine_to(t)
-            if len(self.trace) < old_len:
-                self._emitted_len = min(self._emitted_len, len(self.trace))
-                self.traceTruncated.emit(len(self.trace))
-            self._emit_extended(force=True)
-            if self._selected >= len(self.trace):
-                self._selected = -1
-                self.selectionChanged.emit(-1)
-        else:
-            self._step_engine_to(t)
+        h = self._engine()
+        if not h.must_restore(t, self._position):
+            h.step_to(t)
             self._emit_extended()
+            return
+        old_len = len(self.trace)
+        cut = h.restore_to(t)
+        if self._position >= cut:
+            self._position = cut - 1
+        if len(self.trace) < old_len:
+            self._emitted_len = min(self._emitted_len, len(self.trace))
+            self.traceTruncated.emit(len(self.trace))
+        self._emit_extended(force=True)
+        if self._selected >= len(self.trace):
+            self._selected = -1
+            self.selectionChanged.emit(-1)
 
     # ============================================================================
     # the engine
     # ============================================================================
-    def _take_snapshot(self) -> None:
-        self._snapshots.append((self.sim.now, self._applied, self.sim.snapshot()))
-        snapshots.thin(self._snapshots)  # bounded memory: old ones ever sparser
-        self._steps_since_snapshot = 0
-
     def _step_engine_to(self, t: float, max_steps: int | None = None) -> bool:
-        """Run every scheduler item at or before ``t``; the engine then stands at ``t``.
-        With ``max_steps``, stop after that many items, at an instant boundary short of
-        ``t`` (False)."""
-        sim = self.sim
-        if self._stalled_t is not None:
-            return False
-        n = 0
-        at_once = 0  # items run at this one instant
-        while (nt := sim.next_time()) is not None and nt <= t + EPS:
-            if max_steps is not None and n >= max_steps and nt > sim.now + EPS:
-                self._index_new()
-                return False
-            at_once = at_once + 1 if nt <= sim.now + EPS else 0
-            if at_once > STALL_STEPS:
-                self._stall()
-                return False
-            n += 1
-            sim.step()
-            self._steps_since_snapshot += 1
-            if self._steps_since_snapshot >= SNAPSHOT_EVERY:
-                # only at an instant boundary, so a restore never splits an instant
-                if (sim.next_time() or math.inf) > sim.now + EPS:
-                    self._take_snapshot()
-        if sim.now < t:
-            sim.run(until_s=t)  # nothing left at or before t: just sets the clock
-        self._index_new()
-        return True
+        return self._engine().step_to(t, max_steps)
 
-    def _stall(self) -> None:
+    def _stall(self, _now: float) -> None:
         """The engine ran STALL_STEPS items without its clock moving: a loop in the
         engine. Stop there (the window stays usable: step back, act, restart) and say
         so, instead of freezing."""
-        sim = self.sim
-        self._stalled_t = sim.now
-        self._index_new()
-        log.warning("engine stalled at t = %.6f s after %d items at one instant",
-                    sim.now, STALL_STEPS)
         self.pause()
         self.errorOccurred.emit(
-            f"The engine stopped making progress at t = {sim.now:.6f} s ({STALL_STEPS:,} "
+            f"The engine stopped making progress at t = {_now:.6f} s ({STALL_STEPS:,} "
             "items at one instant, a bug in the engine): the run ends there. Step back "
             "and act differently, or restart.")
 
     def _advance_instant(self, emit: bool = True) -> bool:
         """Run the engine through its next instant that records anything."""
-        start = len(self.trace)
-        sim = self.sim
-        while len(self.trace) == start:
-            nt = sim.next_time()
-            if nt is None or nt > self._end_t + EPS or self._stalled_t is not None:
-                return False
-            self._step_engine_to(nt)
+        if not self._engine().advance_instant():
+            return False
         if emit:
             self._emit_extended()
         return True
@@ -779,11 +603,7 @@ class QtController(QObject):
         Views hear of the new events once, however many instants it took."""
         if i < 0:
             return True
-        ok = True
-        while len(self.trace) <= i:
-            if not self._advance_instant(emit=False):
-                ok = False
-                break
+        ok = self._engine().ensure(i)
         self._emit_extended()
         return ok
 
@@ -792,45 +612,6 @@ class QtController(QObject):
         if n != self._emitted_len or force:
             self._emitted_len = n
             self.traceExtended.emit(n)
-
-    def _update_max_delay(self) -> None:
-        links = self.sim.topology.links() if self.sim else []
-        access = self.sim.config.access_link_delay_ms if self.sim else 0.0
-        delay = max([link.delay_ms for link in links] + [access]) / 1000.0
-        self.timeline.note_max_delay(delay)
-
-    def _record_settings(self, index: int, t: float) -> None:
-        """Record the teacher's settings as the engine now has them (MAP options, links,
-        the flow switch) from trace length ``index`` on, where they changed, so views
-        show the values of the position they draw, not the live engine's."""
-        sim, tl = self.sim, self.timeline
-        known = {(c.ar, c.map_name): c for c in tl.teacher_changes()
-                 if isinstance(c, MapOptionChanged)}
-        for name, node in sim.nodes.items():
-            for a in getattr(node, "advertised", ()):
-                rec = MapOptionChanged(index, t, name, a.map_name, a.pref, a.lifetime_s)
-                old = known.pop((name, a.map_name), None)
-                if old is None or (old.pref, old.lifetime_s) != (rec.pref, rec.lifetime_s):
-                    tl.add_teacher_change(rec)
-        links = {(c.a, c.b): c for c in tl.teacher_changes()
-                 if isinstance(c, LinkParamsChanged)}
-        for link in sim.topology.links():
-            old = links.get((link.a, link.b))
-            if old is None or (old.delay_ms, old.loss) != (link.delay_ms, link.loss):
-                tl.add_teacher_change(
-                    LinkParamsChanged(index, t, link.a, link.b, link.delay_ms, link.loss))
-        running = self.flow_running()
-        if tl.flow_running_at(len(self.trace)) != running:
-            tl.add_teacher_change(FlowToggled(index, t, running))
-
-    # --- indexes --------------------------------------------------------------------
-    def _index_new(self) -> None:
-        self.timeline.index_new()
-
-    def _truncate_index(self, n: int, t: float | None = None) -> None:
-        self.timeline.truncate(n, t)
-        if self._position >= n:
-            self._position = n - 1
 
 
 __all__ = ["QtController", "CacheRow", "CachesAt", "Placement", "event_text", "event_kind",

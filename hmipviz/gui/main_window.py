@@ -39,7 +39,8 @@ from PySide6.QtWidgets import (
 from hmipviz.engine.events import PacketSent
 from hmipviz.gui import theme
 from hmipviz.gui.caches import QtBindingCaches
-from hmipviz.gui.controller import QtController, event_kind, event_rfc, event_text
+from hmipviz.gui.controller import QtController
+from hmipviz.gui.event_words import event_kind, event_rfc, event_text
 from hmipviz.gui.event_list import QtEventList
 from hmipviz.gui.lesson_panel import LessonHost
 from hmipviz.gui.playback import QtPlaybackBar
