@@ -42,7 +42,7 @@ from hmipviz.gui.caches import QtBindingCaches
 from hmipviz.gui.controller import QtController
 from hmipviz.gui.event_words import event_kind, event_rfc, event_text
 from hmipviz.gui.event_list import QtEventList
-from hmipviz.gui.lesson_panel import LessonHost
+from hmipviz.gui.lesson_host import LessonHost
 from hmipviz.gui.playback import QtPlaybackBar
 from hmipviz.gui.presentation import Presentation
 from hmipviz.gui.properties import QtTeacherControls
