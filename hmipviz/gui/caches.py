@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from hmipviz.engine import describe
 from hmipviz.engine.events import BindingChanged, PacketSent
 from hmipviz.gui import theme
-from hmipviz.gui.controller import CacheRow
+from hmipviz.timeline import CacheRow
 
 FLASH_MS = 1000.0
 BUL = "binding update list"

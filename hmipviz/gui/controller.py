@@ -5,22 +5,12 @@ and asks it to act; none holds protocol state of its own (architecture rule 7).
 
 Position and history
     ``position`` is the index of the last trace event that is *shown* (-1 before the
-    first). Everything a view draws is a function of the trace up to ``position``:
-    binding caches (folding ``BindingChanged``), the MN's access router (folding
-    ``LinkChanged``), tokens in flight (``PacketSent`` hops not yet arrived). Stepping
-    back is ``position - 1``; nothing in the engine changes.
-
-    The engine runs lazily ahead: showing an event past the end of the trace steps the
-    engine one simulated instant (all scheduler items at the same time) at a time, so
-    the engine always stands at an instant boundary. A snapshot is taken every
-    ``SNAPSHOT_EVERY`` engine steps (at most ``snapshots.MAX_SNAPSHOTS`` are kept, old
-    ones thinned: :mod:`hmipviz.gui.snapshots`), and every user action is logged with
-    its time.
-    Acting while in the past (or in the middle of an animation) restores the newest
-    snapshot at or before that moment, re-runs the engine up to it, re-applying the
-    logged actions at their times (it is deterministic, so the same events come back),
-    discards the old future and applies the action: a new branch, like an editor's
-    undo.
+    first). Everything a view draws is a function of the trace up to ``position``,
+    answered by :mod:`hmipviz.timeline` (caches, the MN's link, tokens in flight, the
+    teacher's settings; see :mod:`hmipviz.gui.timeline_queries`). Stepping back is
+    ``position - 1``; nothing in the engine changes. The lazy engine, its snapshots
+    and the branches a user action in the past starts live in
+    :mod:`hmipviz.gui.run_history` (no Qt either).
 
 Playback (ui.md: motion)
     Event-paced: between two consecutive instants of the trace, the packets in flight
@@ -32,34 +22,27 @@ Playback (ui.md: motion)
 
 from __future__ import annotations
 
-import bisect
 import logging
-import math
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import Callable
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
-from hmipviz.gui import release, snapshots
-from hmipviz.engine.events import (
-    BindingChanged,
-    Event,
-    HandoverCompleted,
-    HandoverStarted,
-    LinkChanged,
-    MapSelected,
-    MovementDetected,
-    NodeStatus,
-    Note,
-    PacketDropped,
-    PacketReceived,
-    PacketSent,
-    StateChanged,
+from hmipviz.engine.events import Event
+from hmipviz.gui import release
+from hmipviz.gui.event_words import (  # noqa: F401  (re-exported: views import them here)
+    event_direction,
+    event_kind,
+    event_rfc,
+    event_text,
+    event_verb,
 )
+from hmipviz.gui.run_history import RunHistory
+from hmipviz.gui.timeline_queries import TimelineQueries
+from hmipviz.timeline import EPS, CacheRow, CachesAt, Placement, Timeline  # noqa: F401
 
 log = logging.getLogger("hmipviz.gui")
 
-EPS = 1e-9
 HOP_MS = 600.0
 FRAME_MS = 16
 SNAPSHOT_EVERY = 250
@@ -67,130 +50,9 @@ SNAPSHOT_EVERY = 250
 # controller stops the run there rather than freeze the window (about a second).
 STALL_STEPS = 100_000
 MIN_SPEED, MAX_SPEED = 0.1, 10.0
-# After a user action near (or past) the scenario's end, playback may run this much
-# longer, so the protocol has time to answer.
-ACTION_GRACE_S = 5.0
 
 
-# --- plain-words text for any event (event list, caption, status bar) ---------------
-def event_kind(e: Event) -> str:
-    """The 'message kind' column: the packet kind, or a category for other events."""
-    if isinstance(e, (PacketSent, PacketReceived, PacketDropped)):
-        return e.kind
-    return {
-        BindingChanged: "binding",
-        LinkChanged: "link",
-        StateChanged: "MN state",
-        MapSelected: "MAP selection",
-        MovementDetected: "movement",
-        HandoverStarted: "handover",
-        HandoverCompleted: "handover",
-        NodeStatus: "node status",
-        Note: "note",
-    }.get(type(e), e.type)
-
-
-def event_verb(e: Event) -> str:
-    return {PacketSent: "sent", PacketReceived: "received", PacketDropped: "dropped"}.get(
-        type(e), "")
-
-
-def event_direction(e: Event) -> str:
-    if isinstance(e, PacketSent):
-        return f"{e.node} \u2192 {e.to_node}"
-    if isinstance(e, PacketReceived):
-        return f"\u2192 {e.node}"
-    if isinstance(e, PacketDropped):
-        return f"\u2715 at {e.node}"
-    return e.node
-
-
-def event_text(e: Event) -> str:
-    """One line saying what happened and why."""
-    if isinstance(e, PacketSent):
-        return e.summary
-    if isinstance(e, PacketReceived):
-        return f"{e.node} receives the {e.kind} (packet #{e.packet_id})"
-    if isinstance(e, PacketDropped):
-        return f"{e.node} drops the {e.kind}: {e.reason}"
-    if isinstance(e, BindingChanged):
-        what = "binding update list" if e.table == "binding update list" else "binding cache"
-        return (f"{e.node} {what}: {e.home_address} \u2192 {e.care_of_address}, "
-                f"seq {e.sequence}, lifetime {e.lifetime_s} s ({e.change})")
-    if isinstance(e, LinkChanged):
-        return (f"{e.node} link layer up on {e.ar}" if e.up else
-                f"{e.node} link layer down: it left its access router")
-    if isinstance(e, StateChanged):
-        return f"{e.node}: {e.old} \u2192 {e.new} ({e.input})"
-    if isinstance(e, MapSelected):
-        return (f"{e.node} selects MAP {e.map_address} (Dist {e.dist}, Pref {e.pref}), "
-                f"RCoA {e.rcoa}: {e.reason}")
-    if isinstance(e, MovementDetected):
-        return (f"{e.node} detects movement on {e.ar}: LCoA {e.old_lcoa} \u2192 "
-                f"{e.new_lcoa}")
-    if isinstance(e, HandoverStarted):
-        return f"{e.kind} handover starts: {e.from_ar or 'no link'} \u2192 {e.to_ar or 'no link'}"
-    if isinstance(e, HandoverCompleted):
-        return f"{e.kind} handover complete, {e.latency_s * 1000:.1f} ms after it started"
-    if isinstance(e, NodeStatus):
-        return f"{e.node} {'is back up' if e.up else 'fails'}: {e.reason}"
-    if isinstance(e, Note):
-        return e.text
-    return e.type
-
-
-def event_rfc(e: Event) -> str:
-    if isinstance(e, (PacketSent, Note)):
-        return e.rfc
-    if isinstance(e, MapSelected):
-        return "RFC 5380 s.9.1"
-    if isinstance(e, MovementDetected):
-        return "RFC 6275 s.11.5.1"
-    if isinstance(e, BindingChanged):
-        return "RFC 6275 s.11.1" if e.table == "binding update list" else "RFC 6275 s.9.1"
-    return ""
-
-
-# --- folded state ------------------------------------------------------------------
-@dataclass(frozen=True)
-class CacheRow:
-    """One binding cache or binding update list entry as it stood at some trace index."""
-
-    node: str  # the table's owner
-    table: str  # "binding cache" | "binding update list"
-    peer: str
-    home_address: str  # HoA, or the RCoA at a MAP
-    care_of_address: str
-    sequence: int
-    lifetime_s: int
-    since_t: float  # when the entry last changed (registration / refresh / send)
-    change: str  # the change that made it what it is
-    flags: str
-    index: int  # trace index of that change
-
-    @property
-    def pending(self) -> bool:
-        return self.change == "pending"
-
-    def remaining_s(self, now: float) -> float:
-        return max(0.0, self.since_t + self.lifetime_s - now)
-
-
-class CachesAt(NamedTuple):
-    caches: dict[str, list[CacheRow]]  # node -> rows (every cache-holding node, maybe empty)
-    bul: list[CacheRow]  # the MN's binding update list
-
-
-@dataclass
-class Placement:
-    """Where the user dropped the MN, and from which trace length it holds."""
-
-    index: int  # len(trace) when the action was applied
-    t: float
-    ar: str | None
-    point: tuple[float, float] | None
-
-
+# --- playback segments ---------------------------------------------------------------
 @dataclass
 class _Segment:
     t0: float
@@ -200,7 +62,7 @@ class _Segment:
     u0: float = 0.0  # progress already made before the clock started (speed changes)
 
 
-class QtController(QObject):
+class QtController(TimelineQueries, QObject):
     """See the module docstring. Signals other widgets rely on keep these names."""
 
     scenarioLoaded = Signal()
@@ -252,27 +114,29 @@ class QtController(QObject):
     # ============================================================================
     # loading
     # ============================================================================
-    def _reset_history(self) -> None:
-        self._trace_list: list[Event] = []
-        # (engine time, actions applied so far, snapshot), oldest first
-        self._snapshots: list[tuple[float, int, object]] = []
-        # every user action on this branch, to re-apply after restoring an older snapshot
-        self._log: list[tuple[float, Callable[[float], None]]] = []
-        self._applied = 0
-        self._steps_since_snapshot = 0
-        self._stalled_t: float | None = None  # the engine looped here (see _stall)
-        self._placements: list[Placement] = []
-        self._actions: list[tuple[int, float, str, str | None]] = []  # (index, t, verb, target)
-        self._end_t = 0.0
-        self._max_delay_s = 0.0
-        # incremental indexes over the trace
-        self._indexed = 0
-        self._times: list[float] = []
-        self._sent: list[int] = []
-        self._links: list[tuple[int, str | None]] = []
-        self._bindings: list[int] = []
-        self._status: list[int] = []
+    def _reset_history(self, sim=None, scenario=None) -> None:
+        self._history = RunHistory(sim, scenario)
+        self._history.on_stall = self._stall
         self._emitted_len = 0
+
+    @property
+    def timeline(self) -> Timeline:
+        """Every answer about the trace at an index (:mod:`hmipviz.timeline`, no Qt)."""
+        return self._history.timeline
+
+    @property
+    def _snapshots(self) -> list:
+        return self._history.snapshots
+
+    @property
+    def _stalled_t(self) -> float | None:
+        return self._history.stalled_t
+
+    def _engine(self) -> RunHistory:
+        """The run, with this module's limits (tests lower them)."""
+        h = self._history
+        h.snapshot_every, h.stall_steps = SNAPSHOT_EVERY, STALL_STEPS
+        return h
 
     def load(self, scenario, *, mode: str | None = None) -> None:
         """Start over on ``scenario`` (in ``mode``, default the scenario's own)."""
@@ -285,17 +149,13 @@ class QtController(QObject):
         elif scenario is not self.scenario:
             self.mode = None
         sim = Simulation(scenario, mode=self.mode)
-        if len(self._trace_list) >= release.LARGE_TRACE_EVENTS:
+        if len(self.trace) >= release.LARGE_TRACE_EVENTS:
             # once the views have dropped the old history too: back to the system
             QTimer.singleShot(250, release.release_freed_memory)
         self.scenario = scenario
         self.sim = sim
         self.mode = sim.mode
-        self._reset_history()
-        sim.trace = self._trace_list  # one list object for the whole session
-        self._end_t = float(sim.duration_s)
-        self._update_max_delay()
-        self._take_snapshot()
+        self._reset_history(sim, scenario)
         self._position = -1
         self._selected = -1
         self.scenarioLoaded.emit()
@@ -321,7 +181,7 @@ class QtController(QObject):
     # ============================================================================
     @property
     def trace(self) -> list[Event]:
-        return self._trace_list
+        return self._history.trace
 
     @property
     def position(self) -> int:
@@ -341,17 +201,11 @@ class QtController(QObject):
 
     @property
     def end_time(self) -> float:
-        return self._end_t
+        return self._history.end_t
 
     @property
     def mn_name(self) -> str:
         return self.sim.mn_name if self.sim else ""
-
-    def event_at(self, i: int) -> Event | None:
-        return self.trace[i] if 0 <= i < len(self.trace) else None
-
-    def time_at(self, i: int) -> float:
-        return self.trace[i].t if 0 <= i < len(self.trace) else 0.0
 
     def display_time(self) -> float:
         """The simulated time on screen: interpolated while a segment animates."""
@@ -367,120 +221,7 @@ class QtController(QObject):
         """Nothing more will happen: the position is the last event of a finished run."""
         if self._position < len(self.trace) - 1:
             return False
-        nt = self.sim.next_time() if self.sim else None
-        return nt is None or nt > self._end_t + EPS or self._stalled_t is not None
-
-    def group_range(self, i: int) -> tuple[int, int]:
-        """First and last trace index of the simulated instant event ``i`` belongs to."""
-        if not 0 <= i < len(self.trace):
-            return i, i
-        t = self.trace[i].t
-        lo = bisect.bisect_left(self._times, t)
-        hi = bisect.bisect_right(self._times, t) - 1
-        return lo, hi
-
-    def index_at_time(self, t: float) -> int:
-        """The last trace index with time <= ``t`` (-1 if none)."""
-        return bisect.bisect_right(self._times, t + EPS) - 1
-
-    def packet_bytes(self, i: int) -> bytes | None:
-        e = self.event_at(i)
-        return e.data if isinstance(e, PacketSent) else None
-
-    def mn_ar_at(self, i: int) -> str | None:
-        """The AR the MN's link layer is on after event ``i`` (None: no link)."""
-        k = bisect.bisect_right(self._links, i, key=lambda link: link[0]) - 1
-        return self._links[k][1] if k >= 0 else None
-
-    def node_up_at(self, i: int) -> dict[str, bool]:
-        """Each node that failed at some point, and whether it is up after event ``i``."""
-        out: dict[str, bool] = {}
-        for j in self._status[:bisect.bisect_right(self._status, i)]:
-            e = self.trace[j]
-            out[e.node] = e.up
-        return out
-
-    def cache_nodes(self) -> list[str]:
-        """Nodes holding a binding cache: MAPs, HAs, CNs, ARs with a MAP function, and
-        any other node that has held a binding so far in the trace."""
-        rank = {"map": 0, "ar": 0, "ha": 1, "cn": 2}  # ui.md: MAPs, then HA, then CN
-        holders = [n for n in self.scenario.nodes if n.role in ("map", "ha", "cn")
-                   or (n.role == "ar" and n.map_address is not None)]
-        names = [n.name for n in sorted(holders, key=lambda n: rank[n.role])]
-        for j in self._bindings:
-            e = self.trace[j]
-            if e.table == "binding cache" and e.node not in names:
-                names.append(e.node)
-        return names
-
-    def caches_at(self, i: int) -> CachesAt:
-        """Every binding cache and the MN's binding update list after event ``i``."""
-        caches: dict[str, dict[tuple, CacheRow]] = {n: {} for n in self.cache_nodes()}
-        bul: dict[tuple, CacheRow] = {}
-        for j in self._bindings[:bisect.bisect_right(self._bindings, i)]:
-            e: BindingChanged = self.trace[j]
-            if e.table == "binding update list":
-                table, key = bul, (e.peer, e.home_address)
-            else:
-                table, key = caches.setdefault(e.node, {}), e.home_address
-            if e.change in ("deleted", "expired", "lost") or (
-                    e.lifetime_s == 0 and e.change != "pending"):
-                table.pop(key, None)
-                continue
-            table[key] = CacheRow(e.node, e.table, e.peer, e.home_address, e.care_of_address,
-                                  e.sequence, e.lifetime_s, e.t, e.change, e.flags, j)
-        return CachesAt({n: list(rows.values()) for n, rows in caches.items()},
-                        list(bul.values()))
-
-    def binding_changes_between(self, a: int, b: int) -> list[int]:
-        """Indices of BindingChanged events in (a, b]."""
-        lo = bisect.bisect_right(self._bindings, a)
-        hi = bisect.bisect_right(self._bindings, b)
-        return self._bindings[lo:hi]
-
-    def in_flight_at(self, i: int) -> list[int]:
-        """Trace indices of PacketSent hops under way after event ``i``."""
-        if i < 0 or not self.trace:
-            return []
-        i = min(i, len(self.trace) - 1)
-        t = self.trace[i].t
-        horizon = t - self._max_delay_s - EPS
-        out = []
-        k = bisect.bisect_right(self._sent, i) - 1
-        trace = self.trace
-        while k >= 0:
-            j = self._sent[k]
-            e = trace[j]
-            if e.t < horizon:
-                break
-            if e.arrive_t > t + EPS:
-                out.append(j)
-            k -= 1
-        out.reverse()
-        return out
-
-    def current_message(self, i: int | None = None) -> int:
-        """The event the caption describes at position ``i``: the latest hop sent in
-        that instant, else the event itself (-1 before the first)."""
-        i = self._position if i is None else i
-        if i < 0:
-            return -1
-        lo, _ = self.group_range(i)
-        for j in range(i, lo - 1, -1):
-            if isinstance(self.trace[j], PacketSent):
-                return j
-        return i
-
-    def placement_at(self, i: int) -> Placement | None:
-        """The latest user drop of the MN that holds after event ``i``."""
-        found = None
-        for p in self._placements:
-            if p.index <= i:
-                found = p
-        return found
-
-    def mn_links(self) -> list[tuple[int, str | None]]:
-        return list(self._links)
+        return self._history.finished()
 
     # ============================================================================
     # selection and position
@@ -509,7 +250,7 @@ class QtController(QObject):
     def seek_time(self, t: float) -> None:
         """Show the state at simulated time ``t`` (the scrubber)."""
         self._seg = None
-        t = max(0.0, min(float(t), self._end_t))
+        t = max(0.0, min(float(t), self.end_time))
         while (not self.trace or self.trace[-1].t <= t) and self._advance_instant(emit=False):
             pass
         self._emit_extended()
@@ -592,8 +333,9 @@ class QtController(QObject):
             return True
         self._seg = None
         t = max(float(t), self.sim.now)
-        reached = self._step_engine_to(t, max_steps)
-        self._end_t = max(self._end_t, t if reached else self.sim.now)
+        reached = self._engine().step_to(t, max_steps)
+        h = self._history
+        h.end_t = max(h.end_t, t if reached else self.sim.now)
         self._emit_extended()
         self._set_position(len(self.trace) - 1)
         return reached
@@ -760,45 +502,25 @@ class QtController(QObject):
 
     def user_actions(self) -> list[tuple[float, str, str | None]]:
         """(time, verb, target) of the moves, fails and restores on this branch."""
-        return [(t, verb, target) for _i, t, verb, target in self._actions]
+        return self._history.user_actions()
 
     def scenario_with_actions(self):
         """The scenario with this branch's moves, fails and restores in its time line
         (what "Save scenario" writes, so a demonstration can be replayed)."""
-        import dataclasses
-
-        from hmipviz.scenario import MoveSpec, NodeActionSpec
-        sc = self.scenario
-        moves = list(sc.moves)
-        fails = list(sc.fails)
-        restores = list(sc.restores)
-        for t, verb, target in self.user_actions():
-            t = round(t, 6)
-            if verb == "move":
-                moves.append(MoveSpec(at_s=t, to=target))
-            elif verb == "fail":
-                fails.append(NodeActionSpec(at_s=t, node=target))
-            elif verb == "restore":
-                restores.append(NodeActionSpec(at_s=t, node=target))
-        last = max((t for t, _verb, _target in self.user_actions()), default=None)
-        duration = sc.duration_s if last is None else max(sc.duration_s, last + ACTION_GRACE_S)
-        return dataclasses.replace(
-            sc, moves=tuple(sorted(moves, key=lambda m: m.at_s)),
-            fails=tuple(sorted(fails, key=lambda m: m.at_s)),
-            restores=tuple(sorted(restores, key=lambda m: m.at_s)),
-            mode=self.mode or sc.mode, duration_s=duration)
+        return self._history.scenario_with_actions(self.mode)
 
     def set_link(self, a: str, b: str, delay_ms: float | None = None,
                  loss: float | None = None) -> None:
         self._act(f"link {a}-{b} changed",
-                  lambda t: self.sim.set_link(a, b, delay_ms=delay_ms, loss=loss))
-        self._update_max_delay()
+                  lambda t: self.sim.set_link(a, b, delay_ms=delay_ms, loss=loss),
+                  settings=True)
 
     def set_map_option(self, ar: str, map_name: str, pref: int | None = None,
                        lifetime_s: int | None = None) -> None:
         self._act(f"{ar}'s MAP option for {map_name} changed",
                   lambda t: self.sim.set_map_option(ar, map_name, pref=pref,
-                                                    lifetime_s=lifetime_s))
+                                                    lifetime_s=lifetime_s),
+                  settings=True)
 
     def inject(self, node: str, data: bytes) -> None:
         """``node`` sends these bytes, a whole IPv6 packet (as a scenario's [[inject]];
@@ -808,32 +530,24 @@ class QtController(QObject):
                   lambda t: self.sim.inject(node, data, at_s=t))
 
     def flow_running(self) -> bool:
-        sim = self.sim
-        return bool(sim and hasattr(sim, "flow_running") and sim.flow_running())
+        """Whether the live engine's flow is on (see :meth:`flow_running_at`)."""
+        return self._history.flow_running()
 
     def set_flow(self, running: bool) -> None:
         """Start or stop the data flow(s)."""
         self._act("data flow " + ("started" if running else "stopped"),
-                  lambda t: self.sim.set_flows(running))
+                  lambda t: self.sim.set_flows(running), settings=True)
 
     def _act(self, label: str, apply: Callable[[float], None],
              placement: tuple[str | None, tuple[float, float] | None] | None = None,
-             record: tuple[str, str | None] | None = None) -> None:
+             record: tuple[str, str | None] | None = None,
+             settings: bool = False) -> None:
         if self.sim is None:
             return
         t = self.display_time()
         self._seg = None
         self._branch_to(t)
-        before = len(self.trace)
-        apply(t)
-        self._log.append((t, apply))
-        self._applied = len(self._log)
-        if placement is not None:
-            self._placements.append(Placement(before, t, placement[0], placement[1]))
-        if record is not None:
-            self._actions.append((before, t, record[0], record[1]))
-        self._end_t = max(self._end_t, t + ACTION_GRACE_S)
-        self._step_engine_to(t)
+        self._engine().apply(t, apply, placement, record, settings)
         self._emit_extended()
         self._moved_to(len(self.trace) - 1)
         self.frameAdvanced.emit(self.display_time())
@@ -843,103 +557,43 @@ class QtController(QObject):
 
     def _branch_to(self, t: float) -> None:
         """Make the engine stand exactly at time ``t``, discarding anything later."""
-        sim = self.sim
-        if sim.now > t + EPS or self._position < len(self.trace) - 1 and \
-                self.trace[self._position + 1].t > t + EPS:
-            k = len(self._snapshots) - 1
-            while k > 0 and self._snapshots[k][0] > t + EPS:
-                k -= 1
-            _key, applied, snap = self._snapshots[k]
-            del self._snapshots[k + 1:]
-            old_len = len(self.trace)
-            sim.restore_snapshot(snap)
-            self._stalled_t = None  # an earlier state: the new branch may not loop
-            # keep the one trace list object every view holds
-            del self._trace_list[snap.trace_len:]
-            sim.trace = self._trace_list
-            self._truncate_index(len(self.trace))
-            self._placements = [p for p in self._placements if p.t <= t + EPS]
-            self._actions = [a for a in self._actions if a[1] <= t + EPS]
-            # the old future goes; the actions up to t are re-applied where they were
-            self._log = [a for a in self._log if a[0] <= t + EPS]
-            self._applied = applied
-            for t_a, apply in self._log[applied:]:
-                self._step_engine_to(t_a)
-                apply(t_a)
-                self._applied += 1
-            self._step_engine_to(t)
-            if len(self.trace) < old_len:
-                self._emitted_len = min(self._emitted_len, len(self.trace))
-                self.traceTruncated.emit(len(self.trace))
-            self._emit_extended(force=True)
-            if self._selected >= len(self.trace):
-                self._selected = -1
-                self.selectionChanged.emit(-1)
-        else:
-            self._step_engine_to(t)
+        h = self._engine()
+        if not h.must_restore(t, self._position):
+            h.step_to(t)
             self._emit_extended()
+            return
+        old_len = len(self.trace)
+        cut = h.restore_to(t)
+        if self._position >= cut:
+            self._position = cut - 1
+        if len(self.trace) < old_len:
+            self._emitted_len = min(self._emitted_len, len(self.trace))
+            self.traceTruncated.emit(len(self.trace))
+        self._emit_extended(force=True)
+        if self._selected >= len(self.trace):
+            self._selected = -1
+            self.selectionChanged.emit(-1)
 
     # ============================================================================
     # the engine
     # ============================================================================
-    def _take_snapshot(self) -> None:
-        self._snapshots.append((self.sim.now, self._applied, self.sim.snapshot()))
-        snapshots.thin(self._snapshots)  # bounded memory: old ones ever sparser
-        self._steps_since_snapshot = 0
-
     def _step_engine_to(self, t: float, max_steps: int | None = None) -> bool:
-        """Run every scheduler item at or before ``t``; the engine then stands at ``t``.
-        With ``max_steps``, stop after that many items, at an instant boundary short of
-        ``t`` (False)."""
-        sim = self.sim
-        if self._stalled_t is not None:
-            return False
-        n = 0
-        at_once = 0  # items run at this one instant
-        while (nt := sim.next_time()) is not None and nt <= t + EPS:
-            if max_steps is not None and n >= max_steps and nt > sim.now + EPS:
-                self._index_new()
-                return False
-            at_once = at_once + 1 if nt <= sim.now + EPS else 0
-            if at_once > STALL_STEPS:
-                self._stall()
-                return False
-            n += 1
-            sim.step()
-            self._steps_since_snapshot += 1
-            if self._steps_since_snapshot >= SNAPSHOT_EVERY:
-                # only at an instant boundary, so a restore never splits an instant
-                if (sim.next_time() or math.inf) > sim.now + EPS:
-                    self._take_snapshot()
-        if sim.now < t:
-            sim.run(until_s=t)  # nothing left at or before t: just sets the clock
-        self._index_new()
-        return True
+        return self._engine().step_to(t, max_steps)
 
-    def _stall(self) -> None:
+    def _stall(self, _now: float) -> None:
         """The engine ran STALL_STEPS items without its clock moving: a loop in the
         engine. Stop there (the window stays usable: step back, act, restart) and say
         so, instead of freezing."""
-        sim = self.sim
-        self._stalled_t = sim.now
-        self._index_new()
-        log.warning("engine stalled at t = %.6f s after %d items at one instant",
-                    sim.now, STALL_STEPS)
         self.pause()
         self.errorOccurred.emit(
-            f"The engine stopped making progress at t = {sim.now:.6f} s ({STALL_STEPS:,} "
+            f"The engine stopped making progress at t = {_now:.6f} s ({STALL_STEPS:,} "
             "items at one instant, a bug in the engine): the run ends there. Step back "
             "and act differently, or restart.")
 
     def _advance_instant(self, emit: bool = True) -> bool:
         """Run the engine through its next instant that records anything."""
-        start = len(self.trace)
-        sim = self.sim
-        while len(self.trace) == start:
-            nt = sim.next_time()
-            if nt is None or nt > self._end_t + EPS or self._stalled_t is not None:
-                return False
-            self._step_engine_to(nt)
+        if not self._engine().advance_instant():
+            return False
         if emit:
             self._emit_extended()
         return True
@@ -949,11 +603,7 @@ class QtController(QObject):
         Views hear of the new events once, however many instants it took."""
         if i < 0:
             return True
-        ok = True
-        while len(self.trace) <= i:
-            if not self._advance_instant(emit=False):
-                ok = False
-                break
+        ok = self._engine().ensure(i)
         self._emit_extended()
         return ok
 
@@ -962,42 +612,6 @@ class QtController(QObject):
         if n != self._emitted_len or force:
             self._emitted_len = n
             self.traceExtended.emit(n)
-
-    def _update_max_delay(self) -> None:
-        links = self.sim.topology.links() if self.sim else []
-        access = self.sim.config.access_link_delay_ms if self.sim else 0.0
-        delay = max([link.delay_ms for link in links] + [access]) / 1000.0
-        self._max_delay_s = max(self._max_delay_s, delay)
-
-    # --- indexes --------------------------------------------------------------------
-    def _index_new(self) -> None:
-        trace = self.trace
-        mn = self.sim.mn_name
-        for i in range(self._indexed, len(trace)):
-            e = trace[i]
-            self._times.append(e.t)
-            if isinstance(e, PacketSent):
-                self._sent.append(i)
-                delay = e.arrive_t - e.t
-                if delay > self._max_delay_s:
-                    self._max_delay_s = delay
-            elif isinstance(e, BindingChanged):
-                self._bindings.append(i)
-            elif isinstance(e, LinkChanged) and e.node == mn:
-                self._links.append((i, e.ar if e.up else None))
-            elif isinstance(e, NodeStatus):
-                self._status.append(i)
-        self._indexed = len(trace)
-
-    def _truncate_index(self, n: int) -> None:
-        del self._times[n:]
-        del self._sent[bisect.bisect_left(self._sent, n):]
-        del self._bindings[bisect.bisect_left(self._bindings, n):]
-        del self._status[bisect.bisect_left(self._status, n):]
-        self._links = [x for x in self._links if x[0] < n]
-        self._indexed = min(self._indexed, n)
-        if self._position >= n:
-            self._position = n - 1
 
 
 __all__ = ["QtController", "CacheRow", "CachesAt", "Placement", "event_text", "event_kind",

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from hmipviz.engine.events import PacketReceived, PacketSent
 from hmipviz.gui import theme
-from hmipviz.gui.controller import (
+from hmipviz.gui.event_words import (
     event_direction,
     event_kind,
     event_rfc,

@@ -15,35 +15,24 @@ Rows are added as the trace grows and removed only when a new branch discards th
 future; a position change repaints just the rows it crossed. While the widget is
 hidden (another dock tab in front) it only remembers that it is out of date.
 
+The rows themselves (filters, lifelines, branches) are :mod:`hmipviz.gui.ladder_model`
+(no Qt); their painting is :mod:`hmipviz.gui.ladder_items`.
+
 Exports paint the rows directly rather than through QGraphicsScene.render(): in
 PySide6 6.12 on Python 3.11 that call drops a reference to None per call.
 """
 
 from __future__ import annotations
 
-import bisect
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontMetricsF,
-    QImage,
-    QMouseEvent,
-    QPainter,
-    QPalette,
-    QPen,
-    QPolygonF,
-)
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QFont, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QFileDialog,
-    QGraphicsItem,
-    QGraphicsScene,
-    QGraphicsView,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -53,220 +42,26 @@ from PySide6.QtWidgets import (
 )
 
 from hmipviz.fileio import atomic_path
-from hmipviz.engine import describe
-from hmipviz.engine.events import PacketDropped, PacketReceived, PacketSent
-from hmipviz.gui.palette import CROSS_RED, kind_color, kind_dashed
+from hmipviz.gui.ladder_items import (
+    LadderHeader,
+    LadderScene,
+    LadderView,
+    RowItem,
+    icon_renderer,
+    mid_color,
+    text_color,
+)
+from hmipviz.gui.ladder_model import (
+    COL_W,
+    GUTTER,
+    HEADER_H,
+    ROW_H,
+    LadderModel,
+    LadderRow,
+    lifeline_order,
+)
 
-ROLE_ORDER = {"mn": 0, "ar": 1, "map": 2, "router": 3, "ha": 4, "cn": 5, "host": 6}
-COL_W = 124.0  # distance between lifelines
-GUTTER = 96.0  # time column on the left
-ROW_H = 28.0
-HEADER_H = 58.0
-GAP_S = 0.5  # a quiet gap longer than this gets a dotted rule
 MAX_PNG_SIDE = 30000
-
-
-def lifeline_order(scenario) -> list[tuple[str, str]]:
-    """(name, role) of every node: MN, ARs, MAPs, routers, HA, CN, hosts; file order within."""
-    nodes = list(getattr(scenario, "nodes", ()))
-    ranked = sorted(enumerate(nodes), key=lambda p: (ROLE_ORDER.get(p[1].role, 9), p[0]))
-    return [(n.name, n.role) for _, n in ranked]
-
-
-_icon_cache: dict[str, object] = {}
-
-
-def _icon(role: str):
-    """The node's SVG icon renderer (assets/icons/<role>.svg), or None."""
-    if role not in _icon_cache:
-        renderer = None
-        try:
-            from PySide6.QtSvg import QSvgRenderer
-
-            from hmipviz.resources import assets_dir
-            path = assets_dir() / "icons" / f"{role}.svg"
-            if path.is_file():
-                r = QSvgRenderer(str(path))
-                renderer = r if r.isValid() else None
-        except Exception:  # an icon is decoration; never fail over one
-            renderer = None
-        _icon_cache[role] = renderer
-    return _icon_cache[role]
-
-
-def _text_color() -> QColor:
-    return QApplication.palette().color(QPalette.ColorRole.Text)
-
-
-def _mid_color() -> QColor:
-    c = QColor(_text_color())
-    c.setAlpha(110)
-    return c
-
-
-class _Row(QGraphicsItem):
-    """One row: an arrow (PacketSent) or a cross (PacketDropped), plus its time."""
-
-    def __init__(self, ladder: "QtLadder", index: int, event, row: int, x1: float,
-                 x2: float | None, gap: float | None) -> None:
-        super().__init__()
-        self.ladder, self.index, self.event = ladder, index, event
-        self.row, self.x1, self.x2, self.gap = row, x1, x2, gap
-        self.top = row * ROW_H  # kept in Python: readable even after the scene is gone
-        self.selected = False
-        self.setPos(0, self.top)
-        self.setAcceptHoverEvents(False)
-        if isinstance(event, PacketSent):
-            tip = (f"#{event.packet_id} {event.kind}: {event.node} -> {event.to_node} on "
-                   f"{event.link}, t = {event.t:.6f} s, {len(event.data)} bytes\n{event.summary}"
-                   + (f" ({event.rfc})" if event.rfc else ""))
-        else:
-            tip = (f"#{event.packet_id} {event.kind} dropped at {event.node}, "
-                   f"t = {event.t:.6f} s: {event.reason}")
-        self.setToolTip(tip)
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(0, 0, self.ladder.scene_width(), ROW_H)
-
-    def paint(self, p: QPainter, _option, _widget=None) -> None:
-        width = self.ladder.scene_width()
-        text = _text_color()
-        base = QApplication.palette().color(QPalette.ColorRole.Base)
-        selected = self.selected and not self.ladder._exporting
-        if self.ladder.is_future(self.index):
-            p.setOpacity(0.28)  # known future (after a step back): faded
-        if selected:
-            band = QColor(QApplication.palette().color(QPalette.ColorRole.Highlight))
-            band.setAlpha(60)
-            p.fillRect(QRectF(0, 0, width, ROW_H), band)
-        if self.gap is not None:
-            p.setPen(QPen(_mid_color(), 1, Qt.PenStyle.DotLine))
-            p.drawLine(QPointF(0, 0.5), QPointF(width, 0.5))
-        e = self.event
-        y = ROW_H * 0.64
-        # time in the margin: dark after a quiet gap, grey within a burst
-        p.setFont(self.ladder.time_font)
-        p.setPen(text if self.gap is not None or selected else _mid_color())
-        p.drawText(QRectF(2, 0, GUTTER - 10, ROW_H), Qt.AlignmentFlag.AlignRight |
-                   Qt.AlignmentFlag.AlignVCenter, f"{e.t:.3f} s")
-        p.setFont(self.ladder.label_font)
-        fm = QFontMetricsF(p.font())
-        if self.x2 is None:  # a drop: a red cross on the lifeline, and why
-            s = 6.0
-            p.setPen(QPen(QColor(CROSS_RED), 3.2 if selected else 2.4))
-            p.drawLine(QPointF(self.x1 - s, y - s), QPointF(self.x1 + s, y + s))
-            p.drawLine(QPointF(self.x1 - s, y + s), QPointF(self.x1 + s, y - s))
-            label = f"{e.kind} #{e.packet_id} dropped: {e.reason}"
-            right_room = width - self.x1 - 16
-            left_room = self.x1 - GUTTER - 16
-            if right_room >= min(fm.horizontalAdvance(label), 260) or right_room >= left_room:
-                box = QRectF(self.x1 + 12, 0, right_room, ROW_H)
-                align = Qt.AlignmentFlag.AlignLeft
-            else:
-                box = QRectF(GUTTER + 4, 0, left_room, ROW_H)
-                align = Qt.AlignmentFlag.AlignRight
-            label = fm.elidedText(label, Qt.TextElideMode.ElideRight, box.width())
-            tw = fm.horizontalAdvance(label)
-            bx = box.left() if align == Qt.AlignmentFlag.AlignLeft else box.right() - tw
-            p.fillRect(QRectF(bx - 2, ROW_H / 2 - fm.height() / 2, tw + 4, fm.height()), base)
-            p.setPen(QColor(CROSS_RED))
-            p.drawText(box, align | Qt.AlignmentFlag.AlignVCenter, label)
-            return
-        color = kind_color(e.kind)
-        pen = QPen(color, 3.4 if selected else 2.2)
-        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-        if kind_dashed(e.kind, e.tunnel_depth):
-            pen.setStyle(Qt.PenStyle.DashLine)
-        x1, x2 = self.x1, self.x2
-        direction = 1.0 if x2 >= x1 else -1.0
-        head = 10.0
-        p.setPen(pen)
-        p.drawLine(QPointF(x1, y), QPointF(x2 - direction * head, y))
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(color)
-        p.drawPolygon(QPolygonF([QPointF(x2, y), QPointF(x2 - direction * head, y - 5),
-                                 QPointF(x2 - direction * head, y + 5)]))
-        # label above the arrow's middle, on a background patch so lifelines do not
-        # strike through it, in a darker shade of the kind's colour
-        label = e.kind + (" (tunnelled)" if e.tunnel_depth else "")
-        span = abs(x2 - x1) - 8
-        if fm.horizontalAdvance(label) > span:
-            label = e.kind
-        label = fm.elidedText(label, Qt.TextElideMode.ElideRight, max(span, 40.0))
-        tw = fm.horizontalAdvance(label)
-        cx = (x1 + x2) / 2
-        top = y - 3 - fm.height()
-        patch = QRectF(cx - tw / 2 - 3, top, tw + 6, fm.height())
-        p.fillRect(patch, base)
-        if selected:  # keep the selection band continuous behind the label
-            band = QColor(QApplication.palette().color(QPalette.ColorRole.Highlight))
-            band.setAlpha(60)
-            p.fillRect(patch, band)
-        if e.kind == describe.OTHER:
-            p.setPen(text)
-        else:  # a shade of the kind's colour that reads on the background
-            p.setPen(color.darker(140) if base.lightness() >= 128 else color.lighter(125))
-        if selected:
-            bold = QFont(p.font())
-            bold.setBold(True)
-            p.setFont(bold)
-        p.drawText(QRectF(cx - tw / 2 - 20, top, tw + 40, fm.height()),
-                   Qt.AlignmentFlag.AlignCenter, label)
-
-
-class _LadderScene(QGraphicsScene):
-    def __init__(self, ladder: "QtLadder") -> None:
-        super().__init__()
-        self.ladder = ladder
-
-    def drawBackground(self, p: QPainter, rect: QRectF) -> None:
-        p.fillRect(rect, QApplication.palette().color(QPalette.ColorRole.Base))
-        pen = QPen(_mid_color(), 1.2, Qt.PenStyle.DashLine)
-        p.setPen(pen)
-        top, bottom = max(rect.top(), 0.0), rect.bottom()
-        for x in self.ladder.lifeline_xs():
-            if rect.left() - 2 <= x <= rect.right() + 2:
-                p.drawLine(QPointF(x, top), QPointF(x, bottom))
-
-
-class _LadderView(QGraphicsView):
-    rowClicked = Signal(int)
-
-    def __init__(self, scene: QGraphicsScene) -> None:
-        super().__init__(scene)
-        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.setRenderHints(QPainter.RenderHint.Antialiasing |
-                            QPainter.RenderHint.TextAntialiasing)
-        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
-        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
-        self.setAccessibleName("Ladder diagram")
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            item = self.itemAt(event.position().toPoint())
-            if isinstance(item, _Row):
-                self.rowClicked.emit(item.index)
-                event.accept()
-                return
-        super().mousePressEvent(event)
-
-
-class _Header(QWidget):
-    """Node names and icons above the lifelines; stays put while the diagram scrolls."""
-
-    def __init__(self, ladder: "QtLadder") -> None:
-        super().__init__()
-        self.ladder = ladder
-        self.setFixedHeight(int(HEADER_H))
-        self.setAccessibleName("Ladder lifeline names")
-
-    def paintEvent(self, _event) -> None:
-        p = QPainter(self)
-        p.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
-        view = self.ladder.view
-        dx = view.mapFromScene(QPointF(0, 0)).x() + view.viewport().x() + view.x() - self.x()
-        self.ladder.paint_header(p, dx, self.width())
-        p.end()
 
 
 class QtLadder(QWidget):
@@ -282,20 +77,10 @@ class QtLadder(QWidget):
         self.controller = controller
         self.setObjectName("ladder")
         self.setAccessibleName("Sequence diagram")
-        self.show_data = True
-        self.show_ra = True
-        self.show_forwarding = True
-        self._nodes: list[tuple[str, str]] = []
-        self._x: dict[str, float] = {}
-        self._rows: list[_Row] = []
-        self._row_idx: list[int] = []  # trace index of each row (sorted), for bisect
-        self._pos = -1  # the controller's position as last drawn
+        self.model = LadderModel()  # what the rows are (no Qt)
+        self._items: dict[int, RowItem] = {}  # trace index -> its row's item
         self._programmatic = False
-        self._by_index: dict[int, _Row] = {}
-        self._last_hop: dict[int, _Row] = {}  # packet id -> its latest shown row
-        self._upto = -1  # last trace index examined
-        self._upto_event = None
-        self._selected_row: _Row | None = None
+        self._selected_row: RowItem | None = None
         self._dirty = True
         self._follow = True
         self._exporting = False
@@ -308,12 +93,12 @@ class QtLadder(QWidget):
         self.name_font = QFont(self.font())
         self.name_font.setBold(True)
 
-        self.scene = _LadderScene(self)
-        self.view = _LadderView(self.scene)
+        self.scene = LadderScene(self)
+        self.view = LadderView(self.scene)
         self.view.rowClicked.connect(self._row_clicked)
         self.view.horizontalScrollBar().valueChanged.connect(self._hscrolled)
         self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
-        self.header = _Header(self)
+        self.header = LadderHeader(self)
 
         self.data_box = QCheckBox("Data packets")
         self.data_box.setChecked(True)
@@ -362,65 +147,75 @@ class QtLadder(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(900, 420)
 
+    # --- the model's state, under the names the tests and exports use ----------------
+    @property
+    def show_data(self) -> bool:
+        return self.model.show_data
+
+    @property
+    def show_ra(self) -> bool:
+        return self.model.show_ra
+
+    @property
+    def show_forwarding(self) -> bool:
+        return self.model.show_forwarding
+
+    @property
+    def _rows(self) -> list[LadderRow]:
+        return self.model.rows
+
+    @property
+    def _last_hop(self) -> dict[int, LadderRow]:
+        return self.model.last_hop
+
+    @property
+    def _pos(self) -> int:
+        return self.model.pos
+
     # --- geometry ------------------------------------------------------------------
     def lifeline_xs(self) -> list[float]:
-        return list(self._x.values())
+        return list(self.model.x.values())
 
     def lifeline_x(self, name: str) -> float | None:
-        return self._x.get(name)
+        return self.model.x.get(name)
 
     def scene_width(self) -> float:
-        return GUTTER + COL_W * max(1, len(self._nodes)) + 40
-
-    def _set_nodes(self) -> None:
-        self._nodes = lifeline_order(getattr(self.controller, "scenario", None))
-        self._x = {name: GUTTER + COL_W * (k + 0.5) for k, (name, _r) in enumerate(self._nodes)}
-
-    def _ensure_node(self, name: str) -> float:
-        if name not in self._x:  # a node the scenario did not list: give it a lifeline
-            self._nodes.append((name, "host"))
-            self._x[name] = GUTTER + COL_W * (len(self._nodes) - 0.5)
-            self.header.update()
-        return self._x[name]
+        return self.model.scene_width()
 
     def paint_header(self, p: QPainter, dx: float, width: float) -> None:
         """Names and icons at the lifelines' x (scene x + dx); shared with the exports."""
         pal = QApplication.palette()
         p.fillRect(QRectF(0, 0, width, HEADER_H), pal.color(QPalette.ColorRole.Window))
-        p.setPen(QPen(_mid_color(), 1))
+        p.setPen(QPen(mid_color(), 1))
         p.drawLine(QPointF(0, HEADER_H - 0.5), QPointF(width, HEADER_H - 0.5))
         p.setFont(self.time_font)
-        p.setPen(_text_color())
+        p.setPen(text_color())
         p.drawText(QRectF(0, 0, GUTTER + dx - 10, HEADER_H - 4),
                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, "time")
         p.setFont(self.name_font)
         icon = 28.0
-        for name, role in self._nodes:
-            x = self._x[name] + dx
+        for name, role in self.model.nodes:
+            x = self.model.x[name] + dx
             if x < -COL_W or x > width + COL_W:
                 continue
-            renderer = _icon(role)
+            renderer = icon_renderer(role)
             if renderer is not None:
                 renderer.render(p, QRectF(x - icon / 2, 4, icon, icon))
-            p.setPen(_text_color())
+            p.setPen(text_color())
             p.drawText(QRectF(x - COL_W / 2, 4 + icon, COL_W, HEADER_H - icon - 6),
                        Qt.AlignmentFlag.AlignCenter, name)
 
     # --- following the controller --------------------------------------------------
     def _on_scenario_loaded(self) -> None:
-        self._set_nodes()
+        self.model.set_nodes(getattr(self.controller, "scenario", None))
         self._clear()
         self.header.update()
         self._on_trace()
 
     def _clear(self) -> None:
-        self._rows.clear()
-        self._row_idx.clear()
-        self._by_index.clear()
-        self._last_hop.clear()
+        self.model.clear()
+        self._items.clear()
         self._selected_row = None
-        self._upto, self._upto_event = -1, None
-        self._pos = -1
         self._follow = True
         self._programmatic = True
         try:
@@ -440,63 +235,42 @@ class QtLadder(QWidget):
         if self._dirty:
             self._sync()
 
-    def _visible(self, e) -> bool:
-        """Arrows and drops pass the kind filters; forwarding hops their own."""
-        if not isinstance(e, (PacketSent, PacketDropped)):
-            return False
-        if not self.show_data and e.kind == describe.DATA:
-            return False
-        if not self.show_ra and e.kind in (describe.RA, describe.RS):
-            return False
-        if not self.show_forwarding and isinstance(e, PacketSent) and not e.origin:
-            return False
-        return True
-
     def _sync(self) -> None:
-        """Catch up with the trace and the position, touching only the difference.
-
-        Rows exist for the whole known trace; those after the position (the future
-        seen before a step back) are drawn faded and are not part of the exports.
-        After a new branch, only the rows of the discarded future are removed.
-        """
+        """Catch up with the trace and the position (see :meth:`LadderModel.sync`):
+        add and remove only the rows that changed, repaint the rows the position
+        crossed."""
         self._dirty = False
         trace = self.controller.trace
         n = len(trace)
-        if self._upto >= 0 and (self._upto >= n or trace[self._upto] is not self._upto_event):
-            # a branch cut the trace (and maybe grew it again): drop the rows whose
-            # events are gone, keep the common past
-            keep = len(self._rows)
-            while keep and (self._rows[keep - 1].index >= n or
-                            trace[self._rows[keep - 1].index] is not self._rows[keep - 1].event):
-                keep -= 1
-            self._remove_from(keep)
-            last = self._rows[-1].index if self._rows else -1
-            self._upto, self._upto_event = last, (trace[last] if last >= 0 else None)
-        for i in range(self._upto + 1, n):
-            e = trace[i]
-            if self._visible(e):
-                self._add(i, e)
-        self._upto = n - 1
-        self._upto_event = trace[-1] if n else None
-        pos = min(int(getattr(self.controller, "position", n - 1)), n - 1)
-        if pos != self._pos:
-            lo, hi = sorted((pos, self._pos))
-            a = bisect.bisect_right(self._row_idx, lo)
-            b = bisect.bisect_right(self._row_idx, hi)
-            for row in self._rows[a:b]:  # rows that crossed the present
-                row.update()
-            self._pos = pos
+        pos = int(getattr(self.controller, "position", n - 1))
+        change = self.model.sync(trace, pos)
+        for row in change.removed:
+            item = self._items.pop(row.index, None)
+            if item is not None:
+                self.scene.removeItem(item)
+                if item is self._selected_row:
+                    self._selected_row = None
+        for row in change.added:
+            item = RowItem(self, row)
+            self.scene.addItem(item)
+            self._items[row.index] = item
+        if change.new_lifelines:
+            self.header.update()
+        for row in change.crossed:
+            item = self._items.get(row.index)
+            if item is not None:
+                item.update()
         self._update_rect()
-        shown = bisect.bisect_right(self._row_idx, pos)
-        ahead = len(self._rows) - shown
+        shown = self.model.shown()
+        ahead = len(self.model.rows) - shown
         self.count_label.setText(f"{shown} rows" + (f" (+{ahead} ahead)" if ahead else ""))
         if self._follow and shown:
-            self._scroll_to(self._rows[shown - 1])
+            self._scroll_to(self.model.rows[shown - 1])
         sel = getattr(self.controller, "selected", -1)
         if self._selected_row is None and sel is not None and sel >= 0:
             self._highlight(sel, scroll=False)
 
-    def _scroll_to(self, row: "_Row") -> None:
+    def _scroll_to(self, row: LadderRow | RowItem) -> None:
         self._programmatic = True
         try:
             self.view.ensureVisible(QRectF(GUTTER, row.top, 10, ROW_H), 40, int(ROW_H * 2))
@@ -504,52 +278,10 @@ class QtLadder(QWidget):
             self._programmatic = False
 
     def is_future(self, index: int) -> bool:
-        return index > self._pos
-
-    def _add(self, i: int, e) -> None:
-        prev = self._rows[-1].event if self._rows else None
-        gap = (e.t - prev.t) if prev is not None and e.t - prev.t > GAP_S else None
-        if isinstance(e, PacketSent):
-            x1, x2 = self._ensure_node(e.node), self._ensure_node(e.to_node)
-        else:
-            x1, x2 = self._ensure_node(e.node), None
-        row = _Row(self, i, e, len(self._rows), x1, x2, gap)
-        self.scene.addItem(row)
-        self._rows.append(row)
-        self._row_idx.append(i)
-        self._by_index[i] = row
-        if isinstance(e, PacketSent):
-            self._last_hop[e.packet_id] = row
-
-    def _remove_from(self, k: int) -> None:
-        """Remove the rows from ``k`` on (a branch discarded their events), in time
-        linear in the rows: one pass finds each cut packet's last remaining hop."""
-        gone = self._rows[k:]
-        if not gone:
-            return
-        del self._rows[k:]
-        del self._row_idx[k:]
-        cut: set[int] = set()
-        for row in gone:
-            self.scene.removeItem(row)
-            self._by_index.pop(row.index, None)
-            if row is self._selected_row:
-                self._selected_row = None
-            e = row.event
-            if isinstance(e, PacketSent) and self._last_hop.get(e.packet_id) is row:
-                del self._last_hop[e.packet_id]
-                cut.add(e.packet_id)
-        for r in reversed(self._rows):
-            if not cut:
-                break
-            e = r.event
-            if isinstance(e, PacketSent) and e.packet_id in cut:
-                self._last_hop[e.packet_id] = r
-                cut.discard(e.packet_id)
+        return self.model.is_future(index)
 
     def _update_rect(self) -> None:
-        height = max(ROW_H * len(self._rows) + ROW_H, 100.0)
-        self.scene.setSceneRect(QRectF(0, 0, self.scene_width(), height))
+        self.scene.setSceneRect(QRectF(0, 0, self.scene_width(), self.model.height()))
         self.view.resetCachedContent()
 
     def _hscrolled(self, _value: int) -> None:
@@ -562,11 +294,11 @@ class QtLadder(QWidget):
         """Follow the present while it is in view; stop when the user scrolls away."""
         if self._programmatic:
             return
-        shown = bisect.bisect_right(self._row_idx, self._pos)
+        shown = self.model.shown()
         if not shown:
             self._follow = True
             return
-        row = self._rows[shown - 1]
+        row = self.model.rows[shown - 1]
         visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
         self._follow = visible.top() - ROW_H <= row.top <= visible.bottom()
 
@@ -577,7 +309,7 @@ class QtLadder(QWidget):
                                  (show_ra, "show_ra", self.ra_box),
                                  (show_forwarding, "show_forwarding", self.hops_box)):
             if value is not None:
-                setattr(self, attr, value)
+                setattr(self.model, attr, value)
                 box.blockSignals(True)  # no second rebuild through toggled
                 box.setChecked(value)
                 box.blockSignals(False)
@@ -591,13 +323,9 @@ class QtLadder(QWidget):
     def _row_clicked(self, index: int) -> None:
         self.controller.select(index)
 
-    def _row_for(self, i: int) -> _Row | None:
-        row = self._by_index.get(i)
-        if row is None and 0 <= i < len(self.controller.trace):
-            e = self.controller.trace[i]
-            if isinstance(e, PacketReceived):
-                row = self._last_hop.get(e.packet_id)
-        return row
+    def _row_for(self, i: int) -> RowItem | None:
+        row = self.model.row_for(i, self.controller.trace)
+        return self._items.get(row.index) if row is not None else None
 
     def _highlight(self, i: int, scroll: bool = True) -> None:
         if self._selected_row is not None:
@@ -625,22 +353,22 @@ class QtLadder(QWidget):
 
     def arrow_indices(self) -> list[int]:
         """Trace indices of the arrows (PacketSent rows) up to the position, in order."""
-        return [r.index for r in self._rows if r.x2 is not None and r.index <= self._pos]
+        return self.model.arrow_indices()
 
     def drop_indices(self) -> list[int]:
         """Trace indices of the drop crosses up to the position."""
-        return [r.index for r in self._rows if r.x2 is None and r.index <= self._pos]
+        return self.model.drop_indices()
 
     def future_indices(self) -> list[int]:
         """Rows known beyond the position (after a step back), drawn faded."""
-        return [r.index for r in self._rows if r.index > self._pos]
+        return self.model.future_indices()
 
     def selected_index(self) -> int:
         return self._selected_row.index if self._selected_row is not None else -1
 
     def row_center(self, index: int) -> QPointF | None:
         """Scene point in the middle of the arrow for trace ``index`` (for clicking)."""
-        row = self._by_index.get(index)
+        row = self.model.by_index.get(index)
         if row is None:
             return None
         x = (row.x1 + row.x2) / 2 if row.x2 is not None else row.x1
@@ -648,7 +376,7 @@ class QtLadder(QWidget):
 
     def click_index(self, index: int) -> bool:
         """What a click on that arrow does (for keyboard users and tests)."""
-        if index not in self._by_index:
+        if index not in self.model.by_index:
             return False
         self._row_clicked(index)
         return True
@@ -669,20 +397,19 @@ class QtLadder(QWidget):
         self.scene.drawBackground(p, QRectF(0, 0, rect.width(), rect.height()))
         self._exporting = True
         try:
-            for row in self._rows:
-                if row.index > self._pos:
+            for row in self.model.rows:
+                if row.index > self.model.pos:
                     break
                 p.save()
                 p.translate(0, row.top)
-                row.paint(p, None, None)
+                self._items[row.index].paint(p, None, None)
                 p.restore()
         finally:
             self._exporting = False
             p.restore()
 
     def _export_size(self) -> QSize:
-        shown = bisect.bisect_right(self._row_idx, self._pos)
-        return QSize(int(self.scene_width()), int(ROW_H * (shown + 1) + HEADER_H))
+        return QSize(*self.model.export_size())
 
     def export_svg(self, path: str | os.PathLike[str]) -> None:
         """The diagram as shown (same filters) as SVG; written to a temp name, then renamed."""

@@ -168,10 +168,19 @@ class QtTeacherControls(QWidget):
 
         controller.scenarioLoaded.connect(self._fill)
         controller.modeChanged.connect(self._on_mode)
-        controller.positionChanged.connect(lambda _i: self._sync_flow())
+        controller.positionChanged.connect(self._on_position)
         self._fill()
 
     # --- filling ----------------------------------------------------------------------------
+    def _on_position(self, _i: int) -> None:
+        """Show the settings as they stood at the position (not the live engine's);
+        a field the teacher is editing keeps what they typed."""
+        self._sync_flow()
+        if not any(w.hasFocus() for w in (self.opt_pref, self.opt_life)):
+            self._fill_option()
+        if not any(w.hasFocus() for w in (self.delay, self.loss)):
+            self._fill_link()
+
     def _fill(self) -> None:
         c = self.controller
         sc = c.scenario
@@ -220,9 +229,9 @@ class QtTeacherControls(QWidget):
             w.setEnabled(enabled)
         if not enabled:
             return
-        node = c.sim.nodes.get(ar)
-        current = next((a for a in getattr(node, "advertised", []) if a.map_name == m), None)
-        if current is not None:
+        # the value at the position shown (stepping back shows the earlier setting)
+        current = c.map_option_at(c.position, ar, m)
+        if current is not None and current.pref is not None:
             self.opt_pref.setValue(current.pref)
             self.opt_life.setValue(current.lifetime_s)
 
@@ -233,7 +242,8 @@ class QtTeacherControls(QWidget):
             w.setEnabled(enabled)
         if not enabled:
             return
-        link = self.controller.sim.topology.link(*pair)
+        c = self.controller
+        link = c.link_params_at(c.position, *pair)
         if link is not None:
             self.delay.setValue(link.delay_ms)
             self.loss.setValue(link.loss * 100)
@@ -246,7 +256,8 @@ class QtTeacherControls(QWidget):
             r.blockSignals(False)
 
     def _sync_flow(self) -> None:
-        on = self.controller.flow_running()
+        c = self.controller
+        on = c.flow_running_at(c.position)
         self.flow_button.setChecked(on)
         self.flow_button.setText("Stop data flow" if on else "Start data flow")
 
@@ -261,7 +272,8 @@ class QtTeacherControls(QWidget):
             self.controller.move_mn(ar)
 
     def _flow(self) -> None:
-        self.controller.set_flow(not self.controller.flow_running())
+        c = self.controller
+        c.set_flow(not c.flow_running_at(c.position))
         self._sync_flow()
 
     def _node(self, fail: bool) -> None:

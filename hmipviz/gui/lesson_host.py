@@ -1,0 +1,190 @@
+"""The lesson dock in the main window and the Lessons menu (the built-in lessons, Open
+lesson file..., Start over, Close). A lesson file that cannot be read shows its
+:class:`~hmipviz.lesson.LessonError` messages in a dialog."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QFontMetrics, QKeySequence
+from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMenu, QMessageBox
+
+from hmipviz.gui.lesson_panel import QtLessonPanel
+from hmipviz.lesson import Lesson, LessonError, builtin_lessons, load_lesson
+
+log = logging.getLogger("hmipviz.gui")
+
+
+class _LessonDock(QDockWidget):
+    """Closing the dock (its title bar's button) closes the lesson: a hidden lesson
+    must not go on pausing playback at the end of each step."""
+
+    def __init__(self, host: "LessonHost") -> None:
+        super().__init__("Lesson", host.window)
+        self.host = host
+
+    def closeEvent(self, event) -> None:
+        super().closeEvent(event)
+        if event.isAccepted():
+            QTimer.singleShot(0, self.host.close)
+
+
+class LessonHost(QObject):
+    """The Lessons menu and the lesson dock of a main window."""
+
+    def __init__(self, window, progress_dir: str | Path | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.progress_dir = progress_dir
+        self.panel: QtLessonPanel | None = None
+        self.dock: QDockWidget | None = None
+        self.menu = self._build_menu()
+
+    def _build_menu(self) -> QMenu:
+        mb = self.window.menuBar()
+        menu = QMenu("&Lessons", mb)
+        menu.setObjectName("lessonsMenu")
+        help_action = next((a for a in mb.actions() if a.text().replace("&", "") == "Help"),
+                           None)
+        if help_action is not None:
+            mb.insertMenu(help_action, menu)
+        else:
+            mb.addMenu(menu)
+        try:
+            items = builtin_lessons()
+        except Exception as exc:  # the lessons folder is missing from this install
+            items = []
+            menu.addAction(f"(no built-in lessons: {exc})").setEnabled(False)
+        for name, title, summary in items:
+            number = name.split("-", 1)[0]
+            label = f"{int(number)}. {title}" if number.isdigit() else title
+            a = menu.addAction(label.replace("&", "&&"), lambda n=name: self.open(n))
+            a.setToolTip(summary)
+            a.setStatusTip(summary)
+        menu.setToolTipsVisible(True)
+        menu.addSeparator()
+        self.open_action = menu.addAction("&Open lesson file\u2026", self.open_dialog)
+        self.open_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.window.addAction(self.open_action)  # with the menu bar hidden too
+        self.start_over_action = menu.addAction("&Start the lesson over", self._start_over)
+        self.close_action = menu.addAction("&Close the lesson", self.close)
+        self._sync_actions()
+        return menu
+
+    def _sync_actions(self) -> None:
+        on = self.panel is not None and self.panel.lesson is not None
+        self.start_over_action.setEnabled(on)
+        self.close_action.setEnabled(on)
+
+    def _ensure_dock(self) -> QtLessonPanel:
+        if self.panel is None:
+            w = self.window
+            self.panel = QtLessonPanel(w.controller, progress_dir=self.progress_dir)
+            self.panel.nextLessonRequested.connect(self.open)
+            dock = _LessonDock(self)
+            dock.setObjectName("lessonDock")
+            dock.setAccessibleName("Lesson dock")
+            dock.setWidget(self.panel)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
+                             QDockWidget.DockWidgetFeature.DockWidgetClosable |
+                             QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            # the lesson runs the window's full height, beside the bottom docks
+            w.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+            w.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+            docks = getattr(w, "docks", None)
+            if isinstance(docks, dict):
+                docks["lesson"] = dock
+            self.dock = dock
+            self.fit_dock()
+            # give the canvas back some of the width the lesson takes
+            right = [d for d in (docks or {}).values()
+                     if w.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea
+                     and d.isVisible() and not d.isFloating()]
+            if right and right[0].width() > 480:
+                w.resizeDocks([right[0]], [480], Qt.Orientation.Horizontal)
+        return self.panel
+
+    def fit_dock(self) -> None:
+        """About 58 characters wide (the window's font may have just been scaled)."""
+        if self.dock is None:
+            return
+        fm = QFontMetrics(QApplication.font())
+        width = max(380, min(self.window.width() * 2 // 5, fm.averageCharWidth() * 58))
+        self.window.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
+
+    def open(self, source) -> bool:
+        """Open a lesson (a Lesson, a built-in name or number, or a file); a file that
+        cannot be read shows its problems in a dialog. True when it is open."""
+        if isinstance(source, Lesson):
+            lesson = source
+        else:
+            try:
+                lesson = load_lesson(source)
+            except LessonError as exc:
+                self._error(f"This lesson cannot be opened:\n\n{exc}",
+                            "Each line names the file, the line and the problem. Fix the "
+                            "file and open it again; `hmipviz check FILE` lists the same "
+                            "problems.")
+                return False
+            except Exception as exc:  # never take the window down
+                log.exception("cannot load lesson %s", source)
+                self._error(f"This lesson cannot be opened: {exc}")
+                return False
+        try:
+            panel = self._ensure_dock()
+            panel.load(lesson)
+        except Exception as exc:
+            log.exception("cannot start lesson %s", lesson.name)
+            self._error(f"Lesson {lesson.title!r} cannot start: {exc}")
+            return False
+        self.dock.show()
+        self.dock.raise_()
+        self._sync_actions()
+        status = getattr(self.window, "statusBar", None)
+        if status is not None:
+            self.window.statusBar().showMessage(f"Lesson: {lesson.title}", 5000)
+        return True
+
+    def open_dialog(self) -> None:
+        from hmipviz.resources import lessons_dir
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open lesson", str(lessons_dir()),
+                                              "Lesson files (*.md);;All files (*)")
+        if path:
+            self.open(path)
+
+    def _start_over(self) -> None:
+        if self.panel is not None:
+            self.panel.start_over()
+
+    def close(self) -> None:
+        if self.panel is None or self.dock is None:
+            return
+        self.panel.save_progress()
+        if self.window.controller.stop_when == self.panel._stop_here:
+            self.window.controller.stop_when = None
+        self.dock.hide()
+        self.window.removeDockWidget(self.dock)
+        docks = getattr(self.window, "docks", None)
+        if isinstance(docks, dict):
+            docks.pop("lesson", None)
+        self.dock.deleteLater()
+        self.panel = None
+        self.dock = None
+        self._sync_actions()
+
+    def _error(self, message: str, what_next: str = "") -> None:
+        show = getattr(self.window, "show_error", None)
+        if show is not None:
+            show(message, what_next)
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "hmipviz", message, parent=self.window)
+        if what_next:
+            box.setInformativeText(what_next)
+        box.setAccessibleName("Error dialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+
+__all__ = ["LessonHost"]

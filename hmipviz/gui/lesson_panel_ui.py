@@ -1,0 +1,202 @@
+"""The lesson dock's widgets, laid out: title and menu, goals, the steps list, the
+step's text, questions and hints in a scroll area, the status line and the Hint / Show
+me / Next step buttons; a second page for the summary. Mixed into
+:class:`hmipviz.gui.lesson_panel.QtLessonPanel`, which gives the slots."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMenu,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hmipviz.gui.lesson_widgets import MarkdownView
+
+
+class LessonPanelUi:
+    """Builds the panel's widgets (``_build``) and sizes their fonts (``_apply_fonts``)."""
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+        outer.setSpacing(6)
+        self.stack = QStackedWidget()
+        outer.addWidget(self.stack)
+
+        # page 0: the lesson
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+        head = QHBoxLayout()
+        self.title = QLabel("No lesson")
+        self.title.setWordWrap(True)
+        self.title.setAccessibleName("Lesson title")
+        head.addWidget(self.title, 1)
+        self.menu_button = QToolButton()
+        self.menu_button.setText("\u22ee")
+        self.menu_button.setAccessibleName("Lesson menu")
+        self.menu_button.setToolTip("Start the lesson over")
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.menu_button)
+        self.start_over_action = menu.addAction("Start the lesson over", self.start_over)
+        self.menu_button.setMenu(menu)
+        head.addWidget(self.menu_button, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(head)
+
+        self.goals_button = QToolButton()
+        self.goals_button.setCheckable(True)
+        self.goals_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.goals_button.setArrowType(Qt.ArrowType.DownArrow)
+        self.goals_button.setText("Goals")
+        self.goals_button.setAutoRaise(True)
+        self.goals_button.setAccessibleName("Show the learning goals")
+        self.goals_button.toggled.connect(self._show_goals)
+        lay.addWidget(self.goals_button)
+        self.goals = QLabel()
+        self.goals.setWordWrap(True)
+        self.goals.setTextFormat(Qt.TextFormat.RichText)
+        self.goals.setAccessibleName("Learning goals")
+        lay.addWidget(self.goals)
+
+        self.steps = QListWidget()
+        self.steps.setAccessibleName("Lesson steps")
+        self.steps.setToolTip("Double-click a step you have reached to go back to it "
+                              "(the network restarts and replays the steps before it)")
+        self.steps.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.steps.setWordWrap(False)
+        self.steps.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.steps.itemActivated.connect(self._step_activated)
+        lay.addWidget(self.steps)
+
+        self.step_title = QLabel()
+        self.step_title.setWordWrap(True)
+        self.step_title.setAccessibleName("Step title")
+        lay.addWidget(self.step_title)
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setAccessibleName("Step")
+        body = QWidget()
+        self.body = QVBoxLayout(body)
+        self.body.setContentsMargins(0, 0, 4, 0)
+        self.body.setSpacing(10)
+        self.text = MarkdownView("Step text")
+        self.body.addWidget(self.text)
+        self.questions = QVBoxLayout()
+        self.questions.setSpacing(10)
+        self.body.addLayout(self.questions)
+        self.hints = QLabel()
+        self.hints.setWordWrap(True)
+        self.hints.setTextFormat(Qt.TextFormat.RichText)
+        self.hints.setAccessibleName("Hints")
+        self.hints.setVisible(False)
+        self.body.addWidget(self.hints)
+        self.body.addStretch(1)
+        self.scroll.setWidget(body)
+        lay.addWidget(self.scroll, 1)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.status.setAccessibleName("Step status")
+        self.status.setFrameShape(QFrame.Shape.StyledPanel)
+        self.status.setContentsMargins(6, 4, 6, 4)
+        lay.addWidget(self.status)
+
+        buttons = QHBoxLayout()
+        buttons.setSpacing(6)
+        self.hint_button = QPushButton("Hint")
+        self.hint_button.setAccessibleName("Hint")
+        self.hint_button.clicked.connect(self.show_hint)
+        self.show_button = QPushButton("Show me")
+        self.show_button.setAccessibleName("Show me")
+        self.show_button.setToolTip("Do this step for me, in the window")
+        self.show_button.clicked.connect(self.show_me)
+        self.next_button = QPushButton("Next step")
+        self.next_button.setAccessibleName("Next step")
+        self.next_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowRight))
+        self.next_button.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+        self.next_button.clicked.connect(self.next_step)
+        for b in (self.hint_button, self.show_button, self.next_button):
+            b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            b.setAutoDefault(False)
+        buttons.addWidget(self.hint_button)
+        buttons.addWidget(self.show_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.next_button)
+        lay.addLayout(buttons)
+        self.stack.addWidget(page)
+
+        # page 1: the summary
+        done = QWidget()
+        dl = QVBoxLayout(done)
+        dl.setContentsMargins(0, 0, 0, 0)
+        self.summary_view = MarkdownView("Lesson summary")
+        sscroll = QScrollArea()
+        sscroll.setWidgetResizable(True)
+        sscroll.setFrameShape(QFrame.Shape.NoFrame)
+        holder = QWidget()
+        hl = QVBoxLayout(holder)
+        hl.setContentsMargins(0, 0, 4, 0)
+        hl.addWidget(self.summary_view)
+        hl.addStretch(1)
+        sscroll.setWidget(holder)
+        dl.addWidget(sscroll, 1)
+        row = QHBoxLayout()
+        self.review_button = QPushButton("Review the steps")
+        self.review_button.setAccessibleName("Review the steps")
+        self.review_button.clicked.connect(lambda: self.stack.setCurrentIndex(0))
+        self.again_button = QPushButton("Start over")
+        self.again_button.setAccessibleName("Start the lesson over")
+        self.again_button.clicked.connect(self.start_over)
+        self.next_lesson_button = QPushButton("Next lesson")
+        self.next_lesson_button.setAccessibleName("Next lesson")
+        self.next_lesson_button.clicked.connect(self._next_lesson)
+        row.addWidget(self.review_button)
+        row.addWidget(self.again_button)
+        row.addStretch(1)
+        row.addWidget(self.next_lesson_button)
+        dl.addLayout(row)
+        self.stack.addWidget(done)
+        self._apply_fonts()
+        self._refresh_buttons()
+
+    def _apply_fonts(self) -> None:
+        """Fonts relative to the panel's own (which follows the application's, so
+        presentation mode scales them)."""
+        base = QFont(self.font())
+        size = base.pointSizeF() if base.pointSizeF() > 0 else 10.0
+        title = QFont(base)
+        title.setPointSizeF(size * 1.35)
+        title.setBold(True)
+        self.title.setFont(title)
+        step = QFont(base)
+        step.setPointSizeF(size * 1.15)
+        step.setBold(True)
+        self.step_title.setFont(step)
+        bold = QFont(base)
+        bold.setBold(True)
+        self.next_button.setFont(bold)
+        rows = min(8, max(3, self.steps.count()))
+        fm = self.steps.fontMetrics()
+        self.steps.setFixedHeight(rows * (fm.height() + 6) + 2 * self.steps.frameWidth() + 4)
+
+
+__all__ = ["LessonPanelUi"]

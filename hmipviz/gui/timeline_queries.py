@@ -1,0 +1,85 @@
+"""The controller's read-only answers about the trace at an index, delegated to its
+:class:`hmipviz.timeline.Timeline` (no Qt here): every view asks these for the position
+it draws, never the live engine, so stepping back shows the past."""
+
+from __future__ import annotations
+
+from hmipviz.engine.events import PacketSent
+from hmipviz.timeline import CachesAt, LinkParamsChanged, MapOptionChanged, Placement, Timeline
+
+
+class TimelineQueries:
+    """Mixed into :class:`hmipviz.gui.controller.QtController`."""
+
+    timeline: Timeline
+    _position: int
+
+    def event_at(self, i: int):
+        trace = self.timeline.trace
+        return trace[i] if 0 <= i < len(trace) else None
+
+    def time_at(self, i: int) -> float:
+        return self.timeline.time_at(i)
+
+    def group_range(self, i: int) -> tuple[int, int]:
+        """First and last trace index of the simulated instant event ``i`` belongs to."""
+        return self.timeline.group_range(i)
+
+    def index_at_time(self, t: float) -> int:
+        """The last trace index with time <= ``t`` (-1 if none)."""
+        return self.timeline.index_at_time(t)
+
+    def packet_bytes(self, i: int) -> bytes | None:
+        e = self.event_at(i)
+        return e.data if isinstance(e, PacketSent) else None
+
+    def mn_ar_at(self, i: int) -> str | None:
+        """The AR the MN's link layer is on after event ``i`` (None: no link)."""
+        return self.timeline.mn_ar_at(i)
+
+    def node_up_at(self, i: int) -> dict[str, bool]:
+        """Each node that failed at some point, and whether it is up after event ``i``."""
+        return self.timeline.node_up_at(i)
+
+    def cache_nodes(self) -> list[str]:
+        """Nodes holding a binding cache (see :meth:`Timeline.cache_nodes`)."""
+        return self.timeline.cache_nodes()
+
+    def caches_at(self, i: int) -> CachesAt:
+        """Every binding cache and the MN's binding update list after event ``i``."""
+        return self.timeline.caches_at(i)
+
+    def binding_changes_between(self, a: int, b: int) -> list[int]:
+        """Indices of BindingChanged events in (a, b]."""
+        return self.timeline.binding_changes_between(a, b)
+
+    def in_flight_at(self, i: int) -> list[int]:
+        """Trace indices of PacketSent hops under way after event ``i``."""
+        return self.timeline.in_flight_at(i)
+
+    def current_message(self, i: int | None = None) -> int:
+        """The event the caption describes at position ``i`` (default: the position)."""
+        return self.timeline.current_message(self._position if i is None else i)
+
+    def placement_at(self, i: int) -> Placement | None:
+        """The latest user drop of the MN that holds after event ``i``."""
+        return self.timeline.placement_at(i)
+
+    def mn_links(self) -> list[tuple[int, str | None]]:
+        return self.timeline.mn_links()
+
+    def map_option_at(self, i: int, ar: str, map_name: str) -> MapOptionChanged | None:
+        """The MAP option ``ar`` advertised for ``map_name`` after event ``i``."""
+        return self.timeline.map_option_at(i, ar, map_name)
+
+    def link_params_at(self, i: int, a: str, b: str) -> LinkParamsChanged | None:
+        """The delay and loss of link ``a``-``b`` after event ``i``."""
+        return self.timeline.link_params_at(i, a, b)
+
+    def flow_running_at(self, i: int) -> bool:
+        """Whether the data flow was switched on after event ``i`` (from the trace's
+        records, so stepping back shows the earlier state)."""
+        return bool(self.timeline.flow_running_at(i))
+
+
+__all__ = ["TimelineQueries"]

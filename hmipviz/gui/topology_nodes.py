@@ -1,0 +1,247 @@
+"""The topology canvas's node items: an icon per node (``assets/icons/<role>.svg``, or a
+drawn shape with the role's letters) with its name, the draggable MN, and each AR's
+coverage cell tinted by its MAP domain."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsObject
+
+from hmipviz.gui import theme
+from hmipviz.layout import MN_R, NODE_R
+
+if TYPE_CHECKING:
+    from hmipviz.gui.topology_view import QtTopologyView
+
+
+@lru_cache(maxsize=None)
+def _svg_renderer(role: str):
+    try:
+        from PySide6.QtSvg import QSvgRenderer
+
+        from hmipviz.resources import assets_dir
+        path = assets_dir() / "icons" / f"{role}.svg"
+        if not path.is_file():
+            return None
+        renderer = QSvgRenderer(str(path))
+        return renderer if renderer.isValid() else None
+    except Exception:  # no QtSvg, unreadable file: the drawn shape stands in
+        return None
+
+
+def _role_shape(role: str, r: float) -> QPainterPath:
+    path = QPainterPath()
+    if role == "map":
+        poly = QPolygonF([QPointF(r * math.cos(a), r * math.sin(a))
+                          for a in (math.pi / 6 + k * math.pi / 3 for k in range(6))])
+        path.addPolygon(poly)
+        path.closeSubpath()
+    elif role == "ha":
+        poly = QPolygonF([QPointF(0, -r), QPointF(r, -0.15 * r), QPointF(r * 0.8, r),
+                          QPointF(-r * 0.8, r), QPointF(-r, -0.15 * r)])
+        path.addPolygon(poly)
+        path.closeSubpath()
+    elif role in ("ar", "host"):
+        path.addRoundedRect(QRectF(-r, -r * 0.8, 2 * r, 1.6 * r), 6, 6)
+    elif role == "mn":
+        path.addRoundedRect(QRectF(-r * 0.65, -r, 1.3 * r, 2 * r), 6, 6)
+    else:
+        path.addEllipse(QPointF(0, 0), r, r)
+    return path
+
+
+class NodeItem(QGraphicsObject):
+    """One node: icon, name underneath, hover text; greyed with a cross when down."""
+
+    def __init__(self, view: "QtTopologyView", spec, radius: float = NODE_R) -> None:
+        super().__init__()
+        self.view = view
+        self.spec = spec
+        self.name = spec.name
+        self.role = spec.role
+        self.r = radius
+        self.up = True
+        self.highlight = False
+        self.renderer = _svg_renderer(self.role)
+        self.label_font = theme.ui_font(0.5, bold=True)
+        self.sub_font = theme.ui_font(-1.5)
+        self.sublabel = ""
+        fm = QFontMetricsF(self.label_font)
+        self._label_w = max(fm.horizontalAdvance(self.name), 2 * self.r) + 8
+        self._label_h = fm.height()
+        self._sub_w = 0.0
+        self.setAcceptHoverEvents(True)
+        self.setZValue(5)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setToolTip(self.tooltip())
+        self.setData(0, self.name)
+
+    def tooltip(self) -> str:
+        s = self.spec
+        lines = [f"<b>{s.name}</b> \u2014 {theme.ROLE_TEXT.get(s.role, s.role)}"]
+        if s.role == "ar" and s.map_address is not None:
+            lines[0] += " with a MAP function (flat, RFC 5380 s.9.2)"
+        if s.address is not None:
+            lines.append(f"address <tt>{s.address}</tt>")
+        if s.prefix is not None:
+            lines.append(f"prefix <tt>{s.prefix}</tt>")
+        if s.map_address is not None:
+            lines.append(f"MAP address <tt>{s.map_address}</tt>")
+        if s.role == "ar" and s.map_options:
+            opts = ", ".join(f"{o.map} (Pref {o.pref}, {o.lifetime_s} s)" for o in s.map_options)
+            lines.append(f"advertises {opts}")
+        if s.role == "mn":
+            lines.append(f"home address <tt>{s.home_address}</tt> (HA {s.home_agent})")
+            lines.extend(self.view.mn_addresses())
+            lines.append("<i>drag me to another cell, or select me and press N</i>")
+        elif s.role != "host":
+            lines.append("<i>right-click to fail or restore</i>")
+        return "<br>".join(lines)
+
+    def hoverEnterEvent(self, event) -> None:
+        self.setToolTip(self.tooltip())
+        super().hoverEnterEvent(event)
+
+    def boundingRect(self) -> QRectF:
+        w = max(2 * self.r, self._label_w, self._sub_w) + 6
+        return QRectF(-w / 2, -self.r - 4, w, 2 * self.r + 8 + 2.4 * self._label_h)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addEllipse(QPointF(0, 0), self.r + 2, self.r + 2)
+        return path
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        r = self.r
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if self.highlight or self.isSelected():
+            painter.setPen(QPen(theme.HIGHLIGHT, 3))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(QPointF(0, 0), r + 4, r + 4)
+        painter.setOpacity(1.0 if self.up else 0.35)
+        if self.renderer is not None:
+            self.renderer.render(painter, QRectF(-r, -r, 2 * r, 2 * r))
+        else:
+            fill = QColor(theme.ROLE_FILL.get(self.role, "#777777"))
+            painter.setPen(QPen(fill.darker(140), 1.5))
+            painter.setBrush(fill)
+            painter.drawPath(_role_shape(self.role, r))
+            painter.setPen(QColor("white"))
+            f = theme.ui_font(-1, bold=True)
+            painter.setFont(f)
+            painter.drawText(QRectF(-r, -r, 2 * r, 2 * r), Qt.AlignmentFlag.AlignCenter,
+                             theme.ROLE_LETTER.get(self.role, "?"))
+        painter.setOpacity(1.0)
+        painter.setFont(self.label_font)
+        painter.setPen(theme.text_color())
+        painter.drawText(QRectF(-self._label_w / 2, r + 2, self._label_w, self._label_h),
+                         Qt.AlignmentFlag.AlignCenter, self.name)
+        if self.sublabel:
+            painter.setFont(self.sub_font)
+            painter.setPen(theme.muted_text())
+            half = max(80.0, self._sub_w / 2)
+            painter.drawText(QRectF(-half, r + 2 + self._label_h, 2 * half, self._label_h),
+                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                             self.sublabel)
+        if not self.up:
+            painter.setPen(QPen(QColor(theme.CROSS_RED), 4))
+            d = r * 0.8
+            painter.drawLine(QPointF(-d, -d), QPointF(d, d))
+            painter.drawLine(QPointF(-d, d), QPointF(d, -d))
+
+    def set_up(self, up: bool) -> None:
+        if up != self.up:
+            self.up = up
+            self.update()
+
+    def set_highlight(self, on: bool) -> None:
+        if on != self.highlight:
+            self.highlight = on
+            self.update()
+
+    def set_sublabel(self, text: str) -> None:
+        if text != self.sublabel:
+            self.prepareGeometryChange()
+            self.sublabel = text
+            self._sub_w = QFontMetricsF(self.sub_font).horizontalAdvance(text) + 8 if text else 0.0
+            self.update()
+
+    def contextMenuEvent(self, event) -> None:
+        self.view.node_menu(self, event.screenPos())
+        event.accept()
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.view.nodeClicked.emit(self.name)
+        super().mousePressEvent(event)
+
+
+class MnItem(NodeItem):
+    """The mobile node: draggable with the mouse."""
+
+    def __init__(self, view: "QtTopologyView", spec) -> None:
+        super().__init__(view, spec, MN_R)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsFocusable, True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges, True)
+        self.setCursor(Qt.CursorShape.OpenHandCursor)
+        self.setZValue(8)
+        self.dragging = False
+        self.linked = True
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.dragging = True
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        super().mouseMoveEvent(event)
+        if self.dragging:
+            self.view.mn_dragged(self.pos())
+
+    def mouseReleaseEvent(self, event) -> None:
+        super().mouseReleaseEvent(event)
+        if self.dragging and event.button() == Qt.MouseButton.LeftButton:
+            self.dragging = False
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+            self.view.mn_dropped(self.pos())
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setOpacity(1.0 if self.linked else 0.75)
+        super().paint(painter, option, widget)
+
+
+class CellItem(QGraphicsEllipseItem):
+    """An AR's coverage cell, tinted by its MAP domain."""
+
+    def __init__(self, name: str, centre: QPointF, radius: float, color: QColor) -> None:
+        super().__init__(QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius))
+        self.name = name
+        self.centre = centre
+        self.radius = radius
+        self.color = color
+        self.setZValue(-20)
+        edge = QColor(color)
+        edge.setAlpha(min(255, color.alpha() * 3))
+        self._pen = QPen(edge.darker(115), 1.5)
+        self._target_pen = QPen(theme.HIGHLIGHT, 4, Qt.PenStyle.DashLine)
+        self.setPen(self._pen)
+        self.setBrush(QBrush(color))
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+
+    def contains_point(self, p: QPointF) -> bool:
+        return math.hypot(p.x() - self.centre.x(), p.y() - self.centre.y()) <= self.radius
+
+    def set_target(self, on: bool) -> None:
+        self.setPen(self._target_pen if on else self._pen)
+
+
+__all__ = ["NodeItem", "MnItem", "CellItem"]

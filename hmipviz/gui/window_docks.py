@@ -1,0 +1,152 @@
+"""The main window's docks: binding caches, packet inspector, teacher controls, events,
+ladder and plot, and how they are arranged (tabbed, split) and reset. The inspector,
+ladder and plot live in their own modules and are imported guardedly, so the window
+works while any of them is missing; the plot (and with it pyqtgraph) is built the first
+time its dock is shown. Mixed into :class:`hmipviz.gui.main_window.MainWindow`."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QLabel, QWidget
+
+from hmipviz.gui import theme
+from hmipviz.gui.caches import QtBindingCaches
+from hmipviz.gui.event_list import QtEventList
+from hmipviz.gui.properties import QtTeacherControls
+
+log = logging.getLogger("hmipviz.gui")
+
+# Views written in their own modules: (module, class names to try, dock title, object name)
+OPTIONAL_VIEWS = {
+    "inspector": ("inspector", ("QtPacketInspector", "QtInspector", "PacketInspector"),
+                  "Packet inspector", "inspectorDock"),
+    "ladder": ("ladder", ("QtLadder", "QtLadderView", "QtSequenceDiagram"),
+               "Ladder diagram", "ladderDock"),
+    "plot": ("plot", ("QtSignallingPlot", "QtPlot", "QtPlotView", "SignallingPlot"),
+             "Signalling plot", "plotDock"),
+}
+
+
+def _make_optional_view(key: str, controller) -> tuple[QWidget | None, str]:
+    """The view for ``key`` from its module, or (None, why not)."""
+    module_name, class_names, _title, _obj = OPTIONAL_VIEWS[key]
+    try:
+        module = importlib.import_module(f"hmipviz.gui.{module_name}")
+    except ImportError as exc:
+        return None, f"not available in this version ({exc})"
+    cls = next((getattr(module, n) for n in class_names if hasattr(module, n)), None)
+    if cls is None:  # any QWidget subclass the module defines will do
+        cls = next((v for v in vars(module).values() if isinstance(v, type)
+                    and issubclass(v, QWidget) and v.__module__ == module.__name__
+                    and v.__name__.startswith("Qt")), None)
+    if cls is None:
+        return None, f"hmipviz.gui.{module_name} has no view class"
+    return cls(controller), ""
+
+
+class Placeholder(QLabel):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setStyleSheet(f"color:{theme.muted_text().name()}; padding: 20px")
+
+
+class WindowDocks:
+    """The docks of the main window (``self.docks`` by key)."""
+
+    def _build_docks(self) -> None:
+        c = self.controller
+        self.docks: dict[str, QDockWidget] = {}
+        self.caches = QtBindingCaches(c)
+        self.teacher = QtTeacherControls(c)
+        self.events = QtEventList(c)
+        self._dock("caches", "Binding caches", self.caches, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.inspector = self._optional_dock("inspector", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.splitDockWidget(self.docks["caches"], self.docks["inspector"], Qt.Orientation.Vertical)
+        self._dock("teacher", "Teacher controls", self.teacher,
+                   Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["caches"], self.docks["teacher"])
+        self.docks["caches"].raise_()
+        self._dock("events", "Events", self.events, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.ladder = self._optional_dock("ladder", Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.plot: QWidget | None = None
+        self._plot_built = False
+        plot_dock = self._dock("plot", "Signalling plot",
+                               Placeholder("The plot appears when this tab is shown."),
+                               Qt.DockWidgetArea.BottomDockWidgetArea)
+        plot_dock.visibilityChanged.connect(self._maybe_build_plot)
+        self.tabifyDockWidget(self.docks["events"], self.docks["ladder"])
+        self.tabifyDockWidget(self.docks["events"], plot_dock)
+        self.docks["events"].raise_()
+        self.resizeDocks([self.docks["caches"]], [560], Qt.Orientation.Horizontal)
+        # the inspector's field tree needs the height more than the caches, which scroll
+        self.resizeDocks([self.docks["caches"], self.docks["inspector"]], [370, 480],
+                         Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["events"]], [250], Qt.Orientation.Vertical)
+        self._default_state = self.saveState()
+
+    def _dock(self, key: str, title: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{key}Dock")
+        dock.setAccessibleName(f"{title} dock")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
+                         QDockWidget.DockWidgetFeature.DockWidgetClosable |
+                         QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+        return dock
+
+    def _optional_dock(self, key: str, area) -> QWidget | None:
+        _module, _classes, title, _obj = OPTIONAL_VIEWS[key]
+        try:
+            widget, why = _make_optional_view(key, self.controller)
+        except Exception as exc:  # a broken view must not take the window down
+            log.exception("cannot build the %s view", key)
+            widget, why = None, f"failed to start: {exc}"
+        self._dock(key, title, widget or Placeholder(f"{title}: {why}"), area)
+        return widget
+
+    def _maybe_build_plot(self, visible: bool) -> None:
+        if not visible or self._plot_built:
+            return
+        self._plot_built = True
+        QTimer.singleShot(0, self._build_plot)
+
+    def _build_plot(self) -> None:
+        try:
+            widget, why = _make_optional_view("plot", self.controller)
+        except Exception as exc:
+            log.exception("cannot build the plot view")
+            widget, why = None, f"failed to start: {exc}"
+        self.plot = widget
+        self.docks["plot"].setWidget(widget or Placeholder(f"Signalling plot: {why}"))
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+        for dock in self.docks.values():
+            dock.setFloating(False)
+
+    def _hide_stale_tab_bars(self) -> None:
+        """Qt (6.11) can leave a dock area's first tab bar visible after a second group
+        of docks is tabified before the window is shown: hide any bar whose tabs another
+        visible bar already shows."""
+        from PySide6.QtWidgets import QTabBar
+        bars = [b for b in self.findChildren(QTabBar)
+                if b.parent() is self and b.isVisible() and b.count()]
+        tabs = {id(b): {b.tabText(i) for i in range(b.count())} for b in bars}
+        for i, b in enumerate(bars):
+            for j, other in enumerate(bars):
+                if other is b or not other.isVisible():
+                    continue
+                mine, theirs = tabs[id(b)], tabs[id(other)]
+                if mine < theirs or (mine == theirs and j < i):
+                    b.hide()
+                    break
+
+
+__all__ = ["WindowDocks", "OPTIONAL_VIEWS", "Placeholder"]

@@ -1,0 +1,255 @@
+"""Where the topology canvas puts things, with no Qt: node positions, MAP domains, cells,
+link labels, hop lanes, tunnel offsets, the scene rectangle and the fit scale.
+
+The canvas (:mod:`hmipviz.gui.topology_view`) turns these plain numbers into graphics
+items; keeping the geometry here lets it be tested without a display and keeps the view
+about drawing. Points are ``(x, y)`` tuples in scene units (the scenario's own units).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+import networkx as nx
+
+Point = tuple[float, float]
+
+NODE_R = 24.0  # icon radius, scene units
+MN_R = 20.0
+LANE = 7.0  # tokens going one way run this far to one side of the link
+# Layers of the automatic layout, top to bottom.
+_LAYER = {"ha": 0, "cn": 0, "host": 0, "router": 1, "map": 2, "ar": 3}
+# the MN's default spot in a cell, as a fraction of the radius (left of and below the AR)
+DEFAULT_MN_OFFSET = (-0.25, 0.4)
+
+
+# --- node positions -----------------------------------------------------------------
+def compute_layout(scenario) -> dict[str, Point]:
+    """Scene positions of the fixed nodes: the scenario's where given, else laid out
+    in layers (HA/CN, routers, MAPs, ARs) ordered to keep links short; nodes missing a
+    position among placed ones are put by a seeded spring layout around them."""
+    fixed = [n for n in scenario.nodes if n.role != "mn"]
+    given = {n.name: n.position for n in fixed if n.position is not None}
+    if len(given) == len(fixed):
+        return {k: (float(v[0]), float(v[1])) for k, v in given.items()}
+    g = nx.Graph()
+    g.add_nodes_from(n.name for n in fixed)
+    g.add_edges_from((lk.a, lk.b) for lk in scenario.links if lk.a in g and lk.b in g)
+    if given:
+        pos = nx.spring_layout(g, pos={k: tuple(v) for k, v in given.items()},
+                               fixed=list(given), seed=1, k=200.0, iterations=200)
+        return {k: (float(v[0]), float(v[1])) for k, v in pos.items()}
+    return _layered(scenario, g)
+
+
+def _layered(scenario, g: nx.Graph) -> dict[str, Point]:
+    layers: dict[int, list[str]] = {}
+    radius: dict[str, float] = {}
+    for n in scenario.nodes:
+        if n.role == "mn":
+            continue
+        layers.setdefault(_LAYER.get(n.role, 1), []).append(n.name)
+        radius[n.name] = n.radius if n.role == "ar" else 0.0
+    ar_r = max([r for r in radius.values() if r] or [120.0])
+    spacing = max(110.0, 1.7 * ar_r)
+    per_row = 12
+    # order bottom-up by the barycentre of neighbours already placed
+    order: dict[int, list[str]] = {}
+    keys = sorted(layers)
+    if not keys:
+        return {}
+    bottom = keys[-1]
+    ars = layers[bottom]
+    # ARs grouped by the MAP they advertise first (domain by domain)
+    first_map = {n.name: (n.map_options[0].map if n.map_options else "")
+                 for n in scenario.nodes if n.name in ars}
+    order[bottom] = sorted(ars, key=lambda a: (first_map.get(a, ""), ars.index(a)))
+    index: dict[str, float] = {name: i for i, name in enumerate(order[bottom])}
+    for layer in reversed(keys[:-1]):
+        names = layers[layer]
+
+        def bary(name: str, names: list[str] = names) -> float:
+            near = [index[m] for m in g.neighbors(name) if m in index] if name in g else []
+            return sum(near) / len(near) if near else float(names.index(name)) * 1e3
+        order[layer] = sorted(names, key=bary)
+        for i, name in enumerate(order[layer]):
+            index.setdefault(name, bary(name) if bary(name) < 1e3 else i)
+    out: dict[str, Point] = {}
+    y = 0.0
+    for layer in keys:
+        names = order[layer]
+        rows = [names[i:i + per_row] for i in range(0, len(names), per_row)] or [[]]
+        for row in rows:
+            width = (len(row) - 1) * spacing
+            for i, name in enumerate(row):
+                out[name] = (i * spacing - width / 2, y)
+            y += (1.6 * ar_r) if layer == bottom else 150.0
+    return out
+
+
+# --- MAP domains ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Domain:
+    """The ARs that advertise one same set of MAPs (RFC 5380 s.3: a MAP domain)."""
+
+    maps: frozenset[str]
+    index: int  # colour index, in order of first appearance
+    ars: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        names = sorted(self.maps)
+        text = ", ".join(names) if len(names) <= 3 else f"{names[0]} +{len(names) - 1}"
+        return f"{text} domain"
+
+
+def map_domains(scenario) -> tuple[dict[str, Domain | None], list[Domain]]:
+    """Each AR's domain (None: it advertises no MAP), and the domains in order. An AR
+    with a MAP function of its own (flat HMIPv6) counts itself among its MAPs."""
+    maps_of: dict[str, frozenset[str]] = {}
+    for n in scenario.nodes:
+        if n.role != "ar":
+            continue
+        maps = frozenset(o.map for o in n.map_options)
+        if n.map_address is not None:
+            maps = maps | {n.name}
+        maps_of[n.name] = maps
+    order: list[frozenset[str]] = []
+    members: dict[frozenset[str], list[str]] = {}
+    for ar, maps in maps_of.items():
+        if maps:
+            if maps not in members:
+                order.append(maps)
+            members.setdefault(maps, []).append(ar)
+    domains = [Domain(m, i, tuple(members[m])) for i, m in enumerate(order)]
+    by_maps = {d.maps: d for d in domains}
+    return {ar: by_maps.get(maps) for ar, maps in maps_of.items()}, domains
+
+
+def domain_label_pos(cells: Iterable[tuple[Point, float]], w: float) -> Point | None:
+    """Top-left of a domain's label of width ``w``: centred under its cells."""
+    cells = list(cells)
+    if not cells:
+        return None
+    left = min(c[0] - r for c, r in cells)
+    right = max(c[0] + r for c, r in cells)
+    bottom = max(c[1] + r for c, r in cells)
+    return ((left + right) / 2 - w / 2, bottom + 6)
+
+
+# --- links, cells, hops, tunnels ------------------------------------------------------
+def link_label_pos(a: Point, b: Point, w: float, h: float) -> Point:
+    """Top-left of a ``w`` x ``h`` label beside the middle of link a-b (off it along the
+    normal that points right or down, so it never sits across the line)."""
+    vx, vy = b[0] - a[0], b[1] - a[1]
+    length = math.hypot(vx, vy) or 1.0
+    nx_, ny_ = -vy / length, vx / length
+    if nx_ < 0 or (nx_ == 0 and ny_ > 0):
+        nx_, ny_ = -nx_, -ny_
+    off = abs(nx_) * w / 2 + abs(ny_) * h / 2 + 4
+    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
+    return (mx + nx_ * off - w / 2, my + ny_ * off - h / 2)
+
+
+def cell_at(p: Point, cells: Mapping[str, tuple[Point, float]]) -> str | None:
+    """The AR whose cell (centre, radius) contains ``p``; the nearest centre where
+    cells overlap; None outside every cell."""
+    best, best_d = None, math.inf
+    for name, (c, r) in cells.items():
+        d = math.hypot(p[0] - c[0], p[1] - c[1])
+        if d <= r and d < best_d:
+            best, best_d = name, d
+    return best
+
+
+def mn_offset(position: Point | None, centre: Point | None, radius: float) -> Point:
+    """Where the MN sits in any cell, as a fraction of the radius: the scenario's
+    offset from its first AR when it is inside that cell, else the default."""
+    if position is None or centre is None or radius <= 0:
+        return DEFAULT_MN_OFFSET
+    rx, ry = position[0] - centre[0], position[1] - centre[1]
+    if math.hypot(rx, ry) < radius:
+        return (rx / radius, ry / radius)
+    return DEFAULT_MN_OFFSET
+
+
+def spot_in_cell(centre: Point, radius: float, offset: Point) -> Point:
+    return (centre[0] + offset[0] * radius, centre[1] + offset[1] * radius)
+
+
+def hop_points(pa: Point, pb: Point, ra: float, rb: float, margin: float,
+               side: float, lane: float = LANE) -> tuple[Point, Point]:
+    """Start and end of a token's run from node a to node b: off the icons (radius
+    plus ``margin``) and ``lane`` to one side, so the two directions never overlap.
+    A hop too short to travel along sits ``side`` beside the link's middle."""
+    vx, vy = pb[0] - pa[0], pb[1] - pa[1]
+    length = math.hypot(vx, vy) or 1.0
+    ux, uy = vx / length, vy / length
+    nx_, ny_ = -uy * lane, ux * lane
+    ra += margin
+    rb += margin
+    start = (pa[0] + ux * ra + nx_, pa[1] + uy * ra + ny_)
+    end = (pb[0] - ux * rb + nx_, pb[1] - uy * rb + ny_)
+    if length < ra + rb:
+        mx, my = (pa[0] + pb[0]) / 2, (pa[1] + pb[1]) / 2
+        start = end = (mx - uy * side, my + ux * side)
+    return start, end
+
+
+def token_fraction(sent_t: float, arrive_t: float, t: float) -> float:
+    """How far along its hop a packet sent at ``sent_t`` is at display time ``t``."""
+    span = arrive_t - sent_t
+    return 1.0 if span <= 0 else min(1.0, max(0.0, (t - sent_t) / span))
+
+
+def offset_polyline(pts: Sequence[Point], offset: float) -> list[Point]:
+    """``pts`` moved ``offset`` along the average normal at each point (a tunnel drawn
+    beside the links it follows, home and local tunnels on opposite sides)."""
+    out = []
+    for i, p in enumerate(pts):
+        normals = []
+        for j in (i - 1, i):
+            if 0 <= j < len(pts) - 1:
+                vx, vy = pts[j + 1][0] - pts[j][0], pts[j + 1][1] - pts[j][1]
+                length = math.hypot(vx, vy) or 1.0
+                normals.append((-vy / length, vx / length))
+        k = max(1, len(normals))
+        nx_ = sum(n[0] for n in normals) / k
+        ny_ = sum(n[1] for n in normals) / k
+        out.append((p[0] + nx_ * offset, p[1] + ny_ * offset))
+    return out
+
+
+# --- the scene and the fit -----------------------------------------------------------
+Rect = tuple[float, float, float, float]  # x, y, width, height
+
+
+def scene_rect(items: Rect) -> Rect:
+    """The scene rectangle around the items' bounding rectangle: wide margins so the
+    view can pan and the MN be dragged well outside the network."""
+    x, y, w, h = items
+    pad = max(w, h) * 3 + 2000
+    return (x - pad, y - pad, w + 2 * pad, h + 2 * pad)
+
+
+def fit_scale(content: Rect, viewport_w: float, viewport_h: float,
+              legend_w: float) -> tuple[float, float]:
+    """The scale that fits ``content`` into the viewport beside a legend ``legend_w``
+    wide on the left, and the legend width actually kept clear (0 when keeping it
+    clear would shrink the network below 60 % of the full-width fit)."""
+    _x, _y, w, h = content
+    if w <= 0 or h <= 0:
+        return 1.0, 0.0
+    avail_w = max(50.0, viewport_w - legend_w)
+    s = min(avail_w / w, viewport_h / h)
+    full = min(viewport_w / w, viewport_h / h)
+    if s < 0.6 * full:
+        return full, 0.0
+    return s, legend_w
+
+
+__all__ = ["compute_layout", "map_domains", "Domain", "domain_label_pos", "link_label_pos",
+           "cell_at", "mn_offset", "spot_in_cell", "hop_points", "token_fraction",
+           "offset_polyline", "scene_rect", "fit_scale", "NODE_R", "MN_R", "LANE"]
