@@ -145,7 +145,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .outputs import CaptureSink, TraceSink, caches_text, capture_comment
     from .path_mtu import FlowMtuFold, format_flow_mtu
     from .report import RunFigures, format_figures
+    from .report_mns import FleetFigures, format_fleet, signalling_targets
     from .sim import Simulation
+    from .sim_mns import EventMobiles
 
     scenario = _load(args.scenario)
     moves = [_parse_move(m) for m in args.move]
@@ -167,7 +169,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     # the trace is streamed, not kept: memory does not grow with simulated time
     sim = Simulation(scenario, seed=args.seed, mode=args.mode, security=args.security,
                      keep_trace=False)
-    figures = RunFigures(sim.mn_name)
+    several = len(sim.mn_names) > 1
+    figures = FleetFigures(sim.mobiles, signalling_targets(scenario.nodes)) if several \
+        else RunFigures(sim.mn_name)
     sim.add_listener(figures)
     mtu = FlowMtuFold(sim) if scenario.flows and not args.quiet else None
     if mtu is not None:
@@ -178,7 +182,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             sim.add_listener(_guarded(CaptureSink(streams["--pcap"], capture_comment(sim)),
                                       args.pcap))
         if "--trace" in streams:
-            sim.add_listener(_guarded(TraceSink(streams["--trace"]), args.trace))
+            mobiles = EventMobiles(sim.mobiles) if several else None
+            sim.add_listener(_guarded(TraceSink(streams["--trace"], mobiles), args.trace))
         sim.run(until)
         try:
             if "--caches" in streams:
@@ -190,7 +195,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             where = exc.filename or "an output"
             raise _WriteFailed(f"cannot write {where}: {exc.strerror or exc}") from None
     if not args.quiet:
-        print(format_figures(figures, scenario.name, sim.mode, until), file=report)
+        show = format_fleet if several else format_figures
+        print(show(figures, scenario.name, sim.mode, until), file=report)
         rows = mtu.rows() if mtu is not None else []
         if rows:
             print(format_flow_mtu(rows, sim.config.link_mtu), file=report)
