@@ -63,9 +63,9 @@ class FleetFigures:
 
     def add(self, e: Event) -> None:
         self.events += 1
-        mn = self.mobiles.of(e)
-        if mn is not None:
-            self.per_mn[mn].add(e)
+        figures = self.per_mn.get(self.mobiles.of(e))  # type: ignore[arg-type]
+        if figures is not None:
+            figures.add(e)
         if isinstance(e, PacketSent):
             self.packet_hops += 1
             if e.kind in SIGNALLING_TARGET:
@@ -134,7 +134,8 @@ def format_fleet(figures: FleetFigures, scenario: str, mode: str, duration_s: fl
     for name, hos in per_mn.items():
         sent = figures.per_mn[name].signalling()
         bus = ", ".join(f"{s.messages} to {s.target}" for s in sent)
-        lines.append(f"  {name}: {len(hos)} handovers; signalling sent: {bus}")
+        count = f"{len(hos)} handover" + ("" if len(hos) == 1 else "s")
+        lines.append(f"  {name}: {count}; signalling sent: {bus}")
         for h in hos:
             lines.append("    " + format_handover(h))
     return "\n".join(lines)
