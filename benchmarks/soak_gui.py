@@ -274,11 +274,48 @@ class Soak:
         self.w.lessons.close()
 
 
+_first_counts: dict[str, int] = {}
+_first_snapshot = None
+
+
+def diagnose(minute: int) -> None:
+    """Print what grew since minute 1: Python objects by type, and with tracemalloc on
+    (PYTHONTRACEMALLOC=1) the allocation sites. Finding what keeps memory is the point."""
+    import collections
+    import gc
+    import tracemalloc
+
+    global _first_snapshot
+    counts = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
+    if minute == 1:
+        _first_counts.update(counts)
+    else:
+        grown = sorted(((n - _first_counts.get(t, 0), t) for t, n in counts.items()),
+                       reverse=True)[:8]
+        print("  objects grown since minute 1: "
+              + ", ".join(f"{t} +{d}" for d, t in grown if d > 0), flush=True)
+    if tracemalloc.is_tracing():
+        snap = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__)])
+        traced = tracemalloc.get_traced_memory()[0] / 2**20
+        if _first_snapshot is None:
+            _first_snapshot = snap
+            print(f"  Python heap (tracemalloc): {traced:.1f} MB", flush=True)
+        else:
+            print(f"  Python heap (tracemalloc): {traced:.1f} MB; grown since minute 1:",
+                  flush=True)
+            for stat in snap.compare_to(_first_snapshot, "lineno")[:8]:
+                print(f"    {stat}", flush=True)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, default=30.0)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--interval-ms", type=int, default=150, help="between two actions")
+    p.add_argument("--diagnose", action="store_true",
+                   help="each minute, print the Python object types and (with tracemalloc) "
+                        "the allocation sites that grew since minute 1")
     args = p.parse_args()
 
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
@@ -338,6 +375,8 @@ def main() -> int:
         app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
         release_freed_memory()
         settled.append(rss_mb())
+        if args.diagnose:
+            diagnose(len(samples))
         done = sum(soak.counts.values())
         print(f"minute {len(samples):3d}: RSS {samples[-1]:7.1f} MB with a trace of "
               f"{events:,} events, {settled[-1]:7.1f} MB after a restart; {done:6d} "

@@ -22,8 +22,8 @@ from . import lesson_checks as lc
 from . import lesson_fields as lf
 from .resources import lessons_dir
 from .scenario import SECURITIES, Scenario, ScenarioError, load_scenario
-from .scenario_limits import MAX_DURATION_S, InputError, nesting_problem, read_limited
-from .toml_lines import LineIndex
+from .scenario.limits import MAX_DURATION_S, InputError, nesting_problem, read_limited
+from .tomlpos import LineIndex
 
 # =====================================================================================
 # The model

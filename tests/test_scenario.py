@@ -15,10 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hmipviz import scenario as scenario_module
-from hmipviz import scenario_limits
 from hmipviz.engine.config import ProtocolConfig
-from hmipviz.scenario_limits import PROTOCOL_RANGES
+from hmipviz.scenario import dump as scenario_dump
+from hmipviz.scenario import limits as scenario_limits
+from hmipviz.scenario import load as scenario_load
+from hmipviz.scenario.limits import PROTOCOL_RANGES
 from hmipviz.scenario import (
     MODES,
     ScenarioError,
@@ -697,7 +698,7 @@ def test_save_keeps_the_old_file_when_replace_fails(tmp_path, monkeypatch):
     def refuse(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(scenario_module.os, "replace", refuse)
+    monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(ScenarioError) as caught:
         save_scenario(load_scenario("figure1"), target)
     assert caught.value.messages == [f"{target}: cannot save: No space left on device"]
@@ -712,7 +713,7 @@ def test_save_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
     def broken_fsync(fd):
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(scenario_module.os, "fsync", broken_fsync)
+    monkeypatch.setattr(os, "fsync", broken_fsync)
     with pytest.raises(ScenarioError):
         save_scenario(load_scenario("figure1"), target)
     assert target.read_text(encoding="utf-8") == "old content\n"
@@ -742,13 +743,13 @@ def test_save_keeps_permissions_of_the_file_it_replaces(tmp_path):
 def test_descriptions_survive_the_writer(text):
     # Surrogates cannot be written as UTF-8 at all; everything else must round-trip.
     text = text.encode("utf-8", "replace").decode("utf-8")
-    written = f"d = {scenario_module._toml_text(text)}\nn = {scenario_module._toml_value(text)}\n"
+    written = f"d = {scenario_dump._toml_text(text)}\nn = {scenario_dump._toml_value(text)}\n"
     parsed = tomllib.loads(written)
     assert parsed == {"d": text, "n": text}
 
 
 def test_every_protocol_field_is_accepted_at_both_ends_of_its_range(tmp_path):
-    kinds = scenario_module._protocol_kinds()
+    kinds = scenario_load._protocol_kinds()
     for end in ("lo", "hi"):
         values = {name: getattr(PROTOCOL_RANGES[name], end)
                   for name in ProtocolConfig.field_names()}
@@ -1139,7 +1140,7 @@ def test_protocol_message_names_file_line_and_key(tmp_path):
 
 
 def test_every_protocol_field_has_one_range_of_its_type():
-    kinds = scenario_module._protocol_kinds()
+    kinds = scenario_load._protocol_kinds()
     # ranges of fields other branches add may come first; every field needs one
     assert set(ProtocolConfig.field_names()) <= set(PROTOCOL_RANGES)
     defaults = ProtocolConfig()
@@ -1152,7 +1153,7 @@ def test_every_protocol_field_has_one_range_of_its_type():
 
 def test_docs_give_every_protocol_range():
     docs = (Path(__file__).resolve().parent.parent / "docs" / "scenarios.md").read_text("utf-8")
-    kinds = scenario_module._protocol_kinds()
+    kinds = scenario_load._protocol_kinds()
     for name in ProtocolConfig.field_names():
         kind = "integer" if kinds[name] == "int" else "number"
         assert f"| `{name}` | {kind} | {PROTOCOL_RANGES[name].text()} |" in docs, name

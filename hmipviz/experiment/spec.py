@@ -30,7 +30,7 @@ from typing import Any
 
 from hmipviz.resources import assets_dir
 from hmipviz.scenario import ScenarioError, _parse_toml, _read_text, _suggest
-from hmipviz.toml_lines import LineIndex as _LineIndex
+from hmipviz.tomlpos import LineIndex as _LineIndex
 
 from .document import PathError, inline, load_document, path_text, problems, set_path
 from .generate import GeneratorError, check_settings, generate

@@ -65,8 +65,17 @@ __all__ = [
     "MHOPT_ALTCOA", "MHOPT_AUTH_DATA", "MHOPT_BRA", "MHOPT_NONCE_INDICES", "MHOPT_PAD1",
     "MHOPT_PADN", "ND_OPT_MAP", "ND_OPT_PREFIX_INFO", "ND_OPT_SOURCE_LLADDR", "NH_DSTOPT",
     "NH_HOP_BY_HOP", "NH_ROUTING", "_decode_cached", "_encode_cached", "decode", "dissect",
-    "encode", "encode_with_scapy", "internet_checksum", "mobility_data",
+    "clear_caches", "encode", "encode_with_scapy", "internet_checksum", "mobility_data",
 ]
+
+
+def clear_caches() -> None:
+    """Forget the encoded and decoded packets kept for speed (up to 4,096 of each).
+
+    For a window that drops a long history: entries made all through the run are
+    scattered over the heap and pin memory the dropped history freed."""
+    _encode_cached.cache_clear()
+    _decode_cached.cache_clear()
 
 
 def mobility_data(packet: Packet) -> bytes:

@@ -20,7 +20,7 @@ import pytest
 from hmipviz.cli import main
 from hmipviz.lesson import LessonError, load_lesson
 from hmipviz.scenario import ScenarioError, load_scenario
-from hmipviz.scenario_limits import MAX_FILE_BYTES
+from hmipviz.scenario.limits import MAX_FILE_BYTES
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 EXPECTED = tomllib.loads((CORPUS / "expected.toml").read_text("utf-8"))

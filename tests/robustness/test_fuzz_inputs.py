@@ -30,11 +30,11 @@ from hmipviz.resources import builtin_scenarios_dir, lessons_dir
 from hmipviz.scenario import (
     Scenario,
     ScenarioError,
-    _protocol_kinds,
     dump_scenario,
     load_scenario,
 )
-from hmipviz.scenario_limits import PROTOCOL_ORDER, PROTOCOL_RANGES
+from hmipviz.scenario.load import _protocol_kinds
+from hmipviz.scenario.limits import PROTOCOL_ORDER, PROTOCOL_RANGES
 from hmipviz.sim import Simulation
 
 EXAMPLES = int(os.environ.get("HMIPVIZ_FUZZ_EXAMPLES", "50"))

@@ -16,7 +16,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from hmipviz.toml_lines import STRING
+from hmipviz.tomlpos import STRING
 
 # --- the file --------------------------------------------------------------------------
 
