@@ -35,14 +35,15 @@ def _parse_move(text: str):
     from .scenario import MoveSpec
     at, sep, to = text.partition(":")
     if not sep:
-        raise CliError(f"--move {text!r}: expected TIME:AR, e.g. 5:AR2")
+        raise CliError(f"--move {text!r}: expected TIME:AR, e.g. 5:AR2, or TIME:AR:MN")
+    to, _, mn = to.partition(":")
     try:
         at_s = float(at)
     except ValueError:
         raise CliError(f"--move {text!r}: {at!r} is not a time in seconds") from None
     if at_s < 0:
         raise CliError(f"--move {text!r}: time must not be negative")
-    return MoveSpec(at_s, None if to.lower() == "none" else to, 0)
+    return MoveSpec(at_s, None if to.lower() == "none" else to, 0, mn=mn or None)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -56,9 +57,9 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", help="a scenario file or a built-in name")
     run.add_argument("--until", type=float, metavar="SECONDS",
                      help="simulate up to this time (default: the scenario's duration_s)")
-    run.add_argument("--move", action="append", default=[], metavar="T:AR",
-                     help="add a move of the MN to AR at time T (repeatable; AR 'none' "
-                          "detaches)")
+    run.add_argument("--move", action="append", default=[], metavar="T:AR[:MN]",
+                     help="add a move of the MN (with several MNs: of MN) to AR at time T "
+                          "(repeatable; AR 'none' detaches)")
     run.add_argument("--mode", choices=["hmipv6", "mipv6"])
     run.add_argument("--seed", type=int)
     run.add_argument("--security", choices=["none", "esp"],
@@ -152,10 +153,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario)
     moves = [_parse_move(m) for m in args.move]
     ars = {n.name for n in scenario.nodes if n.role == "ar"}
+    mns = [n.name for n in scenario.nodes if n.role == "mn"]
     for m in moves:
         if m.to is not None and m.to not in ars:
             raise CliError(f"--move {m.at_s:g}:{m.to}: {m.to!r} is not an AR of scenario "
                            f"{scenario.name} (ARs: {', '.join(sorted(ars))})")
+        if m.mn is not None and m.mn not in mns:
+            raise CliError(f"--move {m.at_s:g}:{m.to or 'none'}:{m.mn}: {m.mn!r} is not an MN "
+                           f"of scenario {scenario.name} (MNs: {', '.join(mns)})")
+        if m.mn is None and len(mns) > 1:
+            raise CliError(f"--move {m.at_s:g}:{m.to or 'none'}: scenario {scenario.name} has "
+                           f"{len(mns)} MNs; name one: {m.at_s:g}:{m.to or 'none'}:{mns[0]}")
     until = args.until if args.until is not None else scenario.duration_s
     if until <= 0:
         raise CliError("--until must be a positive number of seconds")

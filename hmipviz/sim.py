@@ -176,7 +176,7 @@ class Simulation:
                 self.scheduler.push(0.0, Action("attach", attach, mn=name), _P_ACTION)
         for move in s.moves:
             self.scheduler.push(move.at_s, Action("move", move.to,
-                                                  mn=getattr(move, "mn", None) or ""),
+                                                  mn=move.mn or ""),
                                 _P_ACTION)
         for fail in s.fails:
             self.scheduler.push(fail.at_s, Action("fail", fail.node), _P_ACTION)

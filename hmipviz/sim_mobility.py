@@ -45,7 +45,7 @@ class Mobility:
         for spec in s.nodes:
             if spec.role != "mn":
                 continue
-            model: MobilitySpec | None = getattr(spec, "mobility", None)
+            model: MobilitySpec | None = spec.mobility
             start = tuple(map(float, spec.position)) if spec.position is not None else None
             if model is not None and model.moves:
                 self.trajectories[spec.name] = Trajectory(
