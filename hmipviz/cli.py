@@ -35,14 +35,15 @@ def _parse_move(text: str):
     from .scenario import MoveSpec
     at, sep, to = text.partition(":")
     if not sep:
-        raise CliError(f"--move {text!r}: expected TIME:AR, e.g. 5:AR2")
+        raise CliError(f"--move {text!r}: expected TIME:AR, e.g. 5:AR2, or TIME:AR:MN")
+    to, _, mn = to.partition(":")
     try:
         at_s = float(at)
     except ValueError:
         raise CliError(f"--move {text!r}: {at!r} is not a time in seconds") from None
     if at_s < 0:
         raise CliError(f"--move {text!r}: time must not be negative")
-    return MoveSpec(at_s, None if to.lower() == "none" else to, 0)
+    return MoveSpec(at_s, None if to.lower() == "none" else to, 0, mn=mn or None)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -56,9 +57,9 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", help="a scenario file or a built-in name")
     run.add_argument("--until", type=float, metavar="SECONDS",
                      help="simulate up to this time (default: the scenario's duration_s)")
-    run.add_argument("--move", action="append", default=[], metavar="T:AR",
-                     help="add a move of the MN to AR at time T (repeatable; AR 'none' "
-                          "detaches)")
+    run.add_argument("--move", action="append", default=[], metavar="T:AR[:MN]",
+                     help="add a move of the MN (with several MNs: of MN) to AR at time T "
+                          "(repeatable; AR 'none' detaches)")
     run.add_argument("--mode", choices=["hmipv6", "mipv6"])
     run.add_argument("--seed", type=int)
     run.add_argument("--security", choices=["none", "esp"],
@@ -145,15 +146,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .outputs import CaptureSink, TraceSink, caches_text, capture_comment
     from .path_mtu import FlowMtuFold, format_flow_mtu
     from .report import RunFigures, format_figures
+    from .report_mns import FleetFigures, format_fleet, signalling_targets
     from .sim import Simulation
+    from .sim_mns import EventMobiles
 
     scenario = _load(args.scenario)
     moves = [_parse_move(m) for m in args.move]
     ars = {n.name for n in scenario.nodes if n.role == "ar"}
+    mns = [n.name for n in scenario.nodes if n.role == "mn"]
     for m in moves:
         if m.to is not None and m.to not in ars:
             raise CliError(f"--move {m.at_s:g}:{m.to}: {m.to!r} is not an AR of scenario "
                            f"{scenario.name} (ARs: {', '.join(sorted(ars))})")
+        if m.mn is not None and m.mn not in mns:
+            raise CliError(f"--move {m.at_s:g}:{m.to or 'none'}:{m.mn}: {m.mn!r} is not an MN "
+                           f"of scenario {scenario.name} (MNs: {', '.join(mns)})")
+        if m.mn is None and len(mns) > 1:
+            raise CliError(f"--move {m.at_s:g}:{m.to or 'none'}: scenario {scenario.name} has "
+                           f"{len(mns)} MNs; name one: {m.at_s:g}:{m.to or 'none'}:{mns[0]}")
     until = args.until if args.until is not None else scenario.duration_s
     if until <= 0:
         raise CliError("--until must be a positive number of seconds")
@@ -167,7 +177,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     # the trace is streamed, not kept: memory does not grow with simulated time
     sim = Simulation(scenario, seed=args.seed, mode=args.mode, security=args.security,
                      keep_trace=False)
-    figures = RunFigures(sim.mn_name)
+    several = len(sim.mn_names) > 1
+    figures = FleetFigures(sim.mobiles, signalling_targets(scenario.nodes)) if several \
+        else RunFigures(sim.mn_name)
     sim.add_listener(figures)
     mtu = FlowMtuFold(sim) if scenario.flows and not args.quiet else None
     if mtu is not None:
@@ -178,7 +190,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             sim.add_listener(_guarded(CaptureSink(streams["--pcap"], capture_comment(sim)),
                                       args.pcap))
         if "--trace" in streams:
-            sim.add_listener(_guarded(TraceSink(streams["--trace"]), args.trace))
+            mobiles = EventMobiles(sim.mobiles) if several else None
+            sim.add_listener(_guarded(TraceSink(streams["--trace"], mobiles), args.trace))
         sim.run(until)
         try:
             if "--caches" in streams:
@@ -190,7 +203,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             where = exc.filename or "an output"
             raise _WriteFailed(f"cannot write {where}: {exc.strerror or exc}") from None
     if not args.quiet:
-        print(format_figures(figures, scenario.name, sim.mode, until), file=report)
+        show = format_fleet if several else format_figures
+        print(show(figures, scenario.name, sim.mode, until), file=report)
         rows = mtu.rows() if mtu is not None else []
         if rows:
             print(format_flow_mtu(rows, sim.config.link_mtu), file=report)

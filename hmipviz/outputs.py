@@ -16,12 +16,17 @@ from typing import BinaryIO
 from .engine.events import Event, PacketSent
 from .fileio import OutputSet, atomic_write
 from .sim import Simulation
+from .sim_mns import EventMobiles
 from .wire.capture import CaptureRecord, PcapNgWriter
 
 
-def trace_line(event: Event) -> str:
-    """One line of the JSON Lines trace, newline included."""
-    return json.dumps(event.to_json(), sort_keys=True) + "\n"
+def trace_line(event: Event, mn: str | None = None) -> str:
+    """One line of the JSON Lines trace, newline included; ``mn``: the MN the event
+    concerns, written as an ``mn`` field (runs with several MNs)."""
+    data = event.to_json()
+    if mn is not None:
+        data["mn"] = mn
+    return json.dumps(data, sort_keys=True) + "\n"
 
 
 def trace_jsonl(sim: Simulation) -> str:
@@ -40,7 +45,7 @@ def caches_json(sim: Simulation) -> dict:
             "sequence": e.sequence,
             "flags": "M" if e.map_registration else ("H" if e.home_registration else ""),
         } for e in entries]
-    bul = [{
+    bul = {name: [{
         "peer": e.peer,
         "peer_address": str(e.peer_address),
         "home_address": str(e.home_address),
@@ -50,8 +55,8 @@ def caches_json(sim: Simulation) -> dict:
         "sequence": e.sequence,
         "acknowledged": e.acknowledged,
         "flags": "AM" if e.map_registration else ("AH" if e.home_registration else "A"),
-    } for e in sim.binding_update_list()]
-    return {"t": now, "binding_caches": caches, "binding_update_list": {sim.mn_name: bul}}
+    } for e in entries] for name, entries in sim.binding_update_lists().items()}
+    return {"t": now, "binding_caches": caches, "binding_update_list": bul}
 
 
 def caches_text(sim: Simulation) -> str:
@@ -76,13 +81,16 @@ def capture_comment(sim: Simulation) -> str:
 
 
 class TraceSink:
-    """A simulation listener that writes each event as one JSON line as it happens."""
+    """A simulation listener that writes each event as one JSON line as it happens.
+    With ``mobiles`` (a run with several MNs) each line names the MN it concerns."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, mobiles: EventMobiles | None = None) -> None:
         self._write = stream.write
+        self._mobiles = mobiles
 
     def __call__(self, event: Event) -> None:
-        self._write(trace_line(event).encode("utf-8"))
+        mn = self._mobiles.of(event) if self._mobiles is not None else None
+        self._write(trace_line(event, mn).encode("utf-8"))
 
 
 class CaptureSink:

@@ -201,16 +201,20 @@ def format_figures(figures: RunFigures, scenario: str, mode: str, duration_s: fl
     hos = figures.handovers()
     lines.append(f"handovers: {len(hos)}")
     for h in hos:
-        def ms(v: float | None) -> str:
-            return "-" if v is None else f"{v:.3f}"
-        lines.append(
-            f"  {h.kind:<10} {h.from_ar or '-'} -> {h.to_ar or '-'}  start {h.start_s:.3f} s"
-            f"  first BU {ms(h.first_bu_s)}  last BA {ms(h.last_ba_s)}"
-            f"  first data {ms(h.first_data_s)}"
-            f"  latency {'-' if h.latency_s is None else f'{h.latency_s * 1000:.1f} ms'}"
-            f"  lost {h.packets_lost}")
+        lines.append("  " + format_handover(h))
     lines.append("signalling sent by the MN:")
     for s in figures.signalling():
         lines.append(f"  to {s.target:<3}  {s.messages:4d} messages  {s.bytes:6d} bytes")
     lines.append(f"packet hops: {figures.packet_hops}, drops: {figures.drops}")
     return "\n".join(lines)
+
+
+def format_handover(h: HandoverFigures) -> str:
+    """One handover's line of the summary."""
+    def ms(v: float | None) -> str:
+        return "-" if v is None else f"{v:.3f}"
+    return (f"{h.kind:<10} {h.from_ar or '-'} -> {h.to_ar or '-'}  start {h.start_s:.3f} s"
+            f"  first BU {ms(h.first_bu_s)}  last BA {ms(h.last_ba_s)}"
+            f"  first data {ms(h.first_data_s)}"
+            f"  latency {'-' if h.latency_s is None else f'{h.latency_s * 1000:.1f} ms'}"
+            f"  lost {h.packets_lost}")

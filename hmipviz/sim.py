@@ -37,6 +37,8 @@ from .engine.nodes.mobile_node import MobileNode
 from .engine.topology import Link, Topology
 from .scenario import FlowSpec, Scenario
 from .sim_esp import open_esp
+from .sim_mns import MobileIndex
+from .sim_mobility import Mobility
 from .sim_nodes import agents_of, build_network
 from .wire.codec import DecodeError, decode, encode
 
@@ -77,6 +79,7 @@ class Action:
     data: bytes = b""
     index: int = 0
     seq: int = 0
+    mn: str = ""  # the MN an attach, move or position check concerns ("": the first)
 
 
 @dataclass
@@ -135,11 +138,15 @@ class Simulation:
         self.scheduler = Scheduler()
         self.topology = Topology()
         self.nodes: dict[str, Node] = {}
-        self.mn_name = ""
+        self.mn_name = ""  # the first MN (the window's and the lessons' MN)
+        self.mn_names: list[str] = []  # every MN, in scenario order
+        self.mobiles: MobileIndex  # address or packet -> its MN (set by build_network)
         self._flow_on = [True] * len(scenario.flows)  # set_flows switches them
         self._flow_gen = [0] * len(scenario.flows)
         self._build()
-        self._attach_target: str | None = None  # where the MN's link layer is heading
+        # MN -> the AR its link layer is heading for (None: detached)
+        self._attach_target: dict[str, str | None] = {}
+        self.mobility = Mobility(self)
         self._schedule_time_line()
 
     # --- construction --------------------------------------------------------------
@@ -148,7 +155,9 @@ class Simulation:
 
     def _build(self) -> None:
         """Nodes, links and the routing graph from the scenario (sim_nodes)."""
-        self.mn_name = build_network(self)
+        self.mn_names = build_network(self)
+        self.mn_name = self.mn_names[0] if self.mn_names else ""
+        self._mn_set = frozenset(self.mn_names)
         for node in self.nodes.values():
             self._reschedule_timer(node)
 
@@ -158,12 +167,17 @@ class Simulation:
 
     def _schedule_time_line(self) -> None:
         s = self.scenario
-        mn = s.node(self.mn_name) if self.mn_name else None
-        if mn is not None and mn.attach:
-            self._attach_target = mn.attach
-            self.scheduler.push(0.0, Action("attach", mn.attach), _P_ACTION)
+        for name in self.mn_names:
+            attach = s.node(name).attach
+            if attach is None and name in self.mobility.trajectories:
+                attach = self.mobility.initial_cell(name)
+            if attach:
+                self._attach_target[name] = attach
+                self.scheduler.push(0.0, Action("attach", attach, mn=name), _P_ACTION)
         for move in s.moves:
-            self.scheduler.push(move.at_s, Action("move", move.to), _P_ACTION)
+            self.scheduler.push(move.at_s, Action("move", move.to,
+                                                  mn=move.mn or ""),
+                                _P_ACTION)
         for fail in s.fails:
             self.scheduler.push(fail.at_s, Action("fail", fail.node), _P_ACTION)
         for restore in s.restores:
@@ -173,6 +187,8 @@ class Simulation:
                                 _P_ACTION)
         for i, flow in enumerate(s.flows):
             self.scheduler.push(flow.start_s, Action("flow", None, b"", i, 1), _P_ACTION)
+        for name in self.mobility.moving():
+            self.scheduler.push(0.0, Action("where", mn=name), _P_ACTION)
 
     # --- public API -------------------------------------------------------------------
     @property
@@ -212,10 +228,30 @@ class Simulation:
             self.step()
         self.now = max(self.now, end)
 
-    def move(self, to_ar: str | None, at_s: float | None = None) -> None:
-        """Schedule the MN's move to ``to_ar`` (None: detach) at ``at_s`` (default now)."""
-        self.scheduler.push(self.now if at_s is None else at_s, Action("move", to_ar),
-                            _P_ACTION)
+    def move(self, to_ar: str | None, at_s: float | None = None, mn: str | None = None) -> None:
+        """Schedule ``mn``'s (default: the first MN's) move to ``to_ar`` (None: detach)
+        at ``at_s`` (default now)."""
+        self.scheduler.push(self.now if at_s is None else at_s,
+                            Action("move", to_ar, mn=mn or ""), _P_ACTION)
+
+    def place(self, mn: str, x_m: float, y_m: float, at_s: float | None = None) -> None:
+        """Put ``mn`` at (x, y) metres from ``at_s`` (default now): a mobility model it
+        had ends there. Its link layer is not moved: call :meth:`move` for that."""
+        self.mobility.place(mn, (float(x_m), float(y_m)), self.now if at_s is None else at_s)
+
+    def position_of(self, mn: str, t: float | None = None) -> tuple[float, float] | None:
+        """Where ``mn`` is (metres) at ``t`` (default now); None: placed nowhere."""
+        return self.mobility.position(mn, self.now if t is None else t)
+
+    def mn_of(self, address) -> str | None:
+        """The MN an address (home address, LCoA, RCoA) belongs to, or None."""
+        return self.mobiles.of_address(address)
+
+    def mobile_node(self, name: str) -> MobileNode:
+        node = self.nodes[name]
+        if not isinstance(node, MobileNode):
+            raise KeyError(f"{name} is not a mobile node")
+        return node
 
     def fail(self, node: str, at_s: float | None = None) -> None:
         self.scheduler.push(self.now if at_s is None else at_s, Action("fail", node), _P_ACTION)
@@ -302,8 +338,14 @@ class Simulation:
                 out[name] = agent.cache.entries()
         return out
 
-    def binding_update_list(self) -> list[BindingUpdateListEntry]:
-        return list(self.mn.bul.values()) if self.mn_name else []
+    def binding_update_list(self, mn: str | None = None) -> list[BindingUpdateListEntry]:
+        """``mn``'s (default: the first MN's) binding update list."""
+        name = mn or self.mn_name
+        return list(self.nodes[name].bul.values()) if name else []  # type: ignore[attr-defined]
+
+    def binding_update_lists(self) -> dict[str, list[BindingUpdateListEntry]]:
+        """Every MN's binding update list, by MN name in scenario order."""
+        return {name: self.binding_update_list(name) for name in self.mn_names}
 
     def snapshot(self) -> Snapshot:
         """Full state for step-back; the append-only trace is only measured, not copied."""
@@ -325,16 +367,18 @@ class Simulation:
             self._do_action(a)
         except Exception as exc:
             who = a.target if a.verb in ("fail", "restore", "inject") and a.target \
-                else (self.mn_name or "-")
+                else (a.mn or self.mn_name or "-")
             if a.verb == "flow" and a.index < len(self.scenario.flows):
                 who = self.scenario.flows[a.index].source
             self._internal_error(who, a.verb, exc)
 
     def _do_action(self, a: Action) -> None:
         if a.verb == "attach":
-            self._attach(a.target)
+            self._attach(a.target, a.mn or self.mn_name)
         elif a.verb == "move":
-            self._move(a.target)
+            self._move(a.target, a.mn or self.mn_name)
+        elif a.verb == "where":
+            self._where(a.mn)
         elif a.verb == "fail":
             self._set_up(a.target, False)
         elif a.verb == "restore":
@@ -344,28 +388,37 @@ class Simulation:
         elif a.verb == "flow":
             self._flow_tick(a)
 
-    def _move(self, to_ar: str | None) -> None:
-        mn = self.mn
+    def _where(self, name: str) -> None:
+        """A position check of a moving MN (sim_mobility): follow its cell, then check
+        again when the answer can next change."""
+        target, nxt = self.mobility.check(name, self.now, self._attach_target.get(name))
+        if target != self._attach_target.get(name):
+            self._move(target, name)
+        if nxt <= self.duration_s:
+            self.scheduler.push(nxt, Action("where", mn=name), _P_ACTION)
+
+    def _move(self, to_ar: str | None, name: str) -> None:
+        mn = self.mobile_node(name)
         if to_ar is not None and mn.ar == to_ar:
             self._record(Note(self.now, mn.name, f"MN is already on {to_ar}: nothing to do"))
             return
         if mn.ar is not None:
             old = self.nodes[mn.ar]
             assert isinstance(old, AccessRouter)
-            old.on_attach(None)
+            old.on_detach(mn.name)
             self.topology.graph.remove_edge(mn.name, old.name)
             mn.detach(self.now)
             self._drain(mn, _Context())
         # the latest move decides where the link layer ends up, even mid-switch
-        self._attach_target = to_ar
+        self._attach_target[name] = to_ar
         if to_ar is not None:
             self.scheduler.push(self.now + self.config.l2_switch_ms / 1000.0,
-                                Action("attach", to_ar), _P_ACTION)
+                                Action("attach", to_ar, mn=name), _P_ACTION)
 
-    def _attach(self, ar_name: str | None) -> None:
-        if ar_name is None or ar_name != self._attach_target:
+    def _attach(self, ar_name: str | None, name: str) -> None:
+        if ar_name is None or ar_name != self._attach_target.get(name):
             return  # a later move overtook this attach
-        mn = self.mn
+        mn = self.mobile_node(name)
         if mn.ar is not None:
             return
         ar = self.nodes[ar_name]
@@ -436,8 +489,9 @@ class Simulation:
             source.send_flow_packet(flow.kind, peer, a.index + 1, seq, payload, self.now,
                                     use_rcoa=flow.use_rcoa)
         elif isinstance(source, CorrespondentNode):
-            source.send_flow_packet(flow.kind, self.mn.home_address, a.index + 1, seq, payload,
-                                    self.now)
+            mn = self.nodes[flow.destination]
+            source.send_flow_packet(flow.kind, mn.home_address,  # type: ignore[attr-defined]
+                                    a.index + 1, seq, payload, self.now)
         self._drain(source, _Context(kind=describe.DATA))
         nxt = self.now + flow.interval_ms / 1000.0
         if nxt <= stop:
@@ -514,9 +568,10 @@ class Simulation:
         if owner is None:
             return None, f"no route to {dst}"
         if owner == here:
-            if isinstance(node, AccessRouter) and node.attached and \
-                    self.nodes[node.attached].owns(dst):
-                return node.attached, ""
+            if isinstance(node, AccessRouter) and node.attached_mns:
+                on_link = self._on_link(node, dst)
+                if on_link is not None:
+                    return on_link, ""
             return None, f"{dst} is unreachable: no neighbour with that address on {here}'s link"
         nxt = self.topology.next_hop(here, owner)
         return (nxt, "") if nxt else (None, f"no path from {here} to {owner}")
@@ -539,6 +594,17 @@ class Simulation:
         self.scheduler.push(arrive, Arrival(link.name, here, nxt, pid, data, kind, depth, why,
                                             rfc, lost), _P_ARRIVAL)
 
+    def _on_link(self, ar: AccessRouter, dst: IPv6Address) -> str | None:
+        """The MN attached to ``ar`` that owns ``dst``, or None."""
+        name = self.mobiles.of_packed(dst.packed)
+        if name is not None:  # addresses are the MNs' own: no other MN can own it
+            on_link = name in ar.attached_mns and self.nodes[name].owns(dst)
+            return name if on_link else None
+        for name in ar.attached_mns:
+            if self.nodes[name].owns(dst):
+                return name
+        return None
+
     def _arrive(self, a: Arrival) -> None:
         try:
             self._do_arrive(a)
@@ -559,14 +625,14 @@ class Simulation:
             self._record(PacketDropped(self.now, a.receiver, a.packet_id, a.kind,
                                        f"the MN has left {a.sender}'s link"))
             return
-        if isinstance(node, AccessRouter) and a.sender == self.mn_name and \
-                node.attached != a.sender:
+        if isinstance(node, AccessRouter) and a.sender in self._mn_set and \
+                a.sender not in node.attached_mns:
             self._record(PacketDropped(self.now, a.receiver, a.packet_id, a.kind,
                                        f"the MN is no longer on {a.receiver}'s link"))
             return
         dst = IPv6Address(a.data[24:40])
         local = node.owns(dst) or node.intercepts(dst) or (
-            dst.is_multicast and a.link.endswith(f"-{self.mn_name}"))
+            dst.is_multicast and (a.sender in self._mn_set or a.receiver in self._mn_set))
         if local:
             self._deliver(node, a)
             return

@@ -20,6 +20,7 @@ from .engine.nodes.mobile_node import MobileNode
 from .engine.nodes.router import Host, Router
 from .engine.topology import Link
 from .scenario import NodeSpec, Scenario
+from .sim_mns import MobileIndex
 from .wire.codec import encode, mobility_data
 
 if TYPE_CHECKING:
@@ -37,8 +38,9 @@ def agents_of(node: Node) -> list:
     return [agent] if agent is not None else []
 
 
-def build_network(sim: Simulation) -> str:
-    """Fill ``sim.nodes`` and ``sim.topology`` from ``sim.scenario``; return the MN's name."""
+def build_network(sim: Simulation) -> list[str]:
+    """Fill ``sim.nodes`` and ``sim.topology`` from ``sim.scenario``; return the MNs'
+    names in scenario order."""
     s = sim.scenario
     for link in s.links:
         sim.topology.add_link(Link(link.a, link.b, link.delay_ms, link.loss))
@@ -48,23 +50,35 @@ def build_network(sim: Simulation) -> str:
             names[spec.address] = spec.name
         if spec.map_address is not None:
             names[spec.map_address] = spec.name
-    mn_name = ""
+    mn_names: list[str] = []
     for spec in s.nodes:
         node = _make_node(sim, spec, names)
         if isinstance(node, MobileNode):
-            mn_name = spec.name
+            mn_names.append(spec.name)
         node.encode_packet = encode
         node.names = names
         sim.nodes[spec.name] = node
         sim.topology.add_node(spec.name, node.prefixes())
+    index = sim.mobiles = _index(s, mn_names)
     for node in sim.nodes.values():
         for agent in agents_of(node):
-            agent.mobile_name = mn_name or "MN"
+            agent.mobile_name = (mn_names[0] if mn_names else "") or "MN"
+            if len(mn_names) > 1:  # which MN a binding belongs to, from its address
+                agent.mobile_names = index.name_for_binding
         if sim.security == "esp" and (isinstance(node, (MobileNode, HomeAgent,
                                                         MobilityAnchorPoint))
                                       or getattr(node, "map", None) is not None):
             node.require_esp = True
-    return mn_name
+    return mn_names
+
+
+def _index(s: Scenario, mn_names: list[str]) -> MobileIndex:
+    mns = set(mn_names)
+    fixed = [a for spec in s.nodes if spec.name not in mns
+             for a in (spec.address, spec.map_address) if a is not None]
+    return MobileIndex([(spec.name, spec.home_address, interface_id_of(spec.interface_id))
+                        for spec in s.nodes if spec.name in mns], fixed)
+
 
 
 def _make_node(sim: Simulation, spec: NodeSpec, names: dict[IPv6Address, str]) -> Node:

@@ -30,7 +30,8 @@ from hmipviz.scenario import (
 )
 
 BUILTINS = ("figure1", "two-domains", "multi-map", "flat", "map-failure", "route-optimisation",
-            "hijack", "several-maps")
+            "hijack", "several-maps", "campus", "commuters")
+SEVERAL_MNS = ("campus", "commuters")  # issue 11; every other built-in has one MN
 DOC_PREFIX = IPv6Network("2001:db8::/32")
 
 # A small valid scenario; each broken case below edits one line of it.
@@ -150,9 +151,11 @@ def test_builtin_loads_and_follows_the_house_rules(name):
     assert s.name == name
     assert s.source == f"builtin:{name}"
     assert s.mode == "hmipv6"
-    assert len(s.nodes_with_role("mn")) == 1
+    assert len(s.nodes_with_role("mn")) > 1 if name in SEVERAL_MNS else \
+        len(s.nodes_with_role("mn")) == 1
     for node in s.nodes:
-        assert node.position is not None, node.name
+        # a group's MNs start where their random walk does
+        assert node.position is not None or (node.group and node.mobility), node.name
         for address in (node.address, node.map_address, node.home_address):
             assert address is None or address in DOC_PREFIX, node.name
         assert node.prefix is None or node.prefix.subnet_of(DOC_PREFIX), node.name
@@ -619,16 +622,19 @@ def test_unreachable_part_of_the_network_is_named(tmp_path):
     ]
 
 
-def test_a_second_mn_is_refused(tmp_path):
+def test_a_second_mn_needs_its_moves_named(tmp_path):
     text = (
         BASE
         + '\n[[node]]\nname = "MN2"\nrole = "mn"\nhome_agent = "HA"\nhome_address = "2001:db8:1::b"\n'
     )
     path = write(tmp_path, text)
-    line = line_of(text, 'name = "MN2"\nrole') + 1
+    line = line_of(text, "[[move]]")
     assert errors_of(path) == [
-        f'{path}:{line}: node "MN2": a second MN (the first is "MN"); a scenario has exactly one MN'
+        f'{path}:{line}: move at 5 s: the scenario has 2 MNs; name the one that moves, '
+        'e.g. mn = "MN2"'
     ]
+    s = load_scenario(write(tmp_path, text.replace("[[move]]", '[[move]]\nmn = "MN"')))
+    assert [n.name for n in s.nodes_with_role("mn")] == ["MN", "MN2"]
 
 
 def test_links_to_unknown_nodes_do_not_also_report_a_split(tmp_path):
@@ -667,8 +673,8 @@ def test_syntax_error_at_end_of_file(tmp_path):
 def test_unknown_builtin_suggests_the_nearest():
     assert errors_of("figur1") == [
         'figur1: no such file or built-in scenario (did you mean "figure1"?) '
-        "(built-ins: figure1, flat, hijack, map-failure, multi-map, route-optimisation, "
-        "several-maps, two-domains)"
+        "(built-ins: campus, commuters, figure1, flat, hijack, map-failure, multi-map, "
+        "route-optimisation, several-maps, two-domains)"
     ]
     assert errors_of("builtin:../figure1")[0].startswith(
         "builtin:../figure1: no such file or built-in"
@@ -677,7 +683,8 @@ def test_unknown_builtin_suggests_the_nearest():
 
 def test_empty_file_asks_for_an_mn(tmp_path):
     path = write(tmp_path, "")
-    assert errors_of(path) == [f'{path}:1: no node has role "mn": a scenario needs exactly one MN']
+    assert errors_of(path) == [f'{path}:1: no node has role "mn" and no [[mn_group]]: a '
+                               "scenario needs at least one MN"]
 
 
 # --- saving ----------------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def _ref(
         what = _ROLE_A[target.role]
         if kind == "MAP" and target.role == "ar":
             what += " without a map_address"
-        wanted = {"AR": "an AR", "HA": "an HA"}.get(kind, "a " + kind)
+        wanted = {"AR": "an AR", "HA": "an HA", "MN": "an MN"}.get(kind, "a " + kind)
         report.add(path, f'{context}: {key} refers to "{name}", which is {what}, not {wanted}')
         return None
     return target
@@ -170,17 +170,15 @@ def _check_care_of_addresses(report: _Report, read: _Read) -> None:
 
 
 def _check_mn(report: _Report, read: _Read, by_name: dict[str, NodeSpec]) -> None:
-    """Exactly one MN; its home agent is an HA holding its home address; it attaches to an AR."""
+    """At least one MN; each one's home agent is an HA holding its home address; it
+    attaches to an AR. A group's MNs are checked once, as their group (mns.py)."""
     mns = [node for node in read.nodes if node.role == "mn"]
-    if not mns:
-        report.add((), 'no node has role "mn": a scenario needs exactly one MN')
-    for extra in mns[1:]:
-        report.add(
-            read.path(extra, "role"),
-            f'node "{extra.name}": a second MN (the first is "{mns[0].name}"); '
-            "a scenario has exactly one MN",
-        )
+    if not mns and not read.mn_group_tables:  # a broken group is reported already
+        report.add((), 'no node has role "mn" and no [[mn_group]]: a scenario needs at '
+                   "least one MN")
     for mn in mns:
+        if mn.group:
+            continue
         context = f'node "{mn.name}"'
         if mn.home_agent is not None:
             path = read.path(mn, "home_agent")
@@ -312,7 +310,7 @@ def _check_moves(
     report: _Report, read: _Read, by_name: dict[str, NodeSpec], duration: float | None
 ) -> None:
     """Moves go to an AR (or "none"), inside the run, one at a time."""
-    times: dict[float, MoveSpec] = {}
+    times: dict[tuple[str | None, float], MoveSpec] = {}
     for move in read.moves:
         context = f"move at {cv.fmt(move.at_s)} s"
         _check_time(report, read.path(move), context, "at_s", move.at_s, duration)
@@ -327,11 +325,12 @@ def _check_moves(
                 "AR",
                 lambda n: n.role == "ar",
             )
-        first = times.setdefault(move.at_s, move)
+        first = times.setdefault((move.mn, move.at_s), move)
         if first is not move:
             report.add(
                 read.path(move, "at_s"),
-                f"{context}: another move is at the same time (line {first.line})",
+                f"{context}: another move of the same MN is at the same time "
+                f"(line {first.line})",
             )
 
 
@@ -354,6 +353,8 @@ def _check_flows(
     """A flow runs between the MN and a CN or host, inside the run."""
     chosen: dict[str, FlowSpec] = {}  # correspondent -> the first flow naming a map
     for flow in read.flows:
+        if flow.group:
+            continue  # checked once, as its group's template (mns.check_groups)
         context = f'flow "{flow.source}" -> "{flow.destination}"'
         source = _ref(report, read.path(flow, "from"), context, "from", flow.source, by_name)
         destination = _ref(report, read.path(flow, "to"), context, "to", flow.destination, by_name)

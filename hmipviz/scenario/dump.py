@@ -24,6 +24,8 @@ from hmipviz.scenario.model import (
     Scenario,
     ScenarioError,
 )
+from hmipviz.scenario.mns import group_pairs, mobility_table
+from hmipviz.convert import fmt as _fmt
 
 _ESCAPES = {
     '"': '\\"',
@@ -117,6 +119,7 @@ _NODE_DUMP_ORDER = (
     "duplicate_addresses",
     "radius",
     "position",
+    "mobility",
 )
 
 
@@ -132,6 +135,8 @@ def _node_text(node: NodeSpec) -> str:
             continue  # defaults (off, none) are left out
         if key == "interface_id":
             value = str(IPv6Address(value)) if value else None
+        if key == "mobility":
+            value = mobility_table(value)
         pairs.append((key, value))
     text = _table_text("[[node]]", pairs)
     if node.map_options:
@@ -145,7 +150,7 @@ def _sections(s: Scenario) -> list[str]:
     sections = []
     if s.protocol:
         sections.append(_table_text("[protocol]", s.protocol.items()))
-    sections += [_node_text(node) for node in s.nodes]
+    sections += [_node_text(node) for node in s.nodes if not node.group]
     sections += [
         _table_text(
             "[[link]]", [("a", l.a), ("b", l.b), ("delay_ms", l.delay_ms), ("loss", l.loss or None)]
@@ -153,7 +158,8 @@ def _sections(s: Scenario) -> list[str]:
         for l in s.links
     ]
     sections += [
-        _table_text("[[move]]", [("at_s", m.at_s), ("to", m.to or "none")]) for m in s.moves
+        _table_text("[[move]]", [("at_s", m.at_s), ("to", m.to or "none"), ("mn", m.mn)])
+        for m in s.moves
     ]
     sections += [_table_text("[[fail]]", [("at_s", a.at_s), ("node", a.node)]) for a in s.fails]
     sections += [
@@ -171,15 +177,18 @@ def _sections(s: Scenario) -> list[str]:
                 ("stop_s", f.stop_s),
                 ("use_rcoa", f.use_rcoa or None),
                 ("map", f.map),
+                ("mn", f.mn),
             ],
         )
         for f in s.flows
+        if not f.group
     ]
     sections += [
-        _table_text("[[inject]]", [("at_s", i.at_s), ("from", i.source)])
+        _table_text("[[inject]]", [("at_s", i.at_s), ("from", i.source), ("mn", i.mn)])
         + f"\nhex = {_toml_hex(i.data)}"
         for i in s.injects
     ]
+    sections += [_table_text("[[mn_group]]", group_pairs(g)) for g in s.mn_groups]
     return sections
 
 

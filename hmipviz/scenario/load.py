@@ -16,7 +16,7 @@ from typing import Any
 from hmipviz import convert as cv
 from hmipviz.engine.config import ProtocolConfig
 from hmipviz.resources import builtin_scenarios_dir
-from hmipviz.scenario import limits
+from hmipviz.scenario import limits, mns
 from hmipviz.scenario.checks import _cross_check
 from hmipviz.scenario.model import (
     _ALL_NODE_KEYS,
@@ -91,8 +91,10 @@ def _read_node(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
         values = {
             key: table.get(key, _NODE_CONVERT[key], required=key in keys.required)
             for key in ("position",) + keys.required + keys.optional
-            if key != "map_options"
+            if key not in ("map_options", "mobility")
         }
+        if role == "mn":
+            values["mobility"] = mns.read_mobility(table)
     if role == "mn" and "interface_id" not in table.raw and values.get("home_address"):
         values["interface_id"] = int(values["home_address"]) & _U64_MAX  # as SLAAC at home
     options = _read_map_options(report, read, table) if role == "ar" else ()
@@ -169,10 +171,11 @@ def _timed(
 
 
 def _read_move(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
-    table, at_s = _timed(report, path, raw, "move", ("to",))
+    table, at_s = _timed(report, path, raw, "move", ("to", "mn"))
     to = table.get("to", cv.text, required=True)
+    mn = table.get("mn", cv.text)
     if at_s is not None and to is not None:
-        move = MoveSpec(at_s, None if to == "none" else to, line=report.line(path))
+        move = MoveSpec(at_s, None if to == "none" else to, line=report.line(path), mn=mn)
         read.keep(read.moves, move, path)
 
 
@@ -191,7 +194,7 @@ def _read_flow(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
     context = f'flow "{source}" -> "{destination}"' if named else f"flow #{int(path[1]) + 1}"
     table = _Table(report, raw, path, context)
     table.check_keys(
-        ("from", "to", "kind", "start_s", "interval_ms", "stop_s", "use_rcoa", "map")
+        ("from", "to", "kind", "start_s", "interval_ms", "stop_s", "use_rcoa", "map", "mn")
     )
     values = {
         "source": table.get("from", cv.text, required=True),
@@ -203,14 +206,16 @@ def _read_flow(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
         "stop_s": table.get("stop_s", cv.number(0)),
         "use_rcoa": table.get("use_rcoa", cv.boolean) or False,
         "map": table.get("map", cv.text),
+        "mn": table.get("mn", cv.text),
     }
     if values["source"] is not None and values["destination"] is not None:
         read.keep(read.flows, FlowSpec(line=report.line(path), **values), path)
 
 
 def _read_inject(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
-    table, at_s = _timed(report, path, raw, "inject", ("from", "hex"))
+    table, at_s = _timed(report, path, raw, "inject", ("from", "hex", "mn"))
     source = table.get("from", cv.text, required=True)
+    mn = table.get("mn", cv.text)
     data = table.get("hex", _hex, required=True)
     if data is not None and len(data) < 40:
         table.problem(
@@ -219,7 +224,8 @@ def _read_inject(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None
         )
         data = None
     if at_s is not None and source is not None and data is not None:
-        read.keep(read.injects, InjectSpec(at_s, source, data, line=report.line(path)), path)
+        read.keep(read.injects, InjectSpec(at_s, source, data, line=report.line(path), mn=mn),
+                  path)
 
 
 def _protocol_kinds() -> dict[str, str]:
@@ -288,6 +294,9 @@ _ARRAY_READERS: dict[str, Callable[[_Report, _Read, KeyPath, dict], None]] = {
     "restore": _read_node_action,
     "flow": _read_flow,
     "inject": _read_inject,
+    # last: a group's flows come after the [[flow]]s, whose numbers (the echo
+    # identifiers) stay as they were
+    "mn_group": lambda report, read, path, raw: mns.read_mn_group(report, read, path, raw),
 }
 
 
@@ -405,6 +414,7 @@ def load_scenario(source: str | os.PathLike[str]) -> Scenario:
     report = _Report(label, LineIndex(text))
     read = _read_all(report, raw)
     _cross_check(report, read)
+    mns.cross_check(report, read)
     report.raise_if_any()
     return read.scenario(default_name=path.stem, source=stored)
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from ipaddress import IPv6Address, IPv6Network
 
+from hmipviz.mobility import MobilitySpec
+
 ROLES = ("mn", "ar", "map", "ha", "cn", "router", "host")
 MODES = ("hmipv6", "mipv6")
 SECURITIES = ("none", "esp")  # RFC 5380 s.12.1: ESP on the MN-MAP and MN-HA signalling
@@ -57,6 +59,10 @@ class NodeSpec:
     route_optimization: bool = False  # return routability with CNs (RFC 6275 s.5.2)
     # further MAPs the MN also registers with whenever advertised (RFC 5380 s.7.1 MAY)
     extra_maps: tuple[str, ...] = ()
+    # how the MN moves by itself (hmipviz.mobility, metres); None: it stays put
+    mobility: MobilitySpec | None = None
+    # the [[mn_group]] that generated this MN ("": written as a [[node]] of its own)
+    group: str = ""
     line: int = field(default=0, compare=False)  # where it was read; not part of equality
 
     @property
@@ -78,6 +84,7 @@ class MoveSpec:
     at_s: float
     to: str | None  # an AR, or None to detach
     line: int = field(default=0, compare=False)  # where it was read; not part of equality
+    mn: str | None = None  # the MN that moves (None: the scenario's only MN)
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,8 @@ class FlowSpec:
     # correspondent (RFC 5380 s.7.1), with use_rcoa or route optimisation
     map: str | None = None
     line: int = field(default=0, compare=False)  # where it was read; not part of equality
+    mn: str | None = None  # optional: the flow's MN end, named again
+    group: str = ""  # the [[mn_group]] whose flow template made it
 
 
 @dataclass(frozen=True)
@@ -111,6 +120,50 @@ class InjectSpec:
     source: str  # `from` in the file
     data: bytes
     line: int = field(default=0, compare=False)  # where it was read; not part of equality
+    mn: str | None = None  # optional: the MN the crafted packet concerns
+
+
+@dataclass(frozen=True)
+class GroupFlowSpec:
+    """A group's flow template: one flow between each member and ``peer`` (a CN or
+    host), from the member (``to_peer``) or to it; starts spread over one interval."""
+
+    peer: str
+    to_peer: bool = True
+    kind: str = "echo"
+    interval_ms: float = 1000.0
+    start_s: float = 0.0
+    stop_s: float | None = None
+
+
+@dataclass(frozen=True)
+class MnGroupSpec:
+    """``[[mn_group]]``: ``count`` MNs named ``name`` + 1, 2, ... sharing one HA."""
+
+    name: str
+    count: int
+    home_agent: str
+    home_prefix: IPv6Network
+    interface_id: int = 1  # the first member's; the others count up from it
+    attach: str | None = None
+    mobility: MobilitySpec | None = None
+    flow: GroupFlowSpec | None = None
+    route_optimization: bool = False
+    line: int = field(default=0, compare=False)
+
+    def member_names(self) -> list[str]:
+        return [f"{self.name}{k}" for k in range(1, self.count + 1)]
+
+    def member_address(self, k: int) -> IPv6Address:
+        """Member ``k``'s (1-based) home address: the home prefix + its interface id."""
+        iid = self.interface_id + k - 1
+        return IPv6Address(int(self.home_prefix.network_address) | iid)
+
+    def flow_start_s(self, k: int) -> float:
+        """Member ``k``'s flow starts ``(k - 1) / count`` of an interval after the
+        template's start, so a group's packets do not all leave at one instant."""
+        assert self.flow is not None
+        return self.flow.start_s + (k - 1) * self.flow.interval_ms / 1000.0 / self.count
 
 
 @dataclass(frozen=True)
@@ -128,6 +181,7 @@ class Scenario:
     restores: tuple[NodeActionSpec, ...] = ()
     flows: tuple[FlowSpec, ...] = ()
     injects: tuple[InjectSpec, ...] = ()
+    mn_groups: tuple[MnGroupSpec, ...] = ()  # written back as [[mn_group]] tables
     # [protocol] overrides; compared (a different protocol is a different scenario) but
     # left out of the hash because a dict has none.
     protocol: dict = field(default_factory=dict, hash=False)
@@ -174,7 +228,7 @@ class _RoleKeys:
 _NODE_COMMON = ("name", "role", "position")
 _ROLE_KEYS = {
     "mn": _RoleKeys(("home_agent", "home_address"),
-                    ("interface_id", "attach", "route_optimization", "extra_maps")),
+                    ("interface_id", "attach", "route_optimization", "extra_maps", "mobility")),
     "ar": _RoleKeys(
         ("address", "prefix"),
         ("map_address", "valid_onlink_prefixes", "max_lifetime_s", "radius", "map_options",

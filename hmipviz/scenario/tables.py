@@ -130,6 +130,8 @@ class _Read:
     restores: list[NodeActionSpec] = field(default_factory=list)
     flows: list[FlowSpec] = field(default_factory=list)
     injects: list[InjectSpec] = field(default_factory=list)
+    mn_groups: list[MnGroupSpec] = field(default_factory=list)
+    mn_group_tables: int = 0  # [[mn_group]] tables read, usable or not
     protocol: dict[str, float] = field(default_factory=dict)
     where: dict[int, KeyPath] = field(default_factory=dict)  # id(spec) -> path
     unusable: set[tuple[int, str]] = field(default_factory=set)  # (id(spec), key) reported
@@ -154,6 +156,7 @@ class _Read:
             restores=tuple(self.restores),
             flows=tuple(self.flows),
             injects=tuple(self.injects),
+            mn_groups=tuple(self.mn_groups),
             protocol=dict(self.protocol),
             source=source,
         )

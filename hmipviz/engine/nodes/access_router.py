@@ -101,14 +101,17 @@ class AccessRouter(Node):
         self.link_local = link_local(int(self.address))
         self.advertised = list(advertised)
         self.failed_maps: set[IPv6Address] = set()
-        self.attached: str | None = None  # the MN on this AR's access link
+        # the MNs on this AR's access links, in the order they attached; each MN has a
+        # point-to-point access link of its own (AR-MN), so an RA goes out once per MN
+        self.attached_mns: list[str] = []
         self.map: MapFunction | None = None
         if map_address is not None:
             self.map = MapFunction(self, map_address,
                                    max_lifetime_s or self.config.map_max_lifetime_s,
                                    valid_onlink_prefixes)
         self._next_unsolicited = self._interval()
-        self._solicited_at: float | None = None
+        # MN -> when its Router Solicitation is answered (RFC 4861 s.6.2.6 delay)
+        self._solicited: dict[str, float] = {}
         self.probe_maps = False
         self.probes: dict[IPv6Address, MapProbe] = {}
         if probe_maps:
@@ -128,8 +131,14 @@ class AccessRouter(Node):
     def intercepts(self, address: IPv6Address) -> bool:
         return self.map is not None and self.map.agent.intercepts(address)
 
-    def access_link(self) -> str | None:
-        return f"{self.name}-{self.attached}" if self.attached else None
+    @property
+    def attached(self) -> str | None:
+        """The first MN on this AR's access links (None: nobody attached)."""
+        return self.attached_mns[0] if self.attached_mns else None
+
+    def access_link(self, mn: str | None = None) -> str | None:
+        mn = mn or self.attached
+        return f"{self.name}-{mn}" if mn else None
 
     # --- Router Advertisements --------------------------------------------------------
     def _interval(self) -> float:
@@ -142,25 +151,28 @@ class AccessRouter(Node):
                       map_address=a.map_address)
             for a in self.advertised)
 
-    def router_advertisement(self) -> Packet:
+    def router_advertisement(self, mn: str | None = None) -> Packet:
         c = self.config
         ra = RouterAdvertisement(
             prefixes=(PrefixInformation(self.prefix, True, True, c.prefix_valid_lifetime_s,
                                         c.prefix_preferred_lifetime_s),),
             map_options=self.map_options(),
-            source_lladdr=mac_address(self.name, self.access_link() or self.name),
+            source_lladdr=mac_address(self.name, self.access_link(mn) or self.name),
             cur_hop_limit=c.default_hop_limit,
             router_lifetime_s=c.router_lifetime_s)
         return Packet(src=self.link_local, dst=ALL_NODES, payload=ra, hop_limit=255)
 
-    def _advertise(self, why: str) -> None:
-        if self.attached is None:
+    def _advertise(self, why: str, to: list[str] | None = None) -> None:
+        """One RA on the access link of each MN in ``to`` (default: every attached MN)."""
+        peers = self.attached_mns if to is None else to
+        if not peers:
             return  # nobody on the access link to hear it
         options = ", ".join(f"MAP {o.map_address} (dist {o.dist}, pref {o.pref}, lifetime "
                             f"{o.valid_lifetime_s} s)" for o in self.map_options())
         text = f"{why}: prefix {self.prefix}" + (f", {options}" if options else "")
-        self.send(self.router_advertisement(), text, "RFC 5380 s.5, s.7", kind=describe.RA,
-                  link_peer=self.attached)
+        for mn in list(peers):
+            self.send(self.router_advertisement(mn), text, "RFC 5380 s.5, s.7",
+                      kind=describe.RA, link_peer=mn)
 
     def receive(self, packet: Packet, now: float, from_node: str) -> None:
         m = packet.payload
@@ -175,8 +187,9 @@ class AccessRouter(Node):
             if packet.hop_limit != 255:
                 self.drop("RS with hop limit other than 255 (RFC 4861 s.6.1.1)")
                 return
-            if self._solicited_at is None:
-                self._solicited_at = now + self.rng.uniform(0.0, self.config.max_ra_delay_s)
+            if from_node not in self._solicited:
+                self._solicited[from_node] = now + self.rng.uniform(0.0,
+                                                                    self.config.max_ra_delay_s)
             return
         if self.map is not None and self.map.handles(packet):
             self.map.receive(packet, now, from_node)
@@ -207,9 +220,18 @@ class AccessRouter(Node):
                     a.lifetime_s if lifetime_s is None else lifetime_s)
 
     def on_attach(self, mn: str | None) -> None:
-        self.attached = mn
+        """``mn``'s link layer is up on this AR; None: every MN left."""
         if mn is None:
-            self._solicited_at = None
+            self.attached_mns.clear()
+            self._solicited.clear()
+        elif mn not in self.attached_mns:
+            self.attached_mns.append(mn)
+
+    def on_detach(self, mn: str) -> None:
+        """``mn``'s link layer left this AR: its pending solicitation goes with it."""
+        if mn in self.attached_mns:
+            self.attached_mns.remove(mn)
+        self._solicited.pop(mn, None)
 
     # --- MAP probing (RFC 5380 s.10) -------------------------------------------------
     def start_probing(self, now: float) -> None:
@@ -286,17 +308,21 @@ class AccessRouter(Node):
     # --- timers -------------------------------------------------------------------
     def next_timer(self) -> float | None:
         times = [self._next_unsolicited] + self._probe_times()
-        if self._solicited_at is not None:
-            times.append(self._solicited_at)
+        if self._solicited:
+            times.append(min(self._solicited.values()))
         if self.map is not None and (t := self.map.agent.next_timer()) is not None:
             times.append(t)
         return min(times)
 
     def on_timer(self, now: float) -> None:
-        if self._solicited_at is not None and self._solicited_at <= now:
-            self._solicited_at = None
-            self._advertise(f"{self.name} answers the Router Solicitation")
-            self._next_unsolicited = now + self._interval()
+        due = [mn for mn, t in self._solicited.items() if t <= now]
+        if due:
+            for mn in due:
+                del self._solicited[mn]
+            self._advertise(f"{self.name} answers the Router Solicitation", due)
+            if len(due) == len(self.attached_mns):
+                # everyone on the links just heard an RA: the unsolicited one can wait
+                self._next_unsolicited = now + self._interval()
         if self._next_unsolicited <= now:
             self._advertise(f"{self.name} advertises (unsolicited)")
             self._next_unsolicited = now + self._interval()

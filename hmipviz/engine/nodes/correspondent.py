@@ -71,6 +71,8 @@ class CorrespondentNode(Node):
         self.refresh = RefreshTracker(self.cache, self.config.brr_fraction)
         # the mobile node's name, for display in the binding cache only
         self.mobile_name = "MN"
+        # with several MNs the simulator sets this: home address -> that MN's name
+        self.mobile_names: Callable[[IPv6Address], str] | None = None
 
     # --- receiving -------------------------------------------------------------------
     def receive(self, packet: Packet, now: float, from_node: str) -> None:
@@ -220,7 +222,9 @@ class CorrespondentNode(Node):
         self.send(reply, why, "RFC 6275 s.9.5.4", kind=describe.CN_BA)
 
     def _changed(self, now: float, entry: BindingCacheEntry, change: str) -> None:
-        self.emit(BindingChanged(now, self.name, "binding cache", self.mobile_name,
+        peer = (self.mobile_names(entry.home_address) if self.mobile_names
+                else self.mobile_name)
+        self.emit(BindingChanged(now, self.name, "binding cache", peer,
                                  str(entry.home_address), str(entry.care_of_address),
                                  entry.lifetime_s, entry.sequence, change, ""))
 

@@ -10,6 +10,7 @@ options without a binding) and asks for a refresh before a binding runs out (s.9
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv6Address, IPv6Network
 
@@ -70,8 +71,10 @@ class HomeAgentFunction:
         self.duplicate_addresses = duplicate_addresses
         # home addresses whose current registration has had its Binding Refresh Request
         self.refresh = RefreshTracker(self.cache, owner.config.brr_fraction)
-        # the mobile node's name, for display in the binding cache only
+        # the mobile node's name, for display in the binding cache only; with several
+        # MNs the simulator sets ``mobile_names`` (bound address -> that MN's name)
         self.mobile_name = "MN"
+        self.mobile_names: Callable[[IPv6Address], str] | None = None
         self.tunnel = TunnelEntry(owner, address, profile.label)
 
     # --- packets addressed to the agent itself ---------------------------------------
@@ -178,7 +181,7 @@ class HomeAgentFunction:
 
         granted = 0
         ba_seq = bu.sequence
-        peer = self.mobile_name
+        peer = self.mobile_of(home)
         if status == BA_ACCEPTED:
             if bu.lifetime_s == 0 or care_of == home:
                 gone = self.cache.remove(home)
@@ -216,6 +219,10 @@ class HomeAgentFunction:
                 why = f"BA from {o.name}: status {status} {text}: {reason}"
             rfc = "RFC 5380 s.6.2" if prof.flag == "map_registration" else "RFC 6275 s.10.3.1"
             o.send(ba, why, rfc, kind=kind)
+
+    def mobile_of(self, address: IPv6Address) -> str:
+        """The name of the MN a binding for ``address`` belongs to (display only)."""
+        return self.mobile_names(address) if self.mobile_names else self.mobile_name
 
     def _changed(self, now: float, entry: BindingCacheEntry, change: str, peer: str) -> None:
         flags = "M" if entry.map_registration else ("H" if entry.home_registration else "")
@@ -255,7 +262,7 @@ class HomeAgentFunction:
 
     def on_timer(self, now: float) -> None:
         for entry in self.refresh.expire(now):
-            self._changed(now, entry, "expired", self.mobile_name)
+            self._changed(now, entry, "expired", self.mobile_of(entry.home_address))
         for entry in self.refresh.due(now):
             self._request_refresh(entry, now)
 
@@ -274,4 +281,4 @@ class HomeAgentFunction:
         self.refresh.clear()
         self.owner.sad.clear()  # the SAs die with the rest of the state
         for entry in self.cache.clear():
-            self._changed(now, entry, "lost", self.mobile_name)
+            self._changed(now, entry, "lost", self.mobile_of(entry.home_address))
