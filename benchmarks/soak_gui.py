@@ -274,6 +274,26 @@ class Soak:
         self.w.lessons.close()
 
 
+def _pymalloc_arenas_mb() -> float:
+    """Python's small-object arenas (1 MiB each in 3.11), from sys._debugmallocstats,
+    which writes to the C stderr, so it is read back through a temporary file."""
+    import re
+    import tempfile
+
+    with tempfile.TemporaryFile() as tmp:
+        saved = os.dup(2)
+        try:
+            os.dup2(tmp.fileno(), 2)
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        tmp.seek(0)
+        text = tmp.read().decode("ascii", "replace")
+    match = re.search(r"# arenas allocated current\s*=\s*([\d,]+)", text)
+    return int(match.group(1).replace(",", "")) if match else 0.0
+
+
 _first_counts: dict[str, int] = {}
 _first_snapshot = None
 
@@ -286,6 +306,9 @@ def diagnose(minute: int) -> None:
     import tracemalloc
 
     global _first_snapshot
+    arenas_mb = _pymalloc_arenas_mb()
+    print(f"  pymalloc arenas in use: {arenas_mb:.1f} MB (live Python objects and the "
+          "free space pinned between them)", flush=True)
     counts = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
     if minute == 1:
         _first_counts.update(counts)
