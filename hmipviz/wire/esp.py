@@ -13,7 +13,8 @@ The layout follows scapy (which follows Linux): the ESP header goes after the Ho
 and routing headers and after a Destination Options header that precedes any routing
 header; a Destination Options header after a routing header stays inside ESP. With only
 a Home Address option (MN to agent) or only a type 2 routing header (agent to MN) that
-is the RFC 6275 s.6.3 order: those headers are processed before ESP. Padding is 1, 2,
+is the RFC 6275 s.6.3 order: those headers are processed before ESP; with both, the
+option ends up inside ESP (no built-in scenario protects such a packet). Padding is 1, 2,
 3, ... up to a 4-octet boundary (RFC 4303 s.2.4); the ICV covers SPI to Next Header
 (s.2.8). The engine only says which SA to use (``EspSecurity`` on a packet); only this
 module touches a MAC, and it keeps no state, so runs repeat byte for byte.
