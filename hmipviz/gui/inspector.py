@@ -411,7 +411,7 @@ class QtPacketInspector(QWidget):
         return f"{swatch} {line1}<br>{why}{extra}"
 
     def _load_packet(self, selected: ev.Event, sent: ev.PacketSent, data: bytes) -> None:
-        from hmipviz.wire.codec import dissect  # lazy: the codec pulls in scapy
+        from hmipviz.wire.codec import dissect  # lazy: loaded on first inspection (no scapy)
 
         self._data = data
         self.header.setText(self._header_html(selected, sent, data))

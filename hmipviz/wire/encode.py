@@ -11,7 +11,8 @@ Binding Authorization Data length 16). It manages only about 800-1,300 packets/s
 the hot messages (RS, RA, BU, BA, echo, UDP, tunnels, raw payloads) have a hand-written
 ``struct`` fast path (60,000-140,000 packets/s) whose bytes the tests compare with
 scapy's over many random values. The cold messages (BE, BRR, HoTI/CoTI/HoT/CoT,
-ICMPv6 errors, unknown MH types) always go through scapy.
+ICMPv6 errors, unknown MH types) have theirs in :mod:`.encode_rare`, so that a run
+never imports scapy (44 MB, issue 9): only the tests call :func:`encode_with_scapy`.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ from .common import (
     EncodeError,
     internet_checksum,
 )
+from .encode_rare import rare_upper
 from .esp import EspError, protect
 from .validate import mac_bytes, need, validate
 
@@ -154,7 +156,7 @@ def _fast_mh(p: Packet, mh_type: int, body: bytes) -> bytes:
 
 
 def _fast_upper(p: Packet) -> tuple[int, bytes] | None:
-    """(Next Header, upper-layer bytes) for the hot payloads; None for the rest."""
+    """(Next Header, upper-layer bytes); None only for a payload type nothing encodes."""
     pl = p.payload
     if isinstance(pl, Tunnelled):
         return NH_IPV6, encode(pl.inner)
@@ -188,7 +190,7 @@ def _fast_upper(p: Packet) -> tuple[int, bytes] | None:
         need(8 + len(pl.data) <= 0xFFFF, "UDP datagram too long (over 65,535 bytes)")
         udp = struct.pack("!HHHH", pl.sport, pl.dport, 8 + len(pl.data), 0) + pl.data
         return NH_UDP, _with_checksum(p, NH_UDP, udp, 6, zero_as_ffff=True)
-    return None
+    return rare_upper(p)
 
 
 def _encode_fast(p: Packet) -> bytes | None:
@@ -226,7 +228,9 @@ def _encode_cached(packet: Packet) -> bytes:
         except EspError as exc:
             raise EncodeError(str(exc)) from exc
     fast = _encode_fast(packet)
-    return fast if fast is not None else encode_with_scapy(packet)
+    if fast is None:  # validate() refuses payload types the fast path does not know
+        raise EncodeError(f"no encoder for {type(packet.payload).__name__}")
+    return fast
 
 
 def encode(packet: Packet) -> bytes:

@@ -54,11 +54,13 @@ from hmipviz.engine.messages import (
     MapOption,
     NonceIndices,
     Packet,
+    PacketTooBig,
     ParameterProblem,
     PrefixInformation,
     RawPayload,
     RouterAdvertisement,
     RouterSolicitation,
+    TimeExceeded,
     Tunnelled,
     Type2RoutingHeader,
     UdpDatagram,
@@ -343,6 +345,8 @@ leaf_payloads = st.one_of(
     st.builds(EchoReply, u16, u16, small_bytes),
     st.builds(UdpDatagram, u16, u16, small_bytes),
     st.builds(ParameterProblem, st.integers(0, 3), u32, small_bytes),
+    st.builds(PacketTooBig, u32, small_bytes),
+    st.builds(TimeExceeded, st.integers(0, 1), small_bytes),
     st.builds(RawPayload, st.sampled_from([6, 44, 50, 51, 59, 103, 253]), small_bytes),
 )
 
