@@ -556,7 +556,7 @@ class QtPacketInspector(QWidget):
         """Write the shown packet (one record, on its link, at its time) as pcapng."""
         if self._sent is None:
             raise ValueError("no packet is shown")
-        from hmipviz.wire.capture import CaptureRecord, write_pcapng  # lazy: scapy
+        from hmipviz.wire.capture import CaptureRecord, write_pcapng  # lazy: first export
 
         sent = self._sent
         comment = f"#{sent.packet_id} {sent.kind}: {sent.summary}" + (

@@ -1,8 +1,8 @@
-"""scapy layer stacks for our packets: the reference encoding the fast path is checked
-against, and the encoder for the rare messages the fast path leaves to scapy.
+"""scapy layer stacks for our packets: the reference encoding that the struct encoders
+(encode.py, encode_rare.py) are checked against in the tests.
 
-Kept apart from encode.py so that importing the codec (and so starting the GUI) does not
-pay for importing scapy; encode.encode_with_scapy loads this module on first use.
+Nothing at run time uses it; encode.encode_with_scapy loads it on first use, so
+importing the codec (and starting the window) never pays for importing scapy.
 """
 
 from __future__ import annotations
