@@ -38,6 +38,7 @@ class LessonHost(QObject):
         super().__init__(window)
         self.window = window
         self.progress_dir = progress_dir
+        self._warning = ""  # the progress store's last warning during an open
         self.panel: QtLessonPanel | None = None
         self.dock: QDockWidget | None = None
         self.menu = self._build_menu()
@@ -83,6 +84,7 @@ class LessonHost(QObject):
             w = self.window
             self.panel = QtLessonPanel(w.controller, progress_dir=self.progress_dir)
             self.panel.nextLessonRequested.connect(self.open)
+            self.panel.progressWarning.connect(self._progress_warning)
             dock = _LessonDock(self)
             dock.setObjectName("lessonDock")
             dock.setAccessibleName("Lesson dock")
@@ -132,6 +134,7 @@ class LessonHost(QObject):
                 log.exception("cannot load lesson %s", source)
                 self._error(f"This lesson cannot be opened: {exc}")
                 return False
+        self._warning = ""
         try:
             panel = self._ensure_dock()
             panel.load(lesson)
@@ -143,9 +146,14 @@ class LessonHost(QObject):
         self.dock.raise_()
         self._sync_actions()
         status = getattr(self.window, "statusBar", None)
-        if status is not None:
+        if status is not None and not self._warning:  # a warning outweighs the title
             self.window.statusBar().showMessage(f"Lesson: {lesson.title}", 5000)
         return True
+
+    def _progress_warning(self, text: str) -> None:
+        self._warning = text
+        if getattr(self.window, "statusBar", None) is not None:
+            self.window.statusBar().showMessage(text, 30_000)
 
     def open_dialog(self) -> None:
         from hmipviz.resources import lessons_dir

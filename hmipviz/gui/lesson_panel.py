@@ -78,6 +78,8 @@ class QtLessonPanel(LessonPanelUi, QWidget):
     checkChanged = Signal(bool)
     finished = Signal()
     nextLessonRequested = Signal(str)
+    #: the progress store set a file aside or could not (a newer hmipviz wrote it)
+    progressWarning = Signal(str)
 
     def __init__(self, controller, lesson: Lesson | None = None, *,
                  progress_dir: str | Path | None = None, resume: bool = True,
@@ -161,6 +163,7 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         if self.resumed:
             self._set_status_note(f"Welcome back: resumed at step {self.run.index + 1} "
                                   "where you left off.")
+        self._show_store_warnings()
         self.lessonLoaded.emit(lesson.name)
         if self.run.finished and self.resumed:
             self.show_summary()
@@ -588,6 +591,17 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         except OSError as exc:
             log.warning("cannot save lesson progress: %s", exc)
             return False
+        finally:
+            self._show_store_warnings()
+
+    def _show_store_warnings(self) -> None:
+        """Say in the panel (and through ``progressWarning``, in the status bar) what
+        the store did with a progress file it could not read: the student would
+        otherwise only see the lesson start afresh."""
+        while self.store.warnings:
+            text = self.store.warnings.pop(0)
+            self._set_status_note(text[:1].upper() + text[1:] + ".", bad=True)
+            self.progressWarning.emit(text)
 
 
 __all__ = ["QtLessonPanel", "QuestionBox", "default_progress_dir", "format_duration",

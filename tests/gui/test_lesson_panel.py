@@ -479,3 +479,16 @@ def test_closing_the_dock_closes_the_lesson(qtbot, window):
     qtbot.wait(50)
     assert c.playing
     c.pause()
+
+
+def test_a_newer_progress_file_is_kept_and_the_window_says_so(qtbot, window, progress_dir):
+    progress_dir.mkdir(parents=True, exist_ok=True)
+    newer = progress_dir / "04-intra-map.json"
+    newer.write_text(json.dumps({"version": 99, "lesson": "04-intra-map", "step": 5}))
+    panel = _open(window)
+    backup = progress_dir / "04-intra-map.json.v99.bak"
+    assert json.loads(backup.read_text())["version"] == 99  # kept, not overwritten
+    assert "newer hmipviz" in panel.status.text()
+    assert "04-intra-map.json.v99.bak" in panel.status.text()
+    assert "newer hmipviz" in window.statusBar().currentMessage()
+    assert panel.run.index == 0  # the lesson starts afresh
