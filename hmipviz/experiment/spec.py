@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from hmipviz.resources import assets_dir
-from hmipviz.scenario import ScenarioError, _parse_toml, _read_text, _suggest
+from hmipviz.convert import suggest as _suggest
+from hmipviz.scenario import ScenarioError
+from hmipviz.scenario.load import _parse_toml, _read_text
 from hmipviz.tomlpos import LineIndex as _LineIndex
 
 from .document import PathError, inline, load_document, path_text, problems, set_path
