@@ -21,6 +21,7 @@ or 0 when the experiment sets max_ra_delay_s = 0.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import networkx as nx
@@ -58,7 +59,7 @@ def link_graph(scenario: Scenario) -> nx.Graph[str]:
 def path_delay_s(graph: nx.Graph[str], a: str, b: str) -> float:
     """One-way delay along the shortest (least-delay) path from ``a`` to ``b``."""
     path = nx.shortest_path(graph, a, b, weight="weight")
-    return sum(graph.edges[u, v]["delay_s"] for u, v in zip(path, path[1:]))
+    return sum(graph.edges[u, v]["delay_s"] for u, v in itertools.pairwise(path))
 
 
 def handover_terms(scenario: Scenario, config: ProtocolConfig, kind: str, mode: str, ar: str,

@@ -84,7 +84,7 @@ class Check:
     name: str
     head: Any
     params: tuple[tuple[str, Any], ...] = ()
-    children: tuple["Check", ...] = ()
+    children: tuple[Check, ...] = ()
 
     def get(self, key: str, default: Any = None) -> Any:
         for k, v in self.params:
@@ -100,7 +100,7 @@ class Check:
 class Window:
     """The events a check reads (from ``start`` on) and the simulation's address book."""
 
-    sim: "Simulation"
+    sim: Simulation
     start: int
     book: AddressBook = field(init=False)
 

@@ -50,7 +50,9 @@ def _ref(
     if target is None:
         candidates = [n for n, node in by_name.items() if accept(node)]
         report.add(
-            path, f'{context}: {key} refers to unknown {kind} "{name}"{cv.suggest(name, candidates)}'
+            path,
+            f'{context}: {key} refers to unknown {kind} "{name}"'
+            f"{cv.suggest(name, candidates)}",
         )
         return None
     if target.role not in ROLES:
@@ -206,14 +208,18 @@ def _check_mn(report: _Report, read: _Read, by_name: dict[str, NodeSpec]) -> Non
                 "HA",
                 lambda n: n.role == "ha",
             )
-            if ha is not None and ha.prefix is not None and mn.home_address is not None:
-                if mn.home_address not in ha.prefix:
-                    report.add(
-                        read.path(mn, "home_address"),
-                        f"{context}: home_address {mn.home_address} is not inside "
-                        f"the prefix {ha.prefix} "
-                        f'of its home agent "{ha.name}"',
-                    )
+            if (
+                ha is not None
+                and ha.prefix is not None
+                and mn.home_address is not None
+                and mn.home_address not in ha.prefix
+            ):
+                report.add(
+                    read.path(mn, "home_address"),
+                    f"{context}: home_address {mn.home_address} is not inside "
+                    f"the prefix {ha.prefix} "
+                    f'of its home agent "{ha.name}"',
+                )
         if mn.attach is not None:
             path = read.path(mn, "attach")
             _ref(
@@ -392,7 +398,8 @@ def _check_flows(
         if flow.stop_s is not None and flow.stop_s <= flow.start_s:
             report.add(
                 read.path(flow, "stop_s"),
-                f"{context}: stop_s {cv.fmt(flow.stop_s)} must be after start_s {cv.fmt(flow.start_s)}",
+                f"{context}: stop_s {cv.fmt(flow.stop_s)} must be after "
+                f"start_s {cv.fmt(flow.start_s)}",
             )
 
 
