@@ -210,7 +210,7 @@ def frame_times(scenario, seconds: float, start_s: float) -> tuple[list[float], 
 
 def p95(values: list[float]) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
 
 
 def main() -> None:
@@ -220,13 +220,14 @@ def main() -> None:
     args = parser.parse_args()
 
     from PySide6 import __version__ as pyside_version
-    platform = os.environ.get("QT_QPA_PLATFORM") or "xcb (DISPLAY=%s)" % os.environ.get("DISPLAY")
+    platform = os.environ.get("QT_QPA_PLATFORM") or f"xcb (DISPLAY={os.environ.get('DISPLAY')})"
     print(f"hmipviz GUI benchmark: PySide6 {pyside_version}, Python "
           f"{sys.version.split()[0]}, Qt platform {platform}, {os.cpu_count()} CPUs")
 
     times = startup_times(args.runs)
     print(f"start-up (launch -> first frame, figure1): median "
-          f"{statistics.median(times) * 1000:.0f} ms  (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, {len(times)} runs)")
+          f"{statistics.median(times) * 1000:.0f} ms  (min {min(times) * 1000:.0f}, "
+          f"max {max(times) * 1000:.0f}, {len(times)} runs)")
 
     from hmipviz.scenario import load_scenario
     for label, scenario, to_ar, start in (

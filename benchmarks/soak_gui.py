@@ -137,16 +137,18 @@ class Soak:
             if box.isVisible():
                 box.done(0)
         k = self.rng.uniform(0, self.total_weight)
+        chosen = self.actions[-1][1]  # if rounding leaves k a hair above 0
         for weight, action in self.actions:
             k -= weight
             if k <= 0:
+                chosen = action
                 break
-        name = action.__name__
+        name = chosen.__name__
         self.counts[name] = self.counts.get(name, 0) + 1
         start = time.perf_counter()
         faulthandler.dump_traceback_later(HANG_S, exit=False)  # a hang shows its stack
         try:
-            action()
+            chosen()
         except Exception:
             self.problems.add(f"action {name}", traceback.format_exc())
         finally:
@@ -346,12 +348,12 @@ def main() -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: sys.exit(143))
     ensure_display()
-    from PySide6.QtCore import QEvent, QtMsgType, QTimer, qInstallMessageHandler
+    from PySide6.QtCore import QEvent, QTimer, QtMsgType, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     from hmipviz.gui import lesson_panel
-    from hmipviz.gui.release import release_freed_memory
     from hmipviz.gui.main_window import MainWindow
+    from hmipviz.gui.release import release_freed_memory
     from hmipviz.scenario import load_scenario
 
     problems = Problems()

@@ -13,7 +13,6 @@ from ipaddress import IPv6Address, IPv6Network
 
 from hmipviz.engine.addresses import address_in, prefix64
 
-
 # The two earliest entries of a set of prefixes with different owners: the earliest, and
 # the earliest whose owner differs from its owner. Enough to name, for any owner, the
 # earliest entry of another owner; merging two such summaries gives the summary of the

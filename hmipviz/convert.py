@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeGuard
 
 Convert = Callable[[Any], Any]
 """A converter: a TOML value in, a typed value out, :class:`Bad` when unusable."""
@@ -50,7 +50,7 @@ def fmt(x: float) -> str:
     return str(x)
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     """An integer, and not a boolean (which Python counts as one)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -87,23 +87,29 @@ def need(value: Any, wanted: str, ok: bool) -> None:
         raise Bad(f"must be {wanted}, not {type_name(value)}")
 
 
+def _string(value: Any, wanted: str = "a string") -> str:
+    """``value`` typed as the string it is; else :class:`Bad` as :func:`need` words it."""
+    if isinstance(value, str):
+        return value
+    raise Bad(f"must be {wanted}, not {type_name(value)}")
+
+
 def text(value: Any) -> str:
     """A string with something in it."""
-    need(value, "a string", isinstance(value, str))
-    if not value.strip():
+    string = _string(value)
+    if not string.strip():
         raise Bad("must not be empty")
-    return value
+    return string
 
 
 def any_text(value: Any) -> str:
     """A string, possibly empty."""
-    need(value, "a string", isinstance(value, str))
-    return value
+    return _string(value)
 
 
 def boolean(value: Any) -> bool:
     need(value, "true or false", isinstance(value, bool))
-    return value
+    return value is True
 
 
 def integer(lo: int, hi: int | None = None) -> Convert:
@@ -111,7 +117,8 @@ def integer(lo: int, hi: int | None = None) -> Convert:
     span = f"from {lo} to {hi}" if hi is not None else f"at least {lo}"
 
     def convert(value: Any) -> int:
-        need(value, "an integer", is_int(value))
+        if not is_int(value):
+            raise Bad(f"must be an integer, not {type_name(value)}")
         if value < lo or (hi is not None and value > hi):
             raise Bad(f"must be {span}, not {value}")
         return value
@@ -145,10 +152,12 @@ def choice(options: tuple[str, ...]) -> Convert:
     """One of ``options``, with the closest one suggested for a misspelling."""
 
     def convert(value: Any) -> str:
-        need(value, "a string", isinstance(value, str))
-        if value not in options:
-            raise Bad(f'must be one of {", ".join(options)}, not "{value}"{suggest(value, options)}')
-        return value
+        string = _string(value)
+        if string not in options:
+            raise Bad(
+                f'must be one of {", ".join(options)}, not "{string}"{suggest(string, options)}'
+            )
+        return string
 
     return convert
 
@@ -156,7 +165,7 @@ def choice(options: tuple[str, ...]) -> Convert:
 def array_of(item: Convert, what: str) -> Convert:
     """A converter for a TOML array whose items ``item`` converts; names a bad item."""
 
-    def convert(value: Any) -> tuple:
+    def convert(value: Any) -> tuple[Any, ...]:
         need(value, what, isinstance(value, list))
         found = []
         for i, raw in enumerate(value, start=1):

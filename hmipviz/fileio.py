@@ -21,6 +21,7 @@ files or the new set.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -234,10 +235,8 @@ class Output:
     def discard(self) -> None:
         """Give up: close and remove the temporary file (a stream keeps what it got)."""
         if self.destination.kind != "stdout":
-            try:
+            with contextlib.suppress(OSError):
                 self.stream.close()
-            except OSError:
-                pass
         if self.tmp is not None:
             self.tmp.unlink(missing_ok=True)
             self.tmp = None

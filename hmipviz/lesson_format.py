@@ -1,2 +1,2 @@
 # Facade kept for one release: the lesson file format moved to hmipviz.lesson.format.
-from hmipviz.lesson.format import *  # noqa: F401,F403
+from hmipviz.lesson.format import *  # noqa: F403

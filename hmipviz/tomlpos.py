@@ -6,6 +6,7 @@ use this index to name the line of every problem they find.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tomllib
 from bisect import bisect_left
@@ -41,10 +42,9 @@ class LineIndex:
         self._newlines = [m.start() for m in _NEWLINE.finditer(text)]
         self._arrays: dict[KeyPath, int] = {}  # array-of-tables path -> tables so far
         self.lines: dict[KeyPath, int] = {}
-        try:
+        # Raises only on text tomllib rejects: then fewer lines are known, never a traceback.
+        with contextlib.suppress(IndexError, AttributeError, ValueError):
             self._scan()
-        except (IndexError, AttributeError, ValueError):
-            pass  # only on text tomllib rejects; fewer lines known, never a traceback
 
     def line(self, path: KeyPath) -> int:
         """Line of ``path``, else of its nearest recorded ancestor, else 1."""

@@ -22,10 +22,9 @@ def test_replaces_the_file_and_keeps_its_permissions(tmp_path):
 def test_a_failing_writer_leaves_the_old_file_and_no_temporary(tmp_path):
     target = tmp_path / "x.bin"
     target.write_bytes(b"old")
-    with pytest.raises(RuntimeError):
-        with atomic_path(target) as tmp:
-            tmp.write_bytes(b"half")
-            raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("disk full")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["x.bin"]
 

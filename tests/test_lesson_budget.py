@@ -7,9 +7,9 @@ import dataclasses
 import time
 
 from hmipviz import lesson as lesson_mod
-from hmipviz.lesson import run as lesson_run
 from hmipviz.cli import main
 from hmipviz.lesson import Action, BudgetExceeded, SimDriver, load_lesson, verify_lesson
+from hmipviz.lesson import run as lesson_run
 from hmipviz.scenario import load_scenario
 
 

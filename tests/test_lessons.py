@@ -17,9 +17,6 @@ from hypothesis import strategies as st
 
 from hmipviz.cli import main
 from hmipviz.engine import describe
-from hmipviz.lesson import checks as lc
-from hmipviz.lesson import evaluate as ev
-from hmipviz.lesson import fields as lf
 from hmipviz.lesson import (
     STATE_VERBS,
     Lesson,
@@ -33,6 +30,9 @@ from hmipviz.lesson import (
     parse_lesson,
     verify_lesson,
 )
+from hmipviz.lesson import checks as lc
+from hmipviz.lesson import evaluate as ev
+from hmipviz.lesson import fields as lf
 from hmipviz.resources import lessons_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -456,7 +456,7 @@ def test_the_docs_list_every_check_field_and_action():
     docs = (ROOT / "docs" / "lessons.md").read_text()
     from hmipviz.lesson import ACTION_VERBS, QUESTION_KEYS, STEP_KEYS
     def in_code(word: str) -> bool:  # `word`, `word = ...`, `{ word = ... }`
-        return re.search(r"`(\{ )?%s( = [^`\n]*)?`" % re.escape(word), docs) is not None
+        return re.search(rf"`(\{{ )?{re.escape(word)}( = [^`\n]*)?`", docs) is not None
 
     for name, d in lc.CHECKS.items():
         assert in_code(name), name
@@ -551,7 +551,8 @@ BROKEN = [
      r'one check per table'),
     ("missing check", HEADER + "\n## Step: s\n\nT.\n\n```toml\nsolution = [{ play = true }]\n```\n",
      r'x\.md:15: step 1 "s": missing "check"'),
-    ("missing solution", HEADER + "\n## Step: s\n\nT.\n\n```toml\ncheck = { handover = \"initial\" }\n```\n",
+    ("missing solution",
+     HEADER + "\n## Step: s\n\nT.\n\n```toml\ncheck = { handover = \"initial\" }\n```\n",
      r'x\.md:15: step 1 "s": missing "solution"'),
     ("unknown action", HEADER + one_step('{ handover = "initial" }', '[{ mvoe = "AR2" }]'),
      r'x\.md:16: step 1 "s": solution: unknown action "mvoe" \(did you mean "move"\?\)'),
@@ -691,7 +692,7 @@ def test_cli_lessons_lists_every_lesson(capsys):
     assert main(["lessons"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == len(BUILTINS)
-    for line, (name, title, summary) in zip(out, builtin_lessons()):
+    for line, (name, title, summary) in zip(out, builtin_lessons(), strict=True):
         assert line.startswith(name) and title in line and summary in line
 
 

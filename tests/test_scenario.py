@@ -16,10 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hmipviz.engine.config import ProtocolConfig
-from hmipviz.scenario import dump as scenario_dump
-from hmipviz.scenario import limits as scenario_limits
-from hmipviz.scenario import load as scenario_load
-from hmipviz.scenario.limits import PROTOCOL_RANGES
 from hmipviz.scenario import (
     MODES,
     ScenarioError,
@@ -28,6 +24,10 @@ from hmipviz.scenario import (
     load_scenario,
     save_scenario,
 )
+from hmipviz.scenario import dump as scenario_dump
+from hmipviz.scenario import limits as scenario_limits
+from hmipviz.scenario import load as scenario_load
+from hmipviz.scenario.limits import PROTOCOL_RANGES
 
 BUILTINS = ("figure1", "two-domains", "multi-map", "flat", "map-failure", "route-optimisation",
             "hijack", "several-maps", "campus", "commuters")
@@ -201,7 +201,7 @@ def test_figure1_matches_rfc_5380_figure_1():
             True,
             None,
         )
-    delays = {frozenset((l.a, l.b)): l.delay_ms for l in s.links}
+    delays = {frozenset((link.a, link.b)): link.delay_ms for link in s.links}
     assert delays == {
         frozenset(("HA", "R")): 20,
         frozenset(("CN", "R")): 20,
@@ -308,7 +308,8 @@ def test_map_options_as_sub_tables_get_their_own_lines(tmp_path):
     path = write(tmp_path, text)
     line = line_of(text, 'map = "MAP7"')
     assert errors_of(path) == [
-        f'{path}:{line}: node "AR1": map_options refers to unknown MAP "MAP7" (did you mean "MAP1"?)'
+        f'{path}:{line}: node "AR1": map_options refers to unknown MAP "MAP7" '
+        '(did you mean "MAP1"?)'
     ]
 
 
@@ -358,7 +359,8 @@ BROKEN = [
         "bad prefix",
         'prefix = "2001:db8:50::/64"',
         'prefix = "2001:db8:50::1/64"',
-        'node "CN": prefix "2001:db8:50::1/64" is not a valid IPv6 prefix (2001:db8:50::1/64 has host bits set)',
+        'node "CN": prefix "2001:db8:50::1/64" is not a valid IPv6 prefix '
+        "(2001:db8:50::1/64 has host bits set)",
         "2001:db8:50::1/64",
     ),
     (
@@ -456,7 +458,8 @@ BROKEN = [
         "unknown role",
         'role = "cn"',
         'role = "cnn"',
-        'node "CN": role must be one of mn, ar, map, ha, cn, router, host, not "cnn" (did you mean "cn"?)',
+        'node "CN": role must be one of mn, ar, map, ha, cn, router, host, not "cnn" '
+        '(did you mean "cn"?)',
         'role = "cnn"',
     ),
     (
@@ -470,7 +473,8 @@ BROKEN = [
         "home address outside the HA prefix",
         'home_address = "2001:db8:1::a"',
         'home_address = "2001:db8:7::a"',
-        'node "MN": home_address 2001:db8:7::a is not inside the prefix 2001:db8:1::/64 of its home agent "HA"',
+        'node "MN": home_address 2001:db8:7::a is not inside the prefix 2001:db8:1::/64 '
+        'of its home agent "HA"',
         "home_address",
     ),
     (
@@ -618,14 +622,16 @@ def test_unreachable_part_of_the_network_is_named(tmp_path):
     text = BASE.replace('a = "CN"\nb = "MAP1"', 'a = "HA"\nb = "AR2"')
     path = write(tmp_path, text)
     assert errors_of(path) == [
-        f'{path}:10: node "CN": no path to node "HA": "CN" is cut off from the rest of the network (add a [[link]])'
+        f'{path}:10: node "CN": no path to node "HA": "CN" is cut off from the rest of the '
+        "network (add a [[link]])"
     ]
 
 
 def test_a_second_mn_needs_its_moves_named(tmp_path):
     text = (
         BASE
-        + '\n[[node]]\nname = "MN2"\nrole = "mn"\nhome_agent = "HA"\nhome_address = "2001:db8:1::b"\n'
+        + '\n[[node]]\nname = "MN2"\nrole = "mn"\nhome_agent = "HA"\n'
+        + 'home_address = "2001:db8:1::b"\n'
     )
     path = write(tmp_path, text)
     line = line_of(text, "[[move]]")
@@ -641,7 +647,8 @@ def test_links_to_unknown_nodes_do_not_also_report_a_split(tmp_path):
     text = BASE.replace('a = "CN"\nb = "MAP1"', 'a = "CN"\nb = "MAP2"')
     path = write(tmp_path, text)
     assert errors_of(path) == [
-        f'{path}:{line_of(text, "MAP2")}: link "CN"-"MAP2": b refers to unknown node "MAP2" (did you mean "MAP1"?)'
+        f'{path}:{line_of(text, "MAP2")}: link "CN"-"MAP2": b refers to unknown node "MAP2" '
+        '(did you mean "MAP1"?)'
     ]
 
 
@@ -687,7 +694,7 @@ def test_empty_file_asks_for_an_mn(tmp_path):
                                "scenario needs at least one MN"]
 
 
-# --- saving ----------------------------------------------------------------------------------------
+# --- saving ---------------------------------------------------------------------------------
 
 
 def test_save_writes_a_file_that_loads_back(tmp_path):
@@ -817,7 +824,9 @@ def load_text(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(ODD_VALUES + (None,))), max_size=4))
+@given(
+    st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(ODD_VALUES + (None,))), max_size=4)
+)
 def test_any_value_for_any_key_gives_a_scenario_error_not_a_traceback(edits):
     lines = BASE.splitlines()
     key_lines = [i for i, line in enumerate(lines) if " = " in line]
@@ -1138,7 +1147,9 @@ def test_protocol_values_outside_their_range_are_refused(tmp_path, line, message
 
 
 def test_protocol_message_names_file_line_and_key(tmp_path):
-    text = BASE.replace("ra_max_interval_s = 1.5", "ra_max_interval_s = 1.5\ndefault_hop_limit = 1000")
+    text = BASE.replace(
+        "ra_max_interval_s = 1.5", "ra_max_interval_s = 1.5\ndefault_hop_limit = 1000"
+    )
     path = write(tmp_path, text)
     assert errors_of(path) == [
         f"{path}:{line_of(text, 'default_hop_limit')}: [protocol]: default_hop_limit must be in "

@@ -486,11 +486,10 @@ def check_settled(world: World, sim: Simulation, delay_tolerance_s: float) -> li
     # s.6.1's cap (the lifetime the MAP granted when the home BU left) is judged on each
     # BU as it is sent (lifetime-cap); a later, shorter MAP grant does not shorten it
     cn_entry = caches.get("CN", {}).get(HOA)
-    if cn_entry is not None:
-        if cn_entry.care_of_address != expected_coa:
-            bad("CN binds a stale care-of address",
-                f"CN binds {HOA} -> {cn_entry.care_of_address}, current care-of "
-                f"{expected_coa} (RFC 5380 s.3.1)")
+    if cn_entry is not None and cn_entry.care_of_address != expected_coa:
+        bad("CN binds a stale care-of address",
+            f"CN binds {HOA} -> {cn_entry.care_of_address}, current care-of "
+            f"{expected_coa} (RFC 5380 s.3.1)")
     if _state_name(sim.mn.state) != "registered":
         bad("MN not in the registered state", f"MN state is {sim.mn.state!r}")
     out += _check_bul(world, sim, caches)

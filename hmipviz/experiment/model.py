@@ -21,6 +21,7 @@ or 0 when the experiment sets max_ra_delay_s = 0.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import networkx as nx
@@ -47,23 +48,23 @@ class ModelTerms:
         return self.l2_switch_s + self.detection_s + self.registration_s
 
 
-def link_graph(scenario: Scenario) -> nx.Graph:
+def link_graph(scenario: Scenario) -> nx.Graph[str]:
     """The wired links, weighted by one-way delay in seconds (as the simulator routes)."""
-    g = nx.Graph()
+    g: nx.Graph[str] = nx.Graph()
     for link in scenario.links:
         g.add_edge(link.a, link.b, delay_s=link.delay_ms / 1000.0, weight=link.delay_ms)
     return g
 
 
-def path_delay_s(graph: nx.Graph, a: str, b: str) -> float:
+def path_delay_s(graph: nx.Graph[str], a: str, b: str) -> float:
     """One-way delay along the shortest (least-delay) path from ``a`` to ``b``."""
     path = nx.shortest_path(graph, a, b, weight="weight")
-    return sum(graph.edges[u, v]["delay_s"] for u, v in zip(path, path[1:]))
+    return sum(graph.edges[u, v]["delay_s"] for u, v in itertools.pairwise(path))
 
 
 def handover_terms(scenario: Scenario, config: ProtocolConfig, kind: str, mode: str, ar: str,
                    map_name: str | None, home_agent: str, ra_answer_s: float,
-                   graph: nx.Graph | None = None) -> ModelTerms | None:
+                   graph: nx.Graph[str] | None = None) -> ModelTerms | None:
     """The model's terms for a handover of ``kind`` onto ``ar``; None for kinds the model
     does not cover (a MAP change, a fall-back to Mobile IPv6 after a refused local BU)."""
     g = graph if graph is not None else link_graph(scenario)

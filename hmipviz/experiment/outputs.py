@@ -170,6 +170,7 @@ def summary_markdown(spec: ExperimentSpec, results: list[dict[str, Any]]) -> str
                     continue
                 mod = median([h["model_latency_ms"] for h in moves])
                 got = median([h["latency_ms"] for h in moves])
+                assert mod is not None and got is not None  # median of a non-empty list
                 worst = max(abs(h["model_latency_ms"] - h["latency_ms"]) for h in moves)
                 rows.append([_fmt(v) for v in point] + [m, kind, _fmt(mod, 2), _fmt(got, 2),
                             f"{got - mod:+.3f} (worst move {worst:.3f})"])

@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hmipviz.convert import suggest as _suggest
 from hmipviz.resources import assets_dir
-from hmipviz.scenario import ScenarioError, _parse_toml, _read_text, _suggest
+from hmipviz.scenario import ScenarioError
+from hmipviz.scenario.load import _parse_toml, _read_text
 from hmipviz.tomlpos import LineIndex as _LineIndex
 
 from .document import PathError, inline, load_document, path_text, problems, set_path
@@ -113,7 +115,7 @@ class ExperimentSpec:
     def points(self) -> list[dict[str, Any]]:
         """Every combination of the grid's values, in file order, as {path text: value}."""
         names = [a.name for a in self.axes]
-        return [dict(zip(names, combo))
+        return [dict(zip(names, combo, strict=True))
                 for combo in itertools.product(*(a.values for a in self.axes))]
 
     def overrides(self, point: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]:

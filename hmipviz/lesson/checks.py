@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from ipaddress import IPv6Address
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from hmipviz.engine import describe
 from hmipviz.engine.events import (
@@ -84,7 +84,7 @@ class Check:
     name: str
     head: Any
     params: tuple[tuple[str, Any], ...] = ()
-    children: tuple["Check", ...] = ()
+    children: tuple[Check, ...] = ()
 
     def get(self, key: str, default: Any = None) -> Any:
         for k, v in self.params:
@@ -100,7 +100,7 @@ class Check:
 class Window:
     """The events a check reads (from ``start`` on) and the simulation's address book."""
 
-    sim: "Simulation"
+    sim: Simulation
     start: int
     book: AddressBook = field(init=False)
 
@@ -174,7 +174,7 @@ def _where_holds(check: Check, e: PacketSent, book: AddressBook) -> bool:
     return all(field_holds(x, s, book) for x in exp)
 
 
-def _sent_matches(check: Check, e: Event, w: Window) -> bool:
+def _sent_matches(e: Event, check: Check, w: Window) -> TypeGuard[PacketSent]:
     if not isinstance(e, PacketSent) or not e.origin:
         return False
     if check.head != ANY and e.kind != check.head:
@@ -205,9 +205,10 @@ def _answer_index(check: Check, e: PacketSent, i: int, w: Window) -> int | None:
                 x.kind in _BA_KINDS and originator(x, w.book) == peer:
             q = packet_of(x)
             ba = q.innermost().payload if q is not None else None
+            if not isinstance(ba, BindingAck):
+                continue
             # status 135 carries the last accepted sequence number, not the BU's
-            answers = isinstance(ba, BindingAck) and (
-                ba.sequence == bu.sequence or ba.status == BA_SEQ_OUT_OF_WINDOW)
+            answers = ba.sequence == bu.sequence or ba.status == BA_SEQ_OUT_OF_WINDOW
             if answers and ba.status == status:
                 return j
     return None
@@ -217,7 +218,7 @@ def find_sent(check: Check, w: Window, frm: int) -> int | None:
     count = 0
     answered = check.get("acknowledged") or check.has("status")
     for i, e in w.events(frm):
-        if _sent_matches(check, e, w):
+        if _sent_matches(e, check, w):
             done = _answer_index(check, e, i, w) if answered else i
             if done is not None:
                 count += 1
@@ -227,7 +228,7 @@ def find_sent(check: Check, w: Window, frm: int) -> int | None:
 
 
 def holds_not_sent(check: Check, w: Window) -> bool:
-    return not any(_sent_matches(check, e, w) for _, e in w.events())
+    return not any(_sent_matches(e, check, w) for _, e in w.events())
 
 
 def find_hop(check: Check, w: Window, frm: int) -> int | None:

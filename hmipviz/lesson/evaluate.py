@@ -42,8 +42,9 @@ def _parse(raw: Any, scope: Scope, path: KeyPath, problems: list[Problem]) -> Ch
             problems.append((path, "empty check: name one, e.g. { sent = \"local BU\" }"))
         return None
     if len(heads) > 1:
-        problems.append((path + (heads[1],), f'one check per table: "{heads[0]}" and '
-                                             f'"{heads[1]}" are both check names (use all = [...])'))
+        problems.append((path + (heads[1],),
+                         f'one check per table: "{heads[0]}" and "{heads[1]}" are both '
+                         "check names (use all = [...])"))
         return None
     name = heads[0]
     d = CHECKS[name]

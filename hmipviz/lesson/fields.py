@@ -23,7 +23,13 @@ from hmipviz.convert import type_name as type_name
 from hmipviz.engine import describe
 from hmipviz.engine.addresses import interface_id_of, prefix64
 from hmipviz.engine.events import PacketSent
-from hmipviz.engine.messages import BindingAck, BindingUpdate, MapOption, Packet, RouterAdvertisement
+from hmipviz.engine.messages import (
+    BindingAck,
+    BindingUpdate,
+    MapOption,
+    Packet,
+    RouterAdvertisement,
+)
 from hmipviz.scenario import Scenario
 from hmipviz.wire.codec import DecodeError, decode
 
@@ -50,7 +56,7 @@ class Scope:
     duration_s: float = math.inf  # the scenario's, bounding every time value
 
     @classmethod
-    def of(cls, scenario: Scenario) -> "Scope":
+    def of(cls, scenario: Scenario) -> Scope:
         roles = {n.name: n.role for n in scenario.nodes}
         mn = next((n.name for n in scenario.nodes if n.role == "mn"), "MN")
         maps = frozenset(n.name for n in scenario.nodes if n.is_map)
@@ -216,7 +222,7 @@ class AddressBook:
     nobody: a link-scope message is attributed to the node that put it on the link.
     """
 
-    def __init__(self, sim: "Simulation") -> None:
+    def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         s = sim.scenario
         self._names: dict[IPv6Address, str] = {}
@@ -353,7 +359,8 @@ class FieldDef:
 # are ours: Wireshark has no single field for them.
 FIELDS: dict[str, FieldDef] = {
     "packet.length": FieldDef(lambda s: len(s.event.data), "int",
-                              "octets of the whole IPv6 packet on this hop, tunnel headers included"),
+                              "octets of the whole IPv6 packet on this hop, "
+                              "tunnel headers included"),
     "tunnel.depth": FieldDef(lambda s: s.event.tunnel_depth, "int",
                              "IPv6-in-IPv6 headers around the message (0: not tunnelled)"),
     "ipv6.src": FieldDef(_outer(lambda p: p.src), "address", "outermost source address"),
@@ -384,8 +391,9 @@ FIELDS: dict[str, FieldDef] = {
     "mip6.ba.lifetime": FieldDef(_ba("lifetime_s"), "int",
                                  "lifetime granted by the Binding Acknowledgement, seconds"),
     "icmpv6.opt.map.count": FieldDef(_ra_count, "int",
-                                     "number of MAP options in a Router Advertisement (ours: Wireshark "
-                                     "filters count(icmpv6.opt.map.global_address))"),
+                                     "number of MAP options in a Router Advertisement "
+                                     "(ours: Wireshark filters "
+                                     "count(icmpv6.opt.map.global_address))"),
     "icmpv6.opt.map.distance": FieldDef(_opt("dist"), "int", "MAP option Dist (RFC 5380 s.5)"),
     "icmpv6.opt.map.preference": FieldDef(_opt("pref"), "int", "MAP option Pref"),
     "icmpv6.opt.map.flag.r": FieldDef(_opt("r"), "bool", "MAP option R flag"),

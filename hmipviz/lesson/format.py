@@ -536,7 +536,7 @@ def _step(raw: _RawStep, index: int, problems: _Problems, scope: lf.Scope,
     limit = reader.get(table, (), "time_limit_s", lf.time_s(0.0, above=True), scope, 10.0)
     hints = reader.get(table, (), "hints", _string_list, scope, ())
     setup = _actions(table.get("setup", []), reader, ("setup",), scope, scenario)
-    solution = ()
+    solution: tuple[Action, ...] = ()
     if "solution" not in table:
         reader.add((), 'missing "solution" (the actions that satisfy the check)')
     else:

@@ -19,7 +19,6 @@ from hmipviz.lesson.format import Action, Lesson, Question, Step
 from hmipviz.scenario import Scenario
 from hmipviz.sim import Simulation
 
-
 # =====================================================================================
 # Driving the engine
 # =====================================================================================

@@ -10,9 +10,9 @@ from hmipviz.scenario.dump import _toml_text as _toml_text
 from hmipviz.scenario.dump import _toml_value as _toml_value
 from hmipviz.scenario.dump import dump_scenario, save_scenario
 
-# private helpers imported from here before the split (hmipviz.experiment still does);
-# kept for one release
-from hmipviz.scenario.load import _parse_toml as _parse_toml  # noqa: E402,I001
+# Private helpers imported from here before the split (``X as X`` marks each as re-exported);
+# kept for one release. (``_suggest`` is gone: use hmipviz.convert.suggest.)
+from hmipviz.scenario.load import _parse_toml as _parse_toml
 from hmipviz.scenario.load import _protocol_kinds as _protocol_kinds
 from hmipviz.scenario.load import _read_text as _read_text
 from hmipviz.scenario.load import builtin_scenarios, load_scenario
@@ -31,7 +31,6 @@ from hmipviz.scenario.model import (
     Scenario,
     ScenarioError,
 )
-from hmipviz.convert import suggest as _suggest  # noqa: F401
 
 __all__ = [
     "FLOW_KINDS",

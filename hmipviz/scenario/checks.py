@@ -12,7 +12,15 @@ import networkx as nx
 
 from hmipviz import convert as cv
 from hmipviz.address_plan import care_of_clashes, overlapping_prefixes
-from hmipviz.scenario.model import ROLES, FlowSpec, LinkSpec, MoveSpec, NodeSpec
+from hmipviz.scenario.model import (
+    ROLES,
+    FlowSpec,
+    InjectSpec,
+    LinkSpec,
+    MoveSpec,
+    NodeActionSpec,
+    NodeSpec,
+)
 from hmipviz.scenario.tables import _Read, _Report
 from hmipviz.tomlpos import KeyPath
 
@@ -42,7 +50,9 @@ def _ref(
     if target is None:
         candidates = [n for n, node in by_name.items() if accept(node)]
         report.add(
-            path, f'{context}: {key} refers to unknown {kind} "{name}"{cv.suggest(name, candidates)}'
+            path,
+            f'{context}: {key} refers to unknown {kind} "{name}"'
+            f"{cv.suggest(name, candidates)}",
         )
         return None
     if target.role not in ROLES:
@@ -153,13 +163,17 @@ def _check_care_of_addresses(report: _Report, read: _Read) -> None:
     """The MN's interface id must not form an LCoA or RCoA that a node already has."""
     owners = {a: (n.name, k) for n in read.nodes for k, a in _node_addresses(n) if n.role != "mn"}
     ars = [(n.name, n.prefix) for n in read.nodes if n.role == "ar" and n.prefix is not None]
-    maps = [(n.name, n.map_address or n.address) for n in read.nodes if n.is_map]
+    maps = [
+        (n.name, address)
+        for n in read.nodes
+        if n.is_map and (address := n.map_address or n.address) is not None
+    ]
     for mn in (n for n in read.nodes if n.role == "mn"):
         path = read.path(mn, "interface_id")
         if (id(mn), "interface_id") in read.unusable or not mn.interface_id:
             continue  # reported already, or no home address to take it from (reported)
         given = "" if report.has(path) else " (taken from home_address)"
-        for clash in care_of_clashes(mn.interface_id, ars, [m for m in maps if m[1]], owners):
+        for clash in care_of_clashes(mn.interface_id, ars, maps, owners):
             report.add(
                 path,
                 f'node "{mn.name}": interface_id {IPv6Address(mn.interface_id)}{given} makes the '
@@ -192,14 +206,18 @@ def _check_mn(report: _Report, read: _Read, by_name: dict[str, NodeSpec]) -> Non
                 "HA",
                 lambda n: n.role == "ha",
             )
-            if ha is not None and ha.prefix is not None and mn.home_address is not None:
-                if mn.home_address not in ha.prefix:
-                    report.add(
-                        read.path(mn, "home_address"),
-                        f"{context}: home_address {mn.home_address} is not inside "
-                        f"the prefix {ha.prefix} "
-                        f'of its home agent "{ha.name}"',
-                    )
+            if (
+                ha is not None
+                and ha.prefix is not None
+                and mn.home_address is not None
+                and mn.home_address not in ha.prefix
+            ):
+                report.add(
+                    read.path(mn, "home_address"),
+                    f"{context}: home_address {mn.home_address} is not inside "
+                    f"the prefix {ha.prefix} "
+                    f'of its home agent "{ha.name}"',
+                )
         if mn.attach is not None:
             path = read.path(mn, "attach")
             _ref(
@@ -275,7 +293,7 @@ def _check_connected(report: _Report, read: _Read) -> None:
     """Every fixed node can reach every other (the MN aside, which joins by radio)."""
     fixed = [node for node in read.nodes if node.role != "mn"]
     order = {node.name: i for i, node in reversed(list(enumerate(fixed)))}
-    graph = nx.Graph()
+    graph: nx.Graph[str] = nx.Graph()
     graph.add_nodes_from(order)
     graph.add_edges_from(
         (link.a, link.b) for link in read.links if link.a in order and link.b in order
@@ -338,6 +356,7 @@ def _check_actions(
     report: _Report, read: _Read, by_name: dict[str, NodeSpec], duration: float | None
 ) -> None:
     """``[[fail]]``, ``[[restore]]`` and ``[[inject]]`` name existing nodes, inside the run."""
+    actions: list[tuple[str, NodeActionSpec | InjectSpec, str, str]]
     actions = [("fail", a, "node", a.node) for a in read.fails]
     actions += [("restore", a, "node", a.node) for a in read.restores]
     actions += [("inject", a, "from", a.source) for a in read.injects]
@@ -380,7 +399,8 @@ def _check_flows(
         if flow.stop_s is not None and flow.stop_s <= flow.start_s:
             report.add(
                 read.path(flow, "stop_s"),
-                f"{context}: stop_s {cv.fmt(flow.stop_s)} must be after start_s {cv.fmt(flow.start_s)}",
+                f"{context}: stop_s {cv.fmt(flow.stop_s)} must be after "
+                f"start_s {cv.fmt(flow.start_s)}",
             )
 
 

@@ -153,9 +153,10 @@ def _sections(s: Scenario) -> list[str]:
     sections += [_node_text(node) for node in s.nodes if not node.group]
     sections += [
         _table_text(
-            "[[link]]", [("a", l.a), ("b", l.b), ("delay_ms", l.delay_ms), ("loss", l.loss or None)]
+            "[[link]]",
+            [("a", k.a), ("b", k.b), ("delay_ms", k.delay_ms), ("loss", k.loss or None)],
         )
-        for l in s.links
+        for k in s.links
     ]
     sections += [
         _table_text("[[move]]", [("at_s", m.at_s), ("to", m.to or "none"), ("mn", m.mn)])

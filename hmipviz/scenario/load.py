@@ -23,6 +23,7 @@ from hmipviz.scenario.model import (
     _ROLE_KEYS,
     _SCENARIO_KEYS,
     _TOP_KEYS,
+    DEFAULT_DURATION_S,
     FLOW_KINDS,
     MODES,
     ROLES,
@@ -75,7 +76,7 @@ _NODE_CONVERT: dict[str, cv.Convert] = {
 _OPTION_KEYS = ("map", "pref", "lifetime_s", "r", "dist")
 
 
-def _read_node(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
+def _read_node(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any]) -> None:
     raw_name = raw.get("name")
     named = isinstance(raw_name, str) and raw_name.strip()
     context = f'node "{raw_name}"' if named else f"node #{int(path[1]) + 1}"
@@ -145,7 +146,7 @@ def _read_map_options(report: _Report, read: _Read, node: _Table) -> tuple[MapOp
     return tuple(options)
 
 
-def _read_link(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
+def _read_link(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any]) -> None:
     a, b = raw.get("a"), raw.get("b")
     named = isinstance(a, str) and isinstance(b, str)
     table = _Table(report, raw, path, f'link "{a}"-"{b}"' if named else f"link #{int(path[1]) + 1}")
@@ -160,7 +161,7 @@ def _read_link(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
 
 
 def _timed(
-    report: _Report, path: KeyPath, raw: dict, what: str, keys: tuple[str, ...]
+    report: _Report, path: KeyPath, raw: dict[str, Any], what: str, keys: tuple[str, ...]
 ) -> tuple[_Table, float | None]:
     """The table of a timed action (``at_s``), named by its time when it has one."""
     at = cv.finite_or_none(raw.get("at_s"))
@@ -170,7 +171,7 @@ def _timed(
     return table, table.get("at_s", cv.number(0), required=True)
 
 
-def _read_move(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
+def _read_move(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any]) -> None:
     table, at_s = _timed(report, path, raw, "move", ("to", "mn"))
     to = table.get("to", cv.text, required=True)
     mn = table.get("mn", cv.text)
@@ -179,7 +180,7 @@ def _read_move(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
         read.keep(read.moves, move, path)
 
 
-def _read_node_action(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
+def _read_node_action(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any]) -> None:
     kind = str(path[0])
     table, at_s = _timed(report, path, raw, kind, ("node",))
     node = table.get("node", cv.text, required=True)
@@ -188,7 +189,7 @@ def _read_node_action(report: _Report, read: _Read, path: KeyPath, raw: dict) ->
         read.keep(read.fails if kind == "fail" else read.restores, action, path)
 
 
-def _read_flow(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
+def _read_flow(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any]) -> None:
     source, destination = raw.get("from"), raw.get("to")
     named = isinstance(source, str) and isinstance(destination, str)
     context = f'flow "{source}" -> "{destination}"' if named else f"flow #{int(path[1]) + 1}"
@@ -212,7 +213,7 @@ def _read_flow(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
         read.keep(read.flows, FlowSpec(line=report.line(path), **values), path)
 
 
-def _read_inject(report: _Report, read: _Read, path: KeyPath, raw: dict) -> None:
+def _read_inject(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any]) -> None:
     table, at_s = _timed(report, path, raw, "inject", ("from", "hex", "mn"))
     source = table.get("from", cv.text, required=True)
     mn = table.get("mn", cv.text)
@@ -254,7 +255,7 @@ def _in_range(span: limits.Range, integer: bool) -> cv.Convert:
     return convert
 
 
-def _read_protocol(report: _Report, raw: dict) -> dict[str, float]:
+def _read_protocol(report: _Report, raw: dict[str, Any]) -> dict[str, float]:
     """``[protocol]``: overrides of ProtocolConfig fields, each within its documented
     range (limits.PROTOCOL_RANGES) and in order with related fields."""
     value = raw.get("protocol", {})
@@ -286,7 +287,7 @@ def _read_protocol(report: _Report, raw: dict) -> dict[str, float]:
     return overrides
 
 
-_ARRAY_READERS: dict[str, Callable[[_Report, _Read, KeyPath, dict], None]] = {
+_ARRAY_READERS: dict[str, Callable[[_Report, _Read, KeyPath, dict[str, Any]], None]] = {
     "node": _read_node,
     "link": _read_link,
     "move": _read_move,
@@ -300,7 +301,7 @@ _ARRAY_READERS: dict[str, Callable[[_Report, _Read, KeyPath, dict], None]] = {
 }
 
 
-def _read_all(report: _Report, raw: dict) -> _Read:
+def _read_all(report: _Report, raw: dict[str, Any]) -> _Read:
     read = _Read()
     outer = _Table(report, raw, (), "")
     outer.check_keys(_TOP_KEYS + tuple(_ARRAY_READERS))
@@ -322,7 +323,7 @@ def _read_all(report: _Report, raw: dict) -> _Read:
     }
     read.duration_s = read.top["duration_s"]
     if "duration_s" not in top.bad and read.duration_s is None:
-        read.duration_s = Scenario.__dataclass_fields__["duration_s"].default
+        read.duration_s = DEFAULT_DURATION_S
     read.protocol = _read_protocol(report, raw)
     for key, reader in _ARRAY_READERS.items():
         for path, item in _tables(report, raw, key):

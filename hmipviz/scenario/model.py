@@ -166,13 +166,16 @@ class MnGroupSpec:
         return self.flow.start_s + (k - 1) * self.flow.interval_ms / 1000.0 / self.count
 
 
+DEFAULT_DURATION_S = 30.0
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
     description: str = ""
     mode: str = "hmipv6"
     seed: int = 1
-    duration_s: float = 30.0
+    duration_s: float = DEFAULT_DURATION_S
     security: str = "none"
     nodes: tuple[NodeSpec, ...] = ()
     links: tuple[LinkSpec, ...] = ()
@@ -184,7 +187,7 @@ class Scenario:
     mn_groups: tuple[MnGroupSpec, ...] = ()  # written back as [[mn_group]] tables
     # [protocol] overrides; compared (a different protocol is a different scenario) but
     # left out of the hash because a dict has none.
-    protocol: dict = field(default_factory=dict, hash=False)
+    protocol: dict[str, float] = field(default_factory=dict, hash=False)
     source: str = field(default="<memory>", compare=False)  # path as given, or builtin:NAME
 
     def node(self, name: str) -> NodeSpec:

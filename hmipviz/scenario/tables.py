@@ -50,7 +50,7 @@ class _Report:
 class _Table:
     """One TOML table being read: typed look-ups that report problems instead of raising."""
 
-    def __init__(self, report: _Report, raw: dict, path: KeyPath, context: str) -> None:
+    def __init__(self, report: _Report, raw: dict[str, Any], path: KeyPath, context: str) -> None:
         self.report = report
         self.raw = raw
         self.path = path
@@ -103,13 +103,15 @@ def _kwargs(**values: Any) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def _tables(report: _Report, raw: dict, key: str) -> list[tuple[KeyPath, dict]]:
+def _tables(
+    report: _Report, raw: dict[str, Any], key: str
+) -> list[tuple[KeyPath, dict[str, Any]]]:
     """The tables of a ``[[key]]`` array, each with its path."""
     value = raw.get(key, [])
     if not isinstance(value, list):
         report.add((key,), f"{key} must be an array of tables, written [[{key}]]")
         return []
-    found = []
+    found: list[tuple[KeyPath, dict[str, Any]]] = []
     for i, item in enumerate(value):
         if isinstance(item, dict):
             found.append(((key, i), item))
@@ -137,7 +139,7 @@ class _Read:
     unusable: set[tuple[int, str]] = field(default_factory=set)  # (id(spec), key) reported
     duration_s: float | None = None  # for time checks; None when unusable (reported)
 
-    def keep(self, bucket: list, spec: Any, path: KeyPath) -> None:
+    def keep(self, bucket: list[Any], spec: Any, path: KeyPath) -> None:
         bucket.append(spec)
         self.where[id(spec)] = path
 

@@ -17,14 +17,14 @@ _NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*\Z")
 
 
 def _node_name(value: Any) -> str:
-    value = cv.text(value)
-    if not _NAME_RE.match(value):
+    name: str = cv.text(value)
+    if not _NAME_RE.match(name):
         raise cv.Bad(
-            f'"{value}" must start with a letter and hold only letters, digits, "_", "-" and "."'
+            f'"{name}" must start with a letter and hold only letters, digits, "_", "-" and "."'
         )
-    if value.lower() == "none":
+    if name.lower() == "none":
         raise cv.Bad('must not be "none": a move uses to = "none" to detach the MN')
-    return value
+    return name
 
 
 def _address(value: Any) -> IPv6Address:
@@ -56,9 +56,10 @@ _names = cv.array_of(cv.text, 'an array of node names like ["MAP2"]')
 
 def _position(value: Any) -> tuple[float, float]:
     numbers = [cv.finite_or_none(v) for v in value] if isinstance(value, list) else []
-    if len(numbers) != 2 or None in numbers:
+    x, y = numbers if len(numbers) == 2 else (None, None)
+    if x is None or y is None:
         raise cv.Bad("must be [x, y], two numbers")
-    return (numbers[0], numbers[1])
+    return (x, y)
 
 
 def _interface_id(value: Any) -> int:

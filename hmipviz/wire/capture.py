@@ -20,9 +20,10 @@ from __future__ import annotations
 import math
 import os
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
 from ipaddress import IPv6Address
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 # The engine puts the same addresses in the Source Link-Layer Address options it sends.
 from ..engine.addresses import mac_address, multicast_mac

@@ -95,7 +95,7 @@ class _Layer:
         self.children.append(node)
         return node
 
-    def __enter__(self) -> "_Layer":
+    def __enter__(self) -> _Layer:
         return self
 
     def __exit__(self, *_exc: object) -> None:

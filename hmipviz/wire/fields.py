@@ -43,7 +43,7 @@ class FieldNode:
     key: str
     start: int
     end: int
-    children: tuple["FieldNode", ...] = ()
+    children: tuple[FieldNode, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ def _compile_reader(layout: Layout) -> Callable[[bytes, int], dict[str, Any]]:
               + f"    return {{{', '.join(items)}}}\n")
     scope: dict[str, Any] = {"unpack_from": struct.Struct(fmt).unpack_from,
                              "IPv6Address": IPv6Address, "mac_text": mac_text}
-    exec(source, scope)  # noqa: S102 - the source is built from the tables above only
+    exec(source, scope)  # safe: the source is built from the tables above only
     reader: Callable[[bytes, int], dict[str, Any]] = scope["read"]
     return reader
 

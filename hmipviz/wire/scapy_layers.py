@@ -122,8 +122,9 @@ def _scapy_mobility_options(options: tuple[MobilityOption, ...]) -> list[ScapyPa
                                            hni=opt.home_nonce_index,
                                            coni=opt.careof_nonce_index))
         else:
+            authenticator = int.from_bytes(opt.authenticator, "big")
             out.append(MIP6OptBindingAuthData(otype=MHOPT_AUTH_DATA, olen=AUTHENTICATOR_OCTETS,
-                                              authenticator=int.from_bytes(opt.authenticator, "big")))
+                                              authenticator=authenticator))
     return out
 
 

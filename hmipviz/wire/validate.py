@@ -115,7 +115,8 @@ def validate(p: Packet, recurse: bool = True) -> None:
     if p.routing is not None:
         need(isinstance(p.routing, Type2RoutingHeader), "routing must be a Type2RoutingHeader")
         _address(p.routing.home_address, "routing header home address")
-        need(p.routing.segments_left in (0, 1), "type 2 routing header Segments Left must be 0 or 1")
+        need(p.routing.segments_left in (0, 1),
+             "type 2 routing header Segments Left must be 0 or 1")
     if p.hao is not None:
         need(isinstance(p.hao, HomeAddressOption), "hao must be a HomeAddressOption")
         _address(p.hao.home_address, "home address option")

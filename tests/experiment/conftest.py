@@ -26,9 +26,15 @@ def tiny(write_experiment) -> Path:
 TINY = """
 [experiment]
 name = "tiny"
-base = { generator = "grid", maps = 2, ars_per_map = 1, move_interval_s = 1, flow_interval_ms = 100 }
 seeds = [1, 2]
 duration_s = 3
+
+[experiment.base]
+generator = "grid"
+maps = 2
+ars_per_map = 1
+move_interval_s = 1
+flow_interval_ms = 100
 
 [grid]
 mode = ["mipv6", "hmipv6"]

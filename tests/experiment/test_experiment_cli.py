@@ -101,7 +101,7 @@ def test_summary_has_latency_model_and_signalling_tables(finished):
 
 
 def test_a_second_invocation_resumes_and_runs_nothing(finished):
-    out, _, second = finished
+    _, _, second = finished
     assert second.returncode == 0, second.stderr
     assert "runs: 4/4 done, 0 left, about 0s left" in second.stderr
     assert "figures skipped" not in second.stderr and "latency.png" not in second.stdout

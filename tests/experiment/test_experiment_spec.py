@@ -157,7 +157,7 @@ def test_set_path_edits_tables_arrays_by_name_and_the_only_table_of_an_array():
     set_path(doc, ("flow", "interval_ms"), 20.0)  # the only [[flow]]
     set_path(doc, ("protocol", "l2_switch_ms"), 10.0)  # a new table
     set_path(doc, ("mode",), "mipv6")
-    assert next(l for l in doc["link"] if l["a"] == "HA")["delay_ms"] == 77.0
+    assert next(link for link in doc["link"] if link["a"] == "HA")["delay_ms"] == 77.0
     assert doc["flow"][0]["interval_ms"] == 20.0
     assert doc["protocol"] == {"l2_switch_ms": 10.0}
     assert doc["scenario"]["mode"] == "mipv6"

@@ -33,8 +33,8 @@ from hmipviz.scenario import (
     dump_scenario,
     load_scenario,
 )
-from hmipviz.scenario.load import _protocol_kinds
 from hmipviz.scenario.limits import PROTOCOL_ORDER, PROTOCOL_RANGES
+from hmipviz.scenario.load import _protocol_kinds
 from hmipviz.sim import Simulation
 
 EXAMPLES = int(os.environ.get("HMIPVIZ_FUZZ_EXAMPLES", "50"))

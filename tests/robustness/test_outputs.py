@@ -180,11 +180,10 @@ def test_outputs_are_renamed_only_once_all_are_complete(tmp_path, monkeypatch):
         real_finish(self)
 
     monkeypatch.setattr(fileio.Output, "finish", finish)
-    with pytest.raises(OSError):
-        with fileio.OutputSet() as outputs:
-            outputs.add(tmp_path / "a.jsonl").write(b"new")
-            outputs.add(tmp_path / "b.pcapng").write(b"new")
-            outputs.commit()
+    with pytest.raises(OSError), fileio.OutputSet() as outputs:
+        outputs.add(tmp_path / "a.jsonl").write(b"new")
+        outputs.add(tmp_path / "b.pcapng").write(b"new")
+        outputs.commit()
     assert [(tmp_path / n).read_text() for n in ("a.jsonl", "b.pcapng")] == ["old", "old"]
     assert listing(tmp_path) == ["a.jsonl", "b.pcapng"]
 

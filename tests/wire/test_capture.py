@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from hmipviz import __version__
 from hmipviz.engine.messages import (
     ALL_NODES,
     ALL_ROUTERS,
@@ -42,7 +43,6 @@ from hmipviz.engine.messages import (
     UnknownMobility,
     encapsulate,
 )
-from hmipviz import __version__
 from hmipviz.wire.capture import CaptureRecord, mac_address, write_pcapng
 from hmipviz.wire.codec import encode
 
@@ -57,18 +57,21 @@ RA = Packet(A("fe80::1"), ALL_NODES, RouterAdvertisement(
     prefixes=(PrefixInformation(IPv6Network("2001:db8:1::/64")),),
     map_options=(MapOption(dist=2, pref=10, r=True, valid_lifetime_s=600, map_address=MAP),),
     source_lladdr="02:00:00:00:00:01"), hop_limit=255)
-TUNNELLED_ECHO = encapsulate(MAP, LCOA, encapsulate(HA, RCOA, Packet(CN, HOA, EchoRequest(1, 2, b"ping"))))
+TUNNELLED_ECHO = encapsulate(
+    MAP, LCOA, encapsulate(HA, RCOA, Packet(CN, HOA, EchoRequest(1, 2, b"ping"))))
 
 # (packet, link): every message type the engine sends
 PACKETS = [
     (LOCAL_BU, "AR1-MN"),
     (LOCAL_BA, "AR1-MN"),
     (RA, "AR1-MN"),
-    (Packet(A("fe80::a"), ALL_ROUTERS, RouterSolicitation("02:00:00:00:00:0a"), hop_limit=255), "AR1-MN"),
+    (Packet(A("fe80::a"), ALL_ROUTERS, RouterSolicitation("02:00:00:00:00:0a"), hop_limit=255),
+     "AR1-MN"),
     (TUNNELLED_ECHO, "MAP1-AR1"),
     (Packet(CN, HOA, EchoReply(1, 2, b"ping")), "MAP1-AR1"),
     (Packet(RCOA, CN, UdpDatagram(40000, 40001, b"abc"), hao=HomeAddressOption(HOA)), "MAP1-AR1"),
-    (Packet(CN, RCOA, UdpDatagram(40001, 40000, b"abc"), routing=Type2RoutingHeader(HOA)), "MAP1-AR1"),
+    (Packet(CN, RCOA, UdpDatagram(40001, 40000, b"abc"), routing=Type2RoutingHeader(HOA)),
+     "MAP1-AR1"),
     (Packet(RCOA, CN, EchoRequest(1, 2, b"x"), hao=HomeAddressOption(HOA)), "MAP1-AR1"),
     (Packet(MAP, LCOA, BindingError(1, RCOA)), "AR1-MN"),
     (Packet(CN, RCOA, BindingRefreshRequest(), routing=Type2RoutingHeader(HOA)), "MAP1-AR1"),
@@ -92,7 +95,7 @@ TIMES = [1.001 + 0.001 * i for i in range(len(PACKETS))]  # 1.001 * 10**6 trunca
 def records() -> list[CaptureRecord]:
     return [CaptureRecord(t_s=t, link=link, sender=f"node{i}", receiver=f"peer{i}", data=encode(p),
                           comment=f"#{i} {type(p.innermost().payload).__name__}")
-            for i, (t, (p, link)) in enumerate(zip(TIMES, PACKETS))]
+            for i, (t, (p, link)) in enumerate(zip(TIMES, PACKETS, strict=True))]
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +141,7 @@ def test_file_structure_interfaces_and_timestamps(capture: Path) -> None:
     assert all(options(body[8:])[9] == b"\x09" for body in idbs)  # if_tsresol: nanoseconds
     epbs = [body for kind, body in parsed if kind == 6]
     assert len(epbs) == len(PACKETS)
-    for body, t, (packet, link), record in zip(epbs, TIMES, PACKETS, records()):
+    for body, t, (_, link), record in zip(epbs, TIMES, PACKETS, records(), strict=True):
         if_id, high, low, caplen = struct.unpack_from("<IIII", body)
         assert names[if_id] == link
         assert (high << 32) | low == round(t * 1_000_000) * 1000
@@ -183,8 +186,10 @@ def test_mac_addresses() -> None:
 
 TSHARK = shutil.which("tshark")
 needs_tshark = pytest.mark.skipif(
-    TSHARK is None, reason="tshark not found on PATH (apt-get install tshark): Wireshark cross-checks skipped")
-CHECKSUM_PREFS = ["-o", "udp.check_checksum:TRUE"]  # ICMPv6 is always checked; tshark 4.0 has no MH pref
+    TSHARK is None,
+    reason="tshark not found on PATH (apt-get install tshark): Wireshark cross-checks skipped")
+# ICMPv6 is always checked; tshark 4.0 has no MH pref
+CHECKSUM_PREFS = ["-o", "udp.check_checksum:TRUE"]
 TRUE = {"1", "True"}  # tshark 4.0 prints booleans as 1, newer ones as True
 
 
@@ -204,7 +209,7 @@ def test_tshark_sees_interfaces_comments_times_and_protocols(capture: Path) -> N
     rows = tshark_fields(capture, "frame.interface_name", "frame.comment", "frame.time_epoch",
                          "frame.protocols")
     assert len(rows) == len(PACKETS)
-    for row, t, (packet, link), record in zip(rows, TIMES, PACKETS, records()):
+    for row, t, (_, link), record in zip(rows, TIMES, PACKETS, records(), strict=True):
         name, comment, epoch, protocols = row
         assert name == link and comment == record.comment
         assert epoch == f"{t:.6f}000"
@@ -226,9 +231,10 @@ def test_tshark_decodes_the_map_option(capture: Path) -> None:
 
 @needs_tshark
 def test_tshark_decodes_local_bu_hao_and_ba_rh2(capture: Path) -> None:
-    bu, ba = tshark_fields(capture, "mip6.mhtype", "mip6.bu.m_flag", "mip6.bu.a_flag", "mip6.bu.h_flag",
-                           "mip6.bu.seqnr", "mip6.bu.lifetime", "ipv6.opt.mipv6.home_address",
-                           "ipv6.routing.type", "ipv6.routing.segleft", "ipv6.routing.mipv6.home_address",
+    bu, ba = tshark_fields(capture, "mip6.mhtype", "mip6.bu.m_flag", "mip6.bu.a_flag",
+                           "mip6.bu.h_flag", "mip6.bu.seqnr", "mip6.bu.lifetime",
+                           "ipv6.opt.mipv6.home_address", "ipv6.routing.type",
+                           "ipv6.routing.segleft", "ipv6.routing.mipv6.home_address",
                            "mip6.ba.status", "eth.src", display_filter="frame.number <= 2")
     assert bu[0] == "5" and bu[1] in TRUE and bu[2] in TRUE and bu[3] not in TRUE
     assert (bu[4], bu[5], bu[6]) == ("1", "150", str(RCOA))
@@ -247,8 +253,8 @@ def test_tshark_decodes_local_bu_hao_and_ba_rh2(capture: Path) -> None:
 
 @needs_tshark
 def test_tshark_follows_nested_tunnels(capture: Path) -> None:
-    (row,) = tshark_fields(capture, "ipv6.src", "ipv6.dst", "ipv6.nxt", "icmpv6.echo.sequence_number",
-                           display_filter="frame.number == 5")
+    (row,) = tshark_fields(capture, "ipv6.src", "ipv6.dst", "ipv6.nxt",
+                           "icmpv6.echo.sequence_number", display_filter="frame.number == 5")
     assert row[0] == f"{MAP},{HA},{CN}" and row[1] == f"{LCOA},{RCOA},{HOA}"
     assert row[2] == "41,41,58" and row[3] == "2"
 
@@ -259,9 +265,9 @@ def test_tshark_reports_no_malformed_packets_or_bad_checksums(capture: Path) -> 
                          display_filter="_ws.malformed || _ws.expert.severity >= warning") == []
     statuses = tshark_fields(capture, "icmpv6.checksum.status", "udp.checksum.status",
                              display_filter="icmpv6 || udp")
-    expected = sum(isinstance(p.innermost().payload, (RouterAdvertisement, RouterSolicitation, EchoRequest,
-                                                      EchoReply, ParameterProblem, UdpDatagram))
-                   for p, _ in PACKETS)
+    checksummed = (RouterAdvertisement, RouterSolicitation, EchoRequest, EchoReply,
+                   ParameterProblem, UdpDatagram)
+    expected = sum(isinstance(p.innermost().payload, checksummed) for p, _ in PACKETS)
     assert len(statuses) == expected == 8
     for row in statuses:  # 1 = good; several values for ICMPv6 inside a tunnel
         assert set(",".join(row).replace(",", " ").split()) == {"1"}, row
@@ -274,8 +280,8 @@ def test_tshark_filter_does_flag_a_bad_checksum(tmp_path: Path) -> None:
     data[-1] ^= 0xFF
     path = tmp_path / "bad.pcapng"
     write_pcapng(path, [CaptureRecord(0.5, "L", "a", "b", bytes(data), "")])
-    assert tshark_fields(path, "frame.number",
-                         display_filter="_ws.malformed || _ws.expert.severity >= warning") == [["1"]]
+    flagged = "_ws.malformed || _ws.expert.severity >= warning"
+    assert tshark_fields(path, "frame.number", display_filter=flagged) == [["1"]]
 
 
 @needs_tshark

@@ -21,7 +21,7 @@ from hmipviz.engine.messages import Packet
 from hmipviz.wire.codec import DecodeError, FieldNode, decode, dissect, encode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_codec import (  # noqa: E402
+from test_codec import (
     ALL_TYPES,
     LCOA,
     MAP,

@@ -160,7 +160,7 @@ def test_every_dissector_field_is_wiresharks_at_the_same_bytes(packets, tmp_path
     theirs = pdml(path)
     assert len(theirs) == len(packets)
     missing, checked, keys = [], 0, set()
-    for number, (data, fields) in enumerate(zip(packets, theirs), 1):
+    for number, (data, fields) in enumerate(zip(packets, theirs, strict=True), 1):
         for node in ours(dissect(data)):
             if node.key in EXCEPTIONS:
                 continue

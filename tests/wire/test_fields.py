@@ -37,7 +37,7 @@ def test_tables_fit_their_layout_and_keys_are_unique_within_a_message() -> None:
         keys = [x.key for x in layout.fields]
         assert len(keys) == len(set(keys)), name
         for x in layout.fields:
-            assert 0 <= x.offset and x.offset + x.size <= layout.size, (name, x.key)
+            assert x.offset >= 0 and x.offset + x.size <= layout.size, (name, x.key)
             assert x.mask < (1 << (8 * x.size)), (name, x.key)
 
 
@@ -86,7 +86,8 @@ def test_lesson_fields_and_table_keys_are_wiresharks_field_names() -> None:
     """A name a lesson checks, or the inspector shows, works as a display filter."""
     out = subprocess.run([shutil.which("tshark") or "tshark", "-G", "fields"],
                          capture_output=True, text=True, check=True, timeout=120).stdout
-    wireshark = {line.split("\t")[2] for line in out.splitlines() if line.startswith(("F\t", "P\t"))}
+    wireshark = {line.split("\t")[2] for line in out.splitlines()
+                 if line.startswith(("F\t", "P\t"))}
     lesson = [name for name in FIELDS if not name.startswith(OURS)]
     assert lesson and [name for name in lesson if name not in wireshark] == []
     table = {x.key for layout in f.LAYOUTS.values() for x in layout.fields}

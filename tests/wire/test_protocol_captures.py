@@ -14,19 +14,19 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "engine"))
 
-from nets import CN_ADDR, HA_ADDR, HOA, RCOA1, echo, figure1  # noqa: E402
-from test_rfc6275_errors import EVE, LOCAL_BU, run, with_mh  # noqa: E402
+from nets import CN_ADDR, HA_ADDR, HOA, RCOA1, echo, figure1
+from test_rfc6275_errors import EVE, LOCAL_BU, run, with_mh
 
-from hmipviz.engine.messages import (  # noqa: E402
+from hmipviz.engine.messages import (
     BindingRefreshRequest,
     EchoRequest,
     HomeAddressOption,
     Packet,
     UnknownMobility,
 )
-from hmipviz.outputs import write_capture  # noqa: E402
-from hmipviz.sim import Simulation  # noqa: E402
-from hmipviz.wire.codec import encode  # noqa: E402
+from hmipviz.outputs import write_capture
+from hmipviz.sim import Simulation
+from hmipviz.wire.codec import encode
 
 TSHARK = shutil.which("tshark")
 needs_tshark = pytest.mark.skipif(TSHARK is None, reason="tshark not found on PATH")
