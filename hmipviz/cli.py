@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .logsetup import LEVELS, level_from_args, log_to_stderr
 
 EXIT_USAGE = 2
 EXIT_SIGPIPE = 128 + 13  # what a shell reports for a program killed by SIGPIPE
@@ -51,6 +52,11 @@ def _build_parser() -> argparse.ArgumentParser:
                 "(RFC 5380). With no command, opens the window on the figure1 scenario.")
     p.add_argument("--version", action="version", version=f"hmipviz {__version__}")
     p.add_argument("--present", action="store_true", help="open in presentation mode")
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="print more of the log on stderr (-v info, -vv debug)")
+    p.add_argument("--log-level", choices=LEVELS, type=str.lower, metavar="LEVEL",
+                   help=f"the least severe log record printed on stderr ({', '.join(LEVELS)}; "
+                        "default warning)")
     sub = p.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="run a scenario headless and print a summary")
@@ -399,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = _file_means_gui(list(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
+        log_to_stderr(level_from_args(args.verbose, args.log_level))
         status = _dispatch(args)
         if sys.stdout is not None:
             sys.stdout.flush()  # here, where a failure can still be reported

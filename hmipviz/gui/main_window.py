@@ -300,18 +300,19 @@ _in_hook = False
 
 
 def log_path() -> Path:
-    return Path.home() / ".cache" / "hmipviz" / "hmipviz.log"
+    """hmipviz.log in Qt's cache location for this application (on Linux
+    ~/.cache/hmipviz/hmipviz.log when the organisation and application are "hmipviz")."""
+    from PySide6.QtCore import QStandardPaths
+
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
+    return (Path(folder) if folder else Path.home() / ".cache" / "hmipviz") / "hmipviz.log"
 
 
 def setup_logging() -> None:
-    try:
-        path = log_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logging.getLogger("hmipviz").addHandler(handler)
-    except OSError:
-        pass
+    """The window's log file, rotated at about 1 MB (logsetup)."""
+    from hmipviz.logsetup import add_rotating_file
+
+    add_rotating_file(log_path())
 
 
 def install_excepthook(parent: QWidget | None = None) -> None:
