@@ -37,6 +37,7 @@ from hmipviz.gui.event_words import (  # noqa: F401  (re-exported: views import 
     event_text,
     event_verb,
 )
+from hmipviz.gui.playback import FRAME_MS, WallClock
 from hmipviz.gui.run_history import RunHistory
 from hmipviz.gui.timeline_queries import TimelineQueries
 from hmipviz.timeline import EPS, CacheRow, CachesAt, Placement, Timeline  # noqa: F401
@@ -44,7 +45,6 @@ from hmipviz.timeline import EPS, CacheRow, CachesAt, Placement, Timeline  # noq
 log = logging.getLogger("hmipviz.gui")
 
 HOP_MS = 600.0
-FRAME_MS = 16
 SNAPSHOT_EVERY = 250
 # More engine items than this at one simulated instant is a loop in the engine: the
 # controller stops the run there rather than freeze the window (about a second).
@@ -102,11 +102,11 @@ class QtController(TimelineQueries, QObject):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self._on_tick)
-        # Wall-clock milliseconds that pace the animation; benchmarks/memory_gui.py puts
-        # a fake clock here to play ten minutes of demo in less.
-        self._wall = QElapsedTimer()
-        self._wall.start()
-        self.clock_ms: Callable[[], float] = lambda: float(self._wall.elapsed())
+        # Milliseconds that pace the animation: the wall clock, or a FakeClock
+        # (hmipviz.gui.playback) that tests and benchmarks step by hand; then
+        # frames_from_timer is False and the frames come from the clock's frame().
+        self.clock_ms: Callable[[], float] = WallClock()
+        self.frames_from_timer = True
         self._reset_history()
         if scenario is not None:
             self.load(scenario, mode=mode)
@@ -374,7 +374,8 @@ class QtController(TimelineQueries, QObject):
         if self.at_end():
             return
         self._playing = True
-        self._timer.start()
+        if self.frames_from_timer:
+            self._timer.start()
         self.playingChanged.emit(True)
 
     def pause(self) -> None:
@@ -412,6 +413,10 @@ class QtController(TimelineQueries, QObject):
             return 1.0
         elapsed = self.clock_ms() - seg.start_ms
         return min(1.0, seg.u0 + (1 - seg.u0) * elapsed / seg.duration_ms)
+
+    def frame(self) -> None:
+        """One animation frame of playback (the timer's slot; a FakeClock calls it)."""
+        self._on_tick()
 
     def _on_tick(self) -> None:
         try:

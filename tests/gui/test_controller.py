@@ -7,6 +7,7 @@ import pytest
 from hmipviz.engine.events import BindingChanged, HandoverStarted, LinkChanged, PacketSent
 from hmipviz.gui import controller as controller_mod
 from hmipviz.gui.controller import QtController
+from hmipviz.gui.playback import FRAME_MS, FakeClock
 from hmipviz.scenario import load_scenario
 
 
@@ -90,17 +91,39 @@ def test_branching_before_an_action_discards_it(controller):
 
 def test_playback_is_paced_by_hops_and_skips_idle_gaps(qtbot, controller):
     c = controller
+    clock = FakeClock(c)  # playback steps time instead of waiting for it
     c.set_speed(10.0)  # 60 ms per hop
     c.play()
-    qtbot.waitUntil(lambda: c.position >= 3, timeout=5000)  # past the RS to AR1
+    clock.run_until(lambda: c.position >= 3, timeout_ms=5000)  # past the RS to AR1
     assert c.playing
     # registration completes after a few hops, not after real seconds of simulated time
-    qtbot.waitUntil(lambda: any(isinstance(e, HandoverStarted) for e in c.trace[:c.position + 1]),
-                    timeout=10000)
+    clock.run_until(lambda: any(isinstance(e, HandoverStarted)
+                                for e in c.trace[:c.position + 1]), timeout_ms=10000)
     c.pause()
     t = c.display_time()
-    qtbot.wait(100)
+    clock.advance(100)
+    for _ in range(5):
+        clock.frame()
     assert c.display_time() == t  # nothing moves while paused
+
+
+def test_a_hop_takes_hop_ms_over_the_speed_on_the_fake_clock(qtbot, controller):
+    """The pace itself: a segment in which a token covers a whole hop lasts
+    HOP_MS / speed of clock time, whatever the hop's real delay."""
+    c = controller
+    clock = FakeClock(c)
+    c.set_speed(2.0)
+    c.play()
+    clock.run_until(c.animating, timeout_ms=20000)
+    seg = c._seg
+    flying = c.in_flight_at(c.position)
+    frac = max(min(1.0, (seg.t1 - seg.t0) / max(c.trace[j].arrive_t - c.trace[j].t, 1e-9))
+               for j in flying)
+    want_ms = controller_mod.HOP_MS / 2.0 * frac
+    start = clock.ms
+    position = c.position
+    frames = clock.run_until(lambda: c.position != position, timeout_ms=5000)
+    assert want_ms <= clock.ms - start < want_ms + 2 * FRAME_MS, (frames, want_ms)
 
 
 def test_a_binding_change_is_visible_only_from_its_event_on(controller):
