@@ -15,7 +15,8 @@ engine needs).
 from __future__ import annotations
 
 import math
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Sequence
 
 from PySide6.QtCore import QElapsedTimer, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -35,6 +36,49 @@ from hmipviz.gui import theme
 
 SPEED_STEPS = 100  # slider units per decade
 FRAME_MS = 16  # one animation frame
+HOP_MS = 600.0  # a whole hop on screen at 1x, whatever its real delay
+EPS = 1e-9
+
+
+@dataclass
+class Segment:
+    """Playback between two instants of the trace, t0 to t1 of simulated time: the
+    packets in flight move along their links. It lasts ``HOP_MS / speed`` scaled by the
+    largest fraction of a hop any token covers in it, so one hop takes about 600 ms at
+    1x whatever its real delay and concurrent hops stay in simulated-time order."""
+
+    t0: float
+    t1: float
+    duration_ms: float
+    start_ms: float = 0.0  # the clock when this segment (re)started
+    u0: float = 0.0  # progress already made before that (speed changes)
+
+    @classmethod
+    def between(cls, t0: float, t1: float, hops: Sequence[tuple[float, float]],
+                speed: float, now_ms: float) -> Segment | None:
+        """The segment from t0 to t1 with these hops (sent, arrive times) in flight;
+        None when nothing moves (the instant is applied at once)."""
+        if not hops or t1 <= t0 + EPS:
+            return None
+        frac = max(min(1.0, (t1 - t0) / max(arrive - sent, EPS)) for sent, arrive in hops)
+        return cls(t0, t1, HOP_MS / speed * frac, now_ms)
+
+    def progress(self, now_ms: float) -> float:
+        """0 at the start, 1 once it has lasted its duration."""
+        if self.duration_ms <= 0:
+            return 1.0
+        elapsed = now_ms - self.start_ms
+        return min(1.0, self.u0 + (1 - self.u0) * elapsed / self.duration_ms)
+
+    def time_at(self, now_ms: float) -> float:
+        """The simulated time on screen at clock ``now_ms``."""
+        return self.t0 + (self.t1 - self.t0) * self.progress(now_ms)
+
+    def rescale(self, factor: float, now_ms: float) -> None:
+        """Keep the progress made, go on ``factor`` times as long (a speed change)."""
+        self.u0 = self.progress(now_ms)
+        self.duration_ms *= factor
+        self.start_ms = now_ms
 
 
 class WallClock:
@@ -309,4 +353,4 @@ class QtPlaybackBar(QToolBar):
 
 
 __all__ = ["QtPlaybackBar", "speed_to_slider", "slider_to_speed", "WallClock", "FakeClock",
-           "FRAME_MS"]
+           "Segment", "FRAME_MS", "HOP_MS"]

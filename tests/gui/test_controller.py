@@ -244,3 +244,22 @@ def test_jumping_to_the_next_idle_moment_is_bounded_in_time(qtbot):
     assert c.jump_to_next_idle(max_events=10**9, max_ms=300)
     assert time.monotonic() - t0 < 3.0
     assert c.in_flight_at(c.position)  # it stopped for the time, not at an idle moment
+
+
+def test_a_segment_keeps_its_progress_across_a_speed_change():
+    """gui/playback.Segment: the pace of one playback segment, on plain numbers."""
+    from hmipviz.gui.playback import HOP_MS, Segment
+
+    # two hops in flight: one 10 ms long, one 40 ms long; the segment covers 5 ms
+    seg = Segment.between(1.000, 1.005, [(0.998, 1.008), (1.000, 1.040)], 1.0, 100.0)
+    assert seg.duration_ms == pytest.approx(HOP_MS * 0.5)  # the larger share: half a hop
+    assert seg.progress(100.0) == 0.0 and seg.time_at(100.0) == 1.000
+    assert seg.progress(250.0) == pytest.approx(0.5)
+    seg.rescale(1.0 / 2.0, 250.0)  # twice the speed from here on
+    assert seg.duration_ms == pytest.approx(HOP_MS * 0.25)
+    # the rest of the way takes the new duration, counted from the speed change
+    assert seg.progress(250.0) == pytest.approx(0.5)
+    assert seg.progress(325.0) == pytest.approx(0.75)
+    assert seg.time_at(400.0) == pytest.approx(1.005) and seg.progress(500.0) == 1.0
+    assert Segment.between(1.0, 1.0, [(0.99, 1.01)], 1.0, 0.0) is None  # nothing to move
+    assert Segment.between(1.0, 2.0, [], 1.0, 0.0) is None  # an idle gap is skipped
