@@ -197,8 +197,37 @@ def test_teacher_settings_fold_by_index():
     assert tl.flow_running_at(10) is False and tl.flow_running_at(41) is True
 
 
-def test_the_timeline_imports_no_qt():
+@pytest.mark.parametrize("module", ["hmipviz.timeline", "hmipviz.gui.run_history",
+                                    "hmipviz.gui.timeline_queries", "hmipviz.gui.event_words"])
+def test_the_folds_and_the_run_history_import_no_qt(module):
     import subprocess
-    code = ("import sys, hmipviz.timeline; "
+    code = (f"import sys, {module}; "
             "sys.exit(any(m.startswith(('PySide6', 'PyQt')) for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_the_run_history_restores_replays_and_branches_without_qt():
+    """gui/run_history.py on its own: going back to 3 s restores an older snapshot,
+    re-applies the action logged at 1.5 s and runs on to the very same trace."""
+    from hmipviz.engine.events import LinkChanged
+    from hmipviz.gui.run_history import RunHistory
+
+    sc = load_scenario("figure1")
+    h = RunHistory(Simulation(sc), sc, snapshot_every=40)
+    h.step_to(1.5)
+    h.apply(1.5, lambda t: h.sim.move("AR2", at_s=t), placement=("AR2", None),
+            record=("move", "AR2"))
+    h.step_to(6.0)
+    before = [(e.t, e.type) for e in h.trace]
+    assert len(h.snapshots) > 3
+    assert h.must_restore(3.0, len(h.trace) - 1)
+    cut = h.restore_to(3.0)
+    assert cut <= len(h.trace) and h.sim.now == pytest.approx(3.0)
+    assert all(e.t <= 3.0 + 1e-9 for e in h.trace)
+    assert any(isinstance(e, LinkChanged) and e.ar == "AR2" for e in h.trace)
+    assert h.user_actions() == [(1.5, "move", "AR2")]
+    h.step_to(6.0)
+    assert [(e.t, e.type) for e in h.trace] == before  # deterministic replay
+    # acting before the logged action drops it from the branch
+    h.restore_to(1.0)
+    assert h.user_actions() == [] and h.timeline.placement_at(10**9) is None

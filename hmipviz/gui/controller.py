@@ -23,7 +23,6 @@ Playback (ui.md: motion)
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Callable
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
@@ -37,29 +36,18 @@ from hmipviz.gui.event_words import (  # noqa: F401  (re-exported: views import 
     event_text,
     event_verb,
 )
+from hmipviz.gui.playback import FRAME_MS, HOP_MS, Segment, WallClock
 from hmipviz.gui.run_history import RunHistory
 from hmipviz.gui.timeline_queries import TimelineQueries
-from hmipviz.timeline import EPS, CacheRow, CachesAt, Placement, Timeline  # noqa: F401
+from hmipviz.timeline import CacheRow, CachesAt, Placement, Timeline  # noqa: F401
 
 log = logging.getLogger("hmipviz.gui")
 
-HOP_MS = 600.0
-FRAME_MS = 16
 SNAPSHOT_EVERY = 250
 # More engine items than this at one simulated instant is a loop in the engine: the
 # controller stops the run there rather than freeze the window (about a second).
 STALL_STEPS = 100_000
 MIN_SPEED, MAX_SPEED = 0.1, 10.0
-
-
-# --- playback segments ---------------------------------------------------------------
-@dataclass
-class _Segment:
-    t0: float
-    t1: float
-    duration_ms: float
-    start_ms: float = 0.0  # the controller's clock_ms() when this segment (re)started
-    u0: float = 0.0  # progress already made before the clock started (speed changes)
 
 
 class QtController(TimelineQueries, QObject):
@@ -97,16 +85,16 @@ class QtController(TimelineQueries, QObject):
         self._playing = False
         self._position = -1
         self._selected = -1
-        self._seg: _Segment | None = None
+        self._seg: Segment | None = None
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self._on_tick)
-        # Wall-clock milliseconds that pace the animation; benchmarks/memory_gui.py puts
-        # a fake clock here to play ten minutes of demo in less.
-        self._wall = QElapsedTimer()
-        self._wall.start()
-        self.clock_ms: Callable[[], float] = lambda: float(self._wall.elapsed())
+        # Milliseconds that pace the animation: the wall clock, or a FakeClock
+        # (hmipviz.gui.playback) that tests and benchmarks step by hand; then
+        # frames_from_timer is False and the frames come from the clock's frame().
+        self.clock_ms: Callable[[], float] = WallClock()
+        self.frames_from_timer = True
         self._reset_history()
         if scenario is not None:
             self.load(scenario, mode=mode)
@@ -211,7 +199,7 @@ class QtController(TimelineQueries, QObject):
         """The simulated time on screen: interpolated while a segment animates."""
         seg = self._seg
         if seg is not None:
-            return seg.t0 + (seg.t1 - seg.t0) * self._seg_progress(seg)
+            return seg.time_at(self.clock_ms())
         return self.time_at(self._position)
 
     def animating(self) -> bool:
@@ -374,7 +362,8 @@ class QtController(TimelineQueries, QObject):
         if self.at_end():
             return
         self._playing = True
-        self._timer.start()
+        if self.frames_from_timer:
+            self._timer.start()
         self.playingChanged.emit(True)
 
     def pause(self) -> None:
@@ -400,18 +389,13 @@ class QtController(TimelineQueries, QObject):
             return
         seg = self._seg
         if seg is not None:  # keep the progress made, go on at the new pace
-            u = self._seg_progress(seg)
-            seg.duration_ms = seg.duration_ms * self._speed / x
-            seg.u0 = u
-            seg.start_ms = self.clock_ms()
+            seg.rescale(self._speed / x, self.clock_ms())
         self._speed = x
         self.speedChanged.emit(x)
 
-    def _seg_progress(self, seg: _Segment) -> float:
-        if seg.duration_ms <= 0:
-            return 1.0
-        elapsed = self.clock_ms() - seg.start_ms
-        return min(1.0, seg.u0 + (1 - seg.u0) * elapsed / seg.duration_ms)
+    def frame(self) -> None:
+        """One animation frame of playback (the timer's slot; a FakeClock calls it)."""
+        self._on_tick()
 
     def _on_tick(self) -> None:
         try:
@@ -443,7 +427,7 @@ class QtController(TimelineQueries, QObject):
             return
         seg = self._seg
         if seg is not None:
-            u = self._seg_progress(seg)
+            u = seg.progress(self.clock_ms())
             if u < 1.0:
                 self.frameAdvanced.emit(seg.t0 + (seg.t1 - seg.t0) * u)
                 return
@@ -463,16 +447,11 @@ class QtController(TimelineQueries, QObject):
         if not self._ensure(nxt):
             self.pause()
             return
-        flying = self.in_flight_at(self._position)
         t0 = self.display_time()
-        t1 = self.trace[nxt].t
-        if flying and t1 > t0 + EPS:
-            frac = 0.0
-            for j in flying:
-                e = self.trace[j]
-                span = max(e.arrive_t - e.t, EPS)
-                frac = max(frac, min(1.0, (t1 - t0) / span))
-            seg = _Segment(t0, t1, HOP_MS / self._speed * frac, self.clock_ms())
+        hops = [(self.trace[j].t, self.trace[j].arrive_t)
+                for j in self.in_flight_at(self._position)]
+        seg = Segment.between(t0, self.trace[nxt].t, hops, self._speed, self.clock_ms())
+        if seg is not None:
             self._seg = seg
             self.frameAdvanced.emit(t0)
             return

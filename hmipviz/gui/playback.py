@@ -4,13 +4,21 @@ HMIPv6 / Mobile IPv6 mode switch.
 
 ``QtPlaybackBar(controller)`` owns the QActions (with their shortcuts: Space, Left,
 Right, Home, End) so the main window can put the very same actions in its menus.
+
+The clocks that pace playback are here too: :class:`WallClock` (the window's, real
+milliseconds) and :class:`FakeClock`, which a test or a benchmark injects into the
+controller so that it *steps* time, one animation frame at a time, instead of waiting
+on the wall clock (a scenario that takes a minute to play at 1x plays in the time its
+engine needs).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -27,6 +35,126 @@ from PySide6.QtWidgets import (
 from hmipviz.gui import theme
 
 SPEED_STEPS = 100  # slider units per decade
+FRAME_MS = 16  # one animation frame
+HOP_MS = 600.0  # a whole hop on screen at 1x, whatever its real delay
+EPS = 1e-9
+
+
+@dataclass
+class Segment:
+    """Playback between two instants of the trace, t0 to t1 of simulated time: the
+    packets in flight move along their links. It lasts ``HOP_MS / speed`` scaled by the
+    largest fraction of a hop any token covers in it, so one hop takes about 600 ms at
+    1x whatever its real delay and concurrent hops stay in simulated-time order."""
+
+    t0: float
+    t1: float
+    duration_ms: float
+    start_ms: float = 0.0  # the clock when this segment (re)started
+    u0: float = 0.0  # progress already made before that (speed changes)
+
+    @classmethod
+    def between(cls, t0: float, t1: float, hops: Sequence[tuple[float, float]],
+                speed: float, now_ms: float) -> Segment | None:
+        """The segment from t0 to t1 with these hops (sent, arrive times) in flight;
+        None when nothing moves (the instant is applied at once)."""
+        if not hops or t1 <= t0 + EPS:
+            return None
+        frac = max(min(1.0, (t1 - t0) / max(arrive - sent, EPS)) for sent, arrive in hops)
+        return cls(t0, t1, HOP_MS / speed * frac, now_ms)
+
+    def progress(self, now_ms: float) -> float:
+        """0 at the start, 1 once it has lasted its duration."""
+        if self.duration_ms <= 0:
+            return 1.0
+        elapsed = now_ms - self.start_ms
+        return min(1.0, self.u0 + (1 - self.u0) * elapsed / self.duration_ms)
+
+    def time_at(self, now_ms: float) -> float:
+        """The simulated time on screen at clock ``now_ms``."""
+        return self.t0 + (self.t1 - self.t0) * self.progress(now_ms)
+
+    def rescale(self, factor: float, now_ms: float) -> None:
+        """Keep the progress made, go on ``factor`` times as long (a speed change)."""
+        self.u0 = self.progress(now_ms)
+        self.duration_ms *= factor
+        self.start_ms = now_ms
+
+
+class WallClock:
+    """Real milliseconds since the clock was made: the window's playback pace."""
+
+    def __init__(self) -> None:
+        self._timer = QElapsedTimer()
+        self._timer.start()
+
+    def __call__(self) -> float:
+        return float(self._timer.elapsed())
+
+
+class FakeClock:
+    """Milliseconds that move only when told: injected into a controller (``install``),
+    playback no longer runs from a timer; :meth:`frame` advances the clock one frame and
+    runs that frame, :meth:`run_until` runs frames until a condition holds. The
+    animation is the same as on screen (segments last ``HOP_MS / speed``), only nobody
+    waits for it."""
+
+    def __init__(self, controller=None, start_ms: float = 0.0,
+                 frame_ms: float = FRAME_MS) -> None:
+        self.ms = float(start_ms)
+        self.frame_ms = float(frame_ms)
+        self.controller = None
+        if controller is not None:
+            self.install(controller)
+
+    def __call__(self) -> float:
+        return self.ms
+
+    def install(self, controller) -> FakeClock:
+        """Pace ``controller`` by this clock; its frames come from :meth:`frame`."""
+        was_playing = controller.playing
+        controller.pause()
+        controller.clock_ms = self
+        controller.frames_from_timer = False
+        self.controller = controller
+        if was_playing:
+            controller.play()
+        return self
+
+    def advance(self, ms: float) -> None:
+        """Let ``ms`` pass without running a frame (what a paused window sees)."""
+        self.ms += ms
+
+    def frame(self) -> None:
+        """One animation frame later: the controller does what its timer would."""
+        self.ms += self.frame_ms
+        c = self.controller
+        if c is not None and c.playing:
+            c.frame()
+
+    def run_until(self, condition: Callable[[], bool], timeout_ms: float = 600_000.0,
+                  process_events: bool = True) -> int:
+        """Run frames until ``condition()`` holds; the number of frames run. Raises
+        AssertionError when ``timeout_ms`` of clock time pass first, or when playback
+        has stopped and the condition still does not hold (no frame can change it)."""
+        from PySide6.QtCore import QCoreApplication
+
+        frames = 0
+        end = self.ms + timeout_ms
+        while not condition():
+            c = self.controller
+            if c is not None and not c.playing:
+                raise AssertionError(
+                    f"playback stopped at t = {c.display_time():.6f} s before the "
+                    "condition held")
+            if self.ms >= end:
+                raise AssertionError(f"the condition did not hold within {timeout_ms:g} ms "
+                                     "of playback")
+            self.frame()
+            frames += 1
+            if process_events and QCoreApplication.instance() is not None:
+                QCoreApplication.processEvents()
+        return frames
 
 
 def speed_to_slider(x: float) -> int:
@@ -224,4 +352,5 @@ class QtPlaybackBar(QToolBar):
             self.controller.seek_time(t)
 
 
-__all__ = ["QtPlaybackBar", "speed_to_slider", "slider_to_speed"]
+__all__ = ["QtPlaybackBar", "speed_to_slider", "slider_to_speed", "WallClock", "FakeClock",
+           "Segment", "FRAME_MS", "HOP_MS"]

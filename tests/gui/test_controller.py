@@ -7,6 +7,7 @@ import pytest
 from hmipviz.engine.events import BindingChanged, HandoverStarted, LinkChanged, PacketSent
 from hmipviz.gui import controller as controller_mod
 from hmipviz.gui.controller import QtController
+from hmipviz.gui.playback import FRAME_MS, FakeClock
 from hmipviz.scenario import load_scenario
 
 
@@ -90,17 +91,39 @@ def test_branching_before_an_action_discards_it(controller):
 
 def test_playback_is_paced_by_hops_and_skips_idle_gaps(qtbot, controller):
     c = controller
+    clock = FakeClock(c)  # playback steps time instead of waiting for it
     c.set_speed(10.0)  # 60 ms per hop
     c.play()
-    qtbot.waitUntil(lambda: c.position >= 3, timeout=5000)  # past the RS to AR1
+    clock.run_until(lambda: c.position >= 3, timeout_ms=5000)  # past the RS to AR1
     assert c.playing
     # registration completes after a few hops, not after real seconds of simulated time
-    qtbot.waitUntil(lambda: any(isinstance(e, HandoverStarted) for e in c.trace[:c.position + 1]),
-                    timeout=10000)
+    clock.run_until(lambda: any(isinstance(e, HandoverStarted)
+                                for e in c.trace[:c.position + 1]), timeout_ms=10000)
     c.pause()
     t = c.display_time()
-    qtbot.wait(100)
+    clock.advance(100)
+    for _ in range(5):
+        clock.frame()
     assert c.display_time() == t  # nothing moves while paused
+
+
+def test_a_hop_takes_hop_ms_over_the_speed_on_the_fake_clock(qtbot, controller):
+    """The pace itself: a segment in which a token covers a whole hop lasts
+    HOP_MS / speed of clock time, whatever the hop's real delay."""
+    c = controller
+    clock = FakeClock(c)
+    c.set_speed(2.0)
+    c.play()
+    clock.run_until(c.animating, timeout_ms=20000)
+    seg = c._seg
+    flying = c.in_flight_at(c.position)
+    frac = max(min(1.0, (seg.t1 - seg.t0) / max(c.trace[j].arrive_t - c.trace[j].t, 1e-9))
+               for j in flying)
+    want_ms = controller_mod.HOP_MS / 2.0 * frac
+    start = clock.ms
+    position = c.position
+    frames = clock.run_until(lambda: c.position != position, timeout_ms=5000)
+    assert want_ms <= clock.ms - start < want_ms + 2 * FRAME_MS, (frames, want_ms)
 
 
 def test_a_binding_change_is_visible_only_from_its_event_on(controller):
@@ -221,3 +244,22 @@ def test_jumping_to_the_next_idle_moment_is_bounded_in_time(qtbot):
     assert c.jump_to_next_idle(max_events=10**9, max_ms=300)
     assert time.monotonic() - t0 < 3.0
     assert c.in_flight_at(c.position)  # it stopped for the time, not at an idle moment
+
+
+def test_a_segment_keeps_its_progress_across_a_speed_change():
+    """gui/playback.Segment: the pace of one playback segment, on plain numbers."""
+    from hmipviz.gui.playback import HOP_MS, Segment
+
+    # two hops in flight: one 10 ms long, one 40 ms long; the segment covers 5 ms
+    seg = Segment.between(1.000, 1.005, [(0.998, 1.008), (1.000, 1.040)], 1.0, 100.0)
+    assert seg.duration_ms == pytest.approx(HOP_MS * 0.5)  # the larger share: half a hop
+    assert seg.progress(100.0) == 0.0 and seg.time_at(100.0) == 1.000
+    assert seg.progress(250.0) == pytest.approx(0.5)
+    seg.rescale(1.0 / 2.0, 250.0)  # twice the speed from here on
+    assert seg.duration_ms == pytest.approx(HOP_MS * 0.25)
+    # the rest of the way takes the new duration, counted from the speed change
+    assert seg.progress(250.0) == pytest.approx(0.5)
+    assert seg.progress(325.0) == pytest.approx(0.75)
+    assert seg.time_at(400.0) == pytest.approx(1.005) and seg.progress(500.0) == 1.0
+    assert Segment.between(1.0, 1.0, [(0.99, 1.01)], 1.0, 0.0) is None  # nothing to move
+    assert Segment.between(1.0, 2.0, [], 1.0, 0.0) is None  # an idle gap is skipped

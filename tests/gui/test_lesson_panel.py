@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from hmipviz.engine.events import HandoverCompleted, LinkChanged
 from hmipviz.gui import lesson_panel
 from hmipviz.gui.main_window import MainWindow
+from hmipviz.gui.playback import FakeClock
 from hmipviz.lesson import Progress, ProgressStore, builtin_lessons
 from hmipviz.scenario import load_scenario
 
@@ -120,10 +121,11 @@ def test_walking_lesson_4_with_the_mouse(qtbot, window):
     assert "Right" in fb.text() and "only MAP1 knows the LCoA" in fb.text()
 
     # Play (the toolbar's button): the check holds once the registration is shown
+    clock = FakeClock(c)  # playback steps time instead of waiting for it
     c.set_speed(10.0)
     _click(window.playback.widgetForAction(window.playback.play_action))
     assert c.playing
-    qtbot.waitUntil(lambda: panel.next_button.isEnabled(), timeout=30000)
+    clock.run_until(lambda: panel.next_button.isEnabled(), timeout_ms=30000)
     c.pause()
     assert any(isinstance(e, HandoverCompleted) for e in c.trace[:c.position + 1])
     assert "Done" in panel.status.text()
@@ -442,8 +444,9 @@ def test_a_done_step_stops_playback_and_the_next_starts_from_there(qtbot, window
     panel = _open(window, "11")
     c = window.controller
     c.animate = False  # as fast as the engine goes: stop_when is asked every instant
+    clock = FakeClock(c)
     c.play()
-    qtbot.waitUntil(lambda: not c.playing, timeout=10000)
+    clock.run_until(lambda: not c.playing, timeout_ms=10000)
     assert panel.next_button.isEnabled()
     done_at = c.position
     assert c.trace[done_at].kind == "RA"  # RS, then RA: done, and stopped right there
@@ -472,11 +475,13 @@ def test_closing_the_dock_closes_the_lesson(qtbot, window):
     assert c.stop_when is None
     assert "lesson" not in window.docks
     # playback is the window's own again: no pause at the end of a step
+    clock = FakeClock(c)
     c.set_speed(10.0)
     c.play()
-    qtbot.waitUntil(lambda: any(isinstance(e, HandoverCompleted) for e in c.trace),
-                    timeout=20000)
-    qtbot.wait(50)
+    clock.run_until(lambda: any(isinstance(e, HandoverCompleted) for e in c.trace),
+                    timeout_ms=20000)
+    for _ in range(3):
+        clock.frame()
     assert c.playing
     c.pause()
 

@@ -24,6 +24,7 @@ from hmipviz.engine.events import (
 )
 from hmipviz.gui.event_list import COL_KIND, COLUMNS
 from hmipviz.gui.main_window import MainWindow
+from hmipviz.gui.playback import FakeClock
 from hmipviz.scenario import builtin_scenarios, load_scenario
 
 OLD_LCOA = "2001:db8:2::a"
@@ -158,6 +159,7 @@ def test_moving_in_the_past_starts_a_new_branch(qtbot, window):
 
 def test_keyboard_steps_and_plays(qtbot, window):
     c = window.controller
+    clock = FakeClock(c)  # playback steps time instead of waiting for it
     assert c.position == -1 and c.trace == []
     QTest.keyClick(window, Qt.Key.Key_Right)
     assert c.position == 0 and len(c.trace) >= 1  # the engine ran its first instant
@@ -168,7 +170,7 @@ def test_keyboard_steps_and_plays(qtbot, window):
     assert c.position == 1
     QTest.keyClick(window, Qt.Key.Key_Space)
     assert c.playing
-    qtbot.waitUntil(lambda: c.position > 5, timeout=10000)
+    clock.run_until(lambda: c.position > 5, timeout_ms=10000)
     QTest.keyClick(window, Qt.Key.Key_Space)
     assert not c.playing
     QTest.keyClick(window, Qt.Key.Key_Home)
@@ -190,13 +192,14 @@ def test_selected_mn_moves_to_the_next_ar_with_n(qtbot, window):
 
 def test_playback_animates_tokens_along_their_links(qtbot, window):
     c = window.controller
+    clock = FakeClock(c)
     c.set_speed(10.0)
     c.play()
-    qtbot.waitUntil(lambda: c.animating() and bool(window.topology.token_items()),
-                    timeout=10000)
+    clock.run_until(lambda: c.animating() and bool(window.topology.token_items()),
+                    timeout_ms=10000)
     token = window.topology.token_items()[0]
     first = token.pos()
-    qtbot.waitUntil(lambda: token.scene() is None or token.pos() != first, timeout=5000)
+    clock.run_until(lambda: token.scene() is None or token.pos() != first, timeout_ms=5000)
     c.pause()
     assert not c.playing
 
@@ -207,8 +210,9 @@ def test_every_built_in_scenario_plays_to_its_end(qtbot, window, name):
     c = window.controller
     assert c.scenario.name and c.position == -1
     c.animate = False  # as fast as the engine goes; the views still follow each step
+    clock = FakeClock(c)  # frames back to back, no wait for the timer between them
     c.play()
-    qtbot.waitUntil(lambda: not c.playing, timeout=120000)
+    clock.run_until(lambda: not c.playing)
     assert c.at_end()
     assert c.trace and c.position == len(c.trace) - 1
     assert c.trace[-1].t <= c.end_time + 1e-9
