@@ -47,7 +47,9 @@ def test_engine_imports_neither_qt_nor_scapy():
 def test_headless_layers_import_no_qt():
     proc = _import_with({"PySide6", "pyqtgraph"},
                         ["hmipviz.sim", "hmipviz.scenario", "hmipviz.cli", "hmipviz.report",
-                         "hmipviz.outputs", "hmipviz.wire.codec", "hmipviz.wire.capture"])
+                         "hmipviz.outputs", "hmipviz.wire.codec", "hmipviz.wire.capture",
+                         "hmipviz.timeline", "hmipviz.layout", "hmipviz.lesson_policy",
+                         "hmipviz.logsetup", "hmipviz.mobility"])
     assert proc.returncode == 0, proc.stderr
 
 
