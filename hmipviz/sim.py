@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv6Address
 
 from .engine import describe
-from .engine.binding_cache import BindingCacheEntry, BindingUpdateListEntry
+from .engine.binding_cache import BindingCacheEntry
 from .engine.config import ProtocolConfig
 from .engine.events import (
     Event,
@@ -37,7 +37,7 @@ from .engine.nodes.mobile_node import MobileNode
 from .engine.topology import Link, Topology
 from .scenario import FlowSpec, Scenario
 from .sim_esp import open_esp
-from .sim_mns import MobileIndex
+from .sim_mns import MobileIndex, SeveralMobileNodes
 from .sim_mobility import Mobility
 from .sim_nodes import agents_of, build_network
 from .wire.codec import DecodeError, decode, encode
@@ -102,7 +102,7 @@ class _Listeners(list):
         return self
 
 
-class Simulation:
+class Simulation(SeveralMobileNodes):
     #: what ``strict=None`` means; the test suite's conftest sets it to True
     default_strict = False
 
@@ -234,25 +234,6 @@ class Simulation:
         self.scheduler.push(self.now if at_s is None else at_s,
                             Action("move", to_ar, mn=mn or ""), _P_ACTION)
 
-    def place(self, mn: str, x_m: float, y_m: float, at_s: float | None = None) -> None:
-        """Put ``mn`` at (x, y) metres from ``at_s`` (default now): a mobility model it
-        had ends there. Its link layer is not moved: call :meth:`move` for that."""
-        self.mobility.place(mn, (float(x_m), float(y_m)), self.now if at_s is None else at_s)
-
-    def position_of(self, mn: str, t: float | None = None) -> tuple[float, float] | None:
-        """Where ``mn`` is (metres) at ``t`` (default now); None: placed nowhere."""
-        return self.mobility.position(mn, self.now if t is None else t)
-
-    def mn_of(self, address) -> str | None:
-        """The MN an address (home address, LCoA, RCoA) belongs to, or None."""
-        return self.mobiles.of_address(address)
-
-    def mobile_node(self, name: str) -> MobileNode:
-        node = self.nodes[name]
-        if not isinstance(node, MobileNode):
-            raise KeyError(f"{name} is not a mobile node")
-        return node
-
     def fail(self, node: str, at_s: float | None = None) -> None:
         self.scheduler.push(self.now if at_s is None else at_s, Action("fail", node), _P_ACTION)
 
@@ -337,15 +318,6 @@ class Simulation:
             for agent in self._agents(node):
                 out[name] = agent.cache.entries()
         return out
-
-    def binding_update_list(self, mn: str | None = None) -> list[BindingUpdateListEntry]:
-        """``mn``'s (default: the first MN's) binding update list."""
-        name = mn or self.mn_name
-        return list(self.nodes[name].bul.values()) if name else []  # type: ignore[attr-defined]
-
-    def binding_update_lists(self) -> dict[str, list[BindingUpdateListEntry]]:
-        """Every MN's binding update list, by MN name in scenario order."""
-        return {name: self.binding_update_list(name) for name in self.mn_names}
 
     def snapshot(self) -> Snapshot:
         """Full state for step-back; the append-only trace is only measured, not copied."""
@@ -593,17 +565,6 @@ class Simulation:
         lost = link.loss > 0 and self._loss_rng.random() < link.loss
         self.scheduler.push(arrive, Arrival(link.name, here, nxt, pid, data, kind, depth, why,
                                             rfc, lost), _P_ARRIVAL)
-
-    def _on_link(self, ar: AccessRouter, dst: IPv6Address) -> str | None:
-        """The MN attached to ``ar`` that owns ``dst``, or None."""
-        name = self.mobiles.of_packed(dst.packed)
-        if name is not None:  # addresses are the MNs' own: no other MN can own it
-            on_link = name in ar.attached_mns and self.nodes[name].owns(dst)
-            return name if on_link else None
-        for name in ar.attached_mns:
-            if self.nodes[name].owns(dst):
-                return name
-        return None
 
     def _arrive(self, a: Arrival) -> None:
         try:

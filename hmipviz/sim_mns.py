@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from ipaddress import IPv6Address
+from typing import TYPE_CHECKING
 
 from .engine.events import (
     BindingChanged,
@@ -20,6 +21,12 @@ from .engine.events import (
     PacketReceived,
     PacketSent,
 )
+
+if TYPE_CHECKING:
+    from .engine.binding_cache import BindingUpdateListEntry
+    from .engine.nodes.access_router import AccessRouter
+    from .engine.nodes.mobile_node import MobileNode
+    from .sim_mobility import Mobility
 
 _IPV6_IN_IPV6 = 41
 
@@ -113,3 +120,55 @@ class EventMobiles:
             return e.node
         return index.first if len(index) == 1 else None
 
+
+
+class SeveralMobileNodes:
+    """The simulation's API for its MNs (a mixin of :class:`~hmipviz.sim.Simulation`,
+    documented in docs/architecture.md): which they are, where, and their lists."""
+
+    nodes: dict
+    now: float
+    mn_name: str
+    mn_names: list[str]
+    mobiles: MobileIndex
+    mobility: Mobility
+
+    def mobile_node(self, name: str) -> MobileNode:
+        from .engine.nodes.mobile_node import MobileNode
+        node = self.nodes[name]
+        if not isinstance(node, MobileNode):
+            raise KeyError(f"{name} is not a mobile node")
+        return node
+
+    def mn_of(self, address: IPv6Address | int | str) -> str | None:
+        """The MN an address (home address, LCoA, RCoA) belongs to, or None."""
+        return self.mobiles.of_address(address)
+
+    def place(self, mn: str, x_m: float, y_m: float, at_s: float | None = None) -> None:
+        """Put ``mn`` at (x, y) metres from ``at_s`` (default now): a mobility model it
+        had ends there. Its link layer is not moved: call ``move`` for that."""
+        self.mobility.place(mn, (float(x_m), float(y_m)), self.now if at_s is None else at_s)
+
+    def position_of(self, mn: str, t: float | None = None) -> tuple[float, float] | None:
+        """Where ``mn`` is (metres) at ``t`` (default now); None: placed nowhere."""
+        return self.mobility.position(mn, self.now if t is None else t)
+
+    def binding_update_list(self, mn: str | None = None) -> list[BindingUpdateListEntry]:
+        """``mn``'s (default: the first MN's) binding update list."""
+        name = mn or self.mn_name
+        return list(self.mobile_node(name).bul.values()) if name else []
+
+    def binding_update_lists(self) -> dict[str, list[BindingUpdateListEntry]]:
+        """Every MN's binding update list, by MN name in scenario order."""
+        return {name: self.binding_update_list(name) for name in self.mn_names}
+
+    def _on_link(self, ar: AccessRouter, dst: IPv6Address) -> str | None:
+        """The MN attached to ``ar`` that owns ``dst``, or None."""
+        name = self.mobiles.of_packed(dst.packed)
+        if name is not None:  # addresses are the MNs' own: no other MN can own it
+            on_link = name in ar.attached_mns and self.nodes[name].owns(dst)
+            return name if on_link else None
+        for name in ar.attached_mns:
+            if self.nodes[name].owns(dst):
+                return name
+        return None

@@ -488,3 +488,30 @@ def test_the_builtins_with_several_mns(capsys):
     kinds = {e.kind for e in sim.trace if type(e).__name__ == "HandoverCompleted"}
     assert {"initial", "intra-MAP", "inter-MAP"} <= kinds
     assert replace(commuters, seed=1) == commuters
+
+
+def test_run_moves_a_named_mn_and_asks_for_a_name_with_several(capsys):
+    assert main(["run", "campus", "--until", "1", "--move", "0.5:AR4"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: --move 0.5:AR4: scenario campus has 10 MNs; name one: 0.5:AR4:MN1")
+    assert main(["run", "campus", "--until", "1", "--move", "0.5:AR4:MN99"]) == 2
+    assert "'MN99' is not an MN of scenario campus" in capsys.readouterr().err
+    assert main(["run", "commuters", "--until", "3", "--move", "2:AR4:MN1"]) == 0
+    out = capsys.readouterr().out
+    mn1 = out[out.index("  MN1:"):out.index("  MN2:")]
+    assert "inter-MAP  AR1 -> AR4  start 2.000 s" in mn1
+
+
+def test_placing_an_mn_ends_its_model_there(tmp_path):
+    sim = Simulation(load_scenario("commuters"))
+    sim.run(5.0)
+    before = sim.position_of("MN2", 4.0)
+    assert before != sim.position_of("MN2", 0.0)  # it drove
+    sim.place("MN2", 650.0, 500.0)
+    sim.move("AR3", mn="MN2")
+    sim.run(20.0)
+    assert sim.position_of("MN2") == (650.0, 500.0)
+    assert sim.position_of("MN2", 4.0) == before  # the past is kept
+    assert sim.mobile_node("MN2").ar == "AR3"  # its cell keeps it there
+    assert sim.mn_of("2001:db8:1::b") == "MN2" and sim.mn_of("2001:db8:4::b") == "MN2"
+    assert sim.mn_of("2001:db8:4::1") is None  # AR3's own address

@@ -108,7 +108,7 @@ def test_two_mns_move_at_once_through_the_same_map():
     assert sorted(links, key=str) == sorted([("MN", None), ("MN2", None), ("MN", "AR2"),
                                              ("MN2", "AR1")], key=str)
     ar1 = sim.nodes["AR1"]
-    assert ar1.attached_mns == ["MN3", "MN2"]  # type: ignore[attr-defined]
+    assert list(ar1.attached_mns) == ["MN3", "MN2"]  # type: ignore[attr-defined]
 
 
 def test_an_ar_advertises_on_each_attached_mns_link():

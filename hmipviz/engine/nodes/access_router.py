@@ -101,9 +101,10 @@ class AccessRouter(Node):
         self.link_local = link_local(int(self.address))
         self.advertised = list(advertised)
         self.failed_maps: set[IPv6Address] = set()
-        # the MNs on this AR's access links, in the order they attached; each MN has a
+        # the MNs on this AR's access links, in the order they attached (a dict as an
+        # ordered set: membership costs O(1) with hundreds of MNs); each MN has a
         # point-to-point access link of its own (AR-MN), so an RA goes out once per MN
-        self.attached_mns: list[str] = []
+        self.attached_mns: dict[str, None] = {}
         self.map: MapFunction | None = None
         if map_address is not None:
             self.map = MapFunction(self, map_address,
@@ -134,7 +135,7 @@ class AccessRouter(Node):
     @property
     def attached(self) -> str | None:
         """The first MN on this AR's access links (None: nobody attached)."""
-        return self.attached_mns[0] if self.attached_mns else None
+        return next(iter(self.attached_mns), None)
 
     def access_link(self, mn: str | None = None) -> str | None:
         mn = mn or self.attached
@@ -224,13 +225,12 @@ class AccessRouter(Node):
         if mn is None:
             self.attached_mns.clear()
             self._solicited.clear()
-        elif mn not in self.attached_mns:
-            self.attached_mns.append(mn)
+        else:
+            self.attached_mns.setdefault(mn)
 
     def on_detach(self, mn: str) -> None:
         """``mn``'s link layer left this AR: its pending solicitation goes with it."""
-        if mn in self.attached_mns:
-            self.attached_mns.remove(mn)
+        self.attached_mns.pop(mn, None)
         self._solicited.pop(mn, None)
 
     # --- MAP probing (RFC 5380 s.10) -------------------------------------------------
