@@ -15,9 +15,8 @@ import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from ipaddress import IPv6Address
-
 from .engine import describe
+from .engine.addresses import address
 from .engine.binding_cache import BindingCacheEntry, BindingUpdateListEntry
 from .engine.config import ProtocolConfig
 from .engine.events import (
@@ -51,15 +50,10 @@ _MAX_TIMER_SPINS = 1000
 
 @dataclass(frozen=True)
 class Arrival:
-    link: str
-    sender: str
-    receiver: str
-    packet_id: int
-    data: bytes
-    kind: str
-    depth: int
-    summary: str
-    rfc: str
+    """A hop's packet reaching the far end of its link: the hop's own event (its
+    fields say link, sender, receiver, bytes, ...) and whether the link lost it."""
+
+    sent: PacketSent
     lost: bool = False
 
 
@@ -507,13 +501,15 @@ class Simulation:
         node = self.nodes[here]
         if isinstance(node, MobileNode):
             return (node.ar, "") if node.ar else (None, "the MN has no link")
-        dst = IPv6Address(data[24:40])
-        if dst.is_multicast or dst.is_link_local:
-            return None, f"{dst} is not routable beyond the link"
-        owner = self.topology.owner_of(dst)
+        packed = data[24:40]
+        if packed[0] == 0xFF or (packed[0] == 0xFE and packed[1] & 0xC0 == 0x80):
+            # multicast (ff00::/8) or link-local (fe80::/10)
+            return None, f"{address(packed)} is not routable beyond the link"
+        owner = self.topology.owner_of(packed)
         if owner is None:
-            return None, f"no route to {dst}"
+            return None, f"no route to {address(packed)}"
         if owner == here:
+            dst = address(packed)
             if isinstance(node, AccessRouter) and node.attached and \
                     self.nodes[node.attached].owns(dst):
                 return node.attached, ""
@@ -533,38 +529,39 @@ class Simulation:
                                        f"{here} has no link to {nxt}"))
             return
         arrive = self.now + link.delay_ms / 1000.0
-        self._record(PacketSent(self.now, here, nxt, link.name, pid, data, arrive, kind, depth,
-                                why, rfc, origin))
+        sent = PacketSent(self.now, here, nxt, link.name, pid, data, arrive, kind, depth,
+                          why, rfc, origin)
+        self._record(sent)
         lost = link.loss > 0 and self._loss_rng.random() < link.loss
-        self.scheduler.push(arrive, Arrival(link.name, here, nxt, pid, data, kind, depth, why,
-                                            rfc, lost), _P_ARRIVAL)
+        self.scheduler.push(arrive, Arrival(sent, lost), _P_ARRIVAL)
 
-    def _arrive(self, a: Arrival) -> None:
+    def _arrive(self, arrival: Arrival) -> None:
+        a = arrival.sent
         try:
-            self._do_arrive(a)
+            self._do_arrive(a, arrival.lost)
         except Exception as exc:
-            self._internal_error(a.receiver, "receive", exc, a.packet_id, a.kind)
+            self._internal_error(a.to_node, "receive", exc, a.packet_id, a.kind)
 
-    def _do_arrive(self, a: Arrival) -> None:
-        node = self.nodes[a.receiver]
-        if a.lost:
-            self._record(PacketDropped(self.now, a.receiver, a.packet_id, a.kind,
+    def _do_arrive(self, a: PacketSent, lost: bool) -> None:
+        node = self.nodes[a.to_node]
+        if lost:
+            self._record(PacketDropped(self.now, a.to_node, a.packet_id, a.kind,
                                        f"lost on link {a.link}"))
             return
         if not node.up:
-            self._record(PacketDropped(self.now, a.receiver, a.packet_id, a.kind,
-                                       f"{a.receiver} is down"))
+            self._record(PacketDropped(self.now, a.to_node, a.packet_id, a.kind,
+                                       f"{a.to_node} is down"))
             return
-        if isinstance(node, MobileNode) and node.ar != a.sender:
-            self._record(PacketDropped(self.now, a.receiver, a.packet_id, a.kind,
-                                       f"the MN has left {a.sender}'s link"))
+        if isinstance(node, MobileNode) and node.ar != a.node:
+            self._record(PacketDropped(self.now, a.to_node, a.packet_id, a.kind,
+                                       f"the MN has left {a.node}'s link"))
             return
-        if isinstance(node, AccessRouter) and a.sender == self.mn_name and \
-                node.attached != a.sender:
-            self._record(PacketDropped(self.now, a.receiver, a.packet_id, a.kind,
-                                       f"the MN is no longer on {a.receiver}'s link"))
+        if isinstance(node, AccessRouter) and a.node == self.mn_name and \
+                node.attached != a.node:
+            self._record(PacketDropped(self.now, a.to_node, a.packet_id, a.kind,
+                                       f"the MN is no longer on {a.to_node}'s link"))
             return
-        dst = IPv6Address(a.data[24:40])
+        dst = address(a.data[24:40])
         local = node.owns(dst) or node.intercepts(dst) or (
             dst.is_multicast and a.link.endswith(f"-{self.mn_name}"))
         if local:
@@ -576,10 +573,10 @@ class Simulation:
                                        "hop limit exceeded"))
             return
         data = a.data[:7] + bytes([hop_limit - 1]) + a.data[8:]
-        self._forward(node.name, data, a.packet_id, a.kind, a.depth, a.summary, a.rfc,
+        self._forward(node.name, data, a.packet_id, a.kind, a.tunnel_depth, a.summary, a.rfc,
                       origin=False)
 
-    def _deliver(self, node: Node, a: Arrival) -> None:
+    def _deliver(self, node: Node, a: PacketSent) -> None:
         try:
             packet: Packet = decode(a.data, mobility_refusals=True)
         except DecodeError as exc:
@@ -593,7 +590,7 @@ class Simulation:
             return
         packet = opened
         self._record(PacketReceived(self.now, node.name, a.packet_id, a.kind))
-        node.receive(packet, self.now, a.sender)  # _arrive contains what it raises
+        node.receive(packet, self.now, a.node)  # _arrive contains what it raises
         self._drain(node, ctx)
 
     def _open_esp(self, node: Node, packet: Packet) -> Packet | None:
