@@ -48,6 +48,15 @@ _MAX_FLOW_PAYLOAD = 0xFFFF - 8
 _MAX_TIMER_SPINS = 1000
 
 
+def _flow_payload(seq: int, size: int) -> bytes:
+    """``size`` octets counting up from ``seq`` (mod 256): each packet of a flow differs."""
+    start = seq % 256
+    return (_RAMP * (size // 256 + 2))[start:start + size]
+
+
+_RAMP = bytes(range(256))
+
+
 @dataclass(frozen=True)
 class Arrival:
     """A hop's packet reaching the far end of its link: the hop's own event (its
@@ -185,16 +194,20 @@ class Simulation:
         if not len(self.scheduler):
             return []
         start = len(self.trace)
+        self._run_next()
+        return self.trace[start:] if self.keep_trace else self._step_events
+
+    def _run_next(self) -> None:
         self._step_events = []
         t, item = self.scheduler.pop()
-        self.now = max(self.now, t)
-        if isinstance(item, Arrival):
+        if t > self.now:
+            self.now = t
+        if type(item) is Arrival:
             self._arrive(item)
-        elif isinstance(item, TimerDue):
+        elif type(item) is TimerDue:
             self._timer(item.node)
         else:
             self._action(item)
-        return self.trace[start:] if self.keep_trace else self._step_events
 
     def add_listener(self, listener: Callable[[Event], None]) -> None:
         """Call ``listener`` with every event from now on, in trace order."""
@@ -203,7 +216,7 @@ class Simulation:
     def run(self, until_s: float | None = None) -> None:
         end = self.duration_s if until_s is None else until_s
         while (t := self.next_time()) is not None and t <= end:
-            self.step()
+            self._run_next()  # step() without collecting its events
         self.now = max(self.now, end)
 
     def move(self, to_ar: str | None, at_s: float | None = None) -> None:
@@ -421,7 +434,7 @@ class Simulation:
             raise ValueError(f"flow_payload_bytes = {size} does not fit an IPv6 packet (0 to "
                              f"{_MAX_FLOW_PAYLOAD} octets after the ICMPv6 or UDP header): "
                              f"flow {flow.source} -> {flow.destination} stops")
-        payload = bytes((a.seq + i) % 256 for i in range(size))
+        payload = _flow_payload(a.seq, size)
         # RFC 4443 s.4.1: the echo Sequence Number is 16 bits; it wraps
         seq = a.seq & 0xFFFF
         source = self.nodes[flow.source]

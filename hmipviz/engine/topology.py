@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from ipaddress import IPv6Address, IPv6Network
 
 import networkx as nx
@@ -17,8 +18,8 @@ class Link:
     delay_ms: float
     loss: float = 0.0
 
-    @property
-    def name(self) -> str:
+    @cached_property
+    def name(self) -> str:  # every hop of every packet asks: formatted once
         return f"{self.a}-{self.b}"
 
 
