@@ -41,8 +41,14 @@ class Address(IPv6Address):
             return NotImplemented
 
     def __ne__(self, other: object) -> bool:
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
+        if self is other:
+            return False
+        try:
+            return not (self._ip == other._ip  # type: ignore[attr-defined]
+                        and other._version == 6  # type: ignore[attr-defined]
+                        and getattr(other, "_scope_id", None) is None)
+        except AttributeError:
+            return NotImplemented
 
     def __hash__(self) -> int:
         return self._hash
