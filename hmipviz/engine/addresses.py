@@ -88,6 +88,11 @@ _INTERN_MAX = 1 << 16  # crafted packets may bring any number of addresses
 def address(value: int | bytes | str | IPv6Address) -> Address:
     """The :class:`Address` for an int, 16 octets, text or ``IPv6Address``, one object
     per value, so that comparing two of them is mostly an identity test."""
+    found = _interned.get(value)  # the decoder's 16 octets, mostly: one look-up
+    return found if found is not None else _intern(value)
+
+
+def _intern(value: int | bytes | str | IPv6Address) -> Address:
     key = value._ip if isinstance(value, IPv6Address) else value
     found = _interned.get(key)
     if found is None:
