@@ -362,7 +362,6 @@ class Registration:
             self.drop(f"BA's type 2 routing header carries {packet.routing.home_address}, "
                       f"not {entry.home_address}: silently ignored (RFC 5380 s.6.1)")
             return
-        key = (entry.peer_address, entry.home_address)
         correspondent = not (entry.map_registration or entry.home_registration)
         if self.require_esp and not correspondent:
             sa = self.sad.inbound(packet.esp.spi) if packet.esp is not None else None
