@@ -15,9 +15,8 @@ import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from ipaddress import IPv6Address
-
 from .engine import describe
+from .engine.addresses import address
 from .engine.binding_cache import BindingCacheEntry
 from .engine.config import ProtocolConfig
 from .engine.events import (
@@ -51,17 +50,21 @@ _MAX_FLOW_PAYLOAD = 0xFFFF - 8
 _MAX_TIMER_SPINS = 1000
 
 
+def _flow_payload(seq: int, size: int) -> bytes:
+    """``size`` octets counting up from ``seq`` (mod 256): each packet of a flow differs."""
+    start = seq % 256
+    return (_RAMP * (size // 256 + 2))[start:start + size]
+
+
+_RAMP = bytes(range(256))
+
+
 @dataclass(frozen=True)
 class Arrival:
-    link: str
-    sender: str
-    receiver: str
-    packet_id: int
-    data: bytes
-    kind: str
-    depth: int
-    summary: str
-    rfc: str
+    """A hop's packet reaching the far end of its link: the hop's own event (its
+    fields say link, sender, receiver, bytes, ...) and whether the link lost it."""
+
+    sent: PacketSent
     lost: bool = False
 
 
@@ -207,16 +210,20 @@ class Simulation(SeveralMobileNodes):
         if not len(self.scheduler):
             return []
         start = len(self.trace)
+        self._run_next()
+        return self.trace[start:] if self.keep_trace else self._step_events
+
+    def _run_next(self) -> None:
         self._step_events = []
         t, item = self.scheduler.pop()
-        self.now = max(self.now, t)
-        if isinstance(item, Arrival):
+        if t > self.now:
+            self.now = t
+        if type(item) is Arrival:
             self._arrive(item)
-        elif isinstance(item, TimerDue):
+        elif type(item) is TimerDue:
             self._timer(item.node)
         else:
             self._action(item)
-        return self.trace[start:] if self.keep_trace else self._step_events
 
     def add_listener(self, listener: Callable[[Event], None]) -> None:
         """Call ``listener`` with every event from now on, in trace order."""
@@ -225,7 +232,7 @@ class Simulation(SeveralMobileNodes):
     def run(self, until_s: float | None = None) -> None:
         end = self.duration_s if until_s is None else until_s
         while (t := self.next_time()) is not None and t <= end:
-            self.step()
+            self._run_next()  # step() without collecting its events
         self.now = max(self.now, end)
 
     def move(self, to_ar: str | None, at_s: float | None = None, mn: str | None = None) -> None:
@@ -452,7 +459,7 @@ class Simulation(SeveralMobileNodes):
             raise ValueError(f"flow_payload_bytes = {size} does not fit an IPv6 packet (0 to "
                              f"{_MAX_FLOW_PAYLOAD} octets after the ICMPv6 or UDP header): "
                              f"flow {flow.source} -> {flow.destination} stops")
-        payload = bytes((a.seq + i) % 256 for i in range(size))
+        payload = _flow_payload(a.seq, size)
         # RFC 4443 s.4.1: the echo Sequence Number is 16 bits; it wraps
         seq = a.seq & 0xFFFF
         source = self.nodes[flow.source]
@@ -533,13 +540,15 @@ class Simulation(SeveralMobileNodes):
         node = self.nodes[here]
         if isinstance(node, MobileNode):
             return (node.ar, "") if node.ar else (None, "the MN has no link")
-        dst = IPv6Address(data[24:40])
-        if dst.is_multicast or dst.is_link_local:
-            return None, f"{dst} is not routable beyond the link"
-        owner = self.topology.owner_of(dst)
+        packed = data[24:40]
+        if packed[0] == 0xFF or (packed[0] == 0xFE and packed[1] & 0xC0 == 0x80):
+            # multicast (ff00::/8) or link-local (fe80::/10)
+            return None, f"{address(packed)} is not routable beyond the link"
+        owner = self.topology.owner_of(packed)
         if owner is None:
-            return None, f"no route to {dst}"
+            return None, f"no route to {address(packed)}"
         if owner == here:
+            dst = address(packed)
             if isinstance(node, AccessRouter) and node.attached_mns:
                 on_link = self._on_link(node, dst)
                 if on_link is not None:
@@ -560,40 +569,41 @@ class Simulation(SeveralMobileNodes):
                                        f"{here} has no link to {nxt}"))
             return
         arrive = self.now + link.delay_ms / 1000.0
-        self._record(PacketSent(self.now, here, nxt, link.name, pid, data, arrive, kind, depth,
-                                why, rfc, origin))
+        sent = PacketSent(self.now, here, nxt, link.name, pid, data, arrive, kind, depth,
+                          why, rfc, origin)
+        self._record(sent)
         lost = link.loss > 0 and self._loss_rng.random() < link.loss
-        self.scheduler.push(arrive, Arrival(link.name, here, nxt, pid, data, kind, depth, why,
-                                            rfc, lost), _P_ARRIVAL)
+        self.scheduler.push(arrive, Arrival(sent, lost), _P_ARRIVAL)
 
-    def _arrive(self, a: Arrival) -> None:
+    def _arrive(self, arrival: Arrival) -> None:
+        a = arrival.sent
         try:
-            self._do_arrive(a)
+            self._do_arrive(a, arrival.lost)
         except Exception as exc:
-            self._internal_error(a.receiver, "receive", exc, a.packet_id, a.kind)
+            self._internal_error(a.to_node, "receive", exc, a.packet_id, a.kind)
 
-    def _do_arrive(self, a: Arrival) -> None:
-        node = self.nodes[a.receiver]
-        if a.lost:
-            self._record(PacketDropped(self.now, a.receiver, a.packet_id, a.kind,
+    def _do_arrive(self, a: PacketSent, lost: bool) -> None:
+        node = self.nodes[a.to_node]
+        if lost:
+            self._record(PacketDropped(self.now, a.to_node, a.packet_id, a.kind,
                                        f"lost on link {a.link}"))
             return
         if not node.up:
-            self._record(PacketDropped(self.now, a.receiver, a.packet_id, a.kind,
-                                       f"{a.receiver} is down"))
+            self._record(PacketDropped(self.now, a.to_node, a.packet_id, a.kind,
+                                       f"{a.to_node} is down"))
             return
-        if isinstance(node, MobileNode) and node.ar != a.sender:
-            self._record(PacketDropped(self.now, a.receiver, a.packet_id, a.kind,
-                                       f"the MN has left {a.sender}'s link"))
+        if isinstance(node, MobileNode) and node.ar != a.node:
+            self._record(PacketDropped(self.now, a.to_node, a.packet_id, a.kind,
+                                       f"the MN has left {a.node}'s link"))
             return
-        if isinstance(node, AccessRouter) and a.sender in self._mn_set and \
-                a.sender not in node.attached_mns:
-            self._record(PacketDropped(self.now, a.receiver, a.packet_id, a.kind,
-                                       f"the MN is no longer on {a.receiver}'s link"))
+        if isinstance(node, AccessRouter) and a.node in self._mn_set and \
+                a.node not in node.attached_mns:
+            self._record(PacketDropped(self.now, a.to_node, a.packet_id, a.kind,
+                                       f"the MN is no longer on {a.to_node}'s link"))
             return
-        dst = IPv6Address(a.data[24:40])
+        dst = address(a.data[24:40])
         local = node.owns(dst) or node.intercepts(dst) or (
-            dst.is_multicast and (a.sender in self._mn_set or a.receiver in self._mn_set))
+            dst.is_multicast and (a.node in self._mn_set or a.to_node in self._mn_set))
         if local:
             self._deliver(node, a)
             return
@@ -603,10 +613,10 @@ class Simulation(SeveralMobileNodes):
                                        "hop limit exceeded"))
             return
         data = a.data[:7] + bytes([hop_limit - 1]) + a.data[8:]
-        self._forward(node.name, data, a.packet_id, a.kind, a.depth, a.summary, a.rfc,
+        self._forward(node.name, data, a.packet_id, a.kind, a.tunnel_depth, a.summary, a.rfc,
                       origin=False)
 
-    def _deliver(self, node: Node, a: Arrival) -> None:
+    def _deliver(self, node: Node, a: PacketSent) -> None:
         try:
             packet: Packet = decode(a.data, mobility_refusals=True)
         except DecodeError as exc:
@@ -620,7 +630,7 @@ class Simulation(SeveralMobileNodes):
             return
         packet = opened
         self._record(PacketReceived(self.now, node.name, a.packet_id, a.kind))
-        node.receive(packet, self.now, a.sender)  # _arrive contains what it raises
+        node.receive(packet, self.now, a.node)  # _arrive contains what it raises
         self._drain(node, ctx)
 
     def _open_esp(self, node: Node, packet: Packet) -> Packet | None:

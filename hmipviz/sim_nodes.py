@@ -10,7 +10,7 @@ import random
 from ipaddress import IPv6Address
 from typing import TYPE_CHECKING
 
-from .engine.addresses import interface_id_of
+from .engine.addresses import address as interned, interface_id_of
 from .engine.nodes.access_router import AccessRouter, AdvertisedMap
 from .engine.nodes.base import Node
 from .engine.nodes.correspondent import CorrespondentNode
@@ -47,9 +47,9 @@ def build_network(sim: Simulation) -> list[str]:
     names: dict[IPv6Address, str] = {}
     for spec in s.nodes:
         if spec.address is not None:
-            names[spec.address] = spec.name
+            names[interned(spec.address)] = spec.name
         if spec.map_address is not None:
-            names[spec.map_address] = spec.name
+            names[interned(spec.map_address)] = spec.name
     mn_names: list[str] = []
     for spec in s.nodes:
         node = _make_node(sim, spec, names)
@@ -83,11 +83,13 @@ def _index(s: Scenario, mn_names: list[str]) -> MobileIndex:
 
 def _make_node(sim: Simulation, spec: NodeSpec, names: dict[IPv6Address, str]) -> Node:
     common = dict(config=sim.config, rng=random.Random(f"{sim.seed}/{spec.name}"))
-    args = (spec.name, spec.address, spec.prefix)
+    # the engine's addresses are interned Address objects: cheap to compare and hash
+    args = (spec.name, _interned(spec.address), spec.prefix)
     scenario = sim.scenario
     if spec.role == "mn":
         ha = scenario.node(spec.home_agent)
-        return MobileNode(*args, home_address=spec.home_address, home_agent=ha.address,
+        return MobileNode(*args, home_address=_interned(spec.home_address),
+                          home_agent=_interned(ha.address),
                           interface_id=interface_id_of(spec.interface_id),
                           mode=sim.mode, names=names,
                           route_optimization=spec.route_optimization,
@@ -96,7 +98,7 @@ def _make_node(sim: Simulation, spec: NodeSpec, names: dict[IPv6Address, str]) -
                           cn_maps=_cn_maps(scenario, spec), **common)
     if spec.role == "ar":
         return AccessRouter(*args, advertised=_advertised(sim, spec),
-                            map_address=spec.map_address,
+                            map_address=_interned(spec.map_address),
                             max_lifetime_s=spec.max_lifetime_s,
                             valid_onlink_prefixes=spec.valid_onlink_prefixes,
                             probe_maps=spec.probe_maps, **common)
@@ -113,12 +115,16 @@ def _make_node(sim: Simulation, spec: NodeSpec, names: dict[IPv6Address, str]) -
     return cls[spec.role](*args, **common)
 
 
+def _interned(value: IPv6Address | None) -> IPv6Address | None:
+    return None if value is None else interned(value)
+
+
 def map_address(scenario: Scenario, name: str) -> IPv6Address:
     """The global address of a MAP: a MAP node's, or a flat AR's map_address."""
     m = scenario.node(name)
     address = m.address if m.role == "map" else m.map_address
     assert address is not None
-    return address
+    return interned(address)
 
 
 def _cn_maps(scenario: Scenario, mn: NodeSpec) -> dict[IPv6Address, IPv6Address]:
@@ -131,7 +137,7 @@ def _cn_maps(scenario: Scenario, mn: NodeSpec) -> dict[IPv6Address, IPv6Address]
         peer = flow.destination if flow.source == mn.name else flow.source
         address = scenario.node(peer).address
         if address is not None:
-            out.setdefault(address, map_address(scenario, flow.map))
+            out.setdefault(interned(address), map_address(scenario, flow.map))
     return out
 
 
@@ -142,5 +148,5 @@ def _advertised(sim: Simulation, spec: NodeSpec) -> tuple[AdvertisedMap, ...]:
         address = m.address if m.role == "map" else m.map_address
         dist = opt.dist if opt.dist is not None else \
             sim.topology.hop_count(spec.name, m.name) + 1
-        out.append(AdvertisedMap(m.name, address, dist, opt.pref, opt.r, opt.lifetime_s))
+        out.append(AdvertisedMap(m.name, _interned(address), dist, opt.pref, opt.r, opt.lifetime_s))
     return tuple(out)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv6Address, IPv6Network
 from typing import Union
 
+from .addresses import address
 from .ipsec import EspSecurity
 
 # --- IANA numbers the engine needs --------------------------------------------------
@@ -77,8 +78,8 @@ BE_STATUS_TEXT = {
     2: "unrecognized MH Type value",
 }
 
-ALL_NODES = IPv6Address("ff02::1")
-ALL_ROUTERS = IPv6Address("ff02::2")
+ALL_NODES = address("ff02::1")
+ALL_ROUTERS = address("ff02::2")
 
 
 # --- Extension headers ---------------------------------------------------------------
@@ -392,6 +393,12 @@ class Packet:
     flow_label: int = 0
     # transport-mode ESP around the payload (RFC 4303; RFC 6275 s.5.1, RFC 5380 s.12.1)
     esp: EspSecurity | None = None
+
+    def with_hop_limit(self, hop_limit: int) -> "Packet":
+        """This packet with another Hop Limit (each forwarding hop; faster than
+        ``dataclasses.replace``, which the tunnels would call for every packet)."""
+        return Packet(self.src, self.dst, self.payload, hop_limit, self.routing, self.hao,
+                      self.traffic_class, self.flow_label, self.esp)
 
     def innermost(self) -> "Packet":
         """The packet inside every tunnel layer."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from ipaddress import IPv6Address, IPv6Network
 
 import networkx as nx
+
+_MAX_REMEMBERED = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -15,8 +18,8 @@ class Link:
     delay_ms: float
     loss: float = 0.0
 
-    @property
-    def name(self) -> str:
+    @cached_property
+    def name(self) -> str:  # every hop of every packet asks: formatted once
         return f"{self.a}-{self.b}"
 
 
@@ -27,6 +30,10 @@ class Topology:
         self.graph = nx.Graph()
         self._next_hop: dict[tuple[str, str], str | None] = {}
         self._routes: list[tuple[IPv6Network, str]] = []
+        # the routes as (network, mask, node) integers, and the owners found so far by
+        # destination octets: every hop of every packet asks (see owner_of)
+        self._int_routes: list[tuple[int, int, str]] = []
+        self._owners: dict[bytes, str | None] = {}
 
     def add_node(self, name: str, prefixes: list[IPv6Network]) -> None:
         self.graph.add_node(name)
@@ -34,6 +41,9 @@ class Topology:
             self._routes.append((prefix, name))
         # longest prefix first, so the first match is the best one
         self._routes.sort(key=lambda r: -r[0].prefixlen)
+        self._int_routes = [(int(p.network_address), int(p.netmask), n)
+                            for p, n in self._routes]
+        self._owners.clear()
 
     def add_link(self, link: Link) -> None:
         self.graph.add_edge(link.a, link.b, link=link, weight=link.delay_ms)
@@ -55,12 +65,21 @@ class Topology:
     def links(self) -> list[Link]:
         return [d["link"] for _, _, d in self.graph.edges(data=True)]
 
-    def owner_of(self, address: IPv6Address) -> str | None:
-        """The node a destination address routes to (longest prefix match)."""
-        for prefix, name in self._routes:
-            if address in prefix:
-                return name
-        return None
+    def owner_of(self, address: IPv6Address | bytes) -> str | None:
+        """The node a destination address (or its 16 octets) routes to (longest prefix
+        match)."""
+        key = address if isinstance(address, bytes) else address.packed
+        try:
+            return self._owners[key]
+        except KeyError:
+            pass
+        value = int.from_bytes(key, "big")
+        owner = next((name for network, mask, name in self._int_routes
+                      if value & mask == network), None)
+        if len(self._owners) >= _MAX_REMEMBERED:
+            self._owners.clear()  # crafted packets may bring any number of addresses
+        self._owners[key] = owner
+        return owner
 
     def next_hop(self, here: str, target: str) -> str | None:
         key = (here, target)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv6Address
 from typing import Any, Literal
 
+from hmipviz.engine.addresses import address
 from hmipviz.engine.messages import BA_STATUS_TEXT
 
 from .common import mac_text
@@ -136,7 +137,7 @@ def _raw_reader(offset: int, size: int, mask: int) -> Callable[[bytes, int], int
 def _value_reader(f: Field) -> Callable[[bytes, int], Any]:
     start, end, raw, scale = f.offset, f.offset + f.size, f._raw, f.scale
     if f.kind == "address":
-        return lambda d, b: IPv6Address(d[b + start:b + start + 16])
+        return lambda d, b: address(d[b + start:b + start + 16])
     if f.kind == "hex":
         return lambda d, b: d[b + start:b + end]
     if f.kind == "mac":
@@ -202,7 +203,7 @@ def _compile_reader(layout: Layout) -> Callable[[bytes, int], dict[str, Any]]:
               + (f"    {unpacked}= unpack_from(d, b)\n" if names else "")
               + f"    return {{{', '.join(items)}}}\n")
     scope: dict[str, Any] = {"unpack_from": struct.Struct(fmt).unpack_from,
-                             "IPv6Address": IPv6Address, "mac_text": mac_text}
+                             "IPv6Address": address, "mac_text": mac_text}
     exec(source, scope)  # safe: the source is built from the tables above only
     reader: Callable[[bytes, int], dict[str, Any]] = scope["read"]
     return reader

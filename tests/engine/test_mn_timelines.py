@@ -25,6 +25,7 @@ from nets import (
     two_domains,
 )
 
+from hmipviz.engine.binding_update_list import TimerAction, TimerKey
 from hmipviz.engine.events import HandoverCompleted, Note, StateChanged
 from hmipviz.engine.nodes.mn_states import MNState
 from hmipviz.report import handovers
@@ -237,7 +238,7 @@ def test_binding_update_list_lifetimes_count_from_sending_the_bu():
     assert local.expires_at_s == local.sent_at_s + 600
     assert home.expires_at_s == home.sent_at_s + 600
     assert local.sent_at_s < local.acked_at_s
-    refresh = sim.mn.deadlines[("refresh", MAP1_ADDR, RCOA1)]
+    refresh = sim.mn.bul.timer(TimerKey(TimerAction.REFRESH, MAP1_ADDR, RCOA1))
     assert refresh == pytest.approx(local.sent_at_s + 600 * 0.8)
 
 
@@ -271,7 +272,6 @@ def test_back_on_the_link_where_its_map_is_alive_again_the_mn_takes_the_map_firs
 def test_a_bu_deferred_by_max_update_rate_leaves_a_second_after_not_in_a_loop():
     # found by the timeline fuzzer: with "times[0] <= now - 1.0" a rounding kept the BU
     # deferred to the very instant it was due, so the timer fired without end
-    from collections import deque
     sim = Simulation(figure1(duration_s=1.0))
     sim.run()
     mn = sim.mn
@@ -279,10 +279,12 @@ def test_a_bu_deferred_by_max_update_rate_leaves_a_second_after_not_in_a_loop():
     now = t0 + 1.0
     assert now - 1.0 < t0
     entry = mn.bul[(MAP1_ADDR, RCOA1)]
-    mn.sent_times[MAP1_ADDR] = deque([t0, t0, t0])
+    times = mn.bul.sent_times(MAP1_ADDR)
+    times.clear()
+    times.extend([t0, t0, t0])
     before = len(mn.pull())
     mn._transmit(entry, now, "test", "RFC 6275 s.11.8")
-    assert ("deferred", MAP1_ADDR, RCOA1) not in mn.deadlines
+    assert mn.bul.timer(TimerKey(TimerAction.DEFERRED, MAP1_ADDR, RCOA1)) is None
     assert before == 0 and len(mn.pull()) == 1  # sent now, one second after the first
 
 

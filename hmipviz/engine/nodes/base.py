@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ipaddress import IPv6Address, IPv6Network
 
 from .. import describe
+from ..addresses import address
 from ..config import ProtocolConfig
 from ..events import Event, PacketDropped
 from ..ipsec import SecurityAssociation, SecurityAssociationDatabase
@@ -27,7 +28,7 @@ from ..messages import (
 # RFC 4443 s.2.4(c): an ICMPv6 error quotes as much of the invoking packet as fits in
 # the minimum IPv6 MTU (1280) after its own IPv6 (40) and ICMPv6 (8) headers.
 ICMP_ERROR_QUOTE_OCTETS = 1280 - 40 - 8
-UNSPECIFIED = IPv6Address("::")
+UNSPECIFIED = address("::")
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,13 @@ moves, outages and answers:
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import replace
 from ipaddress import IPv6Address
 from typing import TYPE_CHECKING
 
 from .. import describe
-from ..addresses import seq_next
 from ..binding_cache import BindingUpdateListEntry
+from ..binding_update_list import Key, TimerAction, TimerKey
 from ..events import BindingChanged, Note
 from ..messages import (
     BA_SEQ_OUT_OF_WINDOW,
@@ -44,7 +43,7 @@ from .mn_states import MNInput, MNState
 if TYPE_CHECKING:
     from .mobile_node import MobileNode
 
-Key = tuple[IPv6Address, IPv6Address]  # (peer address, home address or RCoA)
+_KEEP_EXPIRY = frozenset({TimerAction.EXPIRE})
 
 LIFETIME_UNIT_S = 4  # the BU's Lifetime field counts units of 4 s (RFC 6275 s.6.1.7)
 
@@ -82,10 +81,7 @@ class Registration:
         """The binding the peer holds for ``key`` as far as the MN knows: the entry once
         acknowledged, or while a refresh of it is outstanding the last acknowledged one
         (it runs until its own expiry; RFC 6275 s.11.1 keeps it in the list)."""
-        e = self.bul.get(key)
-        if e is not None and e.acknowledged:
-            return e
-        return self.acked.get(key)
+        return self.bul.held_binding(key)
 
     def home_binding(self: MobileNode) -> BindingUpdateListEntry | None:
         """The acknowledged home registration, if any."""
@@ -136,7 +132,7 @@ class Registration:
         via = self.map_of(rcoa)
         if via is None or rcoa is None:
             return None
-        return self.map_granted.get((via, rcoa))
+        return self.bul.granted((via, rcoa))
 
     # --- what route optimisation asks of the MN ------------------------------------
     def next_sequence(self: MobileNode, peer: IPv6Address) -> int:
@@ -169,9 +165,7 @@ class Registration:
 
     # --- building Binding Updates --------------------------------------------------------
     def _next_seq(self: MobileNode, peer: IPv6Address) -> int:
-        seq = seq_next(self.sequence.get(peer, 0))
-        self.sequence[peer] = seq
-        return seq
+        return self.bul.next_sequence(peer)
 
     def _send_local_bu(self: MobileNode, map_address: IPv6Address, rcoa: IPv6Address,
                        now: float, why: str, rfc: str = "RFC 5380 s.6.1",
@@ -206,7 +200,7 @@ class Registration:
             return
         self._secure(self.home_agent, self.home_address, now)
         via = self.map_of(care_of)
-        granted = self.map_granted.get((via, care_of)) if via is not None else None
+        granted = self.bul.granted((via, care_of)) if via is not None else None
         text = ""
         if via is not None and granted is not None and \
                 granted < self.config.home_binding_lifetime_s:
@@ -233,26 +227,21 @@ class Registration:
         if entry.home_registration:
             # one home registration at a time: drop the previous care-of address's entry
             for k in [k for k in self.bul if k[0] == entry.peer_address and k != key]:
-                self.bul.pop(k)
-                self.acked.pop(k, None)
-                self._clear_deadlines(k)
-                self.held.pop(k, None)
-        previous = self.bul.get(key)
-        self.bul[key] = entry
+                self.bul.remove(k)
+        previous = self.bul.put(entry)
         # a refresh leaves the acknowledged binding's own expiry in place: if no answer
         # comes, that binding still runs out on time
-        keep_expiry = (previous is not None and previous.acknowledged) or key in self.acked
-        self._clear_deadlines(key, keep=("expire",) if keep_expiry else ())
-        self.held.pop(key, None)
-        self.deadlines[("retransmit",) + key] = now + entry.timeout_s
+        keep_expiry = (previous is not None and previous.acknowledged) or \
+            self.bul.was_acknowledged(key)
+        self.bul.clear_timers(key, keep=_KEEP_EXPIRY if keep_expiry else frozenset())
+        self.bul.held.pop(key, None)
+        self.bul.set_timer(TimerKey.binding(TimerAction.RETRANSMIT, key),
+                           now + entry.timeout_s)
         self._bul_changed(now, entry, "pending")
 
     def _abandon(self: MobileNode, key: Key, now: float) -> None:
         """Forget a BU the MN no longer wants answered (its BA will match nothing)."""
-        entry = self.bul.pop(key, None)
-        self.acked.pop(key, None)
-        self._clear_deadlines(key)
-        self.held.pop(key, None)
+        entry = self.bul.remove(key)
         if entry is not None:
             self._bul_changed(now, entry, "deleted")
 
@@ -264,16 +253,15 @@ class Registration:
         key = (entry.peer_address, entry.home_address)
         may, via = self.route_from(entry.care_of_address)
         if not may or via == entry.peer_address:
-            self.held[key] = (why, rfc)
+            self.bul.held[key] = (why, rfc)
             return
-        times = self.sent_times.setdefault(entry.peer_address, deque())
+        times = self.bul.sent_times(entry.peer_address)
         # the same sum as the deferral below: with "now - 1.0" a rounding can leave a
         # BU deferred to this very instant, again and again
         while times and times[0] + 1.0 <= now:
             times.popleft()
         if len(times) >= self.config.max_update_rate_per_s:
-            self.deadlines[("deferred",) + key] = times[0] + 1.0
-            self.deferred_why[key] = (f"{why}; held back by MAX_UPDATE_RATE", rfc)
+            self.bul.defer(key, times[0] + 1.0, f"{why}; held back by MAX_UPDATE_RATE", rfc)
             return
         times.append(now)
         bu = BindingUpdate(sequence=entry.sequence, lifetime_s=entry.requested_lifetime_s,
@@ -305,23 +293,23 @@ class Registration:
     def _flush_held(self: MobileNode, now: float) -> None:
         """Send the BUs that were waiting for a link or a MAP tunnel, rebuilt from the
         addresses the MN has now."""
-        for key, (why, rfc) in list(self.held.items()):
+        for key, (why, rfc) in list(self.bul.held.items()):
             entry = self.bul.get(key)
             if entry is None or entry.acknowledged:
-                self.held.pop(key, None)
+                self.bul.held.pop(key, None)
                 continue
             care_of = self._primary_coa() if entry.home_registration else (
                 self.lcoa if entry.map_registration else entry.care_of_address)
             may, via = self.route_from(care_of)
             if not may or via == entry.peer_address:
                 continue  # still cannot leave
-            self.held.pop(key, None)
+            self.bul.held.pop(key, None)
             self._rebuild(entry, now, why, rfc, entry.retransmissions, entry.timeout_s)
 
     def _restart_pending(self: MobileNode, now: float) -> None:
         """The link is back: every BU still waiting is sent again at once, its back-off
         started afresh (RFC 6275 s.11.8 leaves the MN free to do so on a new link)."""
-        self.held.clear()
+        self.bul.held.clear()
         for entry in [e for e in self.bul.values() if not e.acknowledged]:
             self._rebuild(entry, now, f"link back: BU to {entry.peer} sent again at once",
                           "RFC 6275 s.11.8", 0, None)
@@ -348,8 +336,9 @@ class Registration:
             again = entry.with_(sequence=self._next_seq(entry.peer_address), sent_at_s=now,
                                 retransmissions=retransmissions, requested_lifetime_s=lifetime,
                                 timeout_s=timeout_s or self.config.initial_bindack_timeout_s)
-            self.bul[key] = again
-            self.deadlines[("retransmit",) + key] = now + again.timeout_s
+            self.bul.put(again)
+            self.bul.set_timer(TimerKey.binding(TimerAction.RETRANSMIT, key),
+                               now + again.timeout_s)
             self._transmit(again, now, why, rfc)
 
     # --- Binding Acknowledgements ----------------------------------------------------
@@ -373,7 +362,6 @@ class Registration:
             self.drop(f"BA's type 2 routing header carries {packet.routing.home_address}, "
                       f"not {entry.home_address}: silently ignored (RFC 5380 s.6.1)")
             return
-        key = (entry.peer_address, entry.home_address)
         correspondent = not (entry.map_registration or entry.home_registration)
         if self.require_esp and not correspondent:
             sa = self.sad.inbound(packet.esp.spi) if packet.esp is not None else None
@@ -387,9 +375,9 @@ class Registration:
             return
         if ba.status == BA_SEQ_OUT_OF_WINDOW:
             # RFC 6275 s.11.7.3: resend with a sequence number above the one returned
-            self.sequence[entry.peer_address] = ba.sequence
+            self.bul.resume_sequence_after(entry.peer_address, ba.sequence)
             fresh = entry.with_(sequence=self._next_seq(entry.peer_address), sent_at_s=now)
-            self.bul[key] = fresh
+            self.bul.put(fresh)
             self._transmit(fresh, now, f"BU resent to {entry.peer} with sequence "
                            f"{fresh.sequence} after status 135", "RFC 6275 s.11.7.3")
             return
@@ -401,11 +389,8 @@ class Registration:
     def _on_refusal(self: MobileNode, entry: BindingUpdateListEntry, ba: BindingAck,
                     now: float) -> None:
         key = (entry.peer_address, entry.home_address)
-        self.bul.pop(key, None)
-        self.acked.pop(key, None)
-        self._clear_deadlines(key)
-        self.held.pop(key, None)
-        self.map_granted.pop(key, None)
+        self.bul.remove(key)
+        self.bul.forget_granted(key)
         self._bul_changed(now, entry, "deleted")
         text = BA_STATUS_TEXT.get(ba.status, str(ba.status))
         self.emit(Note(now, self.name, f"{entry.peer} rejected the binding: status "
@@ -426,26 +411,25 @@ class Registration:
                        now: float) -> None:
         key = (entry.peer_address, entry.home_address)
         correspondent = not (entry.map_registration or entry.home_registration)
-        self._clear_deadlines(key)
+        self.bul.clear_timers(key)
         granted = ba.lifetime_s
         done = entry.with_(acknowledged=True, granted_lifetime_s=granted, acked_at_s=now)
-        self.bul[key] = done
+        self.bul.put(done)
         if granted == 0:
-            self.bul.pop(key, None)
-            self.acked.pop(key, None)
-            self.map_granted.pop(key, None)
+            self.bul.remove(key)
+            self.bul.forget_granted(key)
             self._bul_changed(now, done, "deleted")
             return
-        self.acked[key] = done
+        self.bul.acknowledged(done)
         if correspondent:
             self.ro.on_ba(done, ba, now)
         self._bul_changed(now, done, "added")
         # RFC 6275 s.11.1: the lifetime counts from when the BU was sent
-        self.deadlines[("refresh",) + key] = done.sent_at_s + granted * \
-            self.config.refresh_fraction
-        self.deadlines[("expire",) + key] = done.sent_at_s + granted
+        self.bul.set_timer(TimerKey.binding(TimerAction.REFRESH, key),
+                           done.sent_at_s + granted * self.config.refresh_fraction)
+        self.bul.set_timer(TimerKey.binding(TimerAction.EXPIRE, key), done.sent_at_s + granted)
         if entry.map_registration:
-            self.map_granted[key] = granted
+            self.bul.set_granted(key, granted)
             self._flush_held(now)  # BUs waiting for this MAP's tunnel may leave now
         x = self.extra.get(entry.peer_address) if entry.map_registration else None
         if x is not None and x.rcoa == entry.home_address and not x.bound:
@@ -495,52 +479,44 @@ class Registration:
                                  e.sequence, change, flags))
 
     # --- timers ------------------------------------------------------------------------
-    def _clear_deadlines(self: MobileNode, key: tuple, keep: tuple[str, ...] = ()) -> None:
-        for k in [k for k in self.deadlines if k[1:] == key]:
-            if k[0] not in keep:
-                del self.deadlines[k]
-
     def next_timer(self: MobileNode) -> float | None:
-        return min(self.deadlines.values()) if self.deadlines else None
+        return self.bul.next_deadline()
 
     def on_timer(self: MobileNode, now: float) -> None:
-        due = sorted((t, k) for k, t in self.deadlines.items() if t <= now)
-        for _, key in due:
-            if key not in self.deadlines:
+        for key in self.bul.due(now):
+            if not self.bul.take(key):
+                continue  # cleared by a timer that ran before it
+            action = key.action
+            if action in (TimerAction.HOTI, TimerAction.COTI):
+                self.ro.on_timer(action, key.peer, now)
                 continue
-            action, peer_key = key[0], key[1:]
-            del self.deadlines[key]
-            if action in ("hoti", "coti"):
-                self.ro.on_timer(action, peer_key[0], now)
+            if action == TimerAction.OPTION:
+                self.option_expired(key.peer, now)
                 continue
-            if action == "option":
-                self.option_expired(peer_key[0], now)
-                continue
-            entry = self.bul.get(peer_key)
+            binding = key.binding_key
+            entry = self.bul.get(binding) if binding is not None else None
             if entry is None:
                 continue
-            if action == "retransmit":
+            if action == TimerAction.RETRANSMIT:
                 self._retransmit(entry, now)
-            elif action == "deferred":
+            elif action == TimerAction.DEFERRED:
                 # built again: addresses and lifetime caps may have changed meanwhile
-                why, rfc = self.deferred_why.pop(peer_key, ("BU", "RFC 6275 s.11.8"))
+                why, rfc = self.bul.deferred_why(binding)
                 self._rebuild(entry, now, why, rfc, entry.retransmissions, entry.timeout_s)
-            elif action == "refresh":
+            elif action == TimerAction.REFRESH:
                 self._refresh(entry, now)
-            elif action == "expire":
+            elif action == TimerAction.EXPIRE:
                 self._expire(entry, now)
 
     def _expire(self: MobileNode, entry: BindingUpdateListEntry, now: float) -> None:
         """An acknowledged binding ran out (its refresh, if any, is still unanswered)."""
         key = (entry.peer_address, entry.home_address)
-        self.map_granted.pop(key, None)
-        self.acked.pop(key, None)
+        self.bul.forget_granted(key)
+        self.bul.forget_acknowledged(key)
         relied_on = (entry.map_registration and key == (self.current_map, self.rcoa)) or \
             entry.home_registration
         if entry.acknowledged:
-            self.bul.pop(key, None)
-            self._clear_deadlines(key)
-            self.held.pop(key, None)
+            self.bul.remove(key)
             self._bul_changed(now, entry, "expired")
             self._extra_gone(entry, now, f"the binding with {entry.peer} expired")
         else:

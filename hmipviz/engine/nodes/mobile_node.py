@@ -14,14 +14,13 @@ and each MAP is used on its own, never as a hierarchy (s.9.1).
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv6Address
 
 from .. import describe
 from ..addresses import address_in, link_local, mac_address, prefix64
-from ..binding_cache import BindingUpdateListEntry
+from ..binding_update_list import BindingUpdateList, TimerAction, TimerKey
 from ..events import (
     HandoverCompleted,
     HandoverStarted,
@@ -145,19 +144,9 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
         # (MAP, LCoA) pairs a MAP refused: a refusal concerns that LCoA (s.6.2), so on
         # another link the MN tries that MAP again (s.7.1, s.9)
         self.rejected: set[tuple[IPv6Address, IPv6Address]] = set()
-        # BUs that could not leave yet (no link, or the MAP tunnel not ready): sent as
-        # soon as they can, by key (peer, home address) with their why and RFC
-        self.held: dict[tuple[IPv6Address, IPv6Address], tuple[str, str]] = {}
-        self.bul: dict[tuple[IPv6Address, IPv6Address], BindingUpdateListEntry] = {}
-        # what each MAP granted for an RCoA (the cap of s.6.1), kept while a refresh or a
-        # move makes the binding update list entry pending again
-        self.map_granted: dict[tuple[IPv6Address, IPv6Address], int] = {}
-        # the last acknowledged entry of each binding, kept while a refresh is pending
-        self.acked: dict[tuple[IPv6Address, IPv6Address], BindingUpdateListEntry] = {}
-        self.sequence: dict[IPv6Address, int] = {}
-        self.deadlines: dict[tuple, float] = {}
-        self.sent_times: dict[IPv6Address, deque[float]] = {}
-        self.deferred_why: dict[tuple, tuple[str, str]] = {}  # rate-limited BUs
+        # the binding update list with what is kept for each binding and every
+        # deadline of the MN (RFC 6275 s.11.1)
+        self.bul = BindingUpdateList()
         self.handover: Handover | None = None
         self.last_detach_t: float | None = None
         self.last_ar: str | None = None
@@ -199,6 +188,11 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
         return info
 
     def _name(self, address: IPv6Address) -> str:
+        return self.names.get(address, str(address))
+
+    def name_of(self, address: IPv6Address) -> str:
+        """A node's name for an address, for the trace's words (the address itself if
+        no node has it)."""
         return self.names.get(address, str(address))
 
     def _go(self, event: MNInput, now: float) -> None:
@@ -335,7 +329,8 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
         self.link_options = ra.map_options
         for option in ra.map_options:
             if option.valid_lifetime_s > 0:
-                self.deadlines[("option", option.map_address)] = now + option.valid_lifetime_s
+                self.bul.set_timer(TimerKey(TimerAction.OPTION, option.map_address),
+                                   now + option.valid_lifetime_s)
         prefix = next((p.prefix for p in ra.prefixes if p.autonomous
                        and p.prefix.prefixlen == 64), None)
         if prefix is None:
@@ -555,10 +550,8 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
 
     def _forget_map(self, map_address: IPv6Address, now: float) -> None:
         for key in [k for k in self.bul if k[0] == map_address]:
-            entry = self.bul.pop(key)
-            self.acked.pop(key, None)
-            self._clear_deadlines(key)
-            self.held.pop(key, None)
+            entry = self.bul.remove(key)
+            assert entry is not None
             self._bul_changed(now, entry, "lost")
         self.sad.forget(map_address)  # a failed MAP lost its SAs too: negotiate anew
 

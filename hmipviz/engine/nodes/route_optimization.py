@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from .. import describe
 from ..binding_cache import BindingUpdateListEntry
+from ..binding_update_list import TimerAction, TimerKey
 from ..events import Note, RouteOptimizationChanged
 from ..fsm import ANY, TransitionTable
 from ..messages import (
@@ -136,7 +137,7 @@ class RouteOptimization:
         new = RO_TABLE.next(rec.state, ROInput(event))
         if (rec.state, event) not in _LATE_ANSWERS:
             self.mn.emit(RouteOptimizationChanged(now, self.mn.name,
-                                                  self.mn._name(rec.address),
+                                                  self.mn.name_of(rec.address),
                                                   rec.state.value, new.value, str(event)))
         rec.state = new
 
@@ -180,7 +181,7 @@ class RouteOptimization:
             return
         rec = CorrespondentRecord(peer)
         self.records[peer] = rec
-        self.start(rec, now, f"data exchanged with {mn._name(peer)}")
+        self.start(rec, now, f"data exchanged with {mn.name_of(peer)}")
 
     def start(self, rec: CorrespondentRecord, now: float, why: str) -> None:
         """Run whichever of the home and care-of tests has no fresh token (s.11.6.1)."""
@@ -245,10 +246,11 @@ class RouteOptimization:
         rec.hoti_tries += 1
         inner = Packet(src=mn.home_address, dst=rec.address, payload=HomeTestInit(rec.home_cookie),
                        hop_limit=mn.config.default_hop_limit)
-        mn.via_home_agent(inner, f"HoTI to {mn._name(rec.address)} from the home address, "
+        mn.via_home_agent(inner, f"HoTI to {mn.name_of(rec.address)} from the home address, "
                           f"reverse-tunnelled through the HA ({why})", "RFC 5380 s.12.2",
                           describe.HOTI)
-        mn.deadlines[("hoti", rec.address)] = now + self._timeout(rec.hoti_tries)
+        mn.bul.set_timer(TimerKey(TimerAction.HOTI, rec.address),
+                         now + self._timeout(rec.hoti_tries))
 
     def _send_coti(self, rec: CorrespondentRecord, now: float, why: str) -> None:
         mn = self.mn
@@ -257,7 +259,8 @@ class RouteOptimization:
         if coa is None or not may:
             # s.6.1: nothing leaves from an address that is not the LCoA on this link or
             # an RCoA its MAP binds to it; the retry timer tries again
-            mn.deadlines[("coti", rec.address)] = now + self._timeout(max(rec.coti_tries, 1))
+            mn.bul.set_timer(TimerKey(TimerAction.COTI, rec.address),
+                             now + self._timeout(max(rec.coti_tries, 1)))
             return
         assert mn.lcoa is not None
         rec.careof_cookie = mn.rng.randbytes(COOKIE_OCTETS)
@@ -265,38 +268,42 @@ class RouteOptimization:
         rec.coti_tries += 1
         packet = Packet(src=coa, dst=rec.address, payload=CareofTestInit(rec.careof_cookie),
                         hop_limit=mn.config.default_hop_limit)
-        text = f"CoTI to {mn._name(rec.address)} from the care-of address {coa} ({why})"
+        text = f"CoTI to {mn.name_of(rec.address)} from the care-of address {coa} ({why})"
         if via is not None:
             packet = encapsulate(mn.lcoa, via, packet)
             text += ", through the MAP tunnel" if via == mn.current_map else \
-                f", through the tunnel to {mn._name(via)}, the extra MAP chosen for this CN"
+                f", through the tunnel to {mn.name_of(via)}, the extra MAP chosen for this CN"
         mn.send(packet, text, "RFC 6275 s.11.6.1, RFC 5380 s.6.1", kind=describe.COTI)
-        mn.deadlines[("coti", rec.address)] = now + self._timeout(rec.coti_tries)
+        mn.bul.set_timer(TimerKey(TimerAction.COTI, rec.address),
+                         now + self._timeout(rec.coti_tries))
 
     def _timeout(self, tries: int) -> float:
         c = self.mn.config
         return min(c.initial_bindack_timeout_s * 2 ** (tries - 1), c.max_bindack_timeout_s)
 
-    def on_timer(self, action: str, peer: IPv6Address, now: float) -> None:
+    def on_timer(self, action: TimerAction, peer: IPv6Address, now: float) -> None:
+        """The HoTI's or CoTI's retransmission timer (RFC 6275 s.11.6.1)."""
         rec = self.records.get(peer)
         if rec is None or rec.state != TESTING:
             return
-        tries = rec.hoti_tries if action == "hoti" else rec.coti_tries
+        hoti = action == TimerAction.HOTI
+        tries = rec.hoti_tries if hoti else rec.coti_tries
         if self.care_of(peer) is None or self.mn.lcoa_here() is None:
             # between links (or no home binding): no address to test from; keep the
             # test pending and try again after the same timeout, as start() would not
             # send either
-            self.mn.deadlines[(action, peer)] = now + self._timeout(tries)
+            self.mn.bul.set_timer(TimerKey(action, peer), now + self._timeout(tries))
             return
         if tries > self.mn.config.max_bu_retransmissions and not self.must_persist(peer, now):
-            self.mn.emit(Note(now, self.mn.name, f"no {'HoT' if action == 'hoti' else 'CoT'} "
-                              f"from {self.mn._name(peer)}: route optimisation given up, data "
+            self.mn.emit(Note(now, self.mn.name, f"no {'HoT' if hoti else 'CoT'} "
+                              f"from {self.mn.name_of(peer)}: route optimisation given up, data "
                               "keeps going through the HA", "RFC 6275 s.11.6.1"))
-            self.mn.deadlines.pop(("coti" if action == "hoti" else "hoti", peer), None)
+            self.mn.bul.cancel_timer(TimerKey(TimerAction.COTI if hoti else TimerAction.HOTI,
+                                              peer))
             self._go(rec, "no answer", now)
             return
         why = f"no answer within {self._timeout(tries):g} s, sent again"
-        if action == "hoti":
+        if hoti:
             self._send_hoti(rec, now, why)
         else:
             self._send_coti(rec, now, why)
@@ -309,7 +316,7 @@ class RouteOptimization:
             return
         rec.home_token, rec.home_nonce_index, rec.home_token_at_s = m.token, m.nonce_index, now
         rec.home_cookie = None
-        self.mn.deadlines.pop(("hoti", rec.address), None)
+        self.mn.bul.cancel_timer(TimerKey(TimerAction.HOTI, rec.address))
         self._tokens_arrived(rec, now)
 
     def on_careof_test(self, packet: Packet, m: CareofTest, now: float) -> None:
@@ -322,7 +329,7 @@ class RouteOptimization:
         rec.careof_token, rec.careof_nonce_index = m.token, m.nonce_index
         rec.careof_token_at_s, rec.careof_token_for = now, packet.dst
         rec.careof_cookie = None
-        self.mn.deadlines.pop(("coti", rec.address), None)
+        self.mn.bul.cancel_timer(TimerKey(TimerAction.COTI, rec.address))
         self._tokens_arrived(rec, now)
 
     def _tokens_arrived(self, rec: CorrespondentRecord, now: float) -> None:
@@ -342,7 +349,7 @@ class RouteOptimization:
         lifetime = lifetime_within(mn.config.max_rr_binding_lifetime_s, mn.map_grant(coa),
                                    mn.care_of_valid_s(coa, now))
         entry = BindingUpdateListEntry(
-            peer=mn._name(rec.address), peer_address=rec.address,
+            peer=mn.name_of(rec.address), peer_address=rec.address,
             home_address=mn.home_address, care_of_address=coa,
             sequence=mn.next_sequence(rec.address), requested_lifetime_s=lifetime,
             sent_at_s=now, map_registration=False, home_registration=False,

@@ -17,7 +17,6 @@ takes one out (RFC 2473 s.3, s.4.1.1, s.7.1; RFC 8200 s.3; RFC 4443 s.3).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from ipaddress import IPv6Address
 
 from .. import describe
@@ -113,7 +112,7 @@ class TunnelEntry:
             self.time_exceeded(packet, f"{o.name} would forward it into the tunnel to "
                                f"{care_of}")
             return
-        inner = replace(packet, hop_limit=packet.hop_limit - 1)
+        inner = packet.with_hop_limit(packet.hop_limit - 1)
         if o.encode_packet is not None:
             size = len(o.encode_packet(inner))
             tunnel_mtu = min(o.config.link_mtu, IPV6_MAX_PACKET) - IPV6_HEADER_OCTETS
@@ -131,7 +130,7 @@ class TunnelEntry:
             self.time_exceeded(inner, f"{self.owner.name} would forward it on after "
                                "decapsulating it")
             return
-        self.owner.send(replace(inner, hop_limit=inner.hop_limit - 1), why, rfc)
+        self.owner.send(inner.with_hop_limit(inner.hop_limit - 1), why, rfc)
 
     # --- the refusals ----------------------------------------------------------------
     def _quote(self, packet: Packet) -> bytes:
