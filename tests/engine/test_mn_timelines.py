@@ -403,3 +403,28 @@ def test_return_routability_goes_on_while_the_cn_binds_an_address_the_mn_left():
     sim.run()
     assert cache(sim, "CN") == {HOA: LCOA3}
     assert not any(isinstance(e, Note) and "given up" in e.text for e in sim.trace)
+
+
+def test_a_home_refresh_in_flight_is_not_a_new_rcoa() -> None:
+    """A MAP option of 20 s caps the home binding too, so the MAP's refresh BA can
+    arrive at the instant the HA's refresh BU leaves (lesson 17 found it): the RCoA has
+    not changed and the HA still holds it, so the MN stays registered; before the fix it
+    said "local BA, new RCoA" and went back to home registration on every refresh."""
+    import dataclasses
+
+    s = figure1(duration_s=60.0)
+    short = tuple(dataclasses.replace(n, map_options=(MapOptionSpec("MAP1", lifetime_s=20),))
+                  if n.role == "ar" else n for n in s.nodes)
+    sim = Simulation(dataclasses.replace(s, nodes=short))
+    sim.run(60.0)
+    changes = [e for e in sim.trace if isinstance(e, StateChanged) and e.node == "MN"]
+    new_rcoa = [e.t for e in changes if e.input == "local BA, new RCoA"]
+    assert len(new_rcoa) == 1  # the first registration only: one RCoA all along
+    after = [e for e in changes if e.t > new_rcoa[0]]
+    assert [e.new for e in after].count(MNState.HOME_REGISTRATION.value) == 0
+    refreshes = [e for e in after if e.input == "refresh acknowledged"]
+    assert len(refreshes) >= 4  # local and home refreshes every 16 s went on
+    home_bus = [e for e in sim.trace if getattr(e, "kind", "") == "BU to HA"
+                and e.node == "MN" and type(e).__name__ == "PacketSent"]
+    assert len(home_bus) >= 3  # the home binding was refreshed, not let lapse
+    assert cache(sim, "HA") == {HOA: RCOA1}

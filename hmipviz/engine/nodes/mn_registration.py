@@ -458,7 +458,7 @@ class Registration:
                 self._go(MNInput.LOCAL_BA_NEW_RCOA, now)
             self._register_home(self.rcoa, now, f"RCoA {self.rcoa} registered with "
                                 f"{self._name(self.current_map)}")
-        elif not home.acknowledged:
+        elif not home.acknowledged and not self._home_holds_rcoa(home):
             if self.state in (MNState.LOCAL_REGISTRATION, MNState.REGISTERED):
                 self._go(MNInput.LOCAL_BA_NEW_RCOA, now)  # the home BA is still due
         elif self.state == MNState.LOCAL_REGISTRATION:
@@ -468,6 +468,13 @@ class Registration:
             self._go(MNInput.REFRESH_ACKNOWLEDGED, now)
         if self.cns_stale:
             self._cns_follow(now)
+
+    def _home_holds_rcoa(self: MobileNode, home: BindingUpdateListEntry) -> bool:
+        """The HA still binds the RCoA while a refresh of that same binding is out: the
+        BU in flight changes nothing the HA holds (RFC 6275 s.11.1 keeps the acknowledged
+        binding until its own expiry), so a local BA now is no new RCoA."""
+        held = self.held_binding((home.peer_address, home.home_address))
+        return held is not None and held.care_of_address == self.rcoa
 
     def _bul_changed(self: MobileNode, now: float, e: BindingUpdateListEntry,
                      change: str) -> None:
