@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QTextBrowser,
     QVBoxLayout,
 )
+from shiboken6 import isValid as shiboken_valid
 
 from hmipviz import lesson_fields as lf
 from hmipviz.gui import theme
@@ -63,6 +64,10 @@ class MarkdownView(QTextBrowser):
         self._fit()
 
     def _fit(self) -> None:
+        if not shiboken_valid(self):
+            # the document can signal a change while its view is being destroyed
+            # (a lesson step's widgets torn down; seen in the 30-minute soak)
+            return
         doc = self.document()
         doc.setTextWidth(max(50, self.viewport().width()))
         h = int(doc.size().height()) + 2 * self.frameWidth() + 4
