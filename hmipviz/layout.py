@@ -253,7 +253,7 @@ def fit_scale(content: Rect, viewport_w: float, viewport_h: float,
 # --- the classroom layout (issue 13): a still scene, a free corner, dock widths -------
 CANVAS_SHARE = 0.6  # at widths up to NARROW_W the canvas keeps at least this share
 NARROW_W = 1280
-SCENE_MARGIN = 60.0  # scene units around the nodes and cells: room to drop the MN
+SCENE_MARGIN = 40.0  # scene units around the nodes and cells: room to drop the MN
 MIN_LABEL_PT = 9.0  # the smallest text on the canvas at the default zoom
 
 

@@ -9,6 +9,7 @@ first event it shows the scenario's description: what the scenario will do."""
 from __future__ import annotations
 
 import html
+import re
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
@@ -119,8 +120,11 @@ class CaptionBar(QFrame):
             getattr(self, "_tail", "")
         fm = self.text.fontMetrics()
         width = max(80, self.text.width() - 8)
-        # two lines' worth of characters, less the bold head and the tail
-        room = 2 * width - fm.horizontalAdvance(head + ": ") * 1.15 - 0.6 * width * bool(tail)
+        # two lines' worth of text (less what word wrapping loses), less the bold head
+        # and the tail
+        tail_text = html.unescape(re.sub(r"<[^>]+>", "", tail))
+        room = 2 * width * 0.9 - fm.horizontalAdvance(head + ": ") * 1.15 \
+            - fm.horizontalAdvance(tail_text)
         shown = fm.elidedText(body, Qt.TextElideMode.ElideRight, int(max(40, room)))
         text = (f"<b>{html.escape(head)}</b>: " if head else "") + html.escape(shown)
         self._html = text + tail
@@ -129,10 +133,6 @@ class CaptionBar(QFrame):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._render()
-
-    def showing_description(self) -> bool:
-        return self._plain.startswith(f"{getattr(self.controller.scenario, 'name', '')}: ") \
-            and self.controller.position < 0
 
     def refresh(self, *_a) -> None:
         c = self.controller

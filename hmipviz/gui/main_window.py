@@ -45,6 +45,9 @@ log = logging.getLogger("hmipviz.gui")
 ORGANISATION = "hmipviz"
 APPLICATION = "hmipviz"
 MAX_RECENT = 8
+# saved dock layouts of another version are not restored (2: issue 13's arrangement,
+# with the teacher controls in a dock of their own and the timeline toolbar)
+LAYOUT_VERSION = 2
 
 
 def settings() -> QSettings:
@@ -286,10 +289,9 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
         else:
             self.size_to_screen()
         state = s.value("windowState")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
-        else:
-            self.arrange_docks()
+        if not (isinstance(state, QByteArray) and not state.isEmpty()
+                and self.restoreState(state, LAYOUT_VERSION)):
+            self.arrange_docks()  # first start, or a layout from before issue 13
 
     # --- the scenario's own moves ----------------------------------------------------------
     def _on_scenario_loaded(self) -> None:
@@ -333,12 +335,15 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
     def save_settings(self) -> None:
         s = settings()
         s.setValue("geometry", self.saveGeometry())
-        s.setValue("windowState", self.saveState())
+        s.setValue("windowState", self.saveState(LAYOUT_VERSION))
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         QTimer.singleShot(0, self._hide_stale_tab_bars)
+        # a tab raised before the window is mapped does not stay raised on X11: again
+        # once the window manager (or Xvfb) has mapped and sized it
         QTimer.singleShot(0, self.raise_front_docks)
+        QTimer.singleShot(200, self.raise_front_docks)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QToolBar
+from PySide6.QtWidgets import QDockWidget, QToolBar, QToolButton
 
 from hmipviz import layout
 
@@ -85,7 +85,7 @@ class WindowLayout:
         self._two_rows = False
 
     def toolbar_rows(self) -> int:
-        return 2 if self._two_rows else 1
+        return 2 if self.toolBarBreak(self.timeline_bar) else 1
 
     def _one_row_width(self) -> int:
         pb, bar = self.playback, self.timeline_bar
@@ -93,7 +93,11 @@ class WindowLayout:
             + pb.scrubber.minimumWidth() + 24
 
     def update_toolbar_rows(self) -> None:
-        two = self._one_row_width() > self.width()
+        self._set_two_rows(self._one_row_width() + 60 > self.width())
+        QTimer.singleShot(0, self._check_overflow)
+
+    def _set_two_rows(self, two: bool) -> None:
+        self._two_rows = self.toolBarBreak(self.timeline_bar)  # restoreState may change it
         if two == self._two_rows:
             return
         self._two_rows = two
@@ -101,6 +105,17 @@ class WindowLayout:
             self.insertToolBarBreak(self.timeline_bar)
         else:
             self.removeToolBarBreak(self.timeline_bar)
+
+    def _check_overflow(self) -> None:
+        """Fonts differ from one system to the next: if a bar shows its overflow
+        button after all, go to two rows."""
+        if self.toolBarBreak(self.timeline_bar):
+            return
+        for bar in (self.playback, self.timeline_bar):
+            if any(b.isVisible() for b in bar.findChildren(QToolButton)
+                   if b.objectName() == "qt_toolbar_ext_button"):
+                self._set_two_rows(True)
+                return
 
     # --- docks ------------------------------------------------------------------------
     def is_narrow(self) -> bool:
@@ -158,7 +173,9 @@ class WindowLayout:
             side = min(side, int(w * 0.34))
             self.resizeDocks([lesson], [lesson_w], Qt.Orientation.Horizontal)
         self.resizeDocks([docks["caches"]], [side], Qt.Orientation.Horizontal)
-        bottom = int(h * (0.22 if self.is_narrow() else 0.3))
+        # wide: tall enough for ten rows of the ladder diagram (issue 13)
+        bottom = int(h * (0.22 if self.is_narrow() else 0.33 if lesson is not None
+                          and lesson.isVisible() else 0.43))
         self.resizeDocks([docks["events"]], [bottom], Qt.Orientation.Vertical)
         if not self.is_narrow():
             caches_h = self.caches_height()
