@@ -25,7 +25,7 @@ def main(size: str, out_dir: Path = HERE) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
-    from hmipviz.gui.main_window import MainWindow
+    from hmipviz.gui.main_window import MainWindow, settings
     from hmipviz.scenario import load_scenario
 
     def wait(ms: int) -> None:  # (app.quit() would close the windows)
@@ -39,6 +39,7 @@ def main(size: str, out_dir: Path = HERE) -> int:
         pixmap.save(str(out_dir / f"{size}-{name}.png"), "PNG")
 
     def run(name: str, present: bool = False, lesson: str | None = None) -> None:
+        settings().clear()  # each one a first start
         w = MainWindow(scenario=load_scenario("two-domains"), present=present)
         if lesson:
             w.open_lesson(lesson)
