@@ -79,7 +79,6 @@ class WindowDocks:
                                Qt.DockWidgetArea.BottomDockWidgetArea)
         plot_dock.visibilityChanged.connect(self._maybe_build_plot)
         self.arrange_docks()  # window_layout: by the window's width
-        self._default_state = self.saveState()
 
     def _dock(self, key: str, title: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
