@@ -250,6 +250,96 @@ def fit_scale(content: Rect, viewport_w: float, viewport_h: float,
     return s, legend_w
 
 
+# --- the classroom layout (issue 13): a still scene, a free corner, dock widths -------
+CANVAS_SHARE = 0.6  # at widths up to NARROW_W the canvas keeps at least this share
+NARROW_W = 1280
+SCENE_MARGIN = 40.0  # scene units around the nodes and cells: room to drop the MN
+MIN_LABEL_PT = 9.0  # the smallest text on the canvas at the default zoom
+
+
+def still_scene_rect(points: Iterable[Point], node_r: float,
+                     cells: Iterable[tuple[Point, float]],
+                     label_room: float = 2.5 * NODE_R,
+                     margin: float = SCENE_MARGIN) -> Rect:
+    """The scene rectangle of a scenario, fixed while it is open: every fixed node with
+    room for its label under it, every AR's cell (where the MN can be dragged to), and a
+    margin to drop the MN outside every cell. Nothing that moves (the MN, tokens)
+    counts, so a drop outside every cell never shrinks the network."""
+    xs0, ys0, xs1, ys1 = [], [], [], []
+    for x, y in points:
+        half = max(node_r, label_room)
+        xs0.append(x - half)
+        xs1.append(x + half)
+        ys0.append(y - node_r - 4)
+        ys1.append(y + node_r + label_room)
+    for (x, y), r in cells:
+        xs0.append(x - r)
+        xs1.append(x + r)
+        ys0.append(y - r)
+        ys1.append(y + r + label_room)  # the domain label under the cells
+    if not xs0:
+        return (-200.0, -150.0, 400.0, 300.0)
+    x0, y0 = min(xs0) - margin, min(ys0) - margin
+    return (x0, y0, max(xs1) + margin - x0, max(ys1) + margin - y0)
+
+
+def clamp_point(p: Point, rect: Rect, inset: float = 0.0) -> Point:
+    """``p`` moved into ``rect`` shrunk by ``inset`` (where a dropped MN stays visible)."""
+    x, y, w, h = rect
+    lo_x, hi_x = x + inset, x + w - inset
+    lo_y, hi_y = y + inset, y + h - inset
+    return (min(max(p[0], lo_x), max(lo_x, hi_x)), min(max(p[1], lo_y), max(lo_y, hi_y)))
+
+
+def rects_overlap(a: Rect, b: Rect) -> bool:
+    """Whether two rectangles share some area (touching edges do not count)."""
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] \
+        and b[1] < a[1] + a[3]
+
+
+# corners in the order they are tried: the usual bottom-left first
+CORNERS = ("bottom-left", "top-left", "top-right", "bottom-right")
+
+
+def corner_rect(area: Rect, w: float, h: float, corner: str, inset: float = 10.0) -> Rect:
+    x, y, aw, ah = area
+    left = x + inset if "left" in corner else x + aw - w - inset
+    top = y + inset if corner.startswith("top") else y + ah - h - inset
+    return (left, top, w, h)
+
+
+def free_corner(area: Rect, w: float, h: float, obstacles: Sequence[Rect],
+                inset: float = 10.0) -> str | None:
+    """The first corner of ``area`` where a ``w`` x ``h`` box overlaps none of the
+    ``obstacles`` (the nodes on screen), or None when every corner is taken (or the box
+    does not fit at all)."""
+    if w + 2 * inset > area[2] or h + 2 * inset > area[3]:
+        return None
+    for corner in CORNERS:
+        box = corner_rect(area, w, h, corner, inset)
+        if not any(rects_overlap(box, o) for o in obstacles):
+            return corner
+    return None
+
+
+def side_column_width(window_w: float) -> int:
+    """The width of the dock column beside the canvas: at most 40 % of the window up to
+    NARROW_W wide (the canvas keeps its 60 %), up to 560 px on wider screens."""
+    if window_w <= NARROW_W:
+        return int(window_w * (1 - CANVAS_SHARE) * 0.92)
+    return int(min(560.0, window_w * 0.35))
+
+
+def label_point_size(base_pt: float, view_scale: float,
+                     min_pt: float = MIN_LABEL_PT) -> float:
+    """The point size to give a canvas label (in scene units) so that it is at least
+    ``min_pt`` on screen at the view scale ``view_scale``."""
+    return max(base_pt, min_pt / max(view_scale, 1e-3))
+
+
 __all__ = ["compute_layout", "map_domains", "Domain", "domain_label_pos", "link_label_pos",
            "cell_at", "mn_offset", "spot_in_cell", "hop_points", "token_fraction",
-           "offset_polyline", "scene_rect", "fit_scale", "NODE_R", "MN_R", "LANE"]
+           "offset_polyline", "scene_rect", "fit_scale", "NODE_R", "MN_R", "LANE",
+           "still_scene_rect", "clamp_point", "rects_overlap", "corner_rect", "free_corner",
+           "side_column_width", "label_point_size", "CORNERS", "CANVAS_SHARE", "NARROW_W",
+           "MIN_LABEL_PT"]

@@ -219,7 +219,7 @@ class _Section(QWidget):
         self.subtitle = QLabel()
         self.subtitle.setStyleSheet(f"color:{theme.muted_text().name()}")
         head = QHBoxLayout()
-        head.setContentsMargins(2, 6, 2, 2)
+        head.setContentsMargins(2, 3, 2, 1)
         head.addWidget(chip)
         head.addWidget(self.title)
         head.addWidget(self.subtitle, 1)
@@ -240,7 +240,8 @@ class _Section(QWidget):
         hh.setHighlightSections(False)
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh.setStretchLastSection(True)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        # compact rows: every cache of two MAP domains in view at 1600x1000 (issue 13)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 4)
         self.table.doubleClicked.connect(self._go_to_change)
         self.empty = QLabel("no bindings")
         self.empty.setStyleSheet(f"color:{theme.muted_text().name()}; font-style:italic;"

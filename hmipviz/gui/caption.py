@@ -1,9 +1,15 @@
 """The caption bar under the canvas: what the current message is and why, with its
-RFC section and real link delay, and a chip in the kind's colour, shape and glyph."""
+RFC section and real link delay, and a chip in the kind's colour, shape and glyph.
+
+Its height is fixed (two lines of its font; issue 13): a longer text is elided, with
+the whole of it in the tooltip (and the packet's full description in the inspector),
+so the canvas above never changes size, and never refits, while a run plays. Before the
+first event it shows the scenario's description: what the scenario will do."""
 
 from __future__ import annotations
 
 import html
+import re
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
@@ -48,11 +54,18 @@ class KindChip(QWidget):
         p.end()
 
 
+def scenario_summary(scenario) -> str:
+    """The scenario's description as one paragraph of plain words (what it will do)."""
+    text = (getattr(scenario, "description", "") or "").strip()
+    return " ".join(text.split())
+
+
 class CaptionBar(QFrame):
     """What the current message is and why, with its RFC section and real link delay."""
 
     HINT = ("Press Space to play, \u2192 to step one event, or drag the MN into another "
             "access router's cell.")
+    HINT_SHORT = "Space plays\n\u2192 steps\ndrag the MN"
 
     def __init__(self, controller) -> None:
         super().__init__()
@@ -79,12 +92,47 @@ class CaptionBar(QFrame):
         lay.addWidget(self.chip, 0, Qt.AlignmentFlag.AlignVCenter)
         lay.addWidget(self.text, 1)
         lay.addWidget(self.detail, 0)
-        fm = self.text.fontMetrics()
-        self.setMinimumHeight(2 * fm.height() + 16)
+        self._html = ""
+        self._plain = ""
+        self.fix_height()
         controller.positionChanged.connect(self.refresh)
         controller.selectionChanged.connect(self.refresh)
         controller.scenarioLoaded.connect(self.refresh)
         self.refresh()
+
+    def fix_height(self) -> None:
+        """Two lines of the caption's font (or three of the details'), whichever is
+        taller: fixed, whatever the text (called again when the font is scaled)."""
+        two = 2 * self.text.fontMetrics().height()
+        three = 3 * self.detail.fontMetrics().height()
+        self.setFixedHeight(max(two, three) + 16)
+        self.text.setMaximumHeight(two + 4)
+
+    def set_caption(self, head: str, body: str, tail_html: str = "") -> None:
+        """``<b>head</b>: body tail``, ``body`` elided to two lines; the tooltip has all."""
+        self._head, self._body, self._tail = head, body, tail_html
+        self._plain = f"{head}: {body}" if head else body
+        self.text.setToolTip(f"<p>{html.escape(self._plain)}</p>")
+        self._render()
+
+    def _render(self) -> None:
+        head, body, tail = getattr(self, "_head", ""), getattr(self, "_body", ""), \
+            getattr(self, "_tail", "")
+        fm = self.text.fontMetrics()
+        width = max(80, self.text.width() - 8)
+        # two lines' worth of text (less what word wrapping loses), less the bold head
+        # and the tail
+        tail_text = html.unescape(re.sub(r"<[^>]+>", "", tail))
+        room = 2 * width * 0.9 - fm.horizontalAdvance(head + ": ") * 1.15 \
+            - fm.horizontalAdvance(tail_text)
+        shown = fm.elidedText(body, Qt.TextElideMode.ElideRight, int(max(40, room)))
+        text = (f"<b>{html.escape(head)}</b>: " if head else "") + html.escape(shown)
+        self._html = text + tail
+        self.text.setText(self._html)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._render()
 
     def refresh(self, *_a) -> None:
         c = self.controller
@@ -100,20 +148,17 @@ class CaptionBar(QFrame):
         e = c.event_at(i)
         if e is None:
             self.chip.set_kind("", False)
-            self.text.setText(f"<b>{html.escape(c.scenario.name)}</b> \u2014 "
-                              f"{html.escape(self.HINT)}")
-            self.detail.setText("")
+            self.set_caption(c.scenario.name, scenario_summary(c.scenario) or self.HINT)
+            self.detail.setText(self.HINT_SHORT)
             return
         kind = event_kind(e)
-        summary = html.escape(event_text(e))
+        summary = event_text(e)
         rfc = event_rfc(e)
         head = kind[:1].upper() + kind[1:]
-        text = f"<b>{html.escape(head)}</b>: {summary}"
-        if rfc:
-            text += f" \u2014 <i>{html.escape(rfc)}</i>"
+        tail = f" \u2014 <i>{html.escape(rfc)}</i>" if rfc and rfc not in summary else ""
         if i > pos:
-            text += " <span style='color:gray'>(later in the history)</span>"
-        self.text.setText(text)
+            tail += " <span style='color:gray'>(later in the history)</span>"
+        self.set_caption(head, summary, tail)
         if isinstance(e, PacketSent):
             self.chip.set_kind(e.kind, e.tunnel_depth > 0)
             delay_ms = (e.arrive_t - e.t) * 1000
@@ -124,4 +169,4 @@ class CaptionBar(QFrame):
             self.detail.setText(f"{e.node}\nt = {e.t:.4f} s")
 
 
-__all__ = ["CaptionBar", "KindChip"]
+__all__ = ["CaptionBar", "KindChip", "scenario_summary"]

@@ -99,6 +99,10 @@ class LessonHost(QObject):
             if isinstance(docks, dict):
                 docks["lesson"] = dock
             self.dock = dock
+            place = getattr(w, "place_lesson_dock", None)
+            if place is not None:  # the window's responsive layout (window_layout.py)
+                place(dock)
+                return self.panel
             self.fit_dock()
             # give the canvas back some of the width the lesson takes
             right = [d for d in (docks or {}).values()

@@ -6,7 +6,8 @@ events, ladder, plot). The docks are arranged in :mod:`hmipviz.gui.window_docks`
 built in :mod:`hmipviz.gui.window_menus`, the caption in :mod:`hmipviz.gui.caption`.
 
 Window geometry, dock layout and recent files are kept in QSettings (organisation
-"hmipviz"). :func:`install_excepthook` makes any exception in a slot a dialog and a log
+"hmipviz"); a first start fills the screen's available geometry and the docks follow
+the width (:mod:`hmipviz.gui.window_layout`). :func:`install_excepthook` makes any exception in a slot a dialog and a log
 line instead of the end of the app.
 """
 
@@ -32,15 +33,21 @@ from hmipviz.gui.controller import QtController
 from hmipviz.gui.lesson_host import LessonHost
 from hmipviz.gui.playback import QtPlaybackBar
 from hmipviz.gui.presentation import Presentation
+from hmipviz.gui.scrubber_marks import ScrubberMarks
 from hmipviz.gui.topology_view import QtTopologyView
 from hmipviz.gui.window_docks import WindowDocks
+from hmipviz.gui.window_layout import WindowLayout
 from hmipviz.gui.window_menus import WindowMenus
+from hmipviz.script_marks import scripted_marks, without_scripted_actions
 
 log = logging.getLogger("hmipviz.gui")
 
 ORGANISATION = "hmipviz"
 APPLICATION = "hmipviz"
 MAX_RECENT = 8
+# saved dock layouts of another version are not restored (2: issue 13's arrangement,
+# with the teacher controls in a dock of their own and the timeline toolbar)
+LAYOUT_VERSION = 2
 
 
 def settings() -> QSettings:
@@ -51,7 +58,7 @@ def settings() -> QSettings:
 # =====================================================================================
 # the window
 # =====================================================================================
-class MainWindow(WindowMenus, WindowDocks, QMainWindow):
+class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
     def __init__(self, controller: QtController | None = None, scenario=None, *,
                  present: bool = False, restore_settings: bool = True) -> None:
         super().__init__()
@@ -82,6 +89,9 @@ class MainWindow(WindowMenus, WindowDocks, QMainWindow):
 
         self.playback = QtPlaybackBar(c, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.playback)
+        self._split_toolbar()  # window_layout: time and scrubber may go on a second row
+        self.marks = ScrubberMarks(self.playback.scrubber, c)
+        self._scenario_full = None  # the scenario as opened (its own moves included)
 
         self._build_docks()
 
@@ -95,9 +105,12 @@ class MainWindow(WindowMenus, WindowDocks, QMainWindow):
         c.actionApplied.connect(lambda text: self.statusBar().showMessage(text, 6000))
         c.actionApplied.connect(lambda _t: self.topology.refresh_link_labels())
         self.topology.nodeClicked.connect(self.teacher.select_node)
+        c.scenarioLoaded.connect(self._on_scenario_loaded)
+        self._on_scenario_loaded()
         self._update_title()
         if restore_settings:
             self._restore_settings()
+        self.update_toolbar_rows()
         # classroom mode (presentation.py) and the lesson player (lesson_panel.py)
         self.presentation = Presentation(self)
         self.presentation.scaleChanged.connect(self._sync_scale_actions)
@@ -266,22 +279,75 @@ class MainWindow(WindowMenus, WindowDocks, QMainWindow):
         self.setWindowTitle(f"hmipviz \u2014 {c.scenario.name} ({mode})")
 
     def _restore_settings(self) -> None:
+        """The saved geometry and docks, made to fit this screen; on a first start the
+        screen's available geometry and the docks arranged for its width."""
         s = settings()
         geometry = s.value("geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
+            self.fit_to_screen()
+        else:
+            self.size_to_screen()
         state = s.value("windowState")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
+        if not (isinstance(state, QByteArray) and not state.isEmpty()
+                and self.restoreState(state, LAYOUT_VERSION)):
+            self.arrange_docks()  # first start, or a layout from before issue 13
+
+    # --- the scenario's own moves ----------------------------------------------------------
+    def _on_scenario_loaded(self) -> None:
+        """A scenario opened (not our own reload without its moves): remember it, and
+        its own moves are on again."""
+        c = self.controller
+        if c.scenario is None or c.scenario is getattr(self, "_scenario_alone", None):
+            return
+        self._scenario_full = c.scenario
+        self._scenario_alone = None
+        action = getattr(self, "scripted_action", None)
+        if action is not None:
+            action.setChecked(True)
+            action.setEnabled(bool(scripted_marks(c.scenario)))
+
+    def scenario_moves_on(self) -> bool:
+        return getattr(self, "_scenario_alone", None) is None
+
+    def set_scenario_moves(self, on: bool) -> None:
+        """Simulation > Scenario's own moves: off restarts the scenario without its
+        scripted moves, failures and restores, so the teacher drives alone; on restarts
+        it as written. Either way the run starts over (in the same mode)."""
+        c = self.controller
+        full = self._scenario_full
+        if full is None or on == self.scenario_moves_on():
+            return
+        if on:
+            self._scenario_alone = None
+            c.load(full, mode=c.mode)
+            self.statusBar().showMessage("The scenario's own moves are back; it starts over.",
+                                         6000)
+        else:
+            self._scenario_alone = without_scripted_actions(full)
+            c.load(self._scenario_alone, mode=c.mode)
+            self.statusBar().showMessage("The scenario's own moves are off: only your moves "
+                                         "happen. It starts over.", 6000)
+        action = getattr(self, "scripted_action", None)
+        if action is not None and action.isChecked() != on:
+            action.setChecked(on)
 
     def save_settings(self) -> None:
         s = settings()
         s.setValue("geometry", self.saveGeometry())
-        s.setValue("windowState", self.saveState())
+        s.setValue("windowState", self.saveState(LAYOUT_VERSION))
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         QTimer.singleShot(0, self._hide_stale_tab_bars)
+        # a tab raised before the window is mapped does not stay raised on X11: again
+        # once the window manager (or Xvfb) has mapped and sized it
+        QTimer.singleShot(0, self.raise_front_docks)
+        QTimer.singleShot(200, self.raise_front_docks)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._on_resized()  # window_layout: toolbar rows, narrow / wide docks
 
     def closeEvent(self, event) -> None:
         self.controller.pause()

@@ -22,7 +22,12 @@ out of the mode (``hmipviz --present``, F11 or F5; Esc leaves). In the mode:
   it; with a lesson open, Enter goes to the next step (once it is done), H shows a
   hint, S does the step (Show me); Esc, F11 or F5 leave.
 
-Leaving restores the fonts, palette, dock layout, window state and speed there were.
+The window fills the screen (its geometry is set too, so it does also without a window
+manager) and the playback toolbar goes on two rows when one is too narrow, so no
+control hides in its overflow menu.
+
+Leaving restores the fonts, palette, dock layout, window state and speed there were,
+in a geometry that fits the screen.
 """
 
 from __future__ import annotations
@@ -252,7 +257,13 @@ class Presentation(QObject):
         self._apply_look(self.scale)
         w.menuBar().setVisible(False)
         w.statusBar().setVisible(False)
+        screen = w.screen() or QApplication.primaryScreen()
+        if screen is not None:  # fill the screen, with or without a window manager
+            w.setGeometry(screen.geometry())
         w.setWindowState(w.windowState() | Qt.WindowState.WindowFullScreen)
+        fit_rows = getattr(w, "update_toolbar_rows", None)
+        if fit_rows is not None:
+            fit_rows()
         c.set_speed(self.speed)
         app.installEventFilter(self)
         self.spotlight.set_enabled(True)
@@ -276,6 +287,12 @@ class Presentation(QObject):
             w.restoreGeometry(saved["geometry"])
         if "state" in saved:
             w.restoreState(saved["state"])
+        fit = getattr(w, "fit_to_screen", None)
+        if fit is not None:  # a window that fits the screen it is on now
+            fit()
+        fit_rows = getattr(w, "update_toolbar_rows", None)
+        if fit_rows is not None:
+            fit_rows()
         if abs(c.speed - self.speed) < 1e-6:  # keep a speed the teacher chose meanwhile
             c.set_speed(saved.get("speed", 1.0))
         self._saved = None
@@ -367,7 +384,7 @@ class Presentation(QObject):
         cap = w.caption
         cap.chip.setFixedSize(QSize(int(56 * factor), int(30 * factor)))
         cap.text.setFont(theme.ui_font(2.0))
-        cap.setMinimumHeight(2 * cap.text.fontMetrics().height() + 16)
+        cap.fix_height()
         cap.refresh()
         view = w.topology
         view.token_font = theme.ui_font(-2.0, bold=True)

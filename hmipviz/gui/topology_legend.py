@@ -1,5 +1,10 @@
 """The topology canvas's legend overlay: packet kinds (colour, shape, glyph), the two
-tunnels and the MAP domains, painted as one small widget over the view."""
+tunnels and the MAP domains, painted as one small widget over the view.
+
+It never covers a node (issue 13): the view puts it in a corner of the canvas that no
+node's rectangle reaches (:func:`hmipviz.layout.free_corner`), collapsing it to its
+title when the full legend fits nowhere. A click on the title collapses or expands it;
+View > Show legend (L) hides it. It starts collapsed in lessons."""
 
 from __future__ import annotations
 
@@ -16,16 +21,52 @@ if TYPE_CHECKING:
 
 
 class Legend(QWidget):
-    """Kinds (colour + shape + glyph), tunnels and MAP domains, bottom-left."""
+    """Kinds (colour + shape + glyph), tunnels and MAP domains, in a free corner."""
+
+    TITLE = "Legend"
 
     def __init__(self, view: "QtTopologyView") -> None:
         super().__init__(view)
         self.view = view
         self.setAccessibleName("Legend")
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setToolTip("Click to collapse or expand the legend; L hides it")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.domains: list[tuple[str, QColor]] = []
-        self.collapsed = False
+        self.collapsed = False  # what is drawn now
+        self.user_collapsed = False  # what the user (or a lesson) asked for
+        self.wanted = True  # View > Show legend
+        self.corner: str | None = None  # where the view put it
         self.relayout()
+
+    def set_user_collapsed(self, on: bool) -> None:
+        """Collapse (True) or expand it, as the user asked; the view re-places it."""
+        self.user_collapsed = on
+        self.set_collapsed(on)
+        self.view.place_legend()
+
+    def set_collapsed(self, on: bool) -> None:
+        if on != self.collapsed:
+            self.collapsed = on
+            self.relayout()
+
+    def full_size(self) -> tuple[int, int]:
+        """The expanded legend's size in pixels (whether or not it is collapsed now)."""
+        fm = self.fontMetrics()
+        rows = self.rows()
+        k = max(1.0, fm.height() / 17.0)
+        w = max(fm.horizontalAdvance(r[1]) for r in rows) + 32 * k + 30
+        return int(w), int((fm.height() + 5) * (len(rows) + 1) + 12)
+
+    def title_size(self) -> tuple[int, int]:
+        fm = self.fontMetrics()
+        return fm.horizontalAdvance(self.TITLE + " \u25b8") + 24, fm.height() + 12
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.set_user_collapsed(not self.collapsed)
+            event.accept()
+            return
+        super().mousePressEvent(event)
 
     def rows(self) -> list[tuple]:
         out: list[tuple] = [("kind", label, kind, tun) for label, kind, tun in theme.LEGEND_ROWS]
@@ -37,12 +78,10 @@ class Legend(QWidget):
 
     def relayout(self) -> None:
         fm = self.fontMetrics()
-        rows = self.rows()
         self._k = max(1.0, fm.height() / 17.0)  # chip size follows the font
         self._chip_w = 32 * self._k
-        w = max(fm.horizontalAdvance(r[1]) for r in rows) + self._chip_w + 30
         self._row_h = fm.height() + 5
-        self.resize(int(w), int(self._row_h * len(rows) + 12))
+        self.resize(*(self.title_size() if self.collapsed else self.full_size()))
         self.update()
 
     def paintEvent(self, _event) -> None:
@@ -53,8 +92,18 @@ class Legend(QWidget):
         p.setPen(QPen(QColor(0, 0, 0, 40), 1))
         p.setBrush(bg)
         p.drawRoundedRect(QRectF(0.5, 0.5, self.width() - 1, self.height() - 1), 6, 6)
-        y = 6.0
         fm = self.fontMetrics()
+        title = QFont(self.font())
+        title.setBold(True)
+        p.setFont(title)
+        p.setPen(theme.text_color())
+        arrow = "\u25b8" if self.collapsed else "\u25be"
+        p.drawText(QPointF(10, 6 + fm.ascent()), f"{self.TITLE} {arrow}")
+        p.setFont(self.font())
+        if self.collapsed:
+            p.end()
+            return
+        y = 6.0 + self._row_h
         k, cw = self._k, self._chip_w
         cx = 8 + cw / 2
         glyph_font = QFont(self.font())

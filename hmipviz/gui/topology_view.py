@@ -19,6 +19,11 @@ The MN can be dragged: while dragging, the cell it would attach to is outlined; 
 release in another AR's cell the controller moves it there, outside every cell it
 detaches ("no link"). With the MN selected, N (or 1-9, 0 = no link) moves it by key.
 Wheel zooms, dragging the background pans, :meth:`fit` fits the scene to the window.
+
+The scene rectangle is fixed per scenario (:func:`hmipviz.layout.still_scene_rect`) and
+only :meth:`fit` (on opening, Ctrl+0 and resizing) sets the transform, so the picture
+keeps still while it plays; labels are at least 9 pt on screen at that default zoom, and
+the legend sits in a corner no node reaches (issue 13).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from PySide6.QtWidgets import (
 from hmipviz import layout
 from hmipviz.engine.events import PacketDropped, PacketSent
 from hmipviz.gui import theme
+from hmipviz.gui.topology_fit import CanvasFit
 from hmipviz.gui.topology_legend import Legend
 from hmipviz.gui.topology_links import make_domain_label, make_link, make_tunnel, set_link_params
 from hmipviz.gui.topology_nodes import CellItem, MnItem, NodeItem
@@ -52,7 +58,7 @@ def compute_layout(scenario) -> dict[str, QPointF]:
     return {k: QPointF(*v) for k, v in layout.compute_layout(scenario).items()}
 
 
-class QtTopologyView(QGraphicsView):
+class QtTopologyView(CanvasFit, QGraphicsView):
     """See the module docstring."""
 
     nodeClicked = Signal(str)
@@ -93,6 +99,7 @@ class QtTopologyView(QGraphicsView):
         self.tunnels: list[QGraphicsPathItem] = []
         self.crosses: list[CrossItem] = []
         self.domain_labels: list[QGraphicsSimpleTextItem] = []
+        self._domain_cells: list[list[tuple[tuple[float, float], float]]] = []
         self.no_link: QGraphicsSimpleTextItem | None = None
         self.ar_order: list[str] = []
         self._spots: dict[str | None, QPointF] = {}
@@ -120,6 +127,7 @@ class QtTopologyView(QGraphicsView):
         self.tunnels.clear()
         self.crosses.clear()
         self.domain_labels.clear()
+        self._domain_cells.clear()
         self._spots.clear()
         self._paths.clear()
         self.mn_item = None
@@ -185,9 +193,12 @@ class QtTopologyView(QGraphicsView):
             self.no_link.setBrush(QColor(theme.CROSS_RED))
             self.no_link.setZValue(9)
             self.scene_.addItem(self.no_link)
-        rect = self.scene_.itemsBoundingRect()
-        self.scene_.setSceneRect(QRectF(*layout.scene_rect(
-            (rect.x(), rect.y(), rect.width(), rect.height()))))
+        # fixed while the scenario is open (issue 13): the nodes, the cells the MN can
+        # reach and a margin; nothing that moves counts, so nothing refits by itself
+        mn_names = {n.name for n in sc.nodes if n.role == "mn"}
+        self.scene_.setSceneRect(QRectF(*layout.still_scene_rect(
+            [p for name, p in layout.compute_layout(sc).items() if name not in mn_names],
+            NODE_R, [((c.centre.x(), c.centre.y()), c.radius) for c in self.cells.values()])))
         self._user_zoomed = False
         self.update_state(self.controller.position)
         self.fit()
@@ -199,6 +210,7 @@ class QtTopologyView(QGraphicsView):
         if item is not None:
             self.scene_.addItem(item)
             self.domain_labels.append(item)
+            self._domain_cells.append(cells)
 
     def refresh_link_labels(self) -> None:
         """Show each link's delay and loss as they stood at the position (a teacher may
@@ -268,6 +280,7 @@ class QtTopologyView(QGraphicsView):
             return
         self._update_nodes(position)
         self._update_mn(position)
+        self.place_legend()
         self._update_tunnels(position)
         self._update_crosses(position)
         self.refresh_link_labels()
@@ -480,6 +493,8 @@ class QtTopologyView(QGraphicsView):
         if self._drag_target in self.cells:
             self.cells[self._drag_target].set_target(False)
         self._drag_target = None
+        # the scene is fixed: a drop past its edge stays on it, seen (issue 13)
+        p = QPointF(*layout.clamp_point((p.x(), p.y()), self._scene_tuple(), MN_R + 4))
         target = self.cell_at(p)
         self._spots[target] = QPointF(p)
         current = self.controller.mn_ar_at(self.controller.position)
@@ -567,41 +582,7 @@ class QtTopologyView(QGraphicsView):
         factor = max(0.05 / current, min(8.0 / current, factor))
         self.scale(factor, factor)
         self._user_zoomed = True
-
-    def content_rect(self) -> QRectF:
-        rect = QRectF()
-        for item in list(self.cells.values()) + list(self.nodes.values()) + self.domain_labels:
-            rect = rect.united(item.sceneBoundingRect())
-        return rect
-
-    def fit(self) -> None:
-        """Fit the network into the window, keeping clear of the legend on the left."""
-        rect = self.content_rect().adjusted(-12, -12, 12, 12)
-        vp = self.viewport().rect()
-        if rect.isNull() or vp.width() < 10 or vp.height() < 10:
-            return
-        legend_w = self.legend.width() + 20 if self.legend.isVisible() else 0
-        # the legend would cost too much: it may overlap the margin (legend_w 0)
-        s, legend_w = layout.fit_scale((rect.x(), rect.y(), rect.width(), rect.height()),
-                                       vp.width(), vp.height(), legend_w)
-        self.resetTransform()
-        self.scale(s, s)
-        # centre of the area right of the legend, in scene units
-        shift = legend_w / 2 / s
-        self.centerOn(rect.center() - QPointF(shift, 0))
-        self._user_zoomed = False
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self.legend.move(10, self.viewport().height() - self.legend.height() - 10
-                         + (self.height() - self.viewport().height()) // 2)
-        if not self._user_zoomed:
-            self.fit()
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if not self._user_zoomed:
-            self.fit()
+        self.place_legend()
 
     # --- tests and lessons -------------------------------------------------------------------
     def cell_item(self, ar: str) -> CellItem:

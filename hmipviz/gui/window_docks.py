@@ -66,11 +66,10 @@ class WindowDocks:
         self.events = QtEventList(c)
         self._dock("caches", "Binding caches", self.caches, Qt.DockWidgetArea.RightDockWidgetArea)
         self.inspector = self._optional_dock("inspector", Qt.DockWidgetArea.RightDockWidgetArea)
-        self.splitDockWidget(self.docks["caches"], self.docks["inspector"], Qt.Orientation.Vertical)
+        # the teacher controls have a dock of their own (issue 13): beside the inspector,
+        # never a tab of the binding caches, so a change and its effect are seen at once
         self._dock("teacher", "Teacher controls", self.teacher,
                    Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(self.docks["caches"], self.docks["teacher"])
-        self.docks["caches"].raise_()
         self._dock("events", "Events", self.events, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.ladder = self._optional_dock("ladder", Qt.DockWidgetArea.BottomDockWidgetArea)
         self.plot: QWidget | None = None
@@ -79,21 +78,23 @@ class WindowDocks:
                                Placeholder("The plot appears when this tab is shown."),
                                Qt.DockWidgetArea.BottomDockWidgetArea)
         plot_dock.visibilityChanged.connect(self._maybe_build_plot)
-        self.tabifyDockWidget(self.docks["events"], self.docks["ladder"])
-        self.tabifyDockWidget(self.docks["events"], plot_dock)
-        self.docks["events"].raise_()
-        self.resizeDocks([self.docks["caches"]], [560], Qt.Orientation.Horizontal)
-        # the inspector's field tree needs the height more than the caches, which scroll
-        self.resizeDocks([self.docks["caches"], self.docks["inspector"]], [370, 480],
-                         Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["events"]], [250], Qt.Orientation.Vertical)
-        self._default_state = self.saveState()
+        self.arrange_docks()  # window_layout: by the window's width
 
     def _dock(self, key: str, title: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{key}Dock")
         dock.setAccessibleName(f"{title} dock")
-        dock.setWidget(widget)
+        if key == "inspector":  # its hex view wants 560 px: scroll in a narrow column
+            from PySide6.QtWidgets import QFrame, QScrollArea
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            scroll.setWidget(widget)
+            scroll.setAccessibleName(f"{title} (scrolls sideways when narrow)")
+            dock.setWidget(scroll)
+        else:
+            dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
                          QDockWidget.DockWidgetFeature.DockWidgetClosable |
                          QDockWidget.DockWidgetFeature.DockWidgetFloatable)
@@ -127,9 +128,14 @@ class WindowDocks:
         self.docks["plot"].setWidget(widget or Placeholder(f"Signalling plot: {why}"))
 
     def reset_layout(self) -> None:
-        self.restoreState(self._default_state)
-        for dock in self.docks.values():
+        """View > Reset layout: every dock back in its place for this window's width,
+        shown (the lesson's only while a lesson is open), the canvas fitted."""
+        for key, dock in self.docks.items():
             dock.setFloating(False)
+            if key != "lesson":
+                dock.show()
+        self.arrange_docks()
+        self.topology.fit()
 
     def _hide_stale_tab_bars(self) -> None:
         """Qt (6.11) can leave a dock area's first tab bar visible after a second group

@@ -19,8 +19,10 @@ class WindowMenus:
         mb = self.menuBar()
         # File
         m = mb.addMenu("&File")
-        self.open_action = m.addAction("&Open scenario\u2026", self.open_dialog)
+        self.open_action = m.addAction("&Open scenario\u2026", self.open_chooser)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_action.setToolTip("A built-in scenario (with what it does) or a file")
+        m.addAction("Open scenario &file\u2026", self.open_dialog)
         self.builtin_menu = m.addMenu("&Built-in scenarios")
         self._fill_builtins()
         self.recent_menu = m.addMenu("Open &recent")
@@ -40,6 +42,15 @@ class WindowMenus:
         for key in ("caches", "inspector", "teacher", "events", "ladder", "plot"):
             m.addAction(self.docks[key].toggleViewAction())
         m.addSeparator()
+        self.legend_action = m.addAction("Show &legend",
+                                         lambda on=None: self.topology.set_legend_shown(
+                                             self.legend_action.isChecked()))
+        self.legend_action.setCheckable(True)
+        self.legend_action.setChecked(True)
+        self.legend_action.setShortcut(QKeySequence("L"))
+        self.legend_action.setToolTip("Show or hide the legend over the canvas (L); click "
+                                      "its title to collapse it")
+        self.addAction(self.legend_action)  # L works with the menu bar hidden too
         a = m.addAction("&Fit to window", self.topology.fit)
         a.setShortcut(QKeySequence("Ctrl+0"))
         a = m.addAction("Zoom &in", lambda: self.topology.zoom(1.25))
@@ -83,6 +94,14 @@ class WindowMenus:
             self.mode_actions.addAction(a)
         c.modeChanged.connect(self._sync_mode_actions)
         self._sync_mode_actions(c.mode or "hmipv6")
+        self.scripted_action = m.addAction("Scenario's own &moves",
+                                           lambda: self.set_scenario_moves(
+                                               self.scripted_action.isChecked()))
+        self.scripted_action.setCheckable(True)
+        self.scripted_action.setChecked(True)
+        self.scripted_action.setToolTip("Off: the scenario's scripted moves, failures and "
+                                        "restores do not happen, only yours (it starts over)")
+        self._on_scenario_loaded()
         a = m.addAction("&Restart scenario", c.restart)
         a.setShortcut(QKeySequence("Ctrl+R"))
         m.addSeparator()
@@ -103,6 +122,24 @@ class WindowMenus:
             act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(act)
 
+    def open_chooser(self) -> None:
+        """File > Open: the built-ins with their descriptions, or a file."""
+        from hmipviz.gui.open_builtin import OpenScenarioDialog
+        try:
+            from hmipviz.scenario import builtin_scenarios
+            items = builtin_scenarios()
+        except Exception:  # no built-ins in this install: straight to the file dialog
+            items = {}
+        if not items:
+            self.open_dialog()
+            return
+        dialog = OpenScenarioDialog(items, self)
+        if dialog.exec() and dialog.chosen is not None:
+            if dialog.chosen:
+                self.open_scenario(dialog.chosen)
+            else:
+                self.open_dialog()
+
     def _sync_mode_actions(self, mode: str) -> None:
         for a in self.mode_actions.actions():
             a.setChecked(a.data() == mode)
@@ -118,7 +155,7 @@ class WindowMenus:
         for name, description in items.items():
             first = description.strip().splitlines()[0] if description.strip() else ""
             a = self.builtin_menu.addAction(name, lambda n=name: self.open_scenario(n))
-            a.setToolTip(first)
+            a.setToolTip(" ".join(description.split()) or first)
             a.setStatusTip(first)
         self.builtin_menu.setToolTipsVisible(True)
 
@@ -148,6 +185,7 @@ class WindowMenus:
             ("right-click a node", "fail or restore it"),
             ("wheel, + / \u2212", "zoom"), ("drag the background", "pan"),
             ("Ctrl+0", "fit the network to the window"), ("Ctrl+D", "start / stop data"),
+            ("L", "show / hide the legend (click its title to collapse it)"),
             ("Ctrl+O / Ctrl+S", "open / save a scenario"), ("Ctrl+L", "open a lesson file"),
             ("F11 or F5", "classroom mode: full screen, large text"),
             ("  in it: Space, PgDn/PgUp, \u2192/\u2190", "play / pause, step (presenter remote)"),

@@ -54,7 +54,9 @@ def _sizes(window) -> dict[str, float]:
         "events px": QFontInfo(table_font).pixelSize(),
         "time label pt": window.playback.time_label.font().pointSizeF(),
         "token pt": window.topology.token_font.pointSizeF(),
-        "node label pt": window.topology.nodes["MAP1"].label_font.pointSizeF(),
+        # on screen: the canvas keeps labels at least 9 pt (x the scale) at its zoom
+        "node label pt": round(window.topology.nodes["MAP1"].label_font.pointSizeF()
+                               * window.topology.transform().m11(), 2),
         "icons": window.playback.iconSize().width(),
         "chip": window.caption.chip.width(),
     }

@@ -1,0 +1,165 @@
+"""How the topology canvas fits the window and keeps still (issue 13): the default zoom
+fits the scenario's fixed scene rectangle, labels are at least
+:data:`hmipviz.layout.MIN_LABEL_PT` on screen at that zoom, and the legend goes to a
+corner no node reaches. Mixed into :class:`hmipviz.gui.topology_view.QtTopologyView`;
+the geometry itself is in :mod:`hmipviz.layout` (no Qt)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QFontMetricsF
+
+from hmipviz import layout
+from hmipviz.gui import theme
+
+
+class CanvasFit:
+    """The fit, label and legend logic of the canvas (a QGraphicsView)."""
+
+    def content_rect(self) -> QRectF:
+        rect = QRectF()
+        for item in list(self.cells.values()) + list(self.nodes.values()) + self.domain_labels:
+            rect = rect.united(item.sceneBoundingRect())
+        return rect
+
+    def _scene_tuple(self) -> tuple[float, float, float, float]:
+        r = self.sceneRect()
+        return (r.x(), r.y(), r.width(), r.height())
+
+    def fit(self) -> None:
+        """Fit the scenario's fixed scene rectangle into the window (the default zoom).
+        Called when a scenario opens, on Ctrl+0 and when the view is resized; nothing
+        else changes the transform, so the picture keeps still during playback."""
+        rect = self.sceneRect()
+        vp = self.viewport().rect()
+        if rect.isEmpty() or vp.width() < 10 or vp.height() < 10:
+            return
+        s, _ = layout.fit_scale(self._scene_tuple(), vp.width(), vp.height(), 0.0)
+        if self.legend.wanted and not self.legend.user_collapsed and self.nodes:
+            # keep the full legend clear of the network if that costs little
+            self._set_scale(s, rect.center())
+            if self._legend_corner(*self.legend.full_size()) is None:
+                lw = self.legend.full_size()[0] + 20
+                s2, kept = layout.fit_scale(self._scene_tuple(), vp.width(), vp.height(), lw)
+                if kept:
+                    s = s2
+                    self._set_scale(s, rect.center() - QPointF(kept / 2 / s, 0))
+                    self._apply_label_floor(s)
+                    self._user_zoomed = False
+                    self.place_legend()
+                    return
+        self._set_scale(s, rect.center())
+        self._apply_label_floor(s)
+        self._user_zoomed = False
+        self.place_legend()
+
+    def _set_scale(self, s: float, centre: QPointF) -> None:
+        self.resetTransform()
+        self.scale(s, s)
+        self.centerOn(centre)
+
+    def _apply_label_floor(self, s: float) -> None:
+        """Node, link and domain labels at least MIN_LABEL_PT on screen at the default
+        zoom, times the presentation scale (their point size in scene units grows as
+        the view shrinks)."""
+        least = layout.MIN_LABEL_PT * theme.scale()  # larger in presentation mode
+
+        def floored(delta: float, bold: bool):
+            f = theme.ui_font(delta, bold=bold)
+            f.setPointSizeF(layout.label_point_size(f.pointSizeF(), s, least))
+            return f
+
+        label, sub = floored(0.5, True), floored(-1.5, False)
+        for item in self.nodes.values():
+            if item.label_font == label and item.sub_font == sub:
+                continue
+            item.prepareGeometryChange()
+            item.label_font, item.sub_font = label, sub
+            fm = QFontMetricsF(label)
+            item._label_w = max(fm.horizontalAdvance(item.name), 2 * item.r) + 8
+            item._label_h = fm.height()
+            text, item.sublabel = item.sublabel, ""
+            item.set_sublabel(text)
+            item.update()
+        link_font = floored(-0.5, False)
+        for line, text in self.links.values():
+            if text.font() == link_font:
+                continue
+            text.setFont(link_font)
+            ln, br = line.line(), text.boundingRect()
+            text.setPos(*layout.link_label_pos((ln.x1(), ln.y1()), (ln.x2(), ln.y2()),
+                                               br.width(), br.height()))
+        domain_font = floored(0.0, True)
+        for item, cells in zip(self.domain_labels, self._domain_cells):
+            if item.font() == domain_font:
+                continue
+            item.setFont(domain_font)
+            pos = layout.domain_label_pos(cells, item.boundingRect().width())
+            if pos is not None:
+                item.setPos(*pos)
+        if self.no_link is not None:
+            self.no_link.setFont(floored(0.0, True))
+
+    def node_rects(self) -> list[QRectF]:
+        """Each node's rectangle (icon and labels) in viewport pixels."""
+        out = []
+        for item in self.nodes.values():
+            poly = self.mapFromScene(item.sceneBoundingRect())
+            out.append(QRectF(poly.boundingRect()))
+        return out
+
+    def _legend_corner(self, w: int, h: int) -> str | None:
+        vp = self.viewport()
+        obstacles = [(r.x(), r.y(), r.width(), r.height()) for r in self.node_rects()]
+        return layout.free_corner((0.0, 0.0, float(vp.width()), float(vp.height())), w, h,
+                                  obstacles)
+
+    def place_legend(self) -> None:
+        """Put the legend in a corner no node reaches: the full legend if it fits there
+        (and the user has not collapsed it), else its title alone (issue 13)."""
+        legend = self.legend
+        legend.setVisible(legend.wanted)
+        if not legend.wanted:
+            return
+        corner = None
+        if not legend.user_collapsed:
+            corner = self._legend_corner(*legend.full_size())
+            legend.set_collapsed(corner is None)
+        if corner is None:
+            legend.set_collapsed(True)
+            corner = self._legend_corner(*legend.title_size())
+        if corner is None:
+            # every corner is taken: the least crowded one, where the title overlaps
+            # the fewest nodes
+            corner = "bottom-left"
+        legend.corner = corner
+        vp = self.viewport()
+        x, y, _w, _h = layout.corner_rect((0.0, 0.0, float(vp.width()), float(vp.height())),
+                                          legend.width(), legend.height(), corner)
+        offset = vp.pos()
+        legend.move(int(x) + offset.x(), int(y) + offset.y())
+        legend.raise_()
+
+    def set_legend_shown(self, on: bool) -> None:
+        """View > Show legend (L)."""
+        self.legend.wanted = bool(on)
+        self.place_legend()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self.place_legend()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if not self._user_zoomed:
+            self.fit()
+        else:
+            self.place_legend()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._user_zoomed:
+            self.fit()
+
+
+__all__ = ["CanvasFit"]
