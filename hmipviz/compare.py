@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from hmipviz.engine.events import Event, PacketReceived, PacketSent
 from hmipviz.report import SIGNALLING_TARGET, HandoverFigures, RunFigures
@@ -125,7 +125,7 @@ class SetFlow:
         return "data " + ("on" if self.running else "off")
 
 
-DemoAction = Union[MoveMN, FailNode, RestoreNode, SetMapOption, SetLink, SetFlow]
+DemoAction = MoveMN | FailNode | RestoreNode | SetMapOption | SetLink | SetFlow
 
 
 def demo_actions(timeline: Timeline) -> tuple[DemoAction, ...]:
@@ -292,12 +292,12 @@ def handover_pairs(figures: Mapping[str, Sequence[HandoverFigures]]) -> list[Han
     for k in range(n):
         known = {m: hs[k] for m, hs in figures.items() if k < len(hs)}
         first = next(iter(known.values()))
+        done = {m: h for m, h in known.items() if h.latency_s is not None}
         out.append(HandoverPair(
             k, first.to_ar, min(h.start_s for h in known.values()),
-            {m: (None if m not in known or known[m].latency_s is None
-                 else known[m].latency_s * 1000.0) for m in figures},
-            {m: (None if m not in known or known[m].latency_s is None
-                 else known[m].packets_lost) for m in figures}))
+            {m: (h.latency_s * 1000.0 if (h := done.get(m)) and h.latency_s is not None
+                 else None) for m in figures},
+            {m: (h.packets_lost if (h := done.get(m)) else None) for m in figures}))
     return out
 
 
