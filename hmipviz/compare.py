@@ -277,10 +277,11 @@ class HandoverPair:
     start_s: float
     latency_ms: dict[str, float | None]
     packets_lost: dict[str, int | None]
+    kinds: dict[str, str]  # what each mode made of it: intra-MAP, inter-MAP, mipv6, ...
 
     def label(self) -> str:
         if self.number == 0:
-            return "first registration"
+            return "initial"
         return f"{self.start_s:.1f} s \u2192 {self.to_ar or 'no link'}"
 
 
@@ -297,7 +298,8 @@ def handover_pairs(figures: Mapping[str, Sequence[HandoverFigures]]) -> list[Han
             k, first.to_ar, min(h.start_s for h in known.values()),
             {m: (h.latency_s * 1000.0 if (h := done.get(m)) and h.latency_s is not None
                  else None) for m in figures},
-            {m: (h.packets_lost if (h := done.get(m)) else None) for m in figures}))
+            {m: (h.packets_lost if (h := done.get(m)) else None) for m in figures},
+            {m: h.kind for m, h in known.items()}))
     return out
 
 

@@ -90,7 +90,8 @@ def test_handover_pairs_carry_each_modes_figures():
                for m in cmp.MODES}
     pairs = cmp.handover_pairs(figures)
     assert [p.to_ar for p in pairs] == ["AR1", "AR2"]
-    assert pairs[0].label() == "first registration"
+    assert pairs[0].label() == "initial"
+    assert pairs[1].kinds == {"hmipv6": "intra-MAP", "mipv6": "mipv6"}
     assert pairs[1].label() == "3.0 s \u2192 AR2"
     for m in cmp.MODES:
         assert [p.latency_ms[m] for p in pairs] == \

@@ -46,8 +46,9 @@ class HandoverBars(QWidget):
         for m in MODES:
             lat = p.latency_ms.get(m)
             lost = p.packets_lost.get(m)
-            parts.append(f"{MODE_NAMES[m]} " + ("not finished" if lat is None else
-                                                f"{lat:.1f} ms, {lost} lost"))
+            kind = p.kinds.get(m, "")
+            parts.append(f"{MODE_NAMES[m]} {kind}: " + ("not finished" if lat is None else
+                                                        f"{lat:.1f} ms, {lost} lost"))
         return f"{p.label()}: " + "; ".join(parts)
 
     def shown(self) -> list[HandoverPair]:
@@ -65,7 +66,7 @@ class HandoverBars(QWidget):
         muted = theme.muted_text()
         w, h = self.width(), self.height()
         # the key, top right
-        x = w - 4
+        x = float(w - 4)
         for m in reversed(MODES):
             label = MODE_NAMES[m]
             x -= fm.horizontalAdvance(label)

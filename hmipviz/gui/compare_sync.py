@@ -21,6 +21,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from hmipviz.compare import MODES
+from hmipviz.engine.events import PacketSent
 from hmipviz.gui.controller import QtController
 from hmipviz.gui.playback import EPS, FRAME_MS, Segment, WallClock
 
@@ -74,8 +75,8 @@ class LockedController(QtController):
 
     def hops_in_flight(self) -> list[tuple[float, float]]:
         """(sent, arrive) of every hop in flight after the position shown."""
-        return [(self.trace[j].t, self.trace[j].arrive_t)
-                for j in self.in_flight_at(self.position)]
+        hops = (self.trace[j] for j in self.in_flight_at(self.position))
+        return [(e.t, e.arrive_t) for e in hops if isinstance(e, PacketSent)]
 
     def select(self, i: int, *, seek: bool = True) -> None:
         # a click selects without moving this side away from the other

@@ -71,6 +71,7 @@ class SidePane(QWidget):
                                 "far, and their bytes: home BUs at the HA, local BUs at "
                                 "the MAPs, BUs and return-routability tests at the CNs")
         self.counter.setTextFormat(Qt.TextFormat.RichText)
+        self.counter.setFont(theme.ui_font(0.5))
         lay.addWidget(self.counter)
         self.view = QtTopologyView(controller, self)
         self.view.setMinimumSize(QSize(240, 200))
@@ -172,7 +173,7 @@ class CompareWindow(QWidget):
         self.scrubber = QSlider(Qt.Orientation.Horizontal)
         self.scrubber.setAccessibleName("Time, both runs")
         self.scrubber.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.scrubber.sliderMoved.connect(lambda v: (d.pause(), d.seek(v / 1000.0)))
+        self.scrubber.sliderMoved.connect(self._scrubbed)
         self.scrubber.actionTriggered.connect(self._scrub_action)
         row.addWidget(self.scrubber, 1)
         self.speed_box = QComboBox()
@@ -191,9 +192,14 @@ class CompareWindow(QWidget):
             self.resize(1200, 800)
             return
         avail = screen.availableGeometry()
-        self.resize(min(1500, avail.width()), min(950, avail.height()))
+        # leave room for the window manager's title bar on a 768-line projector
+        self.resize(min(1500, avail.width()), min(950, avail.height() - 32))
 
     # --- keeping up -----------------------------------------------------------------------
+    def _scrubbed(self, value: int) -> None:
+        self.driver.pause()
+        self.driver.seek(value / 1000.0)
+
     def _scrub_action(self, _action: int) -> None:
         if not self.scrubber.isSliderDown():  # page clicks and keys
             QTimer.singleShot(0, lambda: self.driver.seek(self.scrubber.value() / 1000.0))
