@@ -35,8 +35,9 @@ class LockedController(QtController):
     def __init__(self, scenario=None, parent: QObject | None = None, *,
                  mode: str | None = None) -> None:
         self._shown_t: float | None = None
-        # called with (method name, arguments) for a user action; None: apply here
-        self.on_action: Callable[[str, tuple], None] | None = None
+        # called with (method name, arguments, keywords) for a user action; None: apply
+        # it here
+        self.on_action: Callable[[str, tuple, dict], None] | None = None
         super().__init__(scenario, parent, mode=mode)
         self.autoplay_on_action = False
         self.follow_playback = True
@@ -82,21 +83,22 @@ class LockedController(QtController):
         # a click selects without moving this side away from the other
         super().select(i, seek=False)
 
-    # the user's actions go to the driver, which applies them on both sides
-    def move_mn(self, ar, point=None) -> None:
-        self._hand_over("move_mn", (ar, point))
+    # the user's actions go to the driver, which applies them on both sides (the
+    # arguments pass through as given, whatever the base class's signature grows)
+    def move_mn(self, *args, **kwargs) -> None:
+        self._hand_over("move_mn", args, kwargs)
 
-    def fail_node(self, name: str) -> None:
-        self._hand_over("fail_node", (name,))
+    def fail_node(self, *args, **kwargs) -> None:
+        self._hand_over("fail_node", args, kwargs)
 
-    def restore_node(self, name: str) -> None:
-        self._hand_over("restore_node", (name,))
+    def restore_node(self, *args, **kwargs) -> None:
+        self._hand_over("restore_node", args, kwargs)
 
-    def _hand_over(self, name: str, args: tuple) -> None:
+    def _hand_over(self, name: str, args: tuple, kwargs: dict) -> None:
         if self.on_action is None:
-            getattr(QtController, name)(self, *args)
+            getattr(QtController, name)(self, *args, **kwargs)
         else:
-            self.on_action(name, args)
+            self.on_action(name, args, kwargs)
 
 
 class CompareDriver(QObject):
@@ -237,7 +239,7 @@ class CompareDriver(QObject):
             self.pause()
 
     # --- the user's actions -------------------------------------------------------------
-    def act(self, name: str, args: tuple) -> None:
+    def act(self, name: str, args: tuple, kwargs: dict | None = None) -> None:
         """Apply a user action (a :class:`QtController` method) to both sides at the
         time shown, then go on playing from there."""
         t = self.display_time()
@@ -245,7 +247,7 @@ class CompareDriver(QObject):
         self.t = t
         for side in self.sides.values():
             side._shown_t = t
-            getattr(QtController, name)(side, *args)
+            getattr(QtController, name)(side, *args, **(kwargs or {}))
         self.show(t)
         self.actionApplied.emit(f"{name.replace('_', ' ')} at t = {t:.3f} s, in both runs")
         if not self._playing:
