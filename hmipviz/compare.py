@@ -146,8 +146,14 @@ def demo_actions(timeline: Timeline) -> tuple[DemoAction, ...]:
             continue
         found.append((a.t, a.index, n, act))
     base = len(found)
-    for n, c in enumerate(timeline.teacher_changes()):
+    changes = timeline.teacher_changes()
+    # the scenario's links, recorded at load; a link first recorded later is the MN's
+    # access link, noted with the settings, never one the teacher can change
+    links = {(c.a, c.b) for c in changes if isinstance(c, LinkParamsChanged) and c.index < 0}
+    for n, c in enumerate(changes):
         if c.index < 0:  # the scenario's own settings
+            continue
+        if isinstance(c, LinkParamsChanged) and (c.a, c.b) not in links:
             continue
         if isinstance(c, MapOptionChanged):
             act = SetMapOption(c.t, c.ar, c.map_name, c.pref, c.lifetime_s)

@@ -114,6 +114,9 @@ def test_an_unfinished_handover_has_no_figures_yet():
 def test_demo_actions_are_read_back_from_a_timeline_in_the_order_applied():
     tl = Timeline([], "MN")
     tl.add_teacher_change(FlowToggled(-1, 0.0, True))  # the scenario's own: not an action
+    tl.add_teacher_change(LinkParamsChanged(-1, 0.0, "R", "MAP1", 10.0, 0.0))
+    # the MN's access link, noted with the settings: not the teacher's
+    tl.add_teacher_change(LinkParamsChanged(12, 2.0, "AR1", "MN", 2.0, 0.0))
     tl.add_placement(Placement(10, 2.0, "AR2", (1.0, 2.0)))
     tl.add_action(UserAction(10, 2.0, "move", "AR2"))
     tl.add_teacher_change(LinkParamsChanged(12, 2.0, "R", "MAP1", 50.0, 0.1))

@@ -176,11 +176,17 @@ class QtController(TimelineQueries, QObject):
         runs = dict(self._runs)
         runs[self.mode] = (self._history, self._position, self._selected, actions)
         kept = runs.get(mode)
+        name = compare.MODE_NAMES[mode]
         if kept is not None and kept[3] == actions:
             self._swap_in(mode, *kept[:3])
+            self.actionApplied.emit(f"{name}: back to its run, where you left it")
         else:
             self.load(self.scenario, mode=mode)
             self.replay(actions)
+            n = len(actions)
+            self.actionApplied.emit(
+                f"{name} from t = 0" + (f", your {n} action{'s' * (n != 1)} replayed at the "
+                                        "same times: press Play" if n else ""))
         self._runs = runs
 
     def _swap_in(self, mode: str, history: RunHistory, position: int, selected: int) -> None:

@@ -95,6 +95,26 @@ def test_an_action_in_the_other_mode_is_replayed_on_switching_back(played):
         [(pytest.approx(8.0), False)]
 
 
+def test_the_teachers_changes_are_replayed_too(qtbot):
+    c = QtController(load_scenario("figure1"))
+    c.autoplay_on_action = False
+    c.seek_time(2.0)
+    c.set_link("R", "MAP1", delay_ms=50.0, loss=0.0)
+    c.seek_time(3.0)
+    c.set_flow(False)
+    c.set_map_option("AR2", "MAP1", pref=3)
+    c.set_mode("mipv6")
+    assert [type(a).__name__ for a in cmp.demo_actions(c.timeline)] == \
+        ["SetLink", "SetFlow", "SetMapOption"]
+    c.seek_time(1.0)
+    assert c.link_params_at(c.position, "R", "MAP1").delay_ms == 10.0  # not yet
+    c.seek_time(4.0)
+    assert c.sim.topology.link("R", "MAP1").delay_ms == 50.0
+    assert c.link_params_at(c.position, "R", "MAP1").delay_ms == 50.0
+    assert c.flow_running_at(c.position) is False
+    assert c.map_option_at(c.position, "AR2", "MAP1").pref == 3
+
+
 def test_the_mode_buttons_keep_the_demo(qtbot):
     from hmipviz.gui.main_window import MainWindow
     w = MainWindow(scenario=load_scenario("figure1"), restore_settings=False)
@@ -103,11 +123,16 @@ def test_the_mode_buttons_keep_the_demo(qtbot):
     c.autoplay_on_action = False
     c.seek_time(3.0)
     c.move_mn("AR2")
-    history = c._history
+    c.seek_time(5.0)
+    history, position = c._history, c.position
     w.playback.mode_buttons["mipv6"].click()
     assert c.mode == "mipv6" and [a[1:] for a in c.user_actions()] == [("move", "AR2")]
+    assert "1 action replayed" in w.statusBar().currentMessage()
     w.playback.mode_buttons["hmipv6"].click()
-    assert c._history is history
+    assert c._history is history and c.position == position
+    # the views follow the restored run
+    assert w.events.model.rowCount() == len(c.trace)
+    assert w.caches.model_for("MAP1").column_texts("RCoA") == ["2001:db8:100::a"]
 
 
 # --- the compare view ------------------------------------------------------------------------
