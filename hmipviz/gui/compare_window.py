@@ -141,6 +141,7 @@ class CompareWindow(QWidget):
         self.driver.timeChanged.connect(self._on_time)
         self.driver.playingChanged.connect(self._on_playing)
         self.driver.actionApplied.connect(self.status.setText)
+        self.status.setText(self.replayed_text())
         self.driver.seek(0.0)
         self.refresh()
         self._fit_to_screen()
@@ -228,6 +229,15 @@ class CompareWindow(QWidget):
         for pane in self.panes.values():
             pane.refresh()
         self.bars.set_pairs(self.handover_pairs())
+
+    def replayed_text(self) -> str:
+        """What both runs replay, in words (the status line until the next action)."""
+        acts = self.actions_replayed
+        if not acts:
+            return "No actions yet: the scenario's own. Drag the MN to compare a handover."
+        words = ", ".join(f"{a.words()} at {a.t:.3f} s" for a in acts[:4])
+        more = f" and {len(acts) - 4} more" if len(acts) > 4 else ""
+        return f"Both runs replay the main window's actions: {words}{more}."
 
     # --- answers (tests, benchmarks) ----------------------------------------------------------
     def counters(self) -> dict[str, dict[str, tuple[int, int]]]:

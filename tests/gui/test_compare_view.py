@@ -280,4 +280,6 @@ def test_the_view_menu_opens_the_compare_view(qtbot):
     view = w.compare_window
     assert isinstance(view, CompareWindow) and view.isVisible()
     assert view.actions_replayed == (cmp.MoveMN(c.user_actions()[0][0], "AR2", POINT),)
+    assert view.status.text() == ("Both runs replay the main window's actions: MN to AR2 "
+                                  f"at {c.user_actions()[0][0]:.3f} s.")
     view.close()
