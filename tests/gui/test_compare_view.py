@@ -283,3 +283,45 @@ def test_the_view_menu_opens_the_compare_view(qtbot):
     assert view.status.text() == ("Both runs replay the main window's actions: MN to AR2 "
                                   f"at {c.user_actions()[0][0]:.3f} s.")
     view.close()
+
+
+class _Side:
+    """A stand-in run for the driver: instants at ``times``, and hops (sent, arrive)."""
+
+    def __init__(self, times, hops):
+        self.times, self.hops, self.shown, self.end_time = times, hops, [], max(times)
+        self.on_action = None
+
+    def next_time_after(self, t):
+        return next((x for x in self.times if x > t + 1e-9), None)
+
+    def hops_in_flight(self):
+        t = self.shown[-1] if self.shown else 0.0
+        return [h for h in self.hops if h[0] <= t + 1e-9 < h[1]]
+
+    def show_time(self, t):
+        self.shown.append(t)
+
+
+def test_the_clock_paces_over_the_hops_of_both_runs(qtbot):
+    """Only the Mobile IPv6 side has a hop in flight (0 to 1 s), the HMIPv6 side has
+    nothing moving but an instant at 0.5 s: the clock still animates both halves of the
+    hop (HOP_MS / speed in all), stopping at 0.5 s on the way."""
+    from hmipviz.gui.compare_sync import CompareDriver
+    from hmipviz.gui.playback import HOP_MS
+    sides = {"hmipv6": _Side([0.5, 2.0], []), "mipv6": _Side([1.0, 2.0], [(0.0, 1.0)])}
+    d = CompareDriver(sides)
+    clock = FakeClock(d)
+    d.play()
+    start = clock.ms
+    clock.run_until(lambda: d.t >= 0.5 - 1e-9, timeout_ms=5000)
+    assert d.t == 0.5 and HOP_MS / 2 <= clock.ms - start < HOP_MS / 2 + 3 * clock.frame_ms
+    clock.run_until(lambda: d.t >= 1.0 - 1e-9, timeout_ms=5000)
+    assert HOP_MS <= clock.ms - start < HOP_MS + 5 * clock.frame_ms
+    # both sides were shown every time the clock moved, in between too
+    assert sides["hmipv6"].shown == sides["mipv6"].shown
+    assert any(0.0 < t < 0.5 for t in sides["hmipv6"].shown)
+    assert any(0.5 < t < 1.0 for t in sides["hmipv6"].shown)
+    # nothing in flight from 1 s to 2 s: that instant comes at once
+    frames = clock.run_until(lambda: d.t >= 2.0 - 1e-9, timeout_ms=5000)
+    assert frames <= 2
