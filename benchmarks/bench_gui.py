@@ -10,11 +10,15 @@ Prints, for the built-in ``figure1`` and for a generated stress scenario (100 AR
   the first protocol message of the handover (the MN's Router Solicitation) and until
   its token is on the canvas;
 - frame times while playing at 1x: the main-thread work of each animation frame (the
-  controller's tick and every repaint it causes), median and 95th percentile.
+  controller's tick and every repaint it causes), median and 95th percentile;
+- the same with the compare view open on figure1 (View -> Compare Mobile IPv6 and
+  HMIPv6, a drag to AR2 at 3 s replayed in both runs): each frame of its one clock drives
+  two canvases, two counters and the bar chart (issue 13).
 
 Targets (issue 4): p95 frame time under 16.7 ms on figure1, under 33 ms on the stress
-scenario; start-up well under 1.5 s. Runs on the display in $DISPLAY (e.g. Xvfb), or
-offscreen when there is none. Usage: python benchmarks/bench_gui.py [--runs 5]
+scenario; start-up well under 1.5 s. Issue 13: p95 under 16.7 ms with the compare view
+open on figure1. Runs on the display in $DISPLAY (e.g. Xvfb), or
+offscreen when there is none. Usage: python benchmarks/bench_gui.py [--runs 5] [--compare-only]
 """
 
 from __future__ import annotations
@@ -208,6 +212,44 @@ def frame_times(scenario, seconds: float, start_s: float) -> tuple[list[float], 
     return samples, moving[0]
 
 
+def compare_frame_times(scenario, seconds: float, start_s: float) -> tuple[list[float], int]:
+    """Per-frame main-thread work (ms) of the compare view's clock playing at 1x (its
+    frame and every repaint it causes, in both canvases), and the frames with a token
+    moving on either canvas."""
+    app, w = _window(scenario)
+    c = w.controller
+    c.autoplay_on_action = False
+    c.seek_time(3.0)
+    c.move_mn("AR2")  # the demonstration both runs replay
+    view = w.open_compare()
+    _spin(app, 0.3)
+    d = view.driver
+    d.seek(start_s)
+    samples: list[float] = []
+    moving = [0]
+
+    def timed_frame() -> None:
+        t0 = time.perf_counter()
+        d.frame()
+        app.processEvents()  # the repaints this frame caused, drawn now
+        samples.append((time.perf_counter() - t0) * 1000)
+        if any(p.view.tokens for p in view.panes.values()):
+            moving[0] += 1
+    d._timer.timeout.disconnect(d.frame)
+    d._timer.timeout.connect(timed_frame)
+    d.set_speed(1.0)
+    d.play()
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end and d.playing:
+        app.processEvents()
+        time.sleep(0.001)
+    d.pause()
+    view.close()
+    w.close()
+    w.deleteLater()
+    return samples, moving[0]
+
+
 def p95(values: list[float]) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
@@ -217,6 +259,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="start-up launches (median)")
     parser.add_argument("--seconds", type=float, default=8.0, help="animation time per scenario")
+    parser.add_argument("--compare-only", action="store_true",
+                        help="only the compare view's frame times")
     args = parser.parse_args()
 
     from PySide6 import __version__ as pyside_version
@@ -224,12 +268,20 @@ def main() -> None:
     print(f"hmipviz GUI benchmark: PySide6 {pyside_version}, Python "
           f"{sys.version.split()[0]}, Qt platform {platform}, {os.cpu_count()} CPUs")
 
+    from hmipviz.scenario import load_scenario
+    samples, moving = compare_frame_times(load_scenario("figure1"), args.seconds, 2.0)
+    print("figure1, compare view open (two canvases on one clock):")
+    print(f"  frame time while animating at 1x: median {statistics.median(samples):.2f} ms, "
+          f"p95 {p95(samples):.2f} ms, max {max(samples):.2f} ms "
+          f"({len(samples)} frames, {moving} with tokens moving)")
+    if args.compare_only:
+        return
+
     times = startup_times(args.runs)
     print(f"start-up (launch -> first frame, figure1): median "
           f"{statistics.median(times) * 1000:.0f} ms  (min {min(times) * 1000:.0f}, "
           f"max {max(times) * 1000:.0f}, {len(times)} runs)")
 
-    from hmipviz.scenario import load_scenario
     for label, scenario, to_ar, start in (
             ("figure1", load_scenario("figure1"), "AR2", 2.0),
             ("stress 100 ARs / 10 MAPs", stress_scenario(), "AR12", 1.2)):

@@ -27,6 +27,7 @@ from typing import Callable
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
+from hmipviz import compare
 from hmipviz.engine.events import Event
 from hmipviz.gui import release
 from hmipviz.gui.event_words import (  # noqa: F401  (re-exported: views import them here)
@@ -95,6 +96,9 @@ class QtController(TimelineQueries, QObject):
         # frames_from_timer is False and the frames come from the clock's frame().
         self.clock_ms: Callable[[], float] = WallClock()
         self.frames_from_timer = True
+        # the run of the other mode, kept while the user looks at this one: mode ->
+        # (history, position, selection, the actions it was run with)
+        self._runs: dict[str, tuple[RunHistory, int, int, tuple]] = {}
         self._reset_history()
         if scenario is not None:
             self.load(scenario, mode=mode)
@@ -143,6 +147,7 @@ class QtController(TimelineQueries, QObject):
         self.scenario = scenario
         self.sim = sim
         self.mode = sim.mode
+        self._runs = {}  # a new scenario or a restart: the other mode's run goes too
         self._reset_history(sim, scenario)
         self._position = -1
         self._selected = -1
@@ -158,11 +163,66 @@ class QtController(TimelineQueries, QObject):
             self.load(self.scenario, mode=self.mode)
 
     def set_mode(self, mode: str) -> None:
-        """HMIPv6 / Mobile IPv6: restarts the scenario in that mode."""
-        if mode not in ("hmipv6", "mipv6"):
+        """HMIPv6 / Mobile IPv6: the scenario again in that mode from t = 0, with this
+        branch's user actions replayed at the same simulated times (play to watch them
+        happen). The run left is kept: switching back restores it with its position,
+        unless the actions changed meanwhile."""
+        if mode not in compare.MODES:
             raise ValueError(f"unknown mode {mode!r}: hmipv6 or mipv6")
-        if self.scenario is not None:
+        if self.scenario is None or mode == self.mode:
+            return
+        self.pause()
+        actions = compare.demo_actions(self.timeline)
+        runs = dict(self._runs)
+        runs[self.mode] = (self._history, self._position, self._selected, actions)
+        kept = runs.get(mode)
+        name = compare.MODE_NAMES[mode]
+        if kept is not None and kept[3] == actions:
+            self._swap_in(mode, *kept[:3])
+            self.actionApplied.emit(f"{name}: back to its run, where you left it")
+        else:
             self.load(self.scenario, mode=mode)
+            self.replay(actions)
+            n = len(actions)
+            self.actionApplied.emit(
+                f"{name} from t = 0" + (f", your {n} action{'s' * (n != 1)} replayed at the "
+                                        "same times: press Play" if n else ""))
+        self._runs = runs
+
+    def _swap_in(self, mode: str, history: RunHistory, position: int, selected: int) -> None:
+        """Show a kept run again, at the position and selection it had."""
+        self._seg = None
+        self._history = history
+        self.sim = history.sim
+        self.mode = mode
+        self._emitted_len = len(history.trace)
+        self._position, self._selected = position, selected
+        self.scenarioLoaded.emit()
+        self.traceExtended.emit(len(history.trace))
+        self.positionChanged.emit(position)
+        self.selectionChanged.emit(selected)
+        self.modeChanged.emit(mode)
+        self.frameAdvanced.emit(self.display_time())
+
+    def replay(self, actions) -> None:
+        """Apply :mod:`hmipviz.compare` actions at their own times, recorded as the
+        user's (a switch of mode, the compare view); the position does not move."""
+        for a in actions:
+            self._branch_to(a.t)
+            self._apply_recorded(a)
+        self._emit_extended()
+
+    def _apply_recorded(self, a) -> None:
+        """Apply one action at its time, recorded as :meth:`_act` records it."""
+        def run(t: float, a=a) -> None:
+            a.apply(self.sim, t)
+        if isinstance(a, compare.MoveMN):
+            self._engine().apply(a.t, run, placement=(a.ar, a.point), record=("move", a.ar))
+        elif isinstance(a, compare.FailNode | compare.RestoreNode):
+            verb = "fail" if isinstance(a, compare.FailNode) else "restore"
+            self._engine().apply(a.t, run, record=(verb, a.node))
+        else:
+            self._engine().apply(a.t, run, settings=True)
 
     # ============================================================================
     # read-only state

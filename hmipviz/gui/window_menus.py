@@ -77,6 +77,10 @@ class WindowMenus:
         self.fullscreen_action.setCheckable(True)
         self.fullscreen_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
         m.addAction("&Reset layout", self.reset_layout)
+        m.addSeparator()
+        self.compare_action = m.addAction("&Compare Mobile IPv6 and HMIPv6\u2026",
+                                          self.open_compare)
+        self.compare_action.setToolTip("The same actions in both modes, side by side")
         # Simulation
         m = mb.addMenu("&Simulation")
         pb = self.playback
@@ -139,6 +143,11 @@ class WindowMenus:
                 self.open_scenario(dialog.chosen)
             else:
                 self.open_dialog()
+
+    def open_compare(self):
+        """View -> Compare: this run's actions in both modes (gui/compare_window.py)."""
+        from hmipviz.gui.compare_window import open_for
+        return open_for(self)
 
     def _sync_mode_actions(self, mode: str) -> None:
         for a in self.mode_actions.actions():
