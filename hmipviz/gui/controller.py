@@ -76,6 +76,7 @@ class QtController(TimelineQueries, QObject):
     frameAdvanced = Signal(float)  # display time, on every animation frame
     modeChanged = Signal(str)
     actionApplied = Signal(str)  # plain words, for the status bar
+    mnSelected = Signal(str)  # the MN the views are filtered to ("": show all)
 
     def __init__(self, scenario=None, parent: QObject | None = None, *,
                  mode: str | None = None) -> None:
@@ -97,6 +98,7 @@ class QtController(TimelineQueries, QObject):
         self._playing = False
         self._position = -1
         self._selected = -1
+        self._selected_mn = ""
         self._seg: _Segment | None = None
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -158,11 +160,13 @@ class QtController(TimelineQueries, QObject):
         self._reset_history(sim, scenario)
         self._position = -1
         self._selected = -1
+        self._selected_mn = ""
         self.scenarioLoaded.emit()
         self.traceExtended.emit(0)
         self.positionChanged.emit(-1)
         self.selectionChanged.emit(-1)
         self.modeChanged.emit(self.mode)
+        self.mnSelected.emit("")
 
     def restart(self) -> None:
         """The same scenario from the beginning, dropping every user action."""
@@ -206,6 +210,26 @@ class QtController(TimelineQueries, QObject):
     @property
     def mn_name(self) -> str:
         return self.sim.mn_name if self.sim else ""
+
+    @property
+    def mn_names(self) -> list[str]:
+        """Every MN, in scenario order."""
+        return list(self.sim.mn_names) if self.sim else []
+
+    @property
+    def selected_mn(self) -> str:
+        """The MN the views are filtered to ("": show all)."""
+        return self._selected_mn
+
+    def select_mn(self, name: str | None) -> None:
+        """Filter the event list, the ladder and the caches to ``name`` and highlight
+        it on the canvas (None or "": show all)."""
+        name = name or ""
+        if name and name not in self.mn_names:
+            raise ValueError(f"no mobile node {name!r} in this scenario")
+        if name != self._selected_mn:
+            self._selected_mn = name
+            self.mnSelected.emit(name)
 
     def display_time(self) -> float:
         """The simulated time on screen: interpolated while a segment animates."""
@@ -484,13 +508,30 @@ class QtController(TimelineQueries, QObject):
     # ============================================================================
     # user actions (each may start a new branch)
     # ============================================================================
-    def move_mn(self, ar: str | None, point: tuple[float, float] | None = None) -> None:
-        """The user moved the MN to ``ar``'s cell (None: outside every cell)."""
+    def move_mn(self, ar: str | None, point: tuple[float, float] | None = None,
+                mn: str | None = None) -> None:
+        """The user moved ``mn`` (default: the first MN) to ``ar``'s cell (None:
+        outside every cell), dropping it at ``point`` (metres) if given. An MN with a
+        moving model stops there (``Simulation.place``): the engine holds where it is."""
         if ar is not None and ar not in self.sim.nodes:
             raise ValueError(f"no access router {ar!r} in this scenario")
-        label = f"MN moves to {ar}" if ar else "MN leaves every cell: no link"
-        self._act(label, lambda t: self.sim.move(ar, at_s=t), placement=(ar, point),
-                  record=("move", ar))
+        mn = mn or self.mn_name
+        if mn not in self.sim.mn_names:
+            raise ValueError(f"no mobile node {mn!r} in this scenario")
+        several = len(self.sim.mn_names) > 1
+        who = mn if several else "MN"
+        label = f"{who} moves to {ar}" if ar else f"{who} leaves every cell: no link"
+        moving = mn in self.sim.mobility.trajectories
+
+        def apply(t: float) -> None:
+            if moving and point is not None:
+                self.sim.place(mn, point[0], point[1], at_s=t)
+                if ar is not None and self.sim.mobile_node(mn).ar == ar:
+                    return  # put down in the cell it is on: the link layer stays
+            self.sim.move(ar, at_s=t, mn=mn if several else None)
+
+        self._act(label, apply, placement=(ar, point), record=("move", ar),
+                  mn=mn if several else "")
 
     def fail_node(self, name: str) -> None:
         self._act(f"{name} fails", lambda t: self.sim.fail(name, at_s=t),
@@ -541,13 +582,13 @@ class QtController(TimelineQueries, QObject):
     def _act(self, label: str, apply: Callable[[float], None],
              placement: tuple[str | None, tuple[float, float] | None] | None = None,
              record: tuple[str, str | None] | None = None,
-             settings: bool = False) -> None:
+             settings: bool = False, mn: str = "") -> None:
         if self.sim is None:
             return
         t = self.display_time()
         self._seg = None
         self._branch_to(t)
-        self._engine().apply(t, apply, placement, record, settings)
+        self._engine().apply(t, apply, placement, record, settings, mn)
         self._emit_extended()
         self._moved_to(len(self.trace) - 1)
         self.frameAdvanced.emit(self.display_time())

@@ -51,18 +51,24 @@ def set_link_params(line: QGraphicsLineItem, label: QGraphicsSimpleTextItem, a: 
     line.setToolTip(link_tooltip(a, b, delay_ms, loss))
 
 
+def tunnel_path(pts: list[QPointF], offset: float) -> QPainterPath:
+    """The polyline through ``pts``, ``offset`` to one side (also redrawn each frame
+    for a tunnel that ends at a moving MN)."""
+    moved = layout.offset_polyline([(p.x(), p.y()) for p in pts], offset)
+    path = QPainterPath()
+    path.moveTo(QPointF(*moved[0]))
+    for p in moved[1:]:
+        path.lineTo(QPointF(*p))
+    return path
+
+
 def make_tunnel(pts: list[QPointF], color: str, tip: str,
                 offset: float) -> QGraphicsPathItem | None:
     """A dashed path through ``pts``, ``offset`` to one side (home and local tunnels on
     opposite sides of the links they share)."""
     if len(pts) < 2:
         return None
-    moved = layout.offset_polyline([(p.x(), p.y()) for p in pts], offset)
-    path = QPainterPath()
-    path.moveTo(QPointF(*moved[0]))
-    for p in moved[1:]:
-        path.lineTo(QPointF(*p))
-    item = QGraphicsPathItem(path)
+    item = QGraphicsPathItem(tunnel_path(pts, offset))
     pen = QPen(QColor(color), 3.2, Qt.PenStyle.DashLine)
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
     item.setPen(pen)
@@ -87,5 +93,5 @@ def make_domain_label(text: str, idx: int,
     return item
 
 
-__all__ = ["link_text", "link_tooltip", "make_link", "set_link_params", "make_tunnel",
+__all__ = ["link_text", "link_tooltip", "make_link", "set_link_params", "make_tunnel", "tunnel_path",
            "make_domain_label"]
