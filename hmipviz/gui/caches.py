@@ -1,4 +1,4 @@
-"""Binding caches dock: the MN's binding update list and every MAP / HA / CN cache.
+"""Binding caches dock: the MNs' binding update lists and every MAP / HA / CN cache.
 
 ``QtBindingCaches(controller)`` shows one small table per cache-holding node, each a
 :class:`CacheTableModel` (QAbstractTableModel) over the rows the controller folds
@@ -6,6 +6,10 @@ from the trace up to the current position (``controller.caches_at``). The remain
 lifetime counts down with the simulated time on screen; a row that just changed
 flashes for about a second; the row the current message (or the selected event)
 touches is outlined.
+
+With several MNs the binding update lists share one table and every table gets an
+"MN" column; choosing an MN (the combo box here, or a click on the canvas) keeps only
+that MN's entries (``controller.caches_at(i, mn)``), "All MNs" shows them all.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from PySide6.QtWidgets import (
 from hmipviz.engine import describe
 from hmipviz.engine.events import BindingChanged, PacketSent
 from hmipviz.gui import theme
+from hmipviz.gui.mn_picker import MnPicker
 from hmipviz.timeline import CacheRow
 
 FLASH_MS = 1000.0
@@ -46,7 +51,7 @@ def _row_state(row: CacheRow) -> tuple:
 class CacheTableModel(QAbstractTableModel):
     """One binding cache (or the binding update list) at one moment."""
 
-    def __init__(self, owner: str, is_bul: bool, parent=None) -> None:
+    def __init__(self, owner: str, is_bul: bool, parent=None, mn_column: bool = False) -> None:
         super().__init__(parent)
         self.owner = owner
         self.is_bul = is_bul
@@ -61,12 +66,16 @@ class CacheTableModel(QAbstractTableModel):
             self.columns = ("Peer", first, "Care-of address", "Seq", "Remaining", "State")
         else:
             self.columns = (first, "Care-of address", "Seq", "Remaining")
+        self._first_col = 1 if is_bul else 0
+        if mn_column:  # several MNs: whose entry each row is
+            self.columns = ("MN",) + self.columns
+            self._first_col += 1
         self._mono = theme.mono_cell_font()  # the table's size
         self._flash_colour = QColor(theme.FLASH)
 
     def set_first_header(self, text: str) -> None:
         cols = list(self.columns)
-        cols[1 if self.is_bul else 0] = text
+        cols[self._first_col] = text
         self.columns = tuple(cols)
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(cols) - 1)
 
@@ -164,6 +173,8 @@ class CacheTableModel(QAbstractTableModel):
         return None
 
     def cell_text(self, row: CacheRow, name: str) -> str:
+        if name == "MN":
+            return row.node if row.table == BUL else row.peer
         if name == "Peer":
             return row.peer
         if name == "Care-of address":
@@ -287,6 +298,7 @@ class QtBindingCaches(QWidget):
         self._decoded: dict[int, str | None] = {}
         self._last_position = -1
 
+        self.mn_box = MnPicker(controller)
         self.inner = QWidget()
         self.inner_layout = QVBoxLayout(self.inner)
         self.inner_layout.setContentsMargins(6, 0, 6, 6)
@@ -297,7 +309,14 @@ class QtBindingCaches(QWidget):
         self.scroll.setWidget(self.inner)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        picker = QHBoxLayout()
+        picker.setContentsMargins(6, 0, 6, 0)  # nothing at all with one MN (hidden)
+        picker.addWidget(self.mn_box)
+        picker.addStretch(1)
+        lay.addLayout(picker)
         lay.addWidget(self.scroll)
+        if hasattr(controller, "mnSelected"):
+            controller.mnSelected.connect(self._mn_chosen)
 
         controller.scenarioLoaded.connect(self._build)
         controller.positionChanged.connect(self._refresh)
@@ -322,7 +341,7 @@ class QtBindingCaches(QWidget):
         if c.scenario is None:
             return
         mn = c.mn_name or "MN"
-        self._add_section(mn, f"{mn} binding update list", "mn", True)
+        self._add_section(mn, self._bul_title(), "mn", True)
         for name in c.cache_nodes():
             self._add_cache_section(name)
         self.inner_layout.addStretch(1)
@@ -340,8 +359,31 @@ class QtBindingCaches(QWidget):
         section.subtitle.setText({"map": "RCoA \u2192 LCoA", "ha": "home address \u2192 CoA",
                                   "cn": "home address \u2192 CoA"}.get(role, ""))
 
+    def _several(self) -> bool:
+        return len(getattr(self.controller, "mn_names", ()) or ()) > 1
+
+    def _bul_title(self) -> str:
+        c = self.controller
+        chosen = getattr(c, "selected_mn", "")
+        if chosen:
+            return f"{chosen} binding update list"
+        if self._several():
+            return "Binding update lists (every MN)"
+        return f"{c.mn_name or 'MN'} binding update list"
+
+    def bul_model(self) -> CacheTableModel | None:
+        """The binding update list table (every MN's, or the chosen MN's)."""
+        return self.models.get(self.controller.mn_name or "MN")
+
+    def _mn_chosen(self, _name: str) -> None:
+        section = self.sections.get(self.controller.mn_name or "MN")
+        if section is not None:
+            section.title.setText(self._bul_title())
+        self._shown.clear()  # no flash: the rows changed by the filter, not the run
+        self._refresh(self.controller.position)
+
     def _add_section(self, key: str, title: str, role: str, is_bul: bool) -> _Section:
-        model = CacheTableModel(key, is_bul, self)
+        model = CacheTableModel(key, is_bul, self, mn_column=self._several())
         model.clock = self._clock
         section = _Section(title, role, model, self.controller)
         if is_bul:
@@ -397,7 +439,7 @@ class QtBindingCaches(QWidget):
         c = self.controller
         if c.scenario is None or not self.models:
             return
-        state = c.caches_at(position)
+        state = c.caches_at(position, getattr(c, "selected_mn", "") or None)
         now = c.display_time()
         touched = self._touched(c.current_message(position))
         sel = c.selected
