@@ -14,6 +14,8 @@ that MN's entries (``controller.caches_at(i, mn)``), "All MNs" shows them all.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from PySide6.QtCore import QAbstractTableModel, QElapsedTimer, QModelIndex, QRect, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import (
@@ -38,6 +40,13 @@ from hmipviz.timeline import CacheRow
 
 FLASH_MS = 1000.0
 BUL = "binding update list"
+
+
+@lru_cache(maxsize=4096)
+def _short(address: str) -> str:
+    """theme.short_address, remembered: a table repaints its cells often and many MNs
+    make many cells."""
+    return theme.short_address(address)
 
 
 def _row_key(row: CacheRow) -> tuple:
@@ -86,15 +95,23 @@ class CacheTableModel(QAbstractTableModel):
         for k in flash_keys:
             self.flash[k] = clock_ms
         self.now = now
-        self.outlined = {k for k in outlined}
+        outlined = set(outlined)
         if same_shape:
+            # repaint only the rows that changed (many MNs: many rows, and every
+            # repaint of a resize-to-contents table reads all of them)
+            old_outlined, old_rows = self.outlined, self.rows
+            self.outlined = outlined
             self.rows = rows
+            changed = [r for r, (a, b) in enumerate(zip(old_rows, rows))
+                       if a != b or (_row_key(b) in outlined) != (_row_key(b) in old_outlined)
+                       or _row_key(b) in flash_keys]
             self._remaining_text = [self._remaining(r) for r in rows]
-            if rows:
-                self.dataChanged.emit(self.index(0, 0),
-                                      self.index(len(rows) - 1, len(self.columns) - 1))
+            if changed:
+                self.dataChanged.emit(self.index(min(changed), 0),
+                                      self.index(max(changed), len(self.columns) - 1))
         else:
             self.beginResetModel()
+            self.outlined = outlined
             self.rows = rows
             self._remaining_text = [self._remaining(r) for r in rows]
             self.endResetModel()
@@ -103,20 +120,24 @@ class CacheTableModel(QAbstractTableModel):
         """Count the remaining lifetimes down; repaint only cells whose text changed."""
         self.now = now
         col = self.columns.index("Remaining")
+        changed = []
         for r, row in enumerate(self.rows):
             text = self._remaining(row)
             if r < len(self._remaining_text) and text != self._remaining_text[r]:
                 self._remaining_text[r] = text
-                idx = self.index(r, col)
-                self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DisplayRole])
+                changed.append(r)
+        if changed:  # one signal for the column: one repaint, however many rows
+            self.dataChanged.emit(self.index(changed[0], col), self.index(changed[-1], col),
+                                  [Qt.ItemDataRole.DisplayRole])
 
     def flashing(self, clock_ms: float) -> bool:
         live = {k: t for k, t in self.flash.items() if clock_ms - t < FLASH_MS}
-        changed = live.keys() != self.flash.keys() or bool(live)
+        fading = self.flash.keys() | live.keys()  # still fading, or just done
         self.flash = live
-        if changed and self.rows:
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(len(self.rows) - 1, len(self.columns) - 1),
+        rows = [r for r, row in enumerate(self.rows) if _row_key(row) in fading]
+        if rows:  # repaint the flashing rows only
+            self.dataChanged.emit(self.index(rows[0], 0),
+                                  self.index(rows[-1], len(self.columns) - 1),
                                   [Qt.ItemDataRole.BackgroundRole])
         return bool(live)
 
@@ -178,14 +199,14 @@ class CacheTableModel(QAbstractTableModel):
         if name == "Peer":
             return row.peer
         if name == "Care-of address":
-            return theme.short_address(row.care_of_address)
+            return _short(row.care_of_address)
         if name == "Seq":
             return str(row.sequence)
         if name == "Remaining":
             return self._remaining(row)
         if name == "State":
             return "BU sent, no BA yet" if row.pending else "acknowledged"
-        return theme.short_address(row.home_address)
+        return _short(row.home_address)
 
     def column_texts(self, name: str) -> list[str]:
         """Every row's text in column ``name`` (tests, lessons)."""
@@ -297,6 +318,8 @@ class QtBindingCaches(QWidget):
         self._flash_timer.timeout.connect(self._flash_tick)
         self._decoded: dict[int, str | None] = {}
         self._last_position = -1
+        self._state_key: tuple | None = None
+        self._state = None
 
         self.mn_box = MnPicker(controller)
         self.inner = QWidget()
@@ -323,6 +346,9 @@ class QtBindingCaches(QWidget):
         controller.selectionChanged.connect(lambda _i: self._refresh(controller.position))
         controller.frameAdvanced.connect(self._on_frame)
         controller.traceExtended.connect(self._maybe_new_tables)
+        truncated = getattr(controller, "traceTruncated", None)
+        if truncated is not None:  # a new branch: the remembered fold is of the old one
+            truncated.connect(self._forget_state)
         self._build()
 
     # --- structure --------------------------------------------------------------------
@@ -337,6 +363,7 @@ class QtBindingCaches(QWidget):
         self.sections.clear()
         self._shown.clear()
         self._decoded.clear()
+        self._state_key = None
         c = self.controller
         if c.scenario is None:
             return
@@ -396,6 +423,10 @@ class QtBindingCaches(QWidget):
         self.inner_layout.insertWidget(pos, section)
         return section
 
+    def _forget_state(self, *_args) -> None:
+        self._state_key = None
+        self._decoded.clear()
+
     def _maybe_new_tables(self, _n: int) -> None:
         c = self.controller
         if c.scenario is None:
@@ -439,7 +470,11 @@ class QtBindingCaches(QWidget):
         c = self.controller
         if c.scenario is None or not self.models:
             return
-        state = c.caches_at(position, getattr(c, "selected_mn", "") or None)
+        key = (position, getattr(c, "selected_mn", ""), len(c.trace))
+        if self._state_key != key:  # a position and a selection change: fold once
+            self._state_key = key
+            self._state = c.caches_at(position, key[1] or None)
+        state = self._state
         now = c.display_time()
         touched = self._touched(c.current_message(position))
         sel = c.selected

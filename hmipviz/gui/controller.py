@@ -18,12 +18,16 @@ Playback (ui.md: motion)
     fraction of a hop any token covers in it, so one hop takes about 600 ms at 1x
     whatever its real delay, and concurrent hops stay in simulated-time order.
     Instants with nothing in flight are applied at once (idle gaps are skipped).
+    When MNs move on their own (a mobility model), simulated time also runs at least
+    at ``MOVING_RATE`` x speed (simulated seconds per second), idle gaps included, so
+    the MNs are seen to walk: hop pacing alone would run a campus of pinging MNs at a
+    few hundredths of real time and show them standing still. Slower speeds still
+    show every token's hop.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Callable
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
@@ -37,13 +41,13 @@ from hmipviz.gui.event_words import (  # noqa: F401  (re-exported: views import 
     event_text,
     event_verb,
 )
+from hmipviz.gui.pacing import HOP_MS, MOVING_RATE, WalkPacing, _Segment  # noqa: F401
 from hmipviz.gui.run_history import RunHistory
 from hmipviz.gui.timeline_queries import TimelineQueries
 from hmipviz.timeline import EPS, CacheRow, CachesAt, Placement, Timeline  # noqa: F401
 
 log = logging.getLogger("hmipviz.gui")
 
-HOP_MS = 600.0
 FRAME_MS = 16
 SNAPSHOT_EVERY = 250
 # More engine items than this at one simulated instant is a loop in the engine: the
@@ -52,17 +56,7 @@ STALL_STEPS = 100_000
 MIN_SPEED, MAX_SPEED = 0.1, 10.0
 
 
-# --- playback segments ---------------------------------------------------------------
-@dataclass
-class _Segment:
-    t0: float
-    t1: float
-    duration_ms: float
-    start_ms: float = 0.0  # the controller's clock_ms() when this segment (re)started
-    u0: float = 0.0  # progress already made before the clock started (speed changes)
-
-
-class QtController(TimelineQueries, QObject):
+class QtController(TimelineQueries, WalkPacing, QObject):
     """See the module docstring. Signals other widgets rely on keep these names."""
 
     scenarioLoaded = Signal()
@@ -465,6 +459,9 @@ class QtController(TimelineQueries, QObject):
                 self.pause()
                 self._follow()
             return
+        if self._mns_walk():
+            self._walk_tick()
+            return
         seg = self._seg
         if seg is not None:
             u = self._seg_progress(seg)
@@ -491,12 +488,7 @@ class QtController(TimelineQueries, QObject):
         t0 = self.display_time()
         t1 = self.trace[nxt].t
         if flying and t1 > t0 + EPS:
-            frac = 0.0
-            for j in flying:
-                e = self.trace[j]
-                span = max(e.arrive_t - e.t, EPS)
-                frac = max(frac, min(1.0, (t1 - t0) / span))
-            seg = _Segment(t0, t1, HOP_MS / self._speed * frac, self.clock_ms())
+            seg = _Segment(t0, t1, self._hop_ms(flying, t0, t1), self.clock_ms())
             self._seg = seg
             self.frameAdvanced.emit(t0)
             return

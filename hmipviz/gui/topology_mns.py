@@ -156,9 +156,10 @@ class MnLayerMixin:
                 target = self._mn_target(name, position, ar, t)
                 if item.pos() != target:
                     item.setPos(target)
-            item.linked = ar is not None
+            if item.linked != (ar is not None):
+                item.linked = ar is not None
+                item.update()
             item.set_sublabel(ar and f"on {ar}" or "")
-            item.update()
             self._update_access_line(name)
         if self.no_link is not None and self.mn_item is not None:
             item = self.mn_item

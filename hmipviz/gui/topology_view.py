@@ -111,6 +111,7 @@ class QtTopologyView(MnLayerMixin, QGraphicsView):
         self._paths: dict[tuple[str, str], list[str]] = {}
         # tunnels that end at a moving MN: (item, node names, offset), redrawn per frame
         self._moving_tunnels: list[tuple[QGraphicsPathItem, list[str], float]] = []
+        self._tunnel_specs: list[tuple] = []  # what the tunnels drawn show
         self.legend = Legend(self)
         controller.scenarioLoaded.connect(self.rebuild)
         controller.positionChanged.connect(self.update_state)
@@ -132,6 +133,7 @@ class QtTopologyView(MnLayerMixin, QGraphicsView):
         self.domain_labels.clear()
         self._paths.clear()
         self._moving_tunnels.clear()
+        self._tunnel_specs = []
         self._clear_mns()
         sc = self.controller.scenario
         if sc is None:
@@ -238,6 +240,7 @@ class QtTopologyView(MnLayerMixin, QGraphicsView):
         self._update_nodes(position)
         self._update_mns(position)
         self._update_tunnels(position)
+        self._redraw_moving_tunnels()
         self._update_crosses(position)
         self.refresh_link_labels()
         self._sync_tokens(position)
@@ -292,15 +295,14 @@ class QtTopologyView(MnLayerMixin, QGraphicsView):
         return owner
 
     def _update_tunnels(self, position: int) -> None:
-        for item in self.tunnels:
-            self.scene_.removeItem(item)
-        self.tunnels.clear()
-        self._moving_tunnels.clear()
+        """The tunnels the binding caches hold at ``position``; rebuilt only when they
+        (or where they run) changed, since many MNs make many tunnels."""
         c = self.controller
         state = c.caches_at(position)
         chosen = c.selected_mn
         roles = {n.name: n for n in c.scenario.nodes}
         drawn = set()
+        wanted = []
         for node, rows in state.caches.items():
             spec = roles.get(node)
             for row in rows:
@@ -317,22 +319,38 @@ class QtTopologyView(MnLayerMixin, QGraphicsView):
                 if key in drawn:
                     continue
                 drawn.add(key)
-                item = self._add_tunnel(
-                    node, end, color,
-                    f"{what}: {node} \u2192 {end}\n{row.home_address} \u2192 "
-                    f"{row.care_of_address} (seq {row.sequence})"
-                    + (f" for {row.peer}" if self.several else ""),
-                    offset=-13 if color == theme.TUNNEL_HOME else 13)
-                if item is not None and chosen and row.peer != chosen:
-                    item.setOpacity(0.18)  # another MN's tunnel: kept, faint
+                tip = (f"{what}: {node} \u2192 {end}\n{row.home_address} \u2192 "
+                       f"{row.care_of_address} (seq {row.sequence})"
+                       + (f" for {row.peer}" if self.several else ""))
+                names = self._tunnel_names(node, end)
+                # a static MN's end is where it is drawn now; a moving one's follows it
+                # every frame anyway
+                at = self.node_pos(end) if end in self.mn_items else None
+                wanted.append((node, end, color, tip, tuple(names),
+                               None if at is None else (at.x(), at.y()),
+                               bool(chosen) and row.peer != chosen))
+        if wanted == self._tunnel_specs:
+            return
+        self._tunnel_specs = wanted
+        for item in self.tunnels:
+            self.scene_.removeItem(item)
+        self.tunnels.clear()
+        self._moving_tunnels.clear()
+        for node, end, color, tip, names, _at, faint in wanted:
+            item = self._add_tunnel(list(names), end, color, tip,
+                                    offset=-13 if color == theme.TUNNEL_HOME else 13)
+            if item is not None and faint:
+                item.setOpacity(0.18)  # another MN's tunnel: kept, faint
 
-    def _add_tunnel(self, a: str, b: str, color: str, tip: str,
-                    offset: float) -> QGraphicsPathItem | None:
+    def _tunnel_names(self, a: str, b: str) -> list[str]:
+        """The nodes a tunnel from ``a`` to ``b`` passes (to an MN: via its AR)."""
         if b in self.mn_items:
             ar = self._mn_ars.get(b)
-            names = (self._path(a, ar) + [b]) if ar else [a, b]
-        else:
-            names = self._path(a, b)
+            return (self._path(a, ar) + [b]) if ar else [a, b]
+        return self._path(a, b)
+
+    def _add_tunnel(self, names: list[str], b: str, color: str, tip: str,
+                    offset: float) -> QGraphicsPathItem | None:
         item = make_tunnel([self.node_pos(n) for n in names], color, tip, offset)
         if item is not None:
             self.scene_.addItem(item)

@@ -296,3 +296,59 @@ def test_one_mn_has_no_badges_and_no_mn_combo(qtbot):
     assert not w.events.mn_box.isVisible() and not w.caches.mn_box.isVisible()
     assert w.caches.sections["MN"].title.text() == "MN binding update list"
     assert "MN" not in w.caches.model_for("MAP1").columns
+
+
+def test_walking_mns_keep_simulated_time_running_while_playing(qtbot):
+    """With MNs on a mobility model, playback runs simulated time at least at
+    MOVING_RATE x speed (hop pacing alone ran campus at about 1/80 of real time, the
+    MNs standing still), and each frame shows every MN where the engine has it."""
+    from hmipviz.gui.pacing import MOVING_RATE
+
+    sc = load_scenario("campus")
+    w = _window(qtbot, sc)
+    c, view = w.controller, w.topology
+    reference = Simulation(sc)
+    c.seek_time(20.0)
+    now = [0.0]
+    c.clock_ms = lambda: now[0]  # a fake clock: 4 s of 16 ms frames
+    t0 = c.display_time()
+    shown = []
+    c.frameAdvanced.connect(shown.append)
+    c.play()
+    for _ in range(250):
+        now[0] += 16.0
+        c._on_tick()
+    t1 = c.display_time()
+    wall_s = 250 * 16 / 1000.0
+    assert 0.5 * MOVING_RATE * wall_s <= t1 - t0 <= MOVING_RATE * wall_s + 1e-6
+    assert shown == sorted(shown)  # time never runs backwards on screen
+    for name in ("MN1", "MN8"):
+        p = view.mn_items[name].scenePos()
+        assert (p.x(), p.y()) == pytest.approx(reference.position_of(name, shown[-1]),
+                                               abs=1e-6)
+    c.pause()
+
+
+def test_one_mn_playback_keeps_hop_pacing(qtbot):
+    """figure1 (no mobility model): one hop still takes HOP_MS at 1x."""
+    from hmipviz.gui.pacing import HOP_MS
+
+    w = _window(qtbot, load_scenario("figure1"))
+    c = w.controller
+    _settle(c, lambda: c.time_at(c.position) > 2.5)
+    assert not c._mns_walk()
+    now = [0.0]
+    c.clock_ms = lambda: now[0]
+    c.play()
+    for _ in range(50):
+        c._on_tick()  # idle instants are applied at once; stop at the first hop
+        if c._seg is not None:
+            break
+    seg = c._seg
+    flying = c.in_flight_at(c.position)
+    assert seg is not None and flying
+    frac = max(min(1.0, (seg.t1 - seg.t0) / (c.trace[j].arrive_t - c.trace[j].t))
+               for j in flying)
+    assert seg.duration_ms == pytest.approx(HOP_MS * frac)
+    assert seg.duration_ms > (seg.t1 - seg.t0) * 1000.0  # slower than real time
+    c.pause()
