@@ -153,6 +153,9 @@ class Timeline:
         self._mn: list[str | None] = []  # the MN each event concerns (several MNs)
         self._packet_mn: dict[int, tuple[int, str | None]] = {}  # id -> (first index, MN)
         self._bindings: list[int] = []
+        # the holders, then every other node that has held a binding, in order seen
+        self._cache_nodes: list[str] = list(self.holders)
+        self._cache_node_set: set[str] = set(self.holders)
         self._status: list[int] = []
         self._placements: list[Placement] = []
         self._actions: list[UserAction] = []
@@ -177,6 +180,9 @@ class Timeline:
                     self.max_delay_s = delay
             elif isinstance(e, BindingChanged):
                 self._bindings.append(i)
+                if e.table == "binding cache" and e.node not in self._cache_node_set:
+                    self._cache_node_set.add(e.node)
+                    self._cache_nodes.append(e.node)
             elif isinstance(e, LinkChanged) and e.node in mn_links:
                 link = (i, e.ar if e.up else None)
                 mn_links[e.node].append(link)
@@ -192,6 +198,13 @@ class Timeline:
         del self._times[n:]
         del self._sent[bisect.bisect_left(self._sent, n):]
         del self._bindings[bisect.bisect_left(self._bindings, n):]
+        self._cache_nodes = list(self.holders)
+        self._cache_node_set = set(self.holders)
+        for j in self._bindings:
+            e = self.trace[j]
+            if e.table == "binding cache" and e.node not in self._cache_node_set:
+                self._cache_node_set.add(e.node)
+                self._cache_nodes.append(e.node)
         del self._status[bisect.bisect_left(self._status, n):]
         self._links = [x for x in self._links if x[0] < n]
         for name, links in self._mn_links.items():
@@ -302,12 +315,7 @@ class Timeline:
     def cache_nodes(self) -> list[str]:
         """Nodes holding a binding cache: the scenario's holders, then any other node
         that has held a binding so far in the trace."""
-        names = list(self.holders)
-        for j in self._bindings:
-            e = self.trace[j]
-            if e.table == "binding cache" and e.node not in names:
-                names.append(e.node)
-        return names
+        return list(self._cache_nodes)
 
     def caches_at(self, i: int, mn: str | None = None) -> CachesAt:
         """Every binding cache and the binding update lists after event ``i``; with

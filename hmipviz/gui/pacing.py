@@ -68,13 +68,13 @@ class WalkPacing:
                 return
             spare = max(0.0, now - seg.start_ms - seg.duration_ms * (1 - seg.u0))
             self._seg = None
-            if self._ensure(pos + 1):
+            if self._engine().ensure(pos + 1):
                 pos, moved = self.group_range(pos + 1)[1], True
         clock = QElapsedTimer()
         clock.start()
         while clock.elapsed() < 8:
             nxt = pos + 1
-            if not self._ensure(nxt):
+            if not self._engine().ensure(nxt):
                 break
             d = self._walk_ms(pos, self.trace[nxt].t)
             if d > spare:
@@ -82,6 +82,7 @@ class WalkPacing:
                 break
             spare -= d
             pos, moved = self.group_range(nxt)[1], True
+        self._emit_extended()  # the views hear of this frame's new events once
         if moved:
             self._moved_to(pos)
         self.frameAdvanced.emit(self.display_time())

@@ -46,6 +46,11 @@ class RunHistory:
         self.sim = sim
         self.scenario = scenario
         self.snapshot_every = snapshot_every
+        # A snapshot copies every MN's state and many MNs make many steps: with n MNs
+        # snapshots come n/2 times fewer steps apart (the same spacing in simulated
+        # time), so their cost per step, and the pause one causes while playing, does
+        # not grow with the MNs.
+        self.snapshot_scale = max(1, len(getattr(sim, "mn_names", ()) or ()) // 2)
         # more engine items than this at one instant is a loop in the engine
         self.stall_steps = stall_steps
         self.trace: list[Event] = []
@@ -97,7 +102,7 @@ class RunHistory:
             n += 1
             sim.step()
             self.steps_since_snapshot += 1
-            if self.steps_since_snapshot >= self.snapshot_every:
+            if self.steps_since_snapshot >= self.snapshot_every * self.snapshot_scale:
                 # only at an instant boundary, so a restore never splits an instant
                 if (sim.next_time() or math.inf) > sim.now + EPS:
                     self.take_snapshot()

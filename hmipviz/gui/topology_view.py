@@ -252,7 +252,7 @@ class QtTopologyView(MnLayerMixin, QGraphicsView):
         """An animation frame: moving MNs walk on, the tunnels to them follow, tokens
         run along their hops."""
         if self._move_mns_to_time(t):
-            self._redraw_moving_tunnels()
+            self._redraw_moving_tunnels(every_frame=True)
         self.update_tokens(t)
 
     def _on_mn_selected(self, _name: str) -> None:
@@ -359,8 +359,18 @@ class QtTopologyView(MnLayerMixin, QGraphicsView):
                 self._moving_tunnels.append((item, names, offset))
         return item
 
-    def _redraw_moving_tunnels(self) -> None:
+    def _redraw_moving_tunnels(self, every_frame: bool = False) -> None:
+        """Re-route the tunnels that end at a moving MN to where it is. Each frame only
+        once it has moved a couple of pixels: a long dashed path repainted every frame
+        for a sub-pixel step is most of a frame's drawing with twenty MNs."""
+        min_px = 2.0 / max(0.05, self.transform().m11()) if every_frame else 0.0
         for item, names, offset in self._moving_tunnels:
+            end = self.node_pos(names[-1])
+            drawn = item.data(1)
+            if drawn is not None and min_px and (
+                    abs(drawn[0] - end.x()) + abs(drawn[1] - end.y()) < min_px):
+                continue
+            item.setData(1, (end.x(), end.y()))
             item.setPath(tunnel_path([self.node_pos(n) for n in names], offset))
 
     # a drop stays on the canvas for this many steps, fading a little each step (ui.md:
