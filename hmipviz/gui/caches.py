@@ -321,7 +321,7 @@ class QtBindingCaches(QWidget):
         self._state_key: tuple | None = None
         self._state = None
 
-        self.mn_box = MnPicker(controller)
+        self.mn_box = MnPicker(controller, self)
         self.inner = QWidget()
         self.inner_layout = QVBoxLayout(self.inner)
         self.inner_layout.setContentsMargins(6, 0, 6, 6)
@@ -332,11 +332,6 @@ class QtBindingCaches(QWidget):
         self.scroll.setWidget(self.inner)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        picker = QHBoxLayout()
-        picker.setContentsMargins(6, 0, 6, 0)  # nothing at all with one MN (hidden)
-        picker.addWidget(self.mn_box)
-        picker.addStretch(1)
-        lay.addLayout(picker)
         lay.addWidget(self.scroll)
         if hasattr(controller, "mnSelected"):
             controller.mnSelected.connect(self._mn_chosen)
@@ -353,6 +348,8 @@ class QtBindingCaches(QWidget):
 
     # --- structure --------------------------------------------------------------------
     def _build(self) -> None:
+        self.mn_box.setParent(self)  # out of the old title row before it is deleted
+        self.mn_box.hide()
         while self.inner_layout.count():
             item = self.inner_layout.takeAt(0)
             if item.widget():
@@ -368,7 +365,11 @@ class QtBindingCaches(QWidget):
         if c.scenario is None:
             return
         mn = c.mn_name or "MN"
-        self._add_section(mn, self._bul_title(), "mn", True)
+        bul = self._add_section(mn, self._bul_title(), "mn", True)
+        if self._several():  # the MN chooser in the list's title row (no extra row)
+            bul.subtitle.setText("")
+            bul.layout().itemAt(0).layout().addWidget(self.mn_box)
+            self.mn_box.show()
         for name in c.cache_nodes():
             self._add_cache_section(name)
         self.inner_layout.addStretch(1)
@@ -487,6 +488,11 @@ class QtBindingCaches(QWidget):
         self._last_position = position
         tables = dict(state.caches)
         tables[c.mn_name or "MN"] = state.bul
+        if self._several():  # MN by MN, in scenario order, whatever order they bound
+            rank = {name: k for k, name in enumerate(c.mn_names)}
+            tables = {key: sorted(rows, key=lambda r: (
+                rank.get(r.node if r.table == BUL else r.peer, len(rank)), r.peer))
+                for key, rows in tables.items()}
         any_flash = False
         for key, rows in tables.items():
             model = self.models.get(key)

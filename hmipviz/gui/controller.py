@@ -32,7 +32,7 @@ from typing import Callable
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
-from hmipviz.engine.events import Event
+from hmipviz.engine.events import Event, PacketSent
 from hmipviz.gui import release
 from hmipviz.gui.event_words import (  # noqa: F401  (re-exported: views import them here)
     event_direction,
@@ -224,6 +224,12 @@ class QtController(TimelineQueries, WalkPacing, QObject):
         if name != self._selected_mn:
             self._selected_mn = name
             self.mnSelected.emit(name)
+            if name and self.mn_of(self._selected) != name:
+                # the inspector and the caption show the chosen MN's latest message
+                j = next((k for k in range(self._position, -1, -1)
+                          if self.mn_of(k) == name and isinstance(self.trace[k], PacketSent)),
+                         -1)
+                self.select(j, seek=False)
 
     def display_time(self) -> float:
         """The simulated time on screen: interpolated while a segment animates."""
@@ -379,6 +385,14 @@ class QtController(TimelineQueries, WalkPacing, QObject):
         if not self.follow_playback:
             return
         i = self.current_message(self._position)
+        if self._selected_mn and i >= 0 and self.mn_of(i) != self._selected_mn:
+            # one MN chosen: follow its latest message in this instant, else stay
+            lo, _hi = self.group_range(self._position)
+            i = next((j for j in range(self._position, lo - 1, -1)
+                      if self.mn_of(j) == self._selected_mn
+                      and isinstance(self.trace[j], PacketSent)), -1)
+            if i < 0:
+                return
         if i != self._selected:
             self._selected = i
             self.selectionChanged.emit(i)

@@ -286,7 +286,7 @@ class QtEventList(QWidget):
 
         self.count = QLabel()
         self.count.setAccessibleName("Event count")
-        self.mn_box = MnPicker(controller)
+        self.mn_box = MnPicker(controller, self)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 4, 4, 2)

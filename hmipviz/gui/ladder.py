@@ -119,7 +119,7 @@ class QtLadder(QWidget):
         self.export_button.clicked.connect(self._export_dialog)
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Ladder arrow count")
-        self.mn_box = MnPicker(controller)
+        self.mn_box = MnPicker(controller, self)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)

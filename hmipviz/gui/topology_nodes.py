@@ -181,6 +181,9 @@ class NodeItem(QGraphicsObject):
         super().mousePressEvent(event)
 
 
+BADGE_MIN_PX = 9.0  # an MN's badge radius at least (several MNs)
+
+
 class MnItem(NodeItem):
     """A mobile node: draggable with the mouse. With several MNs it wears a ring and a
     badge in its own colour (its tokens carry the same badge), and shows its name only
@@ -207,7 +210,9 @@ class MnItem(NodeItem):
         rect = super().boundingRect()
         if not self.badge:
             return rect
-        m = self.r + 12  # the chosen ring and the badge reach past the icon
+        # the chosen ring and the badge reach past the icon; the badge keeps a legible
+        # size in pixels when the canvas is zoomed out
+        m = self.r + 12 + BADGE_MIN_PX / max(0.1, self.view.transform().m11())
         return rect.united(QRectF(-m, -m, 2 * m, 2 * m))
 
     def set_badge(self, text: str, colour: QColor) -> None:
@@ -275,15 +280,20 @@ class MnItem(NodeItem):
             painter.drawEllipse(QPointF(0, 0), r + 9, r + 9)
         if self.renderer is not None:
             self.renderer.render(painter, QRectF(-r * 0.8, -r * 0.8, 1.6 * r, 1.6 * r))
-        # the badge: the MN's short name on its colour, top right
-        b = max(9.0, 0.5 * r)
-        centre = QPointF(r * 0.8, -r * 0.8)
+        # the badge: the MN's short name on its colour, top right, drawn in pixels so
+        # it stays legible however far the canvas is zoomed out
+        painter.save()
+        zoom = max(0.1, painter.worldTransform().m11())
+        centre = painter.worldTransform().map(QPointF(r * 0.8, -r * 0.8))
+        painter.resetTransform()
+        b = max(BADGE_MIN_PX, 0.5 * r * zoom)
         painter.setPen(QPen(QColor("white"), 1.5))
         painter.setBrush(self.colour)
         painter.drawEllipse(centre, b, b)
         painter.setFont(self._badge_font)
         painter.drawText(QRectF(centre.x() - b, centre.y() - b, 2 * b, 2 * b),
                          Qt.AlignmentFlag.AlignCenter, self.badge)
+        painter.restore()
         if not self.linked:  # no cell covers it: a small red bar through the icon
             painter.setPen(QPen(QColor(theme.CROSS_RED), 3))
             painter.drawLine(QPointF(-r * 0.7, r * 0.7), QPointF(r * 0.7, -r * 0.7))

@@ -514,6 +514,14 @@ class QtTopologyView(MnLayerMixin, QGraphicsView):
         factor = max(0.05 / current, min(8.0 / current, factor))
         self.scale(factor, factor)
         self._user_zoomed = True
+        self._rescaled()
+
+    def _rescaled(self) -> None:
+        """The zoom changed: MN badges keep their pixel size (their bounds change)."""
+        for item in self.mn_items.values():
+            if item.badge:
+                item.prepareGeometryChange()
+                item.update()
 
     def content_rect(self) -> QRectF:
         rect = QRectF()
@@ -537,6 +545,7 @@ class QtTopologyView(MnLayerMixin, QGraphicsView):
         shift = legend_w / 2 / s
         self.centerOn(rect.center() - QPointF(shift, 0))
         self._user_zoomed = False
+        self._rescaled()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -352,3 +352,27 @@ def test_one_mn_playback_keeps_hop_pacing(qtbot):
     assert seg.duration_ms == pytest.approx(HOP_MS * frac)
     assert seg.duration_ms > (seg.t1 - seg.t0) * 1000.0  # slower than real time
     c.pause()
+
+
+def test_with_an_mn_chosen_the_selection_follows_its_messages(qtbot, two_mns):
+    """The caption and the inspector follow the selection: with MN2 chosen, playback
+    selects MN2's messages only, never MN1's (which the CN's pings make the most)."""
+    w = _window(qtbot, two_mns)
+    c = w.controller
+    _settle(c, lambda: _registered(c))
+    shown_all = set()
+    for _ in range(20):
+        assert c.jump_to_next_idle()
+        shown_all.add(c.mn_of(c.selected))
+    assert "MN1" in shown_all
+    c.select_mn("MN2")
+    assert c.mn_of(c.selected) == "MN2"  # its latest message, shown at once
+    assert isinstance(c.trace[c.selected], PacketSent)
+    followed = set()
+    for _ in range(200):
+        if not c.jump_to_next_idle():
+            break
+        if c.selected >= 0:
+            followed.add(c.selected)
+    assert followed
+    assert {c.mn_of(i) for i in followed} == {"MN2"}
