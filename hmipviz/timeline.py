@@ -154,6 +154,8 @@ class Timeline:
         self._packet_mn: dict[int, tuple[int, str | None]] = {}  # id -> (first index, MN)
         self._bindings: list[int] = []
         # the holders, then every other node that has held a binding, in order seen
+        self._caches_memo: dict[tuple, CachesAt] = {}
+        self._branches = 0  # truncations so far: a memo key of the trace's branch
         self._cache_nodes: list[str] = list(self.holders)
         self._cache_node_set: set[str] = set(self.holders)
         self._status: list[int] = []
@@ -195,6 +197,8 @@ class Timeline:
     def truncate(self, n: int, t: float | None = None) -> None:
         """The trace was cut to ``n`` events (a new branch from time ``t``): forget the
         indexes past it, and the user's records later than ``t``."""
+        self._branches += 1
+        self._caches_memo.clear()
         del self._times[n:]
         del self._sent[bisect.bisect_left(self._sent, n):]
         del self._bindings[bisect.bisect_left(self._bindings, n):]
@@ -320,7 +324,18 @@ class Timeline:
     def caches_at(self, i: int, mn: str | None = None) -> CachesAt:
         """Every binding cache and the binding update lists after event ``i``; with
         ``mn``, only that MN's entries (its list, and the caches' rows whose peer it is).
-        """
+        The last few answers are remembered (several views ask for the same position
+        in one frame); treat the result as read-only."""
+        key = (i, mn or "", len(self._bindings), self._branches)
+        hit = self._caches_memo.get(key)
+        if hit is None:
+            hit = self._fold_caches(i, mn)
+            if len(self._caches_memo) >= 4:
+                self._caches_memo.pop(next(iter(self._caches_memo)))
+            self._caches_memo[key] = hit
+        return hit
+
+    def _fold_caches(self, i: int, mn: str | None) -> CachesAt:
         caches: dict[str, dict[object, CacheRow]] = {n: {} for n in self.cache_nodes()}
         bul: dict[object, CacheRow] = {}
         for j in self._bindings[:bisect.bisect_right(self._bindings, i)]:

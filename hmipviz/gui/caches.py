@@ -16,7 +16,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from PySide6.QtCore import QAbstractTableModel, QElapsedTimer, QModelIndex, QRect, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QElapsedTimer,
+    QEvent,
+    QModelIndex,
+    QRect,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -90,7 +98,9 @@ class CacheTableModel(QAbstractTableModel):
 
     # --- updates --------------------------------------------------------------------
     def set_rows(self, rows: list[CacheRow], now: float, flash_keys: set[tuple],
-                 outlined: set[tuple], clock_ms: float) -> None:
+                 outlined: set[tuple], clock_ms: float) -> bool:
+        """Show ``rows``; True when a row's content changed (columns may need new
+        widths), not just its outline or flash."""
         same_shape = [_row_key(r) for r in rows] == [_row_key(r) for r in self.rows]
         for k in flash_keys:
             self.flash[k] = clock_ms
@@ -102,19 +112,22 @@ class CacheTableModel(QAbstractTableModel):
             old_outlined, old_rows = self.outlined, self.rows
             self.outlined = outlined
             self.rows = rows
-            changed = [r for r, (a, b) in enumerate(zip(old_rows, rows))
-                       if a != b or (_row_key(b) in outlined) != (_row_key(b) in old_outlined)
-                       or _row_key(b) in flash_keys]
+            content = [r for r, (a, b) in enumerate(zip(old_rows, rows)) if a != b]
+            changed = content + [
+                r for r, b in enumerate(rows)
+                if (_row_key(b) in outlined) != (_row_key(b) in old_outlined)
+                or _row_key(b) in flash_keys]
             self._remaining_text = [self._remaining(r) for r in rows]
             if changed:
                 self.dataChanged.emit(self.index(min(changed), 0),
                                       self.index(max(changed), len(self.columns) - 1))
-        else:
-            self.beginResetModel()
-            self.outlined = outlined
-            self.rows = rows
-            self._remaining_text = [self._remaining(r) for r in rows]
-            self.endResetModel()
+            return bool(content)
+        self.beginResetModel()
+        self.outlined = outlined
+        self.rows = rows
+        self._remaining_text = [self._remaining(r) for r in rows]
+        self.endResetModel()
+        return True
 
     def set_now(self, now: float) -> None:
         """Count the remaining lifetimes down; repaint only cells whose text changed."""
@@ -270,7 +283,12 @@ class _Section(QWidget):
         self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         hh = self.table.horizontalHeader()
         hh.setHighlightSections(False)
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # With several MNs the tables are long and the lifetimes count down every
+        # frame: columns are sized when rows change (resize-to-contents would read
+        # every row on each countdown tick). One MN: sized by Qt, as always.
+        self._manual_widths = "MN" in model.columns
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive if self._manual_widths
+                                else QHeaderView.ResizeMode.ResizeToContents)
         hh.setStretchLastSection(True)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.doubleClicked.connect(self._go_to_change)
@@ -286,7 +304,14 @@ class _Section(QWidget):
         model.modelReset.connect(self._fit)
         self._fit()
 
-    def _fit(self) -> None:
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and self._manual_widths:
+            self.table.resizeColumnsToContents()
+
+    def _fit(self, resize: bool = True) -> None:
+        if resize and self._manual_widths:
+            self.table.resizeColumnsToContents()
         n = self.model.rowCount()
         self.table.setVisible(n > 0)
         self.empty.setVisible(n == 0)
@@ -506,8 +531,8 @@ class QtBindingCaches(QWidget):
                 flash = {k for k, v in new.items() if old.get(k) != v}
             self._shown[key] = new
             outlined = {k for k in new if k in touched or k[-1] in wildcard}
-            model.set_rows(rows, now, flash, outlined, clock_ms)
-            self.sections[key]._fit()
+            changed = model.set_rows(rows, now, flash, outlined, clock_ms)
+            self.sections[key]._fit(resize=changed)
             any_flash |= bool(flash)
         if any_flash and not self._flash_timer.isActive():
             self._flash_timer.start()

@@ -384,15 +384,9 @@ class QtController(TimelineQueries, WalkPacing, QObject):
     def _follow(self) -> None:
         if not self.follow_playback:
             return
-        i = self.current_message(self._position)
+        i = self.current_message(self._position)  # the chosen MN's, if one is chosen
         if self._selected_mn and i >= 0 and self.mn_of(i) != self._selected_mn:
-            # one MN chosen: follow its latest message in this instant, else stay
-            lo, _hi = self.group_range(self._position)
-            i = next((j for j in range(self._position, lo - 1, -1)
-                      if self.mn_of(j) == self._selected_mn
-                      and isinstance(self.trace[j], PacketSent)), -1)
-            if i < 0:
-                return
+            return  # nothing of the chosen MN's here: the selection stays
         if i != self._selected:
             self._selected = i
             self.selectionChanged.emit(i)

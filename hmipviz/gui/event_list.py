@@ -334,6 +334,8 @@ class QtEventList(QWidget):
 
         self._syncing = False
         self._scroll_timer = QTimer(self, singleShot=True, interval=60)
+        self._selection_timer = QTimer(self, singleShot=True, interval=150)
+        self._selection_timer.timeout.connect(self._flush_selection)
         self._scroll_timer.timeout.connect(self._scroll_to_position)
         controller.scenarioLoaded.connect(self._on_scenario)
         controller.selectionChanged.connect(self._on_selection)
@@ -341,6 +343,9 @@ class QtEventList(QWidget):
         controller.traceExtended.connect(self._update_count)
         if hasattr(controller, "mnSelected"):
             controller.mnSelected.connect(self._mn_chosen)
+        playing = getattr(controller, "playingChanged", None)
+        if playing is not None:  # paused: the row of the selection at once
+            playing.connect(lambda on: None if on else self._flush_selection())
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.modelReset.connect(self._update_count)
         self._on_scenario()
@@ -424,6 +429,19 @@ class QtEventList(QWidget):
             self.controller.select(i)
 
     def _on_selection(self, i: int) -> None:
+        if getattr(self.controller, "playing", False):
+            # while playing the selection follows every frame: show it a few times a
+            # second (selecting a row in a long table costs milliseconds)
+            if not self._selection_timer.isActive():
+                self._selection_timer.start()
+            return
+        self._selection_timer.stop()
+        self._show_selection(i)
+
+    def _flush_selection(self) -> None:
+        self._show_selection(self.controller.selected)
+
+    def _show_selection(self, i: int) -> None:
         self._syncing = True
         try:
             if i < 0:

@@ -76,8 +76,23 @@ class TimelineQueries:
         return self.timeline.in_flight_at(i)
 
     def current_message(self, i: int | None = None) -> int:
-        """The event the caption describes at position ``i`` (default: the position)."""
-        return self.timeline.current_message(self._position if i is None else i)
+        """The event the caption describes at position ``i`` (default: the position).
+        With one MN chosen (``select_mn``): its latest message in that instant, else
+        the selection if it is that MN's, so the caption and the inspector stay with
+        the MN the views are filtered to."""
+        pos = self._position if i is None else i
+        j = self.timeline.current_message(pos)
+        mn = getattr(self, "_selected_mn", "")
+        if not mn or j < 0 or self.mn_of(j) == mn:
+            return j
+        trace = self.timeline.trace
+        lo, _hi = self.group_range(pos)
+        k = next((k for k in range(pos, lo - 1, -1)
+                  if self.mn_of(k) == mn and isinstance(trace[k], PacketSent)), -1)
+        if k >= 0:
+            return k
+        sel = getattr(self, "_selected", -1)
+        return sel if 0 <= sel <= pos and self.mn_of(sel) == mn else j
 
     def placement_at(self, i: int, mn: str | None = None) -> Placement | None:
         """The latest user drop of ``mn`` (default: the first MN) after event ``i``."""

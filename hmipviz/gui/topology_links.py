@@ -74,6 +74,9 @@ def make_tunnel(pts: list[QPointF], color: str, tip: str,
     item.setPen(pen)
     item.setOpacity(0.85)
     item.setZValue(-6)
+    # a dashed, antialiased path is costly to stroke and every repaint around a moving
+    # MN or token crosses some: draw it once into a pixmap (many MNs, many tunnels)
+    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     item.setToolTip(tip)
     return item
 

@@ -325,7 +325,8 @@ class QtTopologyView(MnLayerMixin, QGraphicsView):
                 names = self._tunnel_names(node, end)
                 # a static MN's end is where it is drawn now; a moving one's follows it
                 # every frame anyway
-                at = self.node_pos(end) if end in self.mn_items else None
+                static = end in self.mn_items and c.mn_trajectory(end) is None
+                at = self.node_pos(end) if static else None
                 wanted.append((node, end, color, tip, tuple(names),
                                None if at is None else (at.x(), at.y()),
                                bool(chosen) and row.peer != chosen))

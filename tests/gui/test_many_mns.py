@@ -374,5 +374,6 @@ def test_with_an_mn_chosen_the_selection_follows_its_messages(qtbot, two_mns):
             break
         if c.selected >= 0:
             followed.add(c.selected)
+        assert c.mn_of(c.current_message()) == "MN2"  # what the caption describes
     assert followed
     assert {c.mn_of(i) for i in followed} == {"MN2"}
