@@ -275,4 +275,5 @@ def fit_scale(content: Rect, viewport_w: float, viewport_h: float,
 
 __all__ = ["compute_layout", "map_domains", "Domain", "domain_label_pos", "link_label_pos",
            "cell_at", "mn_offset", "mn_slot_offset", "mn_short_labels", "spot_in_cell",
-           "hop_points", "token_fraction", "offset_polyline", "scene_rect", "fit_scale", "NODE_R", "MN_R", "LANE"]
+           "hop_points", "token_fraction", "offset_polyline", "scene_rect", "fit_scale",
+           "NODE_R", "MN_R", "LANE"]

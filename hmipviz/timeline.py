@@ -10,8 +10,9 @@ flow) as they stood then. :class:`Timeline` keeps incremental indexes over one t
 list so those answers stay cheap while the run grows, and is cut back when a user action
 starts a new branch. With several MNs it also says which MN each event concerns
 (:meth:`Timeline.mn_of`, the fold of :class:`hmipviz.sim_mns.EventMobiles` kept per
-index so it can be cut back), so the views can filter to one MN. The Qt controller (:mod:`hmipviz.gui.controller`) owns one and
-delegates every read to it; tests use it directly, without a display.
+index so it can be cut back), so the views can filter to one MN. The Qt controller
+(:mod:`hmipviz.gui.controller`) owns one and delegates every read to it; tests use it
+directly, without a display.
 """
 
 from __future__ import annotations

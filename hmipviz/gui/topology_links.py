@@ -96,5 +96,6 @@ def make_domain_label(text: str, idx: int,
     return item
 
 
-__all__ = ["link_text", "link_tooltip", "make_link", "set_link_params", "make_tunnel", "tunnel_path",
+__all__ = ["link_text", "link_tooltip", "make_link", "set_link_params", "make_tunnel",
+           "tunnel_path",
            "make_domain_label"]

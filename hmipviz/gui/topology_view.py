@@ -31,7 +31,7 @@ import math
 
 import networkx as nx
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QGraphicsLineItem,
     QGraphicsPathItem,
