@@ -280,6 +280,11 @@ class MnItem(NodeItem):
             painter.drawEllipse(QPointF(0, 0), r + 9, r + 9)
         if self.renderer is not None:
             self.renderer.render(painter, QRectF(-r * 0.8, -r * 0.8, 1.6 * r, 1.6 * r))
+        else:  # no SVG support: the drawn MN shape
+            fill = QColor(theme.ROLE_FILL.get("mn", "#777777"))
+            painter.setPen(QPen(fill.darker(140), 1.5))
+            painter.setBrush(fill)
+            painter.drawPath(_role_shape("mn", r * 0.8))
         # the badge: the MN's short name on its colour, top right, drawn in pixels so
         # it stays legible however far the canvas is zoomed out
         painter.save()
