@@ -9,8 +9,8 @@ about drawing. Points are ``(x, y)`` tuples in scene units (the scenario's own u
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 import networkx as nx
 
@@ -173,6 +173,29 @@ def mn_offset(position: Point | None, centre: Point | None, radius: float) -> Po
     if math.hypot(rx, ry) < radius:
         return (rx / radius, ry / radius)
     return DEFAULT_MN_OFFSET
+
+
+def mn_slot_offset(offset: Point, k: int, n: int) -> Point:
+    """The ``k``-th of ``n`` MNs drawn in one cell without a position of their own:
+    the first at ``offset``, the others turned about the AR at the same distance, so
+    several static MNs on one AR do not hide one another."""
+    if n <= 1 or k == 0:
+        return offset
+    r = max(0.45, math.hypot(*offset))
+    a = math.atan2(offset[1], offset[0]) + 2 * math.pi * k / n
+    return (r * math.cos(a), r * math.sin(a))
+
+
+def mn_short_labels(names: Sequence[str]) -> dict[str, str]:
+    """A short, unique badge text per MN ("3" for MN3): the digits a name ends with,
+    else its position in the list, so ten badges stay legible on the canvas."""
+    out: dict[str, str] = {}
+    for k, name in enumerate(names):
+        digits = name[len(name.rstrip("0123456789")):]
+        out[name] = digits or str(k + 1)
+    if len(set(out.values())) < len(out):
+        out = {name: str(k + 1) for k, name in enumerate(names)}
+    return out
 
 
 def spot_in_cell(centre: Point, radius: float, offset: Point) -> Point:
@@ -338,8 +361,8 @@ def label_point_size(base_pt: float, view_scale: float,
 
 
 __all__ = ["compute_layout", "map_domains", "Domain", "domain_label_pos", "link_label_pos",
-           "cell_at", "mn_offset", "spot_in_cell", "hop_points", "token_fraction",
-           "offset_polyline", "scene_rect", "fit_scale", "NODE_R", "MN_R", "LANE",
-           "still_scene_rect", "clamp_point", "rects_overlap", "corner_rect", "free_corner",
-           "side_column_width", "label_point_size", "CORNERS", "CANVAS_SHARE", "NARROW_W",
-           "MIN_LABEL_PT"]
+           "cell_at", "mn_offset", "mn_slot_offset", "mn_short_labels", "spot_in_cell",
+           "hop_points", "token_fraction", "offset_polyline", "scene_rect", "fit_scale",
+           "NODE_R", "MN_R", "LANE", "still_scene_rect", "clamp_point", "rects_overlap",
+           "corner_rect", "free_corner", "side_column_width", "label_point_size", "CORNERS",
+           "CANVAS_SHARE", "NARROW_W", "MIN_LABEL_PT"]

@@ -2,14 +2,17 @@
 
 The window shows the state *after* some trace index (its position) and must be able to
 step back without asking the engine. Everything a view draws is therefore a function of
-the trace up to that index: binding caches and the MN's binding update list (folding
-``BindingChanged``), the MN's access router (``LinkChanged``), which nodes are down
+the trace up to that index: binding caches and the MNs' binding update lists (folding
+``BindingChanged``), each MN's access router (``LinkChanged``), which nodes are down
 (``NodeStatus``), the hops in flight (``PacketSent`` not yet arrived), where the user
 dropped the MN, and the teacher's settings (MAP options, link delay and loss, the data
 flow) as they stood then. :class:`Timeline` keeps incremental indexes over one trace
 list so those answers stay cheap while the run grows, and is cut back when a user action
-starts a new branch. The Qt controller (:mod:`hmipviz.gui.controller`) owns one and
-delegates every read to it; tests use it directly, without a display.
+starts a new branch. With several MNs it also says which MN each event concerns
+(:meth:`Timeline.mn_of`, the fold of :class:`hmipviz.sim_mns.EventMobiles` kept per
+index so it can be cut back), so the views can filter to one MN. The Qt controller
+(:mod:`hmipviz.gui.controller`) owns one and delegates every read to it; tests use it
+directly, without a display.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from hmipviz.engine.events import (
     Event,
     LinkChanged,
     NodeStatus,
+    PacketDropped,
+    PacketReceived,
     PacketSent,
 )
 
@@ -57,17 +62,18 @@ class CacheRow:
 
 class CachesAt(NamedTuple):
     caches: dict[str, list[CacheRow]]  # node -> rows (every cache-holding node, maybe empty)
-    bul: list[CacheRow]  # the MN's binding update list
+    bul: list[CacheRow]  # the MNs' binding update lists (one MN's when filtered)
 
 
 @dataclass(frozen=True)
 class Placement:
-    """Where the user dropped the MN, and from which trace length it holds."""
+    """Where the user dropped an MN, and from which trace length it holds."""
 
     index: int  # len(trace) when the action was applied
     t: float
     ar: str | None
     point: tuple[float, float] | None
+    mn: str = ""  # the MN dropped ("": the first)
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,7 @@ class UserAction:
     t: float
     verb: str  # "move" | "fail" | "restore"
     target: str | None
+    mn: str = ""  # the MN a move concerns ("": the first)
 
 
 # --- the teacher's settings, as typed records ---------------------------------------
@@ -126,17 +133,32 @@ class Timeline:
     """Indexes over one trace list (the very list object the simulation appends to)."""
 
     def __init__(self, trace: list[Event], mn_name: str = "",
-                 holders: Sequence[str] = (), max_delay_s: float = 0.0) -> None:
+                 holders: Sequence[str] = (), max_delay_s: float = 0.0,
+                 mobiles=None) -> None:
         self.trace = trace
         self.mn_name = mn_name
+        # address -> MN (hmipviz.sim_mns.MobileIndex); None or one MN: every event is
+        # the first MN's
+        self.mobiles = mobiles if mobiles is not None and len(mobiles) > 1 else None
+        self.mn_names: list[str] = list(mobiles.names) if mobiles is not None else (
+            [mn_name] if mn_name else [])
         self.holders = list(holders)
         # the longest hop seen or possible: hops sent earlier than this have arrived
         self.max_delay_s = max_delay_s
         self._indexed = 0
         self._times: list[float] = []
         self._sent: list[int] = []
-        self._links: list[tuple[int, str | None]] = []
+        self._links: list[tuple[int, str | None]] = []  # the first MN's
+        self._mn_links: dict[str, list[tuple[int, str | None]]] = {
+            n: [] for n in self.mn_names}
+        self._mn: list[str | None] = []  # the MN each event concerns (several MNs)
+        self._packet_mn: dict[int, tuple[int, str | None]] = {}  # id -> (first index, MN)
         self._bindings: list[int] = []
+        # the holders, then every other node that has held a binding, in order seen
+        self._caches_memo: dict[tuple, CachesAt] = {}
+        self._branches = 0  # truncations so far: a memo key of the trace's branch
+        self._cache_nodes: list[str] = list(self.holders)
+        self._cache_node_set: set[str] = set(self.holders)
         self._status: list[int] = []
         self._placements: list[Placement] = []
         self._actions: list[UserAction] = []
@@ -147,9 +169,13 @@ class Timeline:
         """Index the events appended since the last call."""
         trace = self.trace
         mn = self.mn_name
+        several = self.mobiles is not None
+        mn_links = self._mn_links
         for i in range(self._indexed, len(trace)):
             e = trace[i]
             self._times.append(e.t)
+            if several:
+                self._mn.append(self._fold_mn(i, e))
             if isinstance(e, PacketSent):
                 self._sent.append(i)
                 delay = e.arrive_t - e.t
@@ -157,8 +183,14 @@ class Timeline:
                     self.max_delay_s = delay
             elif isinstance(e, BindingChanged):
                 self._bindings.append(i)
-            elif isinstance(e, LinkChanged) and e.node == mn:
-                self._links.append((i, e.ar if e.up else None))
+                if e.table == "binding cache" and e.node not in self._cache_node_set:
+                    self._cache_node_set.add(e.node)
+                    self._cache_nodes.append(e.node)
+            elif isinstance(e, LinkChanged) and e.node in mn_links:
+                link = (i, e.ar if e.up else None)
+                mn_links[e.node].append(link)
+                if e.node == mn:
+                    self._links.append(link)
             elif isinstance(e, NodeStatus):
                 self._status.append(i)
         self._indexed = len(trace)
@@ -166,11 +198,26 @@ class Timeline:
     def truncate(self, n: int, t: float | None = None) -> None:
         """The trace was cut to ``n`` events (a new branch from time ``t``): forget the
         indexes past it, and the user's records later than ``t``."""
+        self._branches += 1
+        self._caches_memo.clear()
         del self._times[n:]
         del self._sent[bisect.bisect_left(self._sent, n):]
         del self._bindings[bisect.bisect_left(self._bindings, n):]
+        self._cache_nodes = list(self.holders)
+        self._cache_node_set = set(self.holders)
+        for j in self._bindings:
+            e = self.trace[j]
+            if e.table == "binding cache" and e.node not in self._cache_node_set:
+                self._cache_node_set.add(e.node)
+                self._cache_nodes.append(e.node)
         del self._status[bisect.bisect_left(self._status, n):]
         self._links = [x for x in self._links if x[0] < n]
+        for name, links in self._mn_links.items():
+            self._mn_links[name] = [x for x in links if x[0] < n]
+        if self.mobiles is not None and len(self._mn) > n:
+            del self._mn[n:]
+            # packet ids restart from the snapshot: forget the packets first seen later
+            self._packet_mn = {k: v for k, v in self._packet_mn.items() if v[0] < n}
         self._indexed = min(self._indexed, n)
         if t is not None:
             self._placements = [p for p in self._placements if p.t <= t + EPS]
@@ -180,6 +227,40 @@ class Timeline:
     def note_max_delay(self, delay_s: float) -> None:
         """A link may now take this long (a teacher raised its delay)."""
         self.max_delay_s = max(self.max_delay_s, delay_s)
+
+    def _fold_mn(self, i: int, e: Event) -> str | None:
+        """Which MN event ``i`` concerns, as :class:`hmipviz.sim_mns.EventMobiles` says
+        (a hop by its addresses, a receive or drop by its packet, a binding cache entry
+        by its peer, an MN's own events by its name); kept per packet id with the index
+        the packet was first seen at, so a branch can forget the later ones."""
+        index = self.mobiles
+        names = index.name_set
+        if isinstance(e, PacketSent):
+            known = self._packet_mn.get(e.packet_id)
+            if known is not None:
+                return known[1]
+            name = index.of_bytes(e.data)
+            if name is None and e.node in names:
+                name = e.node
+            if name is None and e.to_node in names:
+                name = e.to_node
+            self._packet_mn[e.packet_id] = (i, name)
+            return name
+        if isinstance(e, (PacketReceived, PacketDropped)):
+            known = self._packet_mn.get(e.packet_id)
+            if known is not None:
+                return known[1]
+            return e.node if e.node in names else None
+        if isinstance(e, BindingChanged) and e.table == "binding cache":
+            return e.peer
+        return e.node if e.node in names else None
+
+    def mn_of(self, i: int) -> str | None:
+        """The MN trace event ``i`` concerns (None: a fixed node's own business, e.g.
+        an RA timer). With one MN every event is that MN's."""
+        if self.mobiles is None:
+            return self.mn_name or None
+        return self._mn[i] if 0 <= i < len(self._mn) else None
 
     # --- the user's records ---------------------------------------------------------------
     def add_placement(self, p: Placement) -> None:
@@ -215,14 +296,18 @@ class Timeline:
         return bisect.bisect_right(self._times, t + EPS) - 1
 
     # --- folds ------------------------------------------------------------------------------
-    def mn_ar_at(self, i: int) -> str | None:
-        """The AR the MN's link layer is on after event ``i`` (None: no link)."""
-        k = bisect.bisect_right(self._links, i, key=lambda link: link[0]) - 1
-        return self._links[k][1] if k >= 0 else None
+    def mn_ar_at(self, i: int, mn: str | None = None) -> str | None:
+        """The AR ``mn``'s (default: the first MN's) link layer is on after event ``i``
+        (None: no link)."""
+        links = self._links if not mn or mn == self.mn_name else self._mn_links.get(mn, [])
+        k = bisect.bisect_right(links, i, key=lambda link: link[0]) - 1
+        return links[k][1] if k >= 0 else None
 
-    def mn_links(self) -> list[tuple[int, str | None]]:
-        """(index, AR or None) of every link change of the MN so far."""
-        return list(self._links)
+    def mn_links(self, mn: str | None = None) -> list[tuple[int, str | None]]:
+        """(index, AR or None) of every link change of ``mn`` (default: the first MN)."""
+        if not mn or mn == self.mn_name:
+            return list(self._links)
+        return list(self._mn_links.get(mn, []))
 
     def node_up_at(self, i: int) -> dict[str, bool]:
         """Each node that failed at some point, and whether it is up after event ``i``."""
@@ -235,15 +320,23 @@ class Timeline:
     def cache_nodes(self) -> list[str]:
         """Nodes holding a binding cache: the scenario's holders, then any other node
         that has held a binding so far in the trace."""
-        names = list(self.holders)
-        for j in self._bindings:
-            e = self.trace[j]
-            if e.table == "binding cache" and e.node not in names:
-                names.append(e.node)
-        return names
+        return list(self._cache_nodes)
 
-    def caches_at(self, i: int) -> CachesAt:
-        """Every binding cache and the MN's binding update list after event ``i``."""
+    def caches_at(self, i: int, mn: str | None = None) -> CachesAt:
+        """Every binding cache and the binding update lists after event ``i``; with
+        ``mn``, only that MN's entries (its list, and the caches' rows whose peer it is).
+        The last few answers are remembered (several views ask for the same position
+        in one frame); treat the result as read-only."""
+        key = (i, mn or "", len(self._bindings), self._branches)
+        hit = self._caches_memo.get(key)
+        if hit is None:
+            hit = self._fold_caches(i, mn)
+            if len(self._caches_memo) >= 4:
+                self._caches_memo.pop(next(iter(self._caches_memo)))
+            self._caches_memo[key] = hit
+        return hit
+
+    def _fold_caches(self, i: int, mn: str | None) -> CachesAt:
         caches: dict[str, dict[object, CacheRow]] = {n: {} for n in self.cache_nodes()}
         bul: dict[object, CacheRow] = {}
         for j in self._bindings[:bisect.bisect_right(self._bindings, i)]:
@@ -251,8 +344,12 @@ class Timeline:
             assert isinstance(e, BindingChanged)
             table: dict[object, CacheRow]
             if e.table == "binding update list":
+                if mn and e.node != mn:
+                    continue
                 table, key = bul, (e.peer, e.home_address)
             else:
+                if mn and e.peer != mn:
+                    continue
                 table, key = caches.setdefault(e.node, {}), e.home_address
             if e.change in _REMOVING_CHANGES or (e.lifetime_s == 0 and e.change != "pending"):
                 table.pop(key, None)
@@ -300,11 +397,13 @@ class Timeline:
                 return j
         return i
 
-    def placement_at(self, i: int) -> Placement | None:
-        """The latest user drop of the MN that holds after event ``i``."""
+    def placement_at(self, i: int, mn: str | None = None) -> Placement | None:
+        """The latest user drop of ``mn`` (default: the first MN) that holds after
+        event ``i``."""
+        mn = mn or self.mn_name
         found = None
         for p in self._placements:
-            if p.index <= i:
+            if p.index <= i and (p.mn or self.mn_name) == mn:
                 found = p
         return found
 

@@ -1,4 +1,4 @@
-"""Binding caches dock: the MN's binding update list and every MAP / HA / CN cache.
+"""Binding caches dock: the MNs' binding update lists and every MAP / HA / CN cache.
 
 ``QtBindingCaches(controller)`` shows one small table per cache-holding node, each a
 :class:`CacheTableModel` (QAbstractTableModel) over the rows the controller folds
@@ -6,11 +6,25 @@ from the trace up to the current position (``controller.caches_at``). The remain
 lifetime counts down with the simulated time on screen; a row that just changed
 flashes for about a second; the row the current message (or the selected event)
 touches is outlined.
+
+With several MNs the binding update lists share one table and every table gets an
+"MN" column; choosing an MN (the combo box here, or a click on the canvas) keeps only
+that MN's entries (``controller.caches_at(i, mn)``), "All MNs" shows them all.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QElapsedTimer, QModelIndex, QRect, Qt, QTimer
+from functools import lru_cache
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QElapsedTimer,
+    QEvent,
+    QModelIndex,
+    QRect,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,10 +43,18 @@ from PySide6.QtWidgets import (
 from hmipviz.engine import describe
 from hmipviz.engine.events import BindingChanged, PacketSent
 from hmipviz.gui import theme
+from hmipviz.gui.mn_picker import MnPicker
 from hmipviz.timeline import CacheRow
 
 FLASH_MS = 1000.0
 BUL = "binding update list"
+
+
+@lru_cache(maxsize=4096)
+def _short(address: str) -> str:
+    """theme.short_address, remembered: a table repaints its cells often and many MNs
+    make many cells."""
+    return theme.short_address(address)
 
 
 def _row_key(row: CacheRow) -> tuple:
@@ -46,7 +68,7 @@ def _row_state(row: CacheRow) -> tuple:
 class CacheTableModel(QAbstractTableModel):
     """One binding cache (or the binding update list) at one moment."""
 
-    def __init__(self, owner: str, is_bul: bool, parent=None) -> None:
+    def __init__(self, owner: str, is_bul: bool, parent=None, mn_column: bool = False) -> None:
         super().__init__(parent)
         self.owner = owner
         self.is_bul = is_bul
@@ -61,53 +83,74 @@ class CacheTableModel(QAbstractTableModel):
             self.columns = ("Peer", first, "Care-of address", "Seq", "Remaining", "State")
         else:
             self.columns = (first, "Care-of address", "Seq", "Remaining")
+        self._first_col = 1 if is_bul else 0
+        if mn_column:  # several MNs: whose entry each row is
+            self.columns = ("MN",) + self.columns
+            self._first_col += 1
         self._mono = theme.mono_cell_font()  # the table's size
         self._flash_colour = QColor(theme.FLASH)
 
     def set_first_header(self, text: str) -> None:
         cols = list(self.columns)
-        cols[1 if self.is_bul else 0] = text
+        cols[self._first_col] = text
         self.columns = tuple(cols)
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(cols) - 1)
 
     # --- updates --------------------------------------------------------------------
     def set_rows(self, rows: list[CacheRow], now: float, flash_keys: set[tuple],
-                 outlined: set[tuple], clock_ms: float) -> None:
+                 outlined: set[tuple], clock_ms: float) -> bool:
+        """Show ``rows``; True when a row's content changed (columns may need new
+        widths), not just its outline or flash."""
         same_shape = [_row_key(r) for r in rows] == [_row_key(r) for r in self.rows]
         for k in flash_keys:
             self.flash[k] = clock_ms
         self.now = now
-        self.outlined = {k for k in outlined}
+        outlined = set(outlined)
         if same_shape:
+            # repaint only the rows that changed (many MNs: many rows, and every
+            # repaint of a resize-to-contents table reads all of them)
+            old_outlined, old_rows = self.outlined, self.rows
+            self.outlined = outlined
             self.rows = rows
+            content = [r for r, (a, b) in enumerate(zip(old_rows, rows)) if a != b]
+            changed = content + [
+                r for r, b in enumerate(rows)
+                if (_row_key(b) in outlined) != (_row_key(b) in old_outlined)
+                or _row_key(b) in flash_keys]
             self._remaining_text = [self._remaining(r) for r in rows]
-            if rows:
-                self.dataChanged.emit(self.index(0, 0),
-                                      self.index(len(rows) - 1, len(self.columns) - 1))
-        else:
-            self.beginResetModel()
-            self.rows = rows
-            self._remaining_text = [self._remaining(r) for r in rows]
-            self.endResetModel()
+            if changed:
+                self.dataChanged.emit(self.index(min(changed), 0),
+                                      self.index(max(changed), len(self.columns) - 1))
+            return bool(content)
+        self.beginResetModel()
+        self.outlined = outlined
+        self.rows = rows
+        self._remaining_text = [self._remaining(r) for r in rows]
+        self.endResetModel()
+        return True
 
     def set_now(self, now: float) -> None:
         """Count the remaining lifetimes down; repaint only cells whose text changed."""
         self.now = now
         col = self.columns.index("Remaining")
+        changed = []
         for r, row in enumerate(self.rows):
             text = self._remaining(row)
             if r < len(self._remaining_text) and text != self._remaining_text[r]:
                 self._remaining_text[r] = text
-                idx = self.index(r, col)
-                self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DisplayRole])
+                changed.append(r)
+        if changed:  # one signal for the column: one repaint, however many rows
+            self.dataChanged.emit(self.index(changed[0], col), self.index(changed[-1], col),
+                                  [Qt.ItemDataRole.DisplayRole])
 
     def flashing(self, clock_ms: float) -> bool:
         live = {k: t for k, t in self.flash.items() if clock_ms - t < FLASH_MS}
-        changed = live.keys() != self.flash.keys() or bool(live)
+        fading = self.flash.keys() | live.keys()  # still fading, or just done
         self.flash = live
-        if changed and self.rows:
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(len(self.rows) - 1, len(self.columns) - 1),
+        rows = [r for r, row in enumerate(self.rows) if _row_key(row) in fading]
+        if rows:  # repaint the flashing rows only
+            self.dataChanged.emit(self.index(rows[0], 0),
+                                  self.index(rows[-1], len(self.columns) - 1),
                                   [Qt.ItemDataRole.BackgroundRole])
         return bool(live)
 
@@ -164,17 +207,19 @@ class CacheTableModel(QAbstractTableModel):
         return None
 
     def cell_text(self, row: CacheRow, name: str) -> str:
+        if name == "MN":
+            return row.node if row.table == BUL else row.peer
         if name == "Peer":
             return row.peer
         if name == "Care-of address":
-            return theme.short_address(row.care_of_address)
+            return _short(row.care_of_address)
         if name == "Seq":
             return str(row.sequence)
         if name == "Remaining":
             return self._remaining(row)
         if name == "State":
             return "BU sent, no BA yet" if row.pending else "acknowledged"
-        return theme.short_address(row.home_address)
+        return _short(row.home_address)
 
     def column_texts(self, name: str) -> list[str]:
         """Every row's text in column ``name`` (tests, lessons)."""
@@ -238,7 +283,12 @@ class _Section(QWidget):
         self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         hh = self.table.horizontalHeader()
         hh.setHighlightSections(False)
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # With several MNs the tables are long and the lifetimes count down every
+        # frame: columns are sized when rows change (resize-to-contents would read
+        # every row on each countdown tick). One MN: sized by Qt, as always.
+        self._manual_widths = "MN" in model.columns
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive if self._manual_widths
+                                else QHeaderView.ResizeMode.ResizeToContents)
         hh.setStretchLastSection(True)
         # compact rows: every cache of two MAP domains in view at 1600x1000 (issue 13)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 4)
@@ -255,7 +305,14 @@ class _Section(QWidget):
         model.modelReset.connect(self._fit)
         self._fit()
 
-    def _fit(self) -> None:
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and self._manual_widths:
+            self.table.resizeColumnsToContents()
+
+    def _fit(self, resize: bool = True) -> None:
+        if resize and self._manual_widths:
+            self.table.resizeColumnsToContents()
         n = self.model.rowCount()
         self.table.setVisible(n > 0)
         self.empty.setVisible(n == 0)
@@ -287,7 +344,10 @@ class QtBindingCaches(QWidget):
         self._flash_timer.timeout.connect(self._flash_tick)
         self._decoded: dict[int, str | None] = {}
         self._last_position = -1
+        self._state_key: tuple | None = None
+        self._state = None
 
+        self.mn_box = MnPicker(controller, self)
         self.inner = QWidget()
         self.inner_layout = QVBoxLayout(self.inner)
         self.inner_layout.setContentsMargins(6, 0, 6, 6)
@@ -299,16 +359,23 @@ class QtBindingCaches(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.scroll)
+        if hasattr(controller, "mnSelected"):
+            controller.mnSelected.connect(self._mn_chosen)
 
         controller.scenarioLoaded.connect(self._build)
         controller.positionChanged.connect(self._refresh)
         controller.selectionChanged.connect(lambda _i: self._refresh(controller.position))
         controller.frameAdvanced.connect(self._on_frame)
         controller.traceExtended.connect(self._maybe_new_tables)
+        truncated = getattr(controller, "traceTruncated", None)
+        if truncated is not None:  # a new branch: the remembered fold is of the old one
+            truncated.connect(self._forget_state)
         self._build()
 
     # --- structure --------------------------------------------------------------------
     def _build(self) -> None:
+        self.mn_box.setParent(self)  # out of the old title row before it is deleted
+        self.mn_box.hide()
         while self.inner_layout.count():
             item = self.inner_layout.takeAt(0)
             if item.widget():
@@ -319,11 +386,16 @@ class QtBindingCaches(QWidget):
         self.sections.clear()
         self._shown.clear()
         self._decoded.clear()
+        self._state_key = None
         c = self.controller
         if c.scenario is None:
             return
         mn = c.mn_name or "MN"
-        self._add_section(mn, f"{mn} binding update list", "mn", True)
+        bul = self._add_section(mn, self._bul_title(), "mn", True)
+        if self._several():  # the MN chooser in the list's title row (no extra row)
+            bul.subtitle.setText("")
+            bul.layout().itemAt(0).layout().addWidget(self.mn_box)
+            self.mn_box.show()
         for name in c.cache_nodes():
             self._add_cache_section(name)
         self.inner_layout.addStretch(1)
@@ -341,8 +413,31 @@ class QtBindingCaches(QWidget):
         section.subtitle.setText({"map": "RCoA \u2192 LCoA", "ha": "home address \u2192 CoA",
                                   "cn": "home address \u2192 CoA"}.get(role, ""))
 
+    def _several(self) -> bool:
+        return len(getattr(self.controller, "mn_names", ()) or ()) > 1
+
+    def _bul_title(self) -> str:
+        c = self.controller
+        chosen = getattr(c, "selected_mn", "")
+        if chosen:
+            return f"{chosen} binding update list"
+        if self._several():
+            return "Binding update lists (every MN)"
+        return f"{c.mn_name or 'MN'} binding update list"
+
+    def bul_model(self) -> CacheTableModel | None:
+        """The binding update list table (every MN's, or the chosen MN's)."""
+        return self.models.get(self.controller.mn_name or "MN")
+
+    def _mn_chosen(self, _name: str) -> None:
+        section = self.sections.get(self.controller.mn_name or "MN")
+        if section is not None:
+            section.title.setText(self._bul_title())
+        self._shown.clear()  # no flash: the rows changed by the filter, not the run
+        self._refresh(self.controller.position)
+
     def _add_section(self, key: str, title: str, role: str, is_bul: bool) -> _Section:
-        model = CacheTableModel(key, is_bul, self)
+        model = CacheTableModel(key, is_bul, self, mn_column=self._several())
         model.clock = self._clock
         section = _Section(title, role, model, self.controller)
         if is_bul:
@@ -354,6 +449,10 @@ class QtBindingCaches(QWidget):
             pos -= 1
         self.inner_layout.insertWidget(pos, section)
         return section
+
+    def _forget_state(self, *_args) -> None:
+        self._state_key = None
+        self._decoded.clear()
 
     def _maybe_new_tables(self, _n: int) -> None:
         c = self.controller
@@ -398,7 +497,11 @@ class QtBindingCaches(QWidget):
         c = self.controller
         if c.scenario is None or not self.models:
             return
-        state = c.caches_at(position)
+        key = (position, getattr(c, "selected_mn", ""), len(c.trace))
+        if self._state_key != key:  # a position and a selection change: fold once
+            self._state_key = key
+            self._state = c.caches_at(position, key[1] or None)
+        state = self._state
         now = c.display_time()
         touched = self._touched(c.current_message(position))
         sel = c.selected
@@ -411,6 +514,11 @@ class QtBindingCaches(QWidget):
         self._last_position = position
         tables = dict(state.caches)
         tables[c.mn_name or "MN"] = state.bul
+        if self._several():  # MN by MN, in scenario order, whatever order they bound
+            rank = {name: k for k, name in enumerate(c.mn_names)}
+            tables = {key: sorted(rows, key=lambda r: (
+                rank.get(r.node if r.table == BUL else r.peer, len(rank)), r.peer))
+                for key, rows in tables.items()}
         any_flash = False
         for key, rows in tables.items():
             model = self.models.get(key)
@@ -424,8 +532,8 @@ class QtBindingCaches(QWidget):
                 flash = {k for k, v in new.items() if old.get(k) != v}
             self._shown[key] = new
             outlined = {k for k in new if k in touched or k[-1] in wildcard}
-            model.set_rows(rows, now, flash, outlined, clock_ms)
-            self.sections[key]._fit()
+            changed = model.set_rows(rows, now, flash, outlined, clock_ms)
+            self.sections[key]._fit(resize=changed)
             any_flash |= bool(flash)
         if any_flash and not self._flash_timer.isActive():
             self._flash_timer.start()

@@ -18,29 +18,35 @@ Playback (ui.md: motion)
     fraction of a hop any token covers in it, so one hop takes about 600 ms at 1x
     whatever its real delay, and concurrent hops stay in simulated-time order.
     Instants with nothing in flight are applied at once (idle gaps are skipped).
+    When MNs move on their own (a mobility model), simulated time also runs at least
+    at ``MOVING_RATE`` x speed (simulated seconds per second), idle gaps included, so
+    the MNs are seen to walk: hop pacing alone would run a campus of pinging MNs at a
+    few hundredths of real time and show them standing still. Slower speeds still
+    show every token's hop.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
 from hmipviz import compare
-from hmipviz.engine.events import Event
+from hmipviz.engine.events import Event, PacketSent
 from hmipviz.gui import release
-from hmipviz.gui.event_words import (  # noqa: F401  (re-exported: views import them here)
+from hmipviz.gui.event_words import (
     event_direction,
     event_kind,
     event_rfc,
     event_text,
     event_verb,
 )
+from hmipviz.gui.pacing import WalkPacing
 from hmipviz.gui.playback import FRAME_MS, HOP_MS, Segment, WallClock
 from hmipviz.gui.run_history import RunHistory
 from hmipviz.gui.timeline_queries import TimelineQueries
-from hmipviz.timeline import CacheRow, CachesAt, Placement, Timeline  # noqa: F401
+from hmipviz.timeline import CacheRow, CachesAt, Placement, Timeline
 
 log = logging.getLogger("hmipviz.gui")
 
@@ -51,7 +57,7 @@ STALL_STEPS = 100_000
 MIN_SPEED, MAX_SPEED = 0.1, 10.0
 
 
-class QtController(TimelineQueries, QObject):
+class QtController(TimelineQueries, WalkPacing, QObject):
     """See the module docstring. Signals other widgets rely on keep these names."""
 
     scenarioLoaded = Signal()
@@ -65,6 +71,7 @@ class QtController(TimelineQueries, QObject):
     frameAdvanced = Signal(float)  # display time, on every animation frame
     modeChanged = Signal(str)
     actionApplied = Signal(str)  # plain words, for the status bar
+    mnSelected = Signal(str)  # the MN the views are filtered to ("": show all)
 
     def __init__(self, scenario=None, parent: QObject | None = None, *,
                  mode: str | None = None) -> None:
@@ -86,6 +93,7 @@ class QtController(TimelineQueries, QObject):
         self._playing = False
         self._position = -1
         self._selected = -1
+        self._selected_mn = ""
         self._seg: Segment | None = None
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -151,11 +159,13 @@ class QtController(TimelineQueries, QObject):
         self._reset_history(sim, scenario)
         self._position = -1
         self._selected = -1
+        self._selected_mn = ""
         self.scenarioLoaded.emit()
         self.traceExtended.emit(0)
         self.positionChanged.emit(-1)
         self.selectionChanged.emit(-1)
         self.modeChanged.emit(self.mode)
+        self.mnSelected.emit("")
 
     def restart(self) -> None:
         """The same scenario from the beginning, dropping every user action."""
@@ -254,6 +264,32 @@ class QtController(TimelineQueries, QObject):
     @property
     def mn_name(self) -> str:
         return self.sim.mn_name if self.sim else ""
+
+    @property
+    def mn_names(self) -> list[str]:
+        """Every MN, in scenario order."""
+        return list(self.sim.mn_names) if self.sim else []
+
+    @property
+    def selected_mn(self) -> str:
+        """The MN the views are filtered to ("": show all)."""
+        return self._selected_mn
+
+    def select_mn(self, name: str | None) -> None:
+        """Filter the event list, the ladder and the caches to ``name`` and highlight
+        it on the canvas (None or "": show all)."""
+        name = name or ""
+        if name and name not in self.mn_names:
+            raise ValueError(f"no mobile node {name!r} in this scenario")
+        if name != self._selected_mn:
+            self._selected_mn = name
+            self.mnSelected.emit(name)
+            if name and self.mn_of(self._selected) != name:
+                # the inspector and the caption show the chosen MN's latest message
+                j = next((k for k in range(self._position, -1, -1)
+                          if self.mn_of(k) == name and isinstance(self.trace[k], PacketSent)),
+                         -1)
+                self.select(j, seek=False)
 
     def display_time(self) -> float:
         """The simulated time on screen: interpolated while a segment animates."""
@@ -408,7 +444,9 @@ class QtController(TimelineQueries, QObject):
     def _follow(self) -> None:
         if not self.follow_playback:
             return
-        i = self.current_message(self._position)
+        i = self.current_message(self._position)  # the chosen MN's, if one is chosen
+        if self._selected_mn and i >= 0 and self.mn_of(i) != self._selected_mn:
+            return  # nothing of the chosen MN's here: the selection stays
         if i != self._selected:
             self._selected = i
             self.selectionChanged.emit(i)
@@ -485,6 +523,9 @@ class QtController(TimelineQueries, QObject):
                 self.pause()
                 self._follow()
             return
+        if self._mns_walk():
+            self._walk_tick()
+            return
         seg = self._seg
         if seg is not None:
             u = seg.progress(self.clock_ms())
@@ -523,13 +564,30 @@ class QtController(TimelineQueries, QObject):
     # ============================================================================
     # user actions (each may start a new branch)
     # ============================================================================
-    def move_mn(self, ar: str | None, point: tuple[float, float] | None = None) -> None:
-        """The user moved the MN to ``ar``'s cell (None: outside every cell)."""
+    def move_mn(self, ar: str | None, point: tuple[float, float] | None = None,
+                mn: str | None = None) -> None:
+        """The user moved ``mn`` (default: the first MN) to ``ar``'s cell (None:
+        outside every cell), dropping it at ``point`` (metres) if given. An MN with a
+        moving model stops there (``Simulation.place``): the engine holds where it is."""
         if ar is not None and ar not in self.sim.nodes:
             raise ValueError(f"no access router {ar!r} in this scenario")
-        label = f"MN moves to {ar}" if ar else "MN leaves every cell: no link"
-        self._act(label, lambda t: self.sim.move(ar, at_s=t), placement=(ar, point),
-                  record=("move", ar))
+        mn = mn or self.mn_name
+        if mn not in self.sim.mn_names:
+            raise ValueError(f"no mobile node {mn!r} in this scenario")
+        several = len(self.sim.mn_names) > 1
+        who = mn if several else "MN"
+        label = f"{who} moves to {ar}" if ar else f"{who} leaves every cell: no link"
+        moving = mn in self.sim.mobility.trajectories
+
+        def apply(t: float) -> None:
+            if moving and point is not None:
+                self.sim.place(mn, point[0], point[1], at_s=t)
+                if ar is not None and self.sim.mobile_node(mn).ar == ar:
+                    return  # put down in the cell it is on: the link layer stays
+            self.sim.move(ar, at_s=t, mn=mn if several else None)
+
+        self._act(label, apply, placement=(ar, point), record=("move", ar),
+                  mn=mn if several else "")
 
     def fail_node(self, name: str) -> None:
         self._act(f"{name} fails", lambda t: self.sim.fail(name, at_s=t),
@@ -580,13 +638,13 @@ class QtController(TimelineQueries, QObject):
     def _act(self, label: str, apply: Callable[[float], None],
              placement: tuple[str | None, tuple[float, float] | None] | None = None,
              record: tuple[str, str | None] | None = None,
-             settings: bool = False) -> None:
+             settings: bool = False, mn: str = "") -> None:
         if self.sim is None:
             return
         t = self.display_time()
         self._seg = None
         self._branch_to(t)
-        self._engine().apply(t, apply, placement, record, settings)
+        self._engine().apply(t, apply, placement, record, settings, mn)
         self._emit_extended()
         self._moved_to(len(self.trace) - 1)
         self.frameAdvanced.emit(self.display_time())

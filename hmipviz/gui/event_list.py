@@ -2,7 +2,7 @@
 
 ``QtEventList(controller)``: a QTableView over :class:`EventTableModel` (a
 QAbstractTableModel reading the controller's trace) through :class:`EventFilterModel`
-(kind, node and text filters). Selecting a row selects that event in every view and
+(kind, node, MN and text filters). Selecting a row selects that event in every view and
 seeks playback there; rows after the current position are drawn greyed (they are the
 future of the history, still selectable).
 """
@@ -40,6 +40,7 @@ from hmipviz.gui.event_words import (
     event_rfc,
     event_text,
 )
+from hmipviz.gui.mn_picker import MnPicker
 
 COLUMNS = ("#", "Time (s)", "Node", "Direction", "Kind", "Summary", "RFC")
 COL_INDEX, COL_TIME, COL_NODE, COL_DIR, COL_KIND, COL_SUMMARY, COL_RFC = range(7)
@@ -185,9 +186,10 @@ class EventFilterModel(QSortFilterProxyModel):
         self.text = ""
         self.first_hop_only = False
         self.hide_state = False
+        self.mn = ""  # "" = every MN; else only the events that concern this MN
 
     def set_filters(self, *, hidden_kinds=None, node=None, text=None,
-                    first_hop_only=None) -> None:
+                    first_hop_only=None, mn=None) -> None:
         new_api = hasattr(QSortFilterProxyModel, "beginFilterChange")  # Qt >= 6.9
         if new_api:
             self.beginFilterChange()  # before the parameters change
@@ -199,6 +201,8 @@ class EventFilterModel(QSortFilterProxyModel):
             self.text = text.strip().lower()
         if first_hop_only is not None:
             self.first_hop_only = first_hop_only
+        if mn is not None:
+            self.mn = mn
         if new_api:
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:  # pragma: no cover - older Qt
@@ -213,6 +217,8 @@ class EventFilterModel(QSortFilterProxyModel):
         if kind in self.hidden_kinds:
             return False
         if self.first_hop_only and isinstance(e, PacketSent) and not e.origin:
+            return False
+        if self.mn and model.controller.mn_of(row) != self.mn:
             return False
         if self.node:
             nodes = (e.node, e.to_node) if isinstance(e, PacketSent) else (e.node,)
@@ -280,10 +286,12 @@ class QtEventList(QWidget):
 
         self.count = QLabel()
         self.count.setAccessibleName("Event count")
+        self.mn_box = MnPicker(controller, self)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 4, 4, 2)
         bar.addWidget(self.kind_button)
+        bar.addWidget(self.mn_box)
         bar.addWidget(self.node_box)
         bar.addWidget(self.hops_box)
         bar.addWidget(self.search, 1)
@@ -326,11 +334,18 @@ class QtEventList(QWidget):
 
         self._syncing = False
         self._scroll_timer = QTimer(self, singleShot=True, interval=60)
+        self._selection_timer = QTimer(self, singleShot=True, interval=150)
+        self._selection_timer.timeout.connect(self._flush_selection)
         self._scroll_timer.timeout.connect(self._scroll_to_position)
         controller.scenarioLoaded.connect(self._on_scenario)
         controller.selectionChanged.connect(self._on_selection)
         controller.positionChanged.connect(lambda _i: self._scroll_timer.start())
         controller.traceExtended.connect(self._update_count)
+        if hasattr(controller, "mnSelected"):
+            controller.mnSelected.connect(self._mn_chosen)
+        playing = getattr(controller, "playingChanged", None)
+        if playing is not None:  # paused: the row of the selection at once
+            playing.connect(lambda on: None if on else self._flush_selection())
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.modelReset.connect(self._update_count)
         self._on_scenario()
@@ -348,6 +363,12 @@ class QtEventList(QWidget):
         self.node_box.blockSignals(False)
         self.proxy.set_filters(node="")
         self._update_count()
+
+    def _mn_chosen(self, name: str) -> None:
+        """Only the chosen MN's events (""): all of them)."""
+        self.proxy.set_filters(mn=name)
+        self._update_count()
+        self._scroll_timer.start()
 
     def _kinds_changed(self, _on=None) -> None:
         hidden = {k for k, a in self.kind_actions.items() if not a.isChecked()}
@@ -408,6 +429,19 @@ class QtEventList(QWidget):
             self.controller.select(i)
 
     def _on_selection(self, i: int) -> None:
+        if getattr(self.controller, "playing", False):
+            # while playing the selection follows every frame: show it a few times a
+            # second (selecting a row in a long table costs milliseconds)
+            if not self._selection_timer.isActive():
+                self._selection_timer.start()
+            return
+        self._selection_timer.stop()
+        self._show_selection(i)
+
+    def _flush_selection(self) -> None:
+        self._show_selection(self.controller.selected)
+
+    def _show_selection(self, i: int) -> None:
         self._syncing = True
         try:
             if i < 0:

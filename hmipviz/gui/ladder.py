@@ -60,6 +60,7 @@ from hmipviz.gui.ladder_model import (
     LadderRow,
     lifeline_order,
 )
+from hmipviz.gui.mn_picker import MnPicker
 
 MAX_PNG_SIDE = 30000
 
@@ -118,9 +119,11 @@ class QtLadder(QWidget):
         self.export_button.clicked.connect(self._export_dialog)
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Ladder arrow count")
+        self.mn_box = MnPicker(controller, self)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
+        bar.addWidget(self.mn_box)
         bar.addWidget(QLabel("Show:"))
         bar.addWidget(self.data_box)
         bar.addWidget(self.ra_box)
@@ -142,6 +145,9 @@ class QtLadder(QWidget):
         truncated = getattr(controller, "traceTruncated", None)
         if truncated is not None:
             truncated.connect(self._on_trace)
+        chosen = getattr(controller, "mnSelected", None)
+        if chosen is not None:
+            chosen.connect(self.set_mn)
         self._on_scenario_loaded()
 
     def sizeHint(self) -> QSize:
@@ -206,7 +212,17 @@ class QtLadder(QWidget):
                        Qt.AlignmentFlag.AlignCenter, name)
 
     # --- following the controller --------------------------------------------------
+    def set_mn(self, name: str) -> None:
+        """Only ``name``'s arrows and lifeline among the MNs ("": every MN), then
+        rebuild."""
+        self.model.mn = name or ""
+        self.model.mn_of = getattr(self.controller, "mn_of", None)
+        self.model.set_nodes(getattr(self.controller, "scenario", None), self.model.mn)
+        self.header.update()
+        self.set_filters()
+
     def _on_scenario_loaded(self) -> None:
+        self.model.mn = ""
         self.model.set_nodes(getattr(self.controller, "scenario", None))
         self._clear()
         self.header.update()

@@ -61,6 +61,10 @@ class LadderModel:
         self.show_data = True
         self.show_ra = True
         self.show_forwarding = True
+        # several MNs: only the rows that concern ``mn`` ("" = every MN), as
+        # ``mn_of(trace index)`` says; the other MNs' lifelines are left out
+        self.mn = ""
+        self.mn_of = None
         self.nodes: list[tuple[str, str]] = []
         self.x: dict[str, float] = {}
         self.clear()
@@ -75,8 +79,10 @@ class LadderModel:
         self.pos = -1  # the position as last synced
 
     # --- lifelines -----------------------------------------------------------------------
-    def set_nodes(self, scenario) -> None:
-        self.nodes = lifeline_order(scenario)
+    def set_nodes(self, scenario, only_mn: str = "") -> None:
+        """Lifelines for the scenario's nodes; with ``only_mn``, of the MNs only that one."""
+        self.nodes = [(name, role) for name, role in lifeline_order(scenario)
+                      if not only_mn or role != "mn" or name == only_mn]
         self.x = {name: GUTTER + COL_W * (k + 0.5) for k, (name, _r) in enumerate(self.nodes)}
 
     def ensure_node(self, name: str) -> tuple[float, bool]:
@@ -91,9 +97,12 @@ class LadderModel:
         return GUTTER + COL_W * max(1, len(self.nodes)) + 40
 
     # --- rows ------------------------------------------------------------------------------
-    def visible(self, e) -> bool:
-        """Arrows and drops pass the kind filters; forwarding hops their own."""
+    def visible(self, e, i: int = -1) -> bool:
+        """Arrows and drops pass the kind filters; forwarding hops their own; with an
+        MN chosen, only that MN's (event ``i``)."""
         if not isinstance(e, (PacketSent, PacketDropped)):
+            return False
+        if self.mn and self.mn_of is not None and self.mn_of(i) != self.mn:
             return False
         if not self.show_data and e.kind == describe.DATA:
             return False
@@ -120,7 +129,7 @@ class LadderModel:
             self.upto, self.upto_event = last, (trace[last] if last >= 0 else None)
         for i in range(self.upto + 1, n):
             e = trace[i]
-            if self.visible(e):
+            if self.visible(e, i):
                 row, new_lifeline = self._add(i, e)
                 out.added.append(row)
                 out.new_lifelines = out.new_lifelines or new_lifeline

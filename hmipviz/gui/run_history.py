@@ -46,6 +46,11 @@ class RunHistory:
         self.sim = sim
         self.scenario = scenario
         self.snapshot_every = snapshot_every
+        # A snapshot copies every MN's state and many MNs make many steps: with n MNs
+        # snapshots come n/2 times fewer steps apart (the same spacing in simulated
+        # time), so their cost per step, and the pause one causes while playing, does
+        # not grow with the MNs.
+        self.snapshot_scale = max(1, len(getattr(sim, "mn_names", ()) or ()) // 2)
         # more engine items than this at one instant is a loop in the engine
         self.stall_steps = stall_steps
         self.trace: list[Event] = []
@@ -64,7 +69,8 @@ class RunHistory:
             self.timeline = Timeline(self.trace)
             return
         sim.trace = self.trace  # one list object for the whole run
-        self.timeline = Timeline(self.trace, sim.mn_name, cache_holders(scenario.nodes))
+        self.timeline = Timeline(self.trace, sim.mn_name, cache_holders(scenario.nodes),
+                                 mobiles=getattr(sim, "mobiles", None))
         self.end_t = float(sim.duration_s)
         self.update_max_delay()
         self.record_settings(-1, 0.0)
@@ -96,7 +102,7 @@ class RunHistory:
             n += 1
             sim.step()
             self.steps_since_snapshot += 1
-            if self.steps_since_snapshot >= self.snapshot_every:
+            if self.steps_since_snapshot >= self.snapshot_every * self.snapshot_scale:
                 # only at an instant boundary, so a restore never splits an instant
                 if (sim.next_time() or math.inf) > sim.now + EPS:
                     self.take_snapshot()
@@ -176,17 +182,18 @@ class RunHistory:
     def apply(self, t: float, apply: Callable[[float], None],
               placement: tuple[str | None, tuple[float, float] | None] | None = None,
               record: tuple[str, str | None] | None = None,
-              settings: bool = False) -> None:
+              settings: bool = False, mn: str = "") -> None:
         """Apply a user action at ``t`` (the engine stands there), log it for replays and
-        record what the views fold: an MN placement, a move/fail/restore, settings."""
+        record what the views fold: an MN placement (of ``mn``, "" the first), a
+        move/fail/restore, settings."""
         before = len(self.trace)
         apply(t)
         self.log.append((t, apply))
         self.applied = len(self.log)
         if placement is not None:
-            self.timeline.add_placement(Placement(before, t, placement[0], placement[1]))
+            self.timeline.add_placement(Placement(before, t, placement[0], placement[1], mn))
         if record is not None:
-            self.timeline.add_action(UserAction(before, t, record[0], record[1]))
+            self.timeline.add_action(UserAction(before, t, record[0], record[1], mn))
         if settings:
             self.update_max_delay()
             self.record_settings(before, t)
@@ -241,10 +248,14 @@ class RunHistory:
         moves = list(sc.moves)
         fails = list(sc.fails)
         restores = list(sc.restores)
-        for t, verb, target in self.user_actions():
-            t = round(t, 6)
+        several = self.sim is not None and len(self.sim.mn_names) > 1
+        first = self.sim.mn_name if self.sim else ""
+        for a in self.timeline.user_actions():
+            t, verb, target = round(a.t, 6), a.verb, a.target
             if verb == "move":
-                moves.append(MoveSpec(at_s=t, to=target))
+                # name the MN only where the file has several (one MN: as before)
+                mn = (a.mn or first) if several else None
+                moves.append(MoveSpec(at_s=t, to=target, mn=mn))
             elif verb == "fail":
                 fails.append(NodeActionSpec(at_s=t, node=target))
             elif verb == "restore":

@@ -57,6 +57,7 @@ class CanvasFit:
         self.resetTransform()
         self.scale(s, s)
         self.centerOn(centre)
+        self._rescaled()  # MN badges keep their pixel size
 
     def _apply_label_floor(self, s: float) -> None:
         """Node, link and domain labels at least MIN_LABEL_PT on screen at the default

@@ -51,23 +51,32 @@ def set_link_params(line: QGraphicsLineItem, label: QGraphicsSimpleTextItem, a: 
     line.setToolTip(link_tooltip(a, b, delay_ms, loss))
 
 
+def tunnel_path(pts: list[QPointF], offset: float) -> QPainterPath:
+    """The polyline through ``pts``, ``offset`` to one side (also redrawn each frame
+    for a tunnel that ends at a moving MN)."""
+    moved = layout.offset_polyline([(p.x(), p.y()) for p in pts], offset)
+    path = QPainterPath()
+    path.moveTo(QPointF(*moved[0]))
+    for p in moved[1:]:
+        path.lineTo(QPointF(*p))
+    return path
+
+
 def make_tunnel(pts: list[QPointF], color: str, tip: str,
                 offset: float) -> QGraphicsPathItem | None:
     """A dashed path through ``pts``, ``offset`` to one side (home and local tunnels on
     opposite sides of the links they share)."""
     if len(pts) < 2:
         return None
-    moved = layout.offset_polyline([(p.x(), p.y()) for p in pts], offset)
-    path = QPainterPath()
-    path.moveTo(QPointF(*moved[0]))
-    for p in moved[1:]:
-        path.lineTo(QPointF(*p))
-    item = QGraphicsPathItem(path)
+    item = QGraphicsPathItem(tunnel_path(pts, offset))
     pen = QPen(QColor(color), 3.2, Qt.PenStyle.DashLine)
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
     item.setPen(pen)
     item.setOpacity(0.85)
     item.setZValue(-6)
+    # a dashed, antialiased path is costly to stroke and every repaint around a moving
+    # MN or token crosses some: draw it once into a pixmap (many MNs, many tunnels)
+    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     item.setToolTip(tip)
     return item
 
@@ -88,4 +97,5 @@ def make_domain_label(text: str, idx: int,
 
 
 __all__ = ["link_text", "link_tooltip", "make_link", "set_link_params", "make_tunnel",
+           "tunnel_path",
            "make_domain_label"]

@@ -97,7 +97,7 @@ class NodeItem(QGraphicsObject):
             lines.append(f"advertises {opts}")
         if s.role == "mn":
             lines.append(f"home address <tt>{s.home_address}</tt> (HA {s.home_agent})")
-            lines.extend(self.view.mn_addresses())
+            lines.extend(self.view.mn_addresses(s.name))
             lines.append("<i>drag me to another cell, or select me and press N</i>")
         elif s.role != "host":
             lines.append("<i>right-click to fail or restore</i>")
@@ -181,11 +181,22 @@ class NodeItem(QGraphicsObject):
         super().mousePressEvent(event)
 
 
+BADGE_MIN_PX = 9.0  # an MN's badge radius at least (several MNs)
+
+
 class MnItem(NodeItem):
-    """The mobile node: draggable with the mouse."""
+    """A mobile node: draggable with the mouse. With several MNs it wears a ring and a
+    badge in its own colour (its tokens carry the same badge), and shows its name only
+    when chosen or hovered, so ten MNs stay legible."""
 
     def __init__(self, view: "QtTopologyView", spec) -> None:
         super().__init__(view, spec, MN_R)
+        self.badge = ""  # "" with one MN: drawn as before
+        self.colour = QColor(theme.HIGHLIGHT)
+        self.chosen = False  # the MN the views are filtered to
+        self.faded = False  # another MN is chosen
+        self.hovered = False
+        self._badge_font = theme.ui_font(-2.5, bold=True)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, True)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsFocusable, True)
@@ -195,27 +206,116 @@ class MnItem(NodeItem):
         self.dragging = False
         self.linked = True
 
+    def boundingRect(self) -> QRectF:
+        rect = super().boundingRect()
+        if not self.badge:
+            return rect
+        # the chosen ring and the badge reach past the icon; the badge keeps a legible
+        # size in pixels when the canvas is zoomed out
+        m = self.r + 12 + BADGE_MIN_PX / max(0.1, self.view.transform().m11())
+        return rect.united(QRectF(-m, -m, 2 * m, 2 * m))
+
+    def set_badge(self, text: str, colour: QColor) -> None:
+        self.prepareGeometryChange()
+        self.badge = text
+        self.colour = QColor(colour)
+        self.setZValue(8 + 0.01 * (100 - min(99, len(text))))
+        self.update()
+
+    def set_chosen(self, chosen: bool, faded: bool) -> None:
+        if (chosen, faded) != (self.chosen, self.faded):
+            self.chosen, self.faded = chosen, faded
+            self.setZValue(9 if chosen else 8)
+            self.update()
+
+    def _label_shown(self) -> bool:
+        return not self.badge or self.chosen or self.hovered or self.isSelected()
+
+    def hoverEnterEvent(self, event) -> None:
+        self.hovered = True
+        self.update()
+        super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:
+        self.hovered = False
+        self.update()
+        super().hoverLeaveEvent(event)
+
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.dragging = True
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
+            if self.badge:  # several MNs: clicking one chooses it everywhere
+                self.view.controller.select_mn(self.name)
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
         super().mouseMoveEvent(event)
         if self.dragging:
-            self.view.mn_dragged(self.pos())
+            self.view.mn_dragged(self.pos(), self)
 
     def mouseReleaseEvent(self, event) -> None:
         super().mouseReleaseEvent(event)
         if self.dragging and event.button() == Qt.MouseButton.LeftButton:
             self.dragging = False
             self.setCursor(Qt.CursorShape.OpenHandCursor)
-            self.view.mn_dropped(self.pos())
+            self.view.mn_dropped(self.pos(), self)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
-        painter.setOpacity(1.0 if self.linked else 0.75)
-        super().paint(painter, option, widget)
+        if not self.badge:
+            painter.setOpacity(1.0 if self.linked else 0.75)
+            super().paint(painter, option, widget)
+            return
+        base = (1.0 if self.linked else 0.7) * (0.4 if self.faded else 1.0)
+        r = self.r
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setOpacity(base)
+        ring = QPen(self.colour, 4.5 if self.chosen else 3)
+        painter.setPen(ring)
+        painter.setBrush(QColor(255, 255, 255, 200))
+        painter.drawEllipse(QPointF(0, 0), r + 3, r + 3)
+        if self.chosen or self.isSelected():
+            painter.setPen(QPen(theme.HIGHLIGHT, 2.5, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(QPointF(0, 0), r + 9, r + 9)
+        if self.renderer is not None:
+            self.renderer.render(painter, QRectF(-r * 0.8, -r * 0.8, 1.6 * r, 1.6 * r))
+        else:  # no SVG support: the drawn MN shape
+            fill = QColor(theme.ROLE_FILL.get("mn", "#777777"))
+            painter.setPen(QPen(fill.darker(140), 1.5))
+            painter.setBrush(fill)
+            painter.drawPath(_role_shape("mn", r * 0.8))
+        # the badge: the MN's short name on its colour, top right, drawn in pixels so
+        # it stays legible however far the canvas is zoomed out
+        painter.save()
+        zoom = max(0.1, painter.worldTransform().m11())
+        centre = painter.worldTransform().map(QPointF(r * 0.8, -r * 0.8))
+        painter.resetTransform()
+        b = max(BADGE_MIN_PX, 0.5 * r * zoom)
+        painter.setPen(QPen(QColor("white"), 1.5))
+        painter.setBrush(self.colour)
+        painter.drawEllipse(centre, b, b)
+        painter.setFont(self._badge_font)
+        painter.drawText(QRectF(centre.x() - b, centre.y() - b, 2 * b, 2 * b),
+                         Qt.AlignmentFlag.AlignCenter, self.badge)
+        painter.restore()
+        if not self.linked:  # no cell covers it: a small red bar through the icon
+            painter.setPen(QPen(QColor(theme.CROSS_RED), 3))
+            painter.drawLine(QPointF(-r * 0.7, r * 0.7), QPointF(r * 0.7, -r * 0.7))
+        if self._label_shown():
+            painter.setOpacity(1.0)
+            painter.setFont(self.label_font)
+            painter.setPen(theme.text_color())
+            painter.drawText(QRectF(-self._label_w / 2, r + 4, self._label_w, self._label_h),
+                             Qt.AlignmentFlag.AlignCenter, self.name)
+            if self.sublabel:
+                painter.setFont(self.sub_font)
+                painter.setPen(theme.muted_text())
+                half = max(80.0, self._sub_w / 2)
+                painter.drawText(QRectF(-half, r + 4 + self._label_h, 2 * half,
+                                        self._label_h),
+                                 Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                                 self.sublabel)
 
 
 class CellItem(QGraphicsEllipseItem):

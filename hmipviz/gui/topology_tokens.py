@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from hmipviz.gui.topology_view import QtTopologyView
 
 TOKEN_W, TOKEN_H = 34.0, 18.0
+BADGE_R = 7.5  # the MN badge on a token (several MNs), at scale 1
 
 
 class TokenItem(QGraphicsItem):
@@ -32,6 +33,9 @@ class TokenItem(QGraphicsItem):
         self.glyph = theme.kind_glyph(event.kind)
         self.shape_name = theme.kind_shape(event.kind)
         self.tunnelled = event.tunnel_depth > 0
+        self.mn = ""  # several MNs: the MN this packet concerns, with its badge
+        self.badge = ""
+        self.mn_colour: QColor | None = None
         self.setZValue(20)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -46,6 +50,8 @@ class TokenItem(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         s = theme.scale()
         w, h = TOKEN_W * s + 8, TOKEN_H * s + 8
+        if self.mn_colour is not None:
+            w, h = w + 2 * BADGE_R * s, h + 2 * BADGE_R * s
         return QRectF(-w / 2, -h / 2, w, h)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
@@ -81,11 +87,29 @@ class TokenItem(QGraphicsItem):
             painter.drawRect(QRectF(-w / 2, -h / 2, w, h))
         else:
             painter.drawRoundedRect(QRectF(-w / 2, -h / 2, w, h), h / 2, h / 2)
-        if shape == theme.SHAPE_DOT:
-            return  # the green dot needs no text; "D" would only add noise
-        painter.setPen(QColor("white") if fill.lightness() < 150 else QColor("#111111"))
-        painter.setFont(self.view.token_font)
-        painter.drawText(QRectF(-w / 2, -h / 2, w, h), Qt.AlignmentFlag.AlignCenter, self.glyph)
+        if shape != theme.SHAPE_DOT:  # the green dot needs no text; "D" would be noise
+            painter.setPen(QColor("white") if fill.lightness() < 150 else QColor("#111111"))
+            painter.setFont(self.view.token_font)
+            painter.drawText(QRectF(-w / 2, -h / 2, w, h), Qt.AlignmentFlag.AlignCenter,
+                             self.glyph)
+        if self.mn_colour is not None:
+            # the MN's badge at the token's top-right corner, as on the MN itself
+            b = BADGE_R * s
+            centre = QPointF(w / 2 - 1, -h / 2 + 1)
+            painter.setPen(QPen(QColor("white"), 1.2))
+            painter.setBrush(self.mn_colour)
+            painter.drawEllipse(centre, b, b)
+            painter.setFont(self.view.badge_font)
+            painter.drawText(QRectF(centre.x() - b, centre.y() - b, 2 * b, 2 * b),
+                             Qt.AlignmentFlag.AlignCenter, self.badge)
+
+    def set_mn(self, mn: str, badge: str, colour: QColor) -> None:
+        """Several MNs: mark the token with its MN's badge."""
+        if (mn, badge) != (self.mn, self.badge):
+            self.prepareGeometryChange()
+            self.mn, self.badge, self.mn_colour = mn, badge, QColor(colour)
+            self.setToolTip(self.toolTip() + f"<br>for <b>{mn}</b>")
+            self.update()
 
     def set_selected(self, on: bool) -> None:
         if on != self.selected:

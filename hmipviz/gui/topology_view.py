@@ -15,9 +15,13 @@ time while a segment animates):
   (tunnelled: dashed outline), and a red cross where a packet was dropped;
 - a legend.
 
-The MN can be dragged: while dragging, the cell it would attach to is outlined; on
-release in another AR's cell the controller moves it there, outside every cell it
-detaches ("no link"). With the MN selected, N (or 1-9, 0 = no link) moves it by key.
+Every MN can be dragged (:mod:`hmipviz.gui.topology_mns`): while dragging, the cell it
+would attach to is outlined; on release in another AR's cell the controller moves that
+MN there, outside every cell it detaches ("no link"). With an MN selected, N (or 1-9,
+0 = no link) moves it by key. MNs with a mobility model walk along their trajectories
+as time plays. With several MNs, clicking one chooses it (``controller.select_mn``):
+it is highlighted, the others and their tokens fade, and the other views filter to it;
+Esc shows all again.
 Wheel zooms, dragging the background pans, :meth:`fit` fits the scene to the window.
 
 The scene rectangle is fixed per scenario (:func:`hmipviz.layout.still_scene_rect`) and
@@ -32,7 +36,7 @@ import math
 
 import networkx as nx
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QGraphicsLineItem,
     QGraphicsPathItem,
@@ -47,10 +51,17 @@ from hmipviz.engine.events import PacketDropped, PacketSent
 from hmipviz.gui import theme
 from hmipviz.gui.topology_fit import CanvasFit
 from hmipviz.gui.topology_legend import Legend
-from hmipviz.gui.topology_links import make_domain_label, make_link, make_tunnel, set_link_params
+from hmipviz.gui.topology_links import (
+    make_domain_label,
+    make_link,
+    make_tunnel,
+    set_link_params,
+    tunnel_path,
+)
+from hmipviz.gui.topology_mns import MnLayerMixin
 from hmipviz.gui.topology_nodes import CellItem, MnItem, NodeItem
 from hmipviz.gui.topology_tokens import TOKEN_H, TOKEN_W, CrossItem, TokenItem
-from hmipviz.layout import MN_R, NODE_R
+from hmipviz.layout import NODE_R
 
 
 def compute_layout(scenario) -> dict[str, QPointF]:
@@ -58,7 +69,7 @@ def compute_layout(scenario) -> dict[str, QPointF]:
     return {k: QPointF(*v) for k, v in layout.compute_layout(scenario).items()}
 
 
-class QtTopologyView(CanvasFit, QGraphicsView):
+class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
     """See the module docstring."""
 
     nodeClicked = Signal(str)
@@ -89,32 +100,32 @@ class QtTopologyView(CanvasFit, QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self.token_font = theme.ui_font(-2.0, bold=True)
+        self.badge_font = theme.ui_font(-3.0, bold=True)
         self.positions: dict[str, QPointF] = {}
         self.nodes: dict[str, NodeItem] = {}
         self.cells: dict[str, CellItem] = {}
         self.links: dict[frozenset, tuple[QGraphicsLineItem, QGraphicsSimpleTextItem]] = {}
-        self.mn_item: MnItem | None = None
-        self.access_line: QGraphicsLineItem | None = None
+        self._clear_mns()
         self.tokens: dict[int, TokenItem] = {}
         self.tunnels: list[QGraphicsPathItem] = []
         self.crosses: list[CrossItem] = []
         self.domain_labels: list[QGraphicsSimpleTextItem] = []
         self._domain_cells: list[list[tuple[tuple[float, float], float]]] = []
-        self.no_link: QGraphicsSimpleTextItem | None = None
         self.ar_order: list[str] = []
-        self._spots: dict[str | None, QPointF] = {}
         self._drag_target: str | None = None
         self._user_zoomed = False
-        self._mn_offset = QPointF(0, 0)
         self._graph = nx.Graph()
         self._paths: dict[tuple[str, str], list[str]] = {}
-        self._mn_ar: str | None = None
-        self._mn_linked = False
+        # tunnels that end at a moving MN: (item, node names, offset), redrawn per frame
+        self._moving_tunnels: list[tuple[QGraphicsPathItem, list[str], float]] = []
+        self._tunnel_specs: list[tuple] = []  # what the tunnels drawn show
         self.legend = Legend(self)
         controller.scenarioLoaded.connect(self.rebuild)
         controller.positionChanged.connect(self.update_state)
         controller.selectionChanged.connect(self._on_selection)
-        controller.frameAdvanced.connect(self.update_tokens)
+        controller.frameAdvanced.connect(self._on_frame)
+        if hasattr(controller, "mnSelected"):
+            controller.mnSelected.connect(self._on_mn_selected)
         self.rebuild()
 
     # --- building ----------------------------------------------------------------------
@@ -128,11 +139,10 @@ class QtTopologyView(CanvasFit, QGraphicsView):
         self.crosses.clear()
         self.domain_labels.clear()
         self._domain_cells.clear()
-        self._spots.clear()
         self._paths.clear()
-        self.mn_item = None
-        self.access_line = None
-        self.no_link = None
+        self._moving_tunnels.clear()
+        self._tunnel_specs = []
+        self._clear_mns()
         sc = self.controller.scenario
         if sc is None:
             return
@@ -176,24 +186,8 @@ class QtTopologyView(CanvasFit, QGraphicsView):
             item.setPos(self.positions[n.name])
             self.scene_.addItem(item)
             self.nodes[n.name] = item
-        mn_spec = next((n for n in sc.nodes if n.role == "mn"), None)
-        if mn_spec is not None:
-            self._init_mn_spots(mn_spec)
-            self.mn_item = MnItem(self, mn_spec)
-            self.scene_.addItem(self.mn_item)
-            self.nodes[mn_spec.name] = self.mn_item
-            self.access_line = QGraphicsLineItem()
-            pen = QPen(QColor("#009E73"), 2.5, Qt.PenStyle.DotLine)
-            self.access_line.setPen(pen)
-            self.access_line.setZValue(-8)
-            self.access_line.setToolTip("the MN's wireless access link")
-            self.scene_.addItem(self.access_line)
-            self.no_link = QGraphicsSimpleTextItem("no link")
-            self.no_link.setFont(theme.ui_font(0, bold=True))
-            self.no_link.setBrush(QColor(theme.CROSS_RED))
-            self.no_link.setZValue(9)
-            self.scene_.addItem(self.no_link)
-        # fixed while the scenario is open (issue 13): the nodes, the cells the MN can
+        self._build_mns(sc)
+        # fixed while the scenario is open (issue 13): the nodes, the cells an MN can
         # reach and a margin; nothing that moves counts, so nothing refits by itself
         mn_names = {n.name for n in sc.nodes if n.role == "mn"}
         self.scene_.setSceneRect(QRectF(*layout.still_scene_rect(
@@ -223,29 +217,6 @@ class QtTopologyView(CanvasFit, QGraphicsView):
             now = c.link_params_at(c.position, lk.a, lk.b)
             if pair and now is not None:
                 set_link_params(pair[0], pair[1], lk.a, lk.b, now.delay_ms, now.loss)
-
-    def _init_mn_spots(self, mn_spec) -> None:
-        """Where the MN is drawn on each AR: its scenario offset from its first AR."""
-        offset = layout.DEFAULT_MN_OFFSET
-        if mn_spec.position is not None and mn_spec.attach in self.cells:
-            cell = self.cells[mn_spec.attach]
-            offset = layout.mn_offset(tuple(mn_spec.position),
-                                      (cell.centre.x(), cell.centre.y()), cell.radius)
-            self._spots[mn_spec.attach] = QPointF(*mn_spec.position)
-        self._mn_offset = QPointF(*offset)
-        if mn_spec.position is not None:
-            self._spots[None] = QPointF(*mn_spec.position)
-
-    def spot(self, ar: str | None) -> QPointF:
-        if ar in self._spots:
-            return QPointF(self._spots[ar])
-        if ar in self.cells:
-            c = self.cells[ar]
-            return c.centre + QPointF(self._mn_offset.x() * c.radius,
-                                      self._mn_offset.y() * c.radius)
-        if ar is None and self.cells:
-            return QPointF(self._spots.get(None, QPointF(0, 0)))
-        return QPointF(0, 0)
 
     # --- geometry helpers -----------------------------------------------------------------
     def node_pos(self, name: str) -> QPointF:
@@ -279,80 +250,33 @@ class QtTopologyView(CanvasFit, QGraphicsView):
         if c.scenario is None:
             return
         self._update_nodes(position)
-        self._update_mn(position)
+        self._update_mns(position)
         self.place_legend()
         self._update_tunnels(position)
+        self._redraw_moving_tunnels()
         self._update_crosses(position)
         self.refresh_link_labels()
         self._sync_tokens(position)
         self.update_tokens(c.display_time())
         self._on_selection(c.selected)
+        self._highlight_mns()
+
+    def _on_frame(self, t: float) -> None:
+        """An animation frame: moving MNs walk on, the tunnels to them follow, tokens
+        run along their hops."""
+        if self._move_mns_to_time(t):
+            self._redraw_moving_tunnels(every_frame=True)
+        self.update_tokens(t)
+
+    def _on_mn_selected(self, _name: str) -> None:
+        self._highlight_mns()
+        self._update_tunnels(self.controller.position)
+        self._fade_tokens()
 
     def _update_nodes(self, position: int) -> None:
         status = self.controller.node_up_at(position)
         for name, item in self.nodes.items():
             item.set_up(status.get(name, True))
-
-    def mn_addresses(self) -> list[str]:
-        c = self.controller
-        out = []
-        for row in c.caches_at(c.position).bul:
-            if row.flags.endswith("M"):
-                out.append(f"RCoA <tt>{row.home_address}</tt> (at {row.peer})")
-                out.append(f"LCoA <tt>{row.care_of_address}</tt>")
-            elif "H" in row.flags and not any("LCoA" in x for x in out):
-                out.append(f"care-of address <tt>{row.care_of_address}</tt>")
-        ar = c.mn_ar_at(c.position)
-        out.append(f"on {ar}" if ar else "no link")
-        return out
-
-    def _update_mn(self, position: int) -> None:
-        item = self.mn_item
-        if item is None:
-            return
-        c = self.controller
-        ar = c.mn_ar_at(position)
-        self._mn_ar = ar
-        placed = c.placement_at(position)
-        if not item.dragging:
-            if placed is not None and (ar is None or placed.ar == ar) and placed.point:
-                target = QPointF(*placed.point)
-            elif ar is not None:
-                target = self.spot(ar)
-            else:
-                # detached by the time line: just outside the last cell
-                last = next((a for _, a in reversed(c.mn_links()[:self._links_upto(position)])
-                             if a is not None), None)
-                target = self.spot(last) if last else self.spot(None)
-            if item.pos() != target:
-                item.setPos(target)
-        linked = ar is not None
-        item.linked = linked
-        item.set_sublabel(ar and f"on {ar}" or "")
-        item.update()
-        self._update_access_line()
-        if self.no_link is not None:
-            self.no_link.setVisible(not linked and position >= 0)
-            p = item.pos()
-            self.no_link.setPos(p.x() + item.r + 6, p.y() - item.r - 4)
-
-    def _links_upto(self, position: int) -> int:
-        links = self.controller.mn_links()
-        k = 0
-        while k < len(links) and links[k][0] <= position:
-            k += 1
-        return k
-
-    def _update_access_line(self) -> None:
-        if self.access_line is None or self.mn_item is None:
-            return
-        ar = self._mn_ar
-        if ar is None or ar not in self.nodes:
-            self.access_line.setVisible(False)
-            return
-        a, b = self.node_pos(ar), self.mn_item.pos()
-        self.access_line.setLine(a.x(), a.y(), b.x(), b.y())
-        self.access_line.setVisible(True)
 
     def _path(self, a: str, b: str) -> list[str]:
         key = (a, b)
@@ -364,25 +288,34 @@ class QtTopologyView(CanvasFit, QGraphicsView):
         return self._paths[key]
 
     def _endpoint(self, address: str) -> str | None:
-        """The node a care-of address leads to: the MN if it is on that prefix's AR."""
+        """The node a care-of address leads to: the MN it belongs to if that MN is on
+        the prefix's AR, else the prefix's owner (a MAP for an RCoA)."""
         from ipaddress import IPv6Address
         sim = self.controller.sim
         try:
-            owner = sim.topology.owner_of(IPv6Address(address))
+            ip = IPv6Address(address)
+            owner = sim.topology.owner_of(ip)
         except ValueError:
             return None
-        if owner is not None and owner == self._mn_ar and self.mn_item is not None:
+        if owner is None:
+            return None
+        if self.several:
+            mn = sim.mn_of(ip)
+            if mn is not None and self._mn_ars.get(mn) == owner:
+                return mn
+        elif owner == self._mn_ar and self.mn_item is not None:
             return self.mn_item.name
         return owner
 
     def _update_tunnels(self, position: int) -> None:
-        for item in self.tunnels:
-            self.scene_.removeItem(item)
-        self.tunnels.clear()
+        """The tunnels the binding caches hold at ``position``; rebuilt only when they
+        (or where they run) changed, since many MNs make many tunnels."""
         c = self.controller
         state = c.caches_at(position)
+        chosen = c.selected_mn
         roles = {n.name: n for n in c.scenario.nodes}
         drawn = set()
+        wanted = []
         for node, rows in state.caches.items():
             spec = roles.get(node)
             for row in rows:
@@ -399,21 +332,60 @@ class QtTopologyView(CanvasFit, QGraphicsView):
                 if key in drawn:
                     continue
                 drawn.add(key)
-                self._add_tunnel(node, end, color,
-                                 f"{what}: {node} \u2192 {end}\n{row.home_address} \u2192 "
-                                 f"{row.care_of_address} (seq {row.sequence})",
-                                 offset=-13 if color == theme.TUNNEL_HOME else 13)
+                tip = (f"{what}: {node} \u2192 {end}\n{row.home_address} \u2192 "
+                       f"{row.care_of_address} (seq {row.sequence})"
+                       + (f" for {row.peer}" if self.several else ""))
+                names = self._tunnel_names(node, end)
+                # a static MN's end is where it is drawn now; a moving one's follows it
+                # every frame anyway
+                static = end in self.mn_items and c.mn_trajectory(end) is None
+                at = self.node_pos(end) if static else None
+                wanted.append((node, end, color, tip, tuple(names),
+                               None if at is None else (at.x(), at.y()),
+                               bool(chosen) and row.peer != chosen))
+        if wanted == self._tunnel_specs:
+            return
+        self._tunnel_specs = wanted
+        for item in self.tunnels:
+            self.scene_.removeItem(item)
+        self.tunnels.clear()
+        self._moving_tunnels.clear()
+        for _node, end, color, tip, names, _at, faint in wanted:
+            item = self._add_tunnel(list(names), end, color, tip,
+                                    offset=-13 if color == theme.TUNNEL_HOME else 13)
+            if item is not None and faint:
+                item.setOpacity(0.18)  # another MN's tunnel: kept, faint
 
-    def _add_tunnel(self, a: str, b: str, color: str, tip: str, offset: float) -> None:
-        mn = self.mn_item.name if self.mn_item is not None else None
-        if b == mn:
-            names = (self._path(a, self._mn_ar) + [b]) if self._mn_ar else [a, b]
-        else:
-            names = self._path(a, b)
+    def _tunnel_names(self, a: str, b: str) -> list[str]:
+        """The nodes a tunnel from ``a`` to ``b`` passes (to an MN: via its AR)."""
+        if b in self.mn_items:
+            ar = self._mn_ars.get(b)
+            return (self._path(a, ar) + [b]) if ar else [a, b]
+        return self._path(a, b)
+
+    def _add_tunnel(self, names: list[str], b: str, color: str, tip: str,
+                    offset: float) -> QGraphicsPathItem | None:
         item = make_tunnel([self.node_pos(n) for n in names], color, tip, offset)
         if item is not None:
             self.scene_.addItem(item)
             self.tunnels.append(item)
+            if b in self.mn_items and self.controller.mn_trajectory(b) is not None:
+                self._moving_tunnels.append((item, names, offset))
+        return item
+
+    def _redraw_moving_tunnels(self, every_frame: bool = False) -> None:
+        """Re-route the tunnels that end at a moving MN to where it is. Each frame only
+        once it has moved a couple of pixels: a long dashed path repainted every frame
+        for a sub-pixel step is most of a frame's drawing with twenty MNs."""
+        min_px = 2.0 / max(0.05, self.transform().m11()) if every_frame else 0.0
+        for item, names, offset in self._moving_tunnels:
+            end = self.node_pos(names[-1])
+            drawn = item.data(1)
+            if drawn is not None and min_px and (
+                    abs(drawn[0] - end.x()) + abs(drawn[1] - end.y()) < min_px):
+                continue
+            item.setData(1, (end.x(), end.y()))
+            item.setPath(tunnel_path([self.node_pos(n) for n in names], offset))
 
     # a drop stays on the canvas for this many steps, fading a little each step (ui.md:
     # "a lost packet fades out with a cross"), so it is seen even when playing fast
@@ -451,6 +423,8 @@ class QtTopologyView(CanvasFit, QGraphicsView):
                 if e.node not in self.nodes or e.to_node not in self.nodes:
                     continue
                 token = TokenItem(self, i, e)
+                if self.several:
+                    self._mark_token(token, c.mn_of(i))
                 self.scene_.addItem(token)
                 self.tokens[i] = token
 
@@ -462,6 +436,22 @@ class QtTopologyView(CanvasFit, QGraphicsView):
             a, b = self._hop_points(e.node, e.to_node)
             token.setPos(a + (b - a) * f)
 
+    def _mark_token(self, token: TokenItem, mn: str | None) -> None:
+        """Several MNs: the token carries its MN's badge and colour; faded while
+        another MN is chosen."""
+        item = self.mn_items.get(mn) if mn else None
+        if item is not None:
+            token.set_mn(mn, item.badge, item.colour)
+        chosen = self.controller.selected_mn
+        token.setOpacity(0.25 if chosen and mn != chosen else 1.0)
+
+    def _fade_tokens(self) -> None:
+        if not self.several:
+            return
+        c = self.controller
+        for i, token in self.tokens.items():
+            self._mark_token(token, c.mn_of(i))
+
     def _on_selection(self, i: int) -> None:
         for idx, token in self.tokens.items():
             token.set_selected(idx == i)
@@ -470,66 +460,15 @@ class QtTopologyView(CanvasFit, QGraphicsView):
         if e is not None and not isinstance(e, PacketSent):
             node = e.node
         for name, item in self.nodes.items():
-            item.set_highlight(name == node and item is not self.mn_item)
-
-    # --- dragging the MN -------------------------------------------------------------
-    def mn_dragged(self, p: QPointF) -> None:
-        target = self.cell_at(p)
-        if target != self._drag_target:
-            if self._drag_target in self.cells:
-                self.cells[self._drag_target].set_target(False)
-            if target in self.cells:
-                self.cells[target].set_target(True)
-            self._drag_target = target
-            self.mnDropTarget.emit(target)
-        if self.access_line is not None:
-            self._update_access_line()
-        if self.no_link is not None:
-            self.no_link.setVisible(target is None)
-            self.no_link.setPos(p.x() + MN_R + 6, p.y() - MN_R - 4)
-        self.update_tokens(self.controller.display_time())
-
-    def mn_dropped(self, p: QPointF) -> None:
-        if self._drag_target in self.cells:
-            self.cells[self._drag_target].set_target(False)
-        self._drag_target = None
-        # the scene is fixed: a drop past its edge stays on it, seen (issue 13)
-        p = QPointF(*layout.clamp_point((p.x(), p.y()), self._scene_tuple(), MN_R + 4))
-        target = self.cell_at(p)
-        self._spots[target] = QPointF(p)
-        current = self.controller.mn_ar_at(self.controller.position)
-        if target != current:
-            self.controller.move_mn(target, (p.x(), p.y()))
-        else:
-            self.update_state(self.controller.position)
-
-    def move_mn_to(self, ar: str | None) -> None:
-        """Keyboard / menu move: to ``ar``'s usual spot (None: out of every cell)."""
-        if ar is None:
-            cells = list(self.cells.values())
-            if cells:
-                right = max(cells, key=lambda c: c.centre.x() + c.radius)
-                p = right.centre + QPointF(right.radius + 60, 0)
-            else:
-                p = QPointF(0, 0)
-            self._spots[None] = p
-            point = (p.x(), p.y())
-        else:
-            point = None
-        if ar != self.controller.mn_ar_at(self.controller.position):
-            self.controller.move_mn(ar, point)
-
-    def next_ar(self) -> str | None:
-        if not self.ar_order:
-            return None
-        current = self.controller.mn_ar_at(self.controller.position)
-        if current not in self.ar_order:
-            return self.ar_order[0]
-        return self.ar_order[(self.ar_order.index(current) + 1) % len(self.ar_order)]
+            item.set_highlight(name == node and name not in self.mn_items)
 
     def keyPressEvent(self, event) -> None:
-        mn_selected = self.mn_item is not None and self.mn_item.isSelected()
+        mn_selected = self.mn_selected_by_key()
         key = event.key()
+        if key == Qt.Key.Key_Escape and self.controller.selected_mn:
+            self.controller.select_mn(None)  # show all MNs again
+            event.accept()
+            return
         if mn_selected and key == Qt.Key.Key_N:
             self.move_mn_to(self.next_ar())
             event.accept()
@@ -556,12 +495,19 @@ class QtTopologyView(CanvasFit, QGraphicsView):
     def node_menu(self, item: NodeItem, screen_pos) -> None:
         menu = QMenu(self)
         c = self.controller
-        if item is self.mn_item:
+        if item.name in self.mn_items:
+            name = item.name
             for i, ar in enumerate(self.ar_order):
-                act = menu.addAction(f"Move to {ar}", lambda a=ar: self.move_mn_to(a))
+                act = menu.addAction(f"Move to {ar}", lambda a=ar: self.move_mn_to(a, name))
                 if i < 9:
                     act.setShortcut(str(i + 1))
-            menu.addAction("Detach (no link)", lambda: self.move_mn_to(None))
+            menu.addAction("Detach (no link)", lambda: self.move_mn_to(None, name))
+            if self.several:
+                menu.addSeparator()
+                if c.selected_mn == name:
+                    menu.addAction("Show all MNs", lambda: c.select_mn(None))
+                else:
+                    menu.addAction(f"Show only {name}", lambda: c.select_mn(name))
         else:
             up = c.node_up_at(c.position).get(item.name, True)
             if up:
@@ -583,6 +529,14 @@ class QtTopologyView(CanvasFit, QGraphicsView):
         self.scale(factor, factor)
         self._user_zoomed = True
         self.place_legend()
+        self._rescaled()
+
+    def _rescaled(self) -> None:
+        """The zoom changed: MN badges keep their pixel size (their bounds change)."""
+        for item in self.mn_items.values():
+            if item.badge:
+                item.prepareGeometryChange()
+                item.update()
 
     # --- tests and lessons -------------------------------------------------------------------
     def cell_item(self, ar: str) -> CellItem:

@@ -1,0 +1,89 @@
+"""Playback pacing: the animated segment between two instants, and the walking pace
+used when MNs move on their own (mixed into :class:`hmipviz.gui.controller.QtController`;
+see its module docstring for the rules).
+
+Hop pacing makes one hop last about ``HOP_MS`` at 1x whatever its real delay, so a
+handover can be followed token by token. When MNs move on their own that alone would
+run a campus of pinging MNs at a few hundredths of real time and show them standing
+still, so simulated time then also runs at least at ``MOVING_RATE`` x speed (idle gaps
+included): every instant whose turn has passed by the wall clock is applied in the same
+frame, with one ``positionChanged`` for all of them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QElapsedTimer
+
+from hmipviz.gui.playback import HOP_MS, Segment
+from hmipviz.timeline import EPS
+
+# With moving MNs: simulated seconds per wall-clock second at 1x, at the least.
+MOVING_RATE = 1.0
+
+
+class WalkPacing:
+    """The pacing half of the controller (needs its trace, position, speed, clock)."""
+
+    def _hop_ms(self, flying: list[int], t0: float, t1: float) -> float:
+        """How long the tokens in ``flying`` take from ``t0`` to ``t1`` on screen."""
+        frac = 0.0
+        for j in flying:
+            e = self.trace[j]
+            span = max(e.arrive_t - e.t, EPS)
+            frac = max(frac, min(1.0, (t1 - t0) / span))
+        return HOP_MS / self._speed * frac
+
+    def _walk_ms(self, pos: int, t1: float) -> float:
+        """With walking MNs: the screen time from the position ``pos`` to ``t1``, hop
+        pacing capped by simulated time running at MOVING_RATE x speed."""
+        t0 = self.time_at(pos)
+        if t1 <= t0 + EPS:
+            return 0.0
+        flying = self.in_flight_at(pos)
+        hop = self._hop_ms(flying, t0, t1) if flying else math.inf
+        return min(hop, (t1 - t0) * 1000.0 / (MOVING_RATE * self._speed))
+
+    def _walk_tick(self) -> None:
+        """Playback while MNs walk: every instant whose turn has passed by the wall
+        clock is applied in this frame (one positionChanged for all of them), then the
+        next one is animated towards, from where the clock says it has got to."""
+        now = self.clock_ms()
+        seg, spare, pos, moved = self._seg, 0.0, self._position, False
+        if seg is not None:
+            u = seg.progress(now)
+            if u < 1.0:
+                self.frameAdvanced.emit(seg.t0 + (seg.t1 - seg.t0) * u)
+                return
+            spare = max(0.0, now - seg.start_ms - seg.duration_ms * (1 - seg.u0))
+            self._seg = None
+            if self._engine().ensure(pos + 1):
+                pos, moved = self.group_range(pos + 1)[1], True
+        clock = QElapsedTimer()
+        clock.start()
+        while clock.elapsed() < 8:
+            nxt = pos + 1
+            if not self._engine().ensure(nxt):
+                break
+            d = self._walk_ms(pos, self.trace[nxt].t)
+            if d > spare:
+                self._seg = Segment(self.time_at(pos), self.trace[nxt].t, d, now - spare)
+                break
+            spare -= d
+            pos, moved = self.group_range(nxt)[1], True
+        self._emit_extended()  # the views hear of this frame's new events once
+        if moved:
+            self._moved_to(pos)
+        self.frameAdvanced.emit(self.display_time())
+        if self.at_end():
+            self.pause()
+
+    def _mns_walk(self) -> bool:
+        """Some MN moves on its own (its mobility model), so time must be seen to pass."""
+        sim = self.sim
+        return bool(sim is not None and getattr(sim, "mobility", None) is not None
+                    and sim.mobility.trajectories)
+
+
+__all__ = ["WalkPacing", "HOP_MS", "MOVING_RATE"]
