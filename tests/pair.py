@@ -31,6 +31,7 @@ from hmipviz.engine.messages import (
     Packet,
     PrefixInformation,
     RouterAdvertisement,
+    Tunnelled,
 )
 from hmipviz.engine.nodes.base import Drop, InstallSecurityAssociations, Node, Send
 from hmipviz.engine.nodes.home_agent import HomeAgent
@@ -269,10 +270,12 @@ def attach(pair: NodePair, *options: MapOption, mn: str = "MN") -> None:
     pair.inject(mn, router_advertisement(*options), AR_NAME)
 
 
-def mn_and_map(cfg: ProtocolConfig | None = None, **map_args: object
+def mn_and_map(cfg: ProtocolConfig | None = None, max_lifetime_s: int | None = None,
+               valid_onlink_prefixes: tuple[IPv6Network, ...] | None = None
                ) -> tuple[NodePair, MobileNode, MobilityAnchorPoint]:
+    """The MN of nets.figure1 and MAP1, not yet attached (see :func:`attach`)."""
     cfg = cfg or config()
-    mn, m = mobile_node(cfg), map_node(cfg, **map_args)  # type: ignore[arg-type]
+    mn, m = mobile_node(cfg), map_node(cfg, max_lifetime_s, valid_onlink_prefixes)
     return NodePair(mn, m), mn, m
 
 
@@ -283,14 +286,22 @@ def mn_and_ha(cfg: ProtocolConfig | None = None) -> tuple[NodePair, MobileNode, 
     return NodePair(mn, ha), mn, ha
 
 
+def binding_cache(node: MobilityAnchorPoint | HomeAgent) -> dict[IPv6Address, tuple]:
+    """A MAP's or HA's binding cache: home address -> (care-of, sequence, lifetime_s),
+    the form test_registration's ``cache`` gives for a simulation."""
+    return {e.home_address: (e.care_of_address, e.sequence, e.lifetime_s)
+            for e in node.agent.cache.entries()}
+
+
 def payloads(hops: list[Hop]) -> Iterator[object]:
     """The mobility message of each hop, through a tunnel if there is one."""
     for h in hops:
         p = h.packet
-        while hasattr(p.payload, "inner"):
-            p = p.payload.inner  # type: ignore[union-attr]
+        while isinstance(p.payload, Tunnelled):
+            p = p.payload.inner
         yield p.payload
 
 
 __all__ = ["NodePair", "Hop", "attach", "config", "mn_and_map", "mn_and_ha", "map1_option",
-           "router_advertisement", "mobile_node", "map_node", "home_agent", "payloads"]
+           "router_advertisement", "mobile_node", "map_node", "home_agent", "payloads",
+           "binding_cache"]

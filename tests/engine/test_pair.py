@@ -7,6 +7,7 @@ and the MAP's own behaviour, from the decoded bytes."""
 from __future__ import annotations
 
 from ipaddress import IPv6Network
+from itertools import pairwise
 
 from nets import HA_ADDR, HOA, LCOA1, LCOA2, MAP1_ADDR, RCOA1
 from pair import (
@@ -25,13 +26,13 @@ from hmipviz.engine.messages import BindingAck, BindingRefreshRequest, BindingUp
 
 
 def gaps(times: list[float]) -> list[float]:
-    return [round(b - a, 6) for a, b in zip(times, times[1:])]
+    return [round(b - a, 6) for a, b in pairwise(times)]
 
 
 def test_lost_local_bas_back_off_from_initial_timeout_to_the_cap():
     # RFC 6275 s.11.8 / s.13: InitialBindackTimeout 1 s, doubled per retry, capped at
     # MAX_BINDACK_TIMEOUT 32 s; the MN never gives up on its selected MAP
-    pair, mn, m = mn_and_map()
+    pair, _, m = mn_and_map()
     pair.drop_next("local BA", 9)
     attach(pair)
     pair.advance(130.0)
@@ -53,7 +54,7 @@ def test_lost_local_bas_back_off_from_initial_timeout_to_the_cap():
 
 
 def test_the_first_ba_that_gets_through_stops_the_retransmissions():
-    pair, mn, m = mn_and_map()
+    pair, mn, _ = mn_and_map()
     pair.drop_next("local BA", 2)
     attach(pair)
     pair.advance(60.0)
@@ -68,7 +69,7 @@ def test_the_first_ba_that_gets_through_stops_the_retransmissions():
 
 def test_first_home_registration_backs_off_from_initial_bindack_timeout_first_reg():
     # RFC 6275 s.11.8: a first home registration starts at 1.5 s (the HA may run DAD)
-    pair, mn, ha = mn_and_ha()
+    pair, mn, _ = mn_and_ha()
     pair.drop_next("BA from HA", 7)
     attach(pair)
     pair.advance(120.0)
@@ -83,7 +84,7 @@ def test_first_home_registration_backs_off_from_initial_bindack_timeout_first_re
 
 def test_refresh_at_refresh_fraction_of_the_granted_lifetime():
     # the MAP grants 20 s of the 600 s asked; the MN refreshes when half has passed
-    pair, mn, m = mn_and_map(config(refresh_fraction=0.5), max_lifetime_s=20)
+    pair, _, _ = mn_and_map(config(refresh_fraction=0.5), max_lifetime_s=20)
     attach(pair)
     pair.advance(35.0)
     local = pair.sent("MN", "local BU")
@@ -145,7 +146,7 @@ def move(pair: NodePair, ar: str, prefix: str) -> None:
 
 def test_a_fourth_bu_within_a_second_waits_for_max_update_rate():
     # RFC 6275 s.11.8 MAX_UPDATE_RATE: at most 3 BUs a second to one destination
-    pair, mn, m = mn_and_map()
+    pair, _, m = mn_and_map()
     attach(pair)
     pair.advance(2.0)
     for ar, prefix in (("AR2", "2001:db8:3::/64"), ("AR1", "2001:db8:2::/64"),
@@ -181,6 +182,6 @@ def test_the_map_expires_a_binding_nobody_refreshes_after_one_refresh_request():
     brr = pair.sent("MAP1", "Binding Refresh Request")
     assert [(h.t, h.fate) for h in brr] == [(18.0, "lost")]
     assert (brr[0].packet.src, brr[0].packet.dst) == (MAP1_ADDR, LCOA1)
-    assert isinstance(list(payloads(brr))[0], BindingRefreshRequest)
+    assert isinstance(next(payloads(brr)), BindingRefreshRequest)
     assert m.agent.cache.get(RCOA1) is None and not m.intercepts(RCOA1)
     assert m.next_timer() is None
