@@ -42,6 +42,7 @@ from hmipviz.wire.codec import decode, encode
 AR_NAME = "AR1"
 AR_PREFIX = IPv6Network("2001:db8:2::/64")  # LCoA 2001:db8:2::a (nets.LCOA1)
 AR_LINK_LOCAL = address("fe80::1")
+MAX_TIMER_SPINS = 100  # timer firings at one instant before advance() calls it a livelock
 
 
 @dataclass(frozen=True)
@@ -125,10 +126,15 @@ class NodePair:
         until = self.now + seconds
         if deliver:
             self.deliver()
+        spins = 0
         while True:
             due = self.next_timer()
             if due is None or due > until:
                 break
+            spins = spins + 1 if due <= self.now else 0
+            if spins > MAX_TIMER_SPINS:
+                raise AssertionError(f"a timer due at t={due:g} is still due after firing "
+                                     f"{MAX_TIMER_SPINS} times: it never moves on")
             self.now = max(self.now, due)
             self._fire_timers()
             if deliver:
