@@ -185,3 +185,19 @@ def test_the_map_expires_a_binding_nobody_refreshes_after_one_refresh_request():
     assert isinstance(next(payloads(brr)), BindingRefreshRequest)
     assert m.agent.cache.get(RCOA1) is None and not m.intercepts(RCOA1)
     assert m.next_timer() is None
+
+
+def test_step_by_step_the_map_answers_before_the_home_bu_leaves():
+    # one thing at a time: the local BA, then the home BU through the MAP (RFC 5380 s.6.1)
+    pair, mn, m = mn_and_map()
+    attach(pair)
+    assert [(h.node, h.kind, h.fate) for h in pair.hops] == \
+        [("MN", "RS", "stray"), ("MN", "local BU", "in flight")]
+    assert pair.step() == "t=0: local BU from MN delivered"
+    assert m.agent.cache.get(RCOA1) is not None and mn.state == "local registration"
+    assert pair.step() == "t=0: local BA from MAP1 delivered"
+    assert mn.state == "home registration"
+    assert pair.step() == "t=0: BU to HA from MN delivered"
+    assert pair.sent("MAP1", "BU to HA")[0].fate == "stray"  # no HA in the pair
+    assert pair.step() == "t=1.5: timers of MN"  # InitialBindackTimeoutFirstReg
+    assert [(h.t, h.kind) for h in pair.sent("MN")][-1] == (1.5, "BU to HA")
