@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ipaddress import IPv6Address as A
+from itertools import pairwise
 
 from nets import (
     HA_ADDR,
@@ -19,6 +20,7 @@ from nets import (
     sent,
     two_domains,
 )
+from pair import attach, binding_cache, mn_and_map
 
 from hmipviz.engine.events import BindingChanged, HandoverCompleted, HandoverStarted, Note
 from hmipviz.engine.messages import BindingAck, BindingUpdate, Tunnelled
@@ -144,41 +146,46 @@ def test_map_lifetime_caps_the_home_binding():
 
 
 def test_bindings_are_refreshed_before_expiry():
-    sim = Simulation(figure1(duration_s=40.0, map1={"max_lifetime_s": 20}))
-    sim.run()
-    local = [e.t for e in sent(sim.trace, "local BU")]
+    # MN and MAP alone (tests/pair.py): the HA plays no part in the local binding
+    pair, _, _ = mn_and_map(max_lifetime_s=20)
+    attach(pair)
+    pair.advance(40.0)
+    local = pair.times("local BU", node="MN")
     # granted 20 s, refreshed at 80 %: about every 16 s
     assert len(local) == 3
     assert 15.9 < local[1] - local[0] < 16.2 and 15.9 < local[2] - local[1] < 16.2
-    changes = [e.change for e in sim.trace if isinstance(e, BindingChanged)
-               and e.node == "MAP1"]
+    changes = [e.change for e in pair.emitted(BindingChanged, "MAP1")]
     assert changes == ["added", "refreshed", "refreshed"]
     assert "expired" not in changes
 
 
 def test_binding_expires_at_the_map_when_the_mn_stops_refreshing():
-    sim = Simulation(figure1(duration_s=30.0, map1={"max_lifetime_s": 20},
-                             moves=[(2.0, None)]))
-    sim.run()
-    changes = [(e.change, round(e.t)) for e in sim.trace if isinstance(e, BindingChanged)
-               and e.node == "MAP1"]
+    pair, mn, map1 = mn_and_map(max_lifetime_s=20)
+    attach(pair)
+    pair.advance(2.0)
+    mn.detach(pair.now)  # the MN leaves every link at 2 s
+    pair.collect("MN")
+    pair.advance(28.0)
+    changes = [(e.change, round(e.t)) for e in pair.emitted(BindingChanged, "MAP1")]
     assert changes == [("added", 0), ("expired", 20)]
-    assert cache(sim, "MAP1") == {}
+    assert binding_cache(map1) == {}
 
 
 def test_bu_retransmission_backs_off_exponentially_and_never_gives_up():
     # RFC 6275 s.11.8 / s.13: a first home registration starts at
     # InitialBindackTimeoutFirstReg (1.5 s), doubles up to MAX_BINDACK_TIMEOUT (32 s)
-    # and goes on at that rate for as long as no BA comes
-    sim = Simulation(figure1(duration_s=200.0, fails=[(0.0, "HA")]))
-    sim.run()
-    times = [e.t for e in sent(sim.trace, "BU to HA", node="MN")]
-    gaps = [round(b - a, 3) for a, b in zip(times, times[1:])]
+    # and goes on at that rate for as long as no BA comes. MN and MAP alone
+    # (tests/pair.py): the home BUs the MAP forwards reach no HA, as if it were down.
+    pair, _, _ = mn_and_map()
+    attach(pair)
+    pair.advance(200.0)
+    home = pair.sent("MN", "BU to HA")
+    times = [h.t for h in home]
+    gaps = [round(b - a, 3) for a, b in pairwise(times)]
     assert gaps == [1.5, 3.0, 6.0, 12.0, 24.0, 32.0, 32.0, 32.0, 32.0]
-    seqs = [decode(e.data).payload.inner.payload.sequence
-            for e in sent(sim.trace, "BU to HA", node="MN")]
+    seqs = [h.packet.payload.inner.payload.sequence for h in home]
     assert seqs == list(range(1, 11))
-    assert not any(isinstance(e, Note) and "giving up" in e.text for e in sim.trace)
+    assert not any(isinstance(e, Note) and "giving up" in e.text for e in pair.events)
 
 
 def test_registration_resumes_when_the_home_agent_comes_back():
