@@ -57,6 +57,7 @@ def _window(qtbot, scenario) -> MainWindow:
     w.resize(1280, 800)
     w.show()
     qtbot.waitExposed(w)
+    qtbot.wait(20)  # the docks are arranged for the window's width once it is shown
     w.controller.autoplay_on_action = False
     return w
 
