@@ -49,12 +49,14 @@ class MoveMN:
     t: float
     ar: str | None
     point: tuple[float, float] | None = None  # where it was dropped on the canvas
+    mn: str = ""  # which MN ("": the first, the only one in most scenarios)
 
     def apply(self, sim: Any, t: float) -> None:
-        sim.move(self.ar, at_s=t)
+        sim.move(self.ar, at_s=t, mn=self.mn or None)
 
     def words(self) -> str:
-        return f"MN to {self.ar}" if self.ar else "MN detached"
+        who = self.mn or "MN"
+        return f"{who} to {self.ar}" if self.ar else f"{who} detached"
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def demo_actions(timeline: Timeline) -> tuple[DemoAction, ...]:
         if a.verb == "move":
             p = timeline.placement_at(a.index)
             point = p.point if p and abs(p.t - a.t) < EPS and p.ar == a.target else None
-            act = MoveMN(a.t, a.target, point)
+            act = MoveMN(a.t, a.target, point, a.mn)
         elif a.verb == "fail" and a.target:
             act = FailNode(a.t, a.target)
         elif a.verb == "restore" and a.target:

@@ -32,7 +32,6 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
-from hmipviz import compare
 from hmipviz.engine.events import Event, PacketSent
 from hmipviz.gui import release
 from hmipviz.gui.event_words import (
@@ -42,6 +41,7 @@ from hmipviz.gui.event_words import (
     event_text,
     event_verb,
 )
+from hmipviz.gui.mode_switch import ModeSwitch
 from hmipviz.gui.pacing import WalkPacing
 from hmipviz.gui.playback import FRAME_MS, HOP_MS, Segment, WallClock
 from hmipviz.gui.run_history import RunHistory
@@ -57,7 +57,7 @@ STALL_STEPS = 100_000
 MIN_SPEED, MAX_SPEED = 0.1, 10.0
 
 
-class QtController(TimelineQueries, WalkPacing, QObject):
+class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
     """See the module docstring. Signals other widgets rely on keep these names."""
 
     scenarioLoaded = Signal()
@@ -171,68 +171,6 @@ class QtController(TimelineQueries, WalkPacing, QObject):
         """The same scenario from the beginning, dropping every user action."""
         if self.scenario is not None:
             self.load(self.scenario, mode=self.mode)
-
-    def set_mode(self, mode: str) -> None:
-        """HMIPv6 / Mobile IPv6: the scenario again in that mode from t = 0, with this
-        branch's user actions replayed at the same simulated times (play to watch them
-        happen). The run left is kept: switching back restores it with its position,
-        unless the actions changed meanwhile."""
-        if mode not in compare.MODES:
-            raise ValueError(f"unknown mode {mode!r}: hmipv6 or mipv6")
-        if self.scenario is None or mode == self.mode:
-            return
-        self.pause()
-        actions = compare.demo_actions(self.timeline)
-        runs = dict(self._runs)
-        runs[self.mode] = (self._history, self._position, self._selected, actions)
-        kept = runs.get(mode)
-        name = compare.MODE_NAMES[mode]
-        if kept is not None and kept[3] == actions:
-            self._swap_in(mode, *kept[:3])
-            self.actionApplied.emit(f"{name}: back to its run, where you left it")
-        else:
-            self.load(self.scenario, mode=mode)
-            self.replay(actions)
-            n = len(actions)
-            self.actionApplied.emit(
-                f"{name} from t = 0" + (f", your {n} action{'s' * (n != 1)} replayed at the "
-                                        "same times: press Play" if n else ""))
-        self._runs = runs
-
-    def _swap_in(self, mode: str, history: RunHistory, position: int, selected: int) -> None:
-        """Show a kept run again, at the position and selection it had."""
-        self._seg = None
-        self._history = history
-        self.sim = history.sim
-        self.mode = mode
-        self._emitted_len = len(history.trace)
-        self._position, self._selected = position, selected
-        self.scenarioLoaded.emit()
-        self.traceExtended.emit(len(history.trace))
-        self.positionChanged.emit(position)
-        self.selectionChanged.emit(selected)
-        self.modeChanged.emit(mode)
-        self.frameAdvanced.emit(self.display_time())
-
-    def replay(self, actions) -> None:
-        """Apply :mod:`hmipviz.compare` actions at their own times, recorded as the
-        user's (a switch of mode, the compare view); the position does not move."""
-        for a in actions:
-            self._branch_to(a.t)
-            self._apply_recorded(a)
-        self._emit_extended()
-
-    def _apply_recorded(self, a) -> None:
-        """Apply one action at its time, recorded as :meth:`_act` records it."""
-        def run(t: float, a=a) -> None:
-            a.apply(self.sim, t)
-        if isinstance(a, compare.MoveMN):
-            self._engine().apply(a.t, run, placement=(a.ar, a.point), record=("move", a.ar))
-        elif isinstance(a, compare.FailNode | compare.RestoreNode):
-            verb = "fail" if isinstance(a, compare.FailNode) else "restore"
-            self._engine().apply(a.t, run, record=(verb, a.node))
-        else:
-            self._engine().apply(a.t, run, settings=True)
 
     # ============================================================================
     # read-only state
@@ -674,9 +612,6 @@ class QtController(TimelineQueries, WalkPacing, QObject):
     # ============================================================================
     # the engine
     # ============================================================================
-    def _step_engine_to(self, t: float, max_steps: int | None = None) -> bool:
-        return self._engine().step_to(t, max_steps)
-
     def _stall(self, _now: float) -> None:
         """The engine ran STALL_STEPS items without its clock moving: a loop in the
         engine. Stop there (the window stays usable: step back, act, restart) and say

@@ -378,3 +378,19 @@ def test_with_an_mn_chosen_the_selection_follows_its_messages(qtbot, two_mns):
         assert c.mn_of(c.current_message()) == "MN2"  # what the caption describes
     assert followed
     assert {c.mn_of(i) for i in followed} == {"MN2"}
+
+
+def test_a_mode_switch_replays_the_move_of_the_mn_that_was_moved(qtbot, two_mns):
+    w = _window(qtbot, two_mns)
+    c = w.controller
+    _settle(c, lambda: _registered(c))
+    c.move_mn("AR2", mn="MN2")
+    moved_at = c.timeline.user_actions()[-1].t
+    c.set_mode("mipv6")
+    assert c.mode == "mipv6"
+    replayed = c.timeline.user_actions()
+    assert [(a.t, a.verb, a.target, a.mn) for a in replayed] == [
+        (moved_at, "move", "AR2", "MN2")]
+    _settle(c, lambda: c.mn_ar_at(c.position, "MN2") == "AR2")
+    assert c.mn_ar_at(c.position, "MN2") == "AR2"
+    assert c.mn_ar_at(c.position, "MN1") == "AR1"  # the first MN stayed where it was
