@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ipaddress import IPv6Address as A
+from itertools import pairwise
 
 from nets import (
     HA_ADDR,
@@ -173,7 +174,7 @@ def test_bu_retransmission_backs_off_exponentially_and_never_gives_up():
     sim = Simulation(figure1(duration_s=200.0, fails=[(0.0, "HA")]))
     sim.run()
     times = [e.t for e in sent(sim.trace, "BU to HA", node="MN")]
-    gaps = [round(b - a, 3) for a, b in zip(times, times[1:])]
+    gaps = [round(b - a, 3) for a, b in pairwise(times)]
     assert gaps == [1.5, 3.0, 6.0, 12.0, 24.0, 32.0, 32.0, 32.0, 32.0]
     seqs = [decode(e.data).payload.inner.payload.sequence
             for e in sent(sim.trace, "BU to HA", node="MN")]
@@ -229,7 +230,7 @@ def test_at_most_three_bus_a_second_to_one_map():
     sim.run()
     times = [e.t for e in sent(sim.trace, "local BU", since_t=2.0)]
     assert len(times) == 4
-    assert all(b - a >= 1.0 for a, b in zip(times, times[3:]))
+    assert all(b - a >= 1.0 for a, b in zip(times, times[3:], strict=False))
     assert abs(times[3] - (times[0] + 1.0)) < 1e-9
     last = decode(sent(sim.trace, "local BU", since_t=2.0)[-1].data)
     assert last.src == LCOA1  # the held-back BU carries the newest LCoA
