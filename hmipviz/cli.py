@@ -15,6 +15,7 @@ import errno
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .logsetup import LEVELS, level_from_args, log_to_stderr
@@ -28,7 +29,7 @@ class CliError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse would print usage + exit 2
+    def error(self, message: str) -> NoReturn:  # argparse would print usage + exit 2
         raise CliError(message)
 
 
@@ -209,8 +210,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             where = exc.filename or "an output"
             raise _WriteFailed(f"cannot write {where}: {exc.strerror or exc}") from None
     if not args.quiet:
-        show = format_fleet if several else format_figures
-        print(show(figures, scenario.name, sim.mode, until), file=report)
+        if isinstance(figures, FleetFigures):  # several MNs
+            text = format_fleet(figures, scenario.name, sim.mode, until)
+        else:
+            text = format_figures(figures, scenario.name, sim.mode, until)
+        print(text, file=report)
         rows = mtu.rows() if mtu is not None else []
         if rows:
             print(format_flow_mtu(rows, sim.config.link_mtu), file=report)

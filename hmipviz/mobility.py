@@ -22,6 +22,7 @@ scheduled event, not a per-frame loop.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import random
 from dataclasses import dataclass, field
@@ -229,6 +230,6 @@ def recheck_after(p: Point, speed_mps: float, current: str | None, cells: list[C
         for d in covering:
             slack = min(slack, abs(cur_d - d - margin_m) / 2.0)
     covering.sort()
-    for a, b in zip(covering, covering[1:]):
+    for a, b in itertools.pairwise(covering):
         slack = min(slack, (b - a) / 2.0)
     return max(slack / speed_mps, MIN_CHECK_S)

@@ -15,6 +15,7 @@ import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
 from .engine import describe
 from .engine.addresses import address
 from .engine.binding_cache import BindingCacheEntry
@@ -83,6 +84,13 @@ class Action:
     index: int = 0
     seq: int = 0
     mn: str = ""  # the MN an attach, move or position check concerns ("": the first)
+
+
+def _target(a: Action) -> str:
+    """The node a fail, restore or inject action is for (the time line always names it)."""
+    if a.target is None:
+        raise ValueError(f"a {a.verb!r} action at the time line names no node")
+    return a.target
 
 
 @dataclass
@@ -258,6 +266,7 @@ class Simulation(SeveralMobileNodes):
         """Change a link's delay and/or loss from now on (recorded as a Note)."""
         self.topology.set_link(a, b, delay_ms, loss)
         link = self.topology.link(a, b)
+        assert link is not None  # set_link raises KeyError for a link that does not exist
         self._record(Note(self.now, link.a, f"link {link.name} changed: delay "
                           f"{link.delay_ms:g} ms, loss {link.loss:.0%}"))
 
@@ -270,7 +279,8 @@ class Simulation(SeveralMobileNodes):
             raise ValueError(f"{ar} is not an access router")
         spec = self.scenario.node(map_name)
         address = spec.address if spec.role == "map" else spec.map_address
-        node.set_map_option(address, pref=pref, lifetime_s=lifetime_s)
+        if address is not None:  # an AR without a MAP function advertises nothing for it
+            node.set_map_option(address, pref=pref, lifetime_s=lifetime_s)
         now_adv = [a for a in node.advertised if a.map_address == address]
         what = (f"Pref {now_adv[0].pref}, valid lifetime {now_adv[0].lifetime_s} s"
                 if now_adv else "not advertised by this AR")
@@ -359,11 +369,11 @@ class Simulation(SeveralMobileNodes):
         elif a.verb == "where":
             self._where(a.mn)
         elif a.verb == "fail":
-            self._set_up(a.target, False)
+            self._set_up(_target(a), False)
         elif a.verb == "restore":
-            self._set_up(a.target, True)
+            self._set_up(_target(a), True)
         elif a.verb == "inject":
-            self._inject(a.target, a.data)
+            self._inject(_target(a), a.data)
         elif a.verb == "flow":
             self._flow_tick(a)
 
@@ -409,7 +419,7 @@ class Simulation(SeveralMobileNodes):
         self._drain(mn, _Context())
         self._reschedule_timer(ar)
 
-    def _set_up(self, name: str | None, up: bool) -> None:
+    def _set_up(self, name: str, up: bool) -> None:
         node = self.nodes[name]
         if node.up == up:
             return
@@ -431,7 +441,7 @@ class Simulation(SeveralMobileNodes):
                     self._drain(ar, _Context())
         self._reschedule_timer(node)
 
-    def _inject(self, source: str | None, data: bytes) -> None:
+    def _inject(self, source: str, data: bytes) -> None:
         pid = next(self._ids)
         try:
             kind = describe.classify(decode(data))
@@ -465,6 +475,8 @@ class Simulation(SeveralMobileNodes):
         source = self.nodes[flow.source]
         if isinstance(source, MobileNode):
             peer = self.nodes[flow.destination].address
+            # the scenario's checks: an MN's flow peer is a CN or host, which has an address
+            assert peer is not None
             source.send_flow_packet(flow.kind, peer, a.index + 1, seq, payload, self.now,
                                     use_rcoa=flow.use_rcoa)
         elif isinstance(source, CorrespondentNode):
@@ -559,12 +571,13 @@ class Simulation(SeveralMobileNodes):
 
     def _forward(self, here: str, data: bytes, pid: int, kind: str, depth: int, why: str,
                  rfc: str, origin: bool, link_peer: str | None = None) -> None:
+        nxt: str | None
         if link_peer is not None:
             nxt, reason = link_peer, ""
         else:
             nxt, reason = self._next_hop(here, data)
         link = self.topology.link(here, nxt) if nxt else None
-        if link is None:
+        if nxt is None or link is None:
             self._record(PacketDropped(self.now, here, pid, kind, reason or
                                        f"{here} has no link to {nxt}"))
             return

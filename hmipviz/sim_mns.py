@@ -64,9 +64,7 @@ class MobileIndex:
         return self._iid.get(address[8:16])
 
     def of_address(self, address: IPv6Address | int | str) -> str | None:
-        if isinstance(address, int):
-            address = IPv6Address(address)
-        elif isinstance(address, str):
+        if isinstance(address, (int, str)):
             address = IPv6Address(address)
         return self.of_packed(address.packed)
 

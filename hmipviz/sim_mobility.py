@@ -46,12 +46,13 @@ class Mobility:
             if spec.role != "mn":
                 continue
             model: MobilitySpec | None = spec.mobility
-            start = tuple(map(float, spec.position)) if spec.position is not None else None
+            start = None if spec.position is None else \
+                (float(spec.position[0]), float(spec.position[1]))
             if model is not None and model.moves:
                 self.trajectories[spec.name] = Trajectory(
                     model, start, random.Random(f"{sim.seed}/mobility/{spec.name}"))
             else:
-                self._fixed[spec.name] = start  # type: ignore[assignment]
+                self._fixed[spec.name] = start
 
     def moving(self) -> list[str]:
         """The MNs whose model moves them, in scenario order."""

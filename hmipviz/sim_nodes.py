@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import random
 from ipaddress import IPv6Address
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .engine.addresses import address as interned, interface_id_of
+from .engine.addresses import address as interned
+from .engine.addresses import interface_id_of
 from .engine.nodes.access_router import AccessRouter, AdvertisedMap
 from .engine.nodes.base import Node
 from .engine.nodes.correspondent import CorrespondentNode
@@ -33,8 +34,9 @@ def agents_of(node: Node) -> list:
     if isinstance(node, CorrespondentNode):
         return [node]
     agent = getattr(node, "agent", None)
-    if agent is None and getattr(node, "map", None) is not None:
-        agent = node.map.agent  # type: ignore[union-attr]
+    map_function = getattr(node, "map", None)  # a MAP's, or an AR's with a MAP function
+    if agent is None and map_function is not None:
+        agent = map_function.agent
     return [agent] if agent is not None else []
 
 
@@ -82,14 +84,18 @@ def _index(s: Scenario, mn_names: list[str]) -> MobileIndex:
 
 
 def _make_node(sim: Simulation, spec: NodeSpec, names: dict[IPv6Address, str]) -> Node:
-    common = dict(config=sim.config, rng=random.Random(f"{sim.seed}/{spec.name}"))
+    common: dict[str, Any]
+    common = {"config": sim.config, "rng": random.Random(f"{sim.seed}/{spec.name}")}
     # the engine's addresses are interned Address objects: cheap to compare and hash
     args = (spec.name, _interned(spec.address), spec.prefix)
     scenario = sim.scenario
     if spec.role == "mn":
+        # required keys of an MN, and every HA has an address (the scenario's checks)
+        assert spec.home_agent is not None and spec.home_address is not None
         ha = scenario.node(spec.home_agent)
-        return MobileNode(*args, home_address=_interned(spec.home_address),
-                          home_agent=_interned(ha.address),
+        assert ha.address is not None
+        return MobileNode(*args, home_address=interned(spec.home_address),
+                          home_agent=interned(ha.address),
                           interface_id=interface_id_of(spec.interface_id),
                           mode=sim.mode, names=names,
                           route_optimization=spec.route_optimization,
@@ -145,8 +151,8 @@ def _advertised(sim: Simulation, spec: NodeSpec) -> tuple[AdvertisedMap, ...]:
     out = []
     for opt in spec.map_options:
         m = sim.scenario.node(opt.map)
-        address = m.address if m.role == "map" else m.map_address
+        address = map_address(sim.scenario, opt.map)
         dist = opt.dist if opt.dist is not None else \
             sim.topology.hop_count(spec.name, m.name) + 1
-        out.append(AdvertisedMap(m.name, _interned(address), dist, opt.pref, opt.r, opt.lifetime_s))
+        out.append(AdvertisedMap(m.name, address, dist, opt.pref, opt.r, opt.lifetime_s))
     return tuple(out)

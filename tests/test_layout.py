@@ -116,7 +116,7 @@ def test_mn_offset_and_spot():
 def test_hop_points_clear_the_icons_and_keep_each_direction_in_its_lane():
     (sx, sy), (ex, ey) = layout.hop_points((0, 0), (200, 0), 24, 20, 5, 30, lane=7)
     assert (sx, sy) == (29, 7) and (ex, ey) == (175, 7)
-    (bx, by), _ = layout.hop_points((200, 0), (0, 0), 20, 24, 5, 30, lane=7)
+    (_bx, by), _ = layout.hop_points((200, 0), (0, 0), 20, 24, 5, 30, lane=7)
     assert by == -7  # the way back runs on the other side
     # too short to travel: both ends beside the middle
     start, end = layout.hop_points((0, 0), (30, 0), 24, 20, 5, 30)

@@ -94,7 +94,9 @@ count = 5
 home_agent = "HA"
 home_prefix = "2001:db8:1::/64"
 interface_id = "::100"
-mobility = { model = "random_waypoint", area = [60, 250, 290, 350], speed_mps = [5, 20], pause_s = [0, 2] }
+""" + (  # one inline table: a single line of TOML, split here at 100 columns
+    'mobility = { model = "random_waypoint", area = [60, 250, 290, 350], speed_mps = [5, 20], '
+    'pause_s = [0, 2] }\n') + """\
 flow = { kind = "echo", to = "CN", interval_ms = 200, start_s = 1 }
 """
 
@@ -391,7 +393,7 @@ def test_an_mn_on_a_cell_border_does_not_flap(tmp_path):
     sim.run(20.0)
     assert [(n, ar) for _, n, ar in _links(sim) if n == "MN2"] == [
         ("MN2", "AR1"), ("MN2", None), ("MN2", "AR2")]
-    handover_t = [t for t, n, ar in _links(sim) if n == "MN2" and ar is None][0]
+    handover_t = next(t for t, n, ar in _links(sim) if n == "MN2" and ar is None)
     # AR2's centre is 10 m (the margin) nearer than AR1's at x 180: 4 s after x 172
     assert 3.9 <= handover_t <= 4.1
 
@@ -404,7 +406,7 @@ def test_an_mn_leaving_every_cell_detaches(tmp_path):
     sim.run(20.0)
     links = [(n, ar) for _, n, ar in _links(sim) if n == "MN2"]
     assert links == [("MN2", "AR2"), ("MN2", None)]
-    t_off = [t for t, n, ar in _links(sim) if n == "MN2" and ar is None][0]
+    t_off = next(t for t, n, ar in _links(sim) if n == "MN2" and ar is None)
     assert 10.9 <= t_off <= 11.1  # 110 m (radius + margin) at 10 m/s
     assert sim.mobile_node("MN2").ar is None and sim.mobile_node("MN").ar == "AR1"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -55,7 +56,7 @@ def test_random_waypoint_stays_in_its_area_and_depends_only_on_the_seed():
     assert first == sample("1/mobility/MN1")
     assert first != sample("2/mobility/MN1")
     assert all(100 <= x <= 300 and 50 <= y <= 150 for x, y in first)
-    steps = [math.dist(a, b) for a, b in zip(first, first[1:])]
+    steps = [math.dist(a, b) for a, b in pairwise(first)]
     assert max(steps) <= 3.0 * 0.5 + 1e-9  # never faster than the top speed
     assert any(s == 0 for s in steps) and any(s > 0 for s in steps)  # pauses and legs
 

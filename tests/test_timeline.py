@@ -39,6 +39,15 @@ def _run(name: str, until_s: float | None = None, mode: str | None = None):
             yield sim, tl
 
 
+def _timeline_at(name: str, until_s: float) -> Timeline:
+    """The timeline after stepping ``name`` instant by instant up to ``until_s``."""
+    last = None
+    for _sim, tl in _run(name, until_s=until_s):
+        last = tl
+    assert last is not None
+    return last
+
+
 def _engine_caches(sim) -> dict[str, set]:
     now = sim.now
     return {node: {(str(e.home_address), str(e.care_of_address), e.sequence, e.lifetime_s)
@@ -120,8 +129,7 @@ def test_the_mn_link_and_node_status_follow_the_engine():
 
 
 def test_in_flight_are_the_hops_sent_and_not_arrived():
-    for sim, tl in _run("figure1", until_s=3.0):
-        pass
+    tl = _timeline_at("figure1", 3.0)
     trace = tl.trace
     for i in range(0, len(trace), 7):
         t = trace[i].t
@@ -132,8 +140,7 @@ def test_in_flight_are_the_hops_sent_and_not_arrived():
 
 
 def test_instants_and_times():
-    for _sim, tl in _run("figure1", until_s=2.0):
-        pass
+    tl = _timeline_at("figure1", 2.0)
     trace = tl.trace
     for i in range(0, len(trace), 5):
         lo, hi = tl.group_range(i)
@@ -151,8 +158,7 @@ def test_instants_and_times():
 
 
 def test_binding_changes_between():
-    for _sim, tl in _run("figure1", until_s=3.0):
-        pass
+    tl = _timeline_at("figure1", 3.0)
     trace = tl.trace
     a, b = 10, len(trace) - 5
     want = [j for j in range(a + 1, b + 1) if isinstance(trace[j], BindingChanged)]
@@ -160,8 +166,7 @@ def test_binding_changes_between():
 
 
 def test_truncate_forgets_the_cut_future_and_later_records():
-    for _sim, tl in _run("figure1", until_s=3.0):
-        pass
+    tl = _timeline_at("figure1", 3.0)
     trace = tl.trace
     full = tl.caches_at(len(trace) - 1)
     cut = tl.index_at_time(1.0) + 1

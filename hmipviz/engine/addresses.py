@@ -21,7 +21,10 @@ class Address(IPv6Address):
     :func:`address`, which hands out one object per value.
     """
 
-    __slots__ = ("_text", "_hash", "_packed")
+    __slots__ = ("_hash", "_packed", "_text")
+    # the private slots of IPv6Address this class reads, which typeshed does not declare
+    _ip: int
+    _scope_id: str | None
 
     def __init__(self, value: Any) -> None:
         super().__init__(value)
@@ -65,7 +68,7 @@ class Address(IPv6Address):
     def __copy__(self) -> Address:
         return self  # immutable
 
-    def __deepcopy__(self, memo: dict) -> Address:
+    def __deepcopy__(self, memo: dict[int, object]) -> Address:
         return self
 
     @property
@@ -93,7 +96,7 @@ def address(value: int | bytes | str | IPv6Address) -> Address:
 
 
 def _intern(value: int | bytes | str | IPv6Address) -> Address:
-    key = value._ip if isinstance(value, IPv6Address) else value
+    key = int(value) if isinstance(value, IPv6Address) else value
     found = _interned.get(key)
     if found is None:
         made = Address(key)

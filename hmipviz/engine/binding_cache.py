@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from ipaddress import IPv6Address
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ class BindingUpdateListEntry:
     def remaining_s(self, now: float) -> float:
         return max(0.0, self.expires_at_s - now)
 
-    def with_(self, **changes) -> "BindingUpdateListEntry":
+    def with_(self, **changes: Any) -> BindingUpdateListEntry:
         return replace(self, **changes)
 
 

@@ -63,7 +63,7 @@ class TimerKey:
     def binding_key(self) -> Key | None:
         return (self.peer, self.home) if self.home is not None else None
 
-    def order(self) -> tuple:
+    def order(self) -> tuple[str | IPv6Address, ...]:
         """Deadlines due at the same instant run in this order: by action name, then
         addresses (the order of the MN's timers since the first version)."""
         return (self.action.value, self.peer) + ((self.home,) if self.home is not None

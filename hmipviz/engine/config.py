@@ -7,6 +7,7 @@ keys. Times are in seconds unless the name says otherwise.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ class ProtocolConfig:
     def field_names(cls) -> list[str]:
         return [f.name for f in fields(cls)]
 
-    def with_overrides(self, **overrides: float) -> "ProtocolConfig":
+    def with_overrides(self, **overrides: Any) -> ProtocolConfig:
+        # Any: the fields are ints and floats, and dataclasses.replace checks nothing
         return replace(self, **overrides)
 
 

@@ -8,6 +8,8 @@ nobody explained (crafted ones injected by a host).
 from __future__ import annotations
 
 from .messages import (
+    BA_STATUS_TEXT,
+    NH_ESP,
     BindingAck,
     BindingError,
     BindingRefreshRequest,
@@ -18,19 +20,17 @@ from .messages import (
     EchoRequest,
     HomeTest,
     HomeTestInit,
+    MalformedMobilityHeader,
     Packet,
     PacketTooBig,
     ParameterProblem,
     RawPayload,
-    TimeExceeded,
     RouterAdvertisement,
     RouterSolicitation,
+    TimeExceeded,
     Tunnelled,
     UdpDatagram,
     UnknownMobility,
-    MalformedMobilityHeader,
-    NH_ESP,
-    BA_STATUS_TEXT,
 )
 
 RS = "RS"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from ipaddress import IPv6Address
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -20,9 +21,9 @@ class Event:
     def type(self) -> str:
         return type(self).__name__
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: addresses as text, bytes as hex."""
-        out: dict = {"t": round(self.t, 9), "type": self.type}
+        out: dict[str, Any] = {"t": round(self.t, 9), "type": self.type}
         for f in fields(self):
             if f.name == "t":
                 continue
@@ -204,8 +205,8 @@ class TunnelRefused(Note):
     size: int = 0
 
 
-def _event_classes() -> dict[str, type]:
-    out: dict[str, type] = {}
+def _event_classes() -> dict[str, type[Event]]:
+    out: dict[str, type[Event]] = {}
     todo = list(Event.__subclasses__())
     while todo:
         cls = todo.pop()
@@ -214,7 +215,7 @@ def _event_classes() -> dict[str, type]:
     return out
 
 
-def event_from_json(obj: dict) -> Event:
+def event_from_json(obj: dict[str, Any]) -> Event:
     """Rebuild an event from :meth:`Event.to_json` (used by trace tests and replay)."""
     classes = _event_classes()
     cls = classes[obj["type"]]
@@ -224,7 +225,8 @@ def event_from_json(obj: dict) -> Event:
         if f.type == "bytes":
             value = bytes.fromhex(value)
         kwargs[f.name] = value
-    return cls(**kwargs)
+    event: Event = cls(**kwargs)
+    return event
 
 
 __all__ = [

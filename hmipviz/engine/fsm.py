@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from enum import Enum
-from typing import Generic, TypeVar
+from typing import Generic, TypeAlias, TypeVar
 
 S = TypeVar("S", bound=Enum)
 I = TypeVar("I", bound=Enum)  # noqa: E741 - "I" for input, as in the tables
@@ -34,6 +34,10 @@ class UndefinedTransition(RuntimeError):
         super().__init__(f"{machine}: no transition from state {state.value!r} on input "
                          f"{event.value!r}")
         self.machine, self.state, self.event = machine, state, event
+
+
+Rows: TypeAlias = dict[tuple[S | _Any, I], S]
+"""Rows to build a transition table from: ``(state or ANY, input) -> state``."""
 
 
 class TransitionTable(Generic[S, I]):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from ipaddress import IPv6Address, IPv6Network
-from typing import Union
 
 from .addresses import address
 from .ipsec import EspSecurity
@@ -218,9 +217,12 @@ class BindingAuthorizationData:
     mobility_data: bytes = field(default=b"", compare=False, repr=False)
 
 
-MobilityOption = Union[
-    BindingRefreshAdvice, AlternateCareOfAddress, NonceIndices, BindingAuthorizationData
-]
+MobilityOption = (
+    BindingRefreshAdvice
+    | AlternateCareOfAddress
+    | NonceIndices
+    | BindingAuthorizationData
+)
 
 
 # --- Mobility Header messages (RFC 6275 s.6.1, RFC 5380 s.4) ---------------------------
@@ -292,17 +294,17 @@ class UnknownMobility:
     data: bytes = b""
 
 
-MobilityMessage = Union[
-    BindingUpdate,
-    BindingAck,
-    BindingError,
-    BindingRefreshRequest,
-    HomeTestInit,
-    CareofTestInit,
-    HomeTest,
-    CareofTest,
-    UnknownMobility,
-]
+MobilityMessage = (
+    BindingUpdate
+    | BindingAck
+    | BindingError
+    | BindingRefreshRequest
+    | HomeTestInit
+    | CareofTestInit
+    | HomeTest
+    | CareofTest
+    | UnknownMobility
+)
 
 
 @dataclass(frozen=True)
@@ -326,7 +328,7 @@ class MalformedMobilityHeader:
 class Tunnelled:
     """IPv6-in-IPv6 (Next Header 41): the payload is a whole inner packet."""
 
-    inner: "Packet"
+    inner: Packet
 
 
 @dataclass(frozen=True)
@@ -338,28 +340,28 @@ class RawPayload:
     data: bytes = b""
 
 
-Payload = Union[
-    RouterSolicitation,
-    RouterAdvertisement,
-    EchoRequest,
-    EchoReply,
-    UdpDatagram,
-    ParameterProblem,
-    PacketTooBig,
-    TimeExceeded,
-    BindingUpdate,
-    BindingAck,
-    BindingError,
-    BindingRefreshRequest,
-    HomeTestInit,
-    CareofTestInit,
-    HomeTest,
-    CareofTest,
-    UnknownMobility,
-    MalformedMobilityHeader,
-    Tunnelled,
-    RawPayload,
-]
+Payload = (
+    RouterSolicitation
+    | RouterAdvertisement
+    | EchoRequest
+    | EchoReply
+    | UdpDatagram
+    | ParameterProblem
+    | PacketTooBig
+    | TimeExceeded
+    | BindingUpdate
+    | BindingAck
+    | BindingError
+    | BindingRefreshRequest
+    | HomeTestInit
+    | CareofTestInit
+    | HomeTest
+    | CareofTest
+    | UnknownMobility
+    | MalformedMobilityHeader
+    | Tunnelled
+    | RawPayload
+)
 
 MOBILITY_TYPES = (
     BindingUpdate,
@@ -394,13 +396,13 @@ class Packet:
     # transport-mode ESP around the payload (RFC 4303; RFC 6275 s.5.1, RFC 5380 s.12.1)
     esp: EspSecurity | None = None
 
-    def with_hop_limit(self, hop_limit: int) -> "Packet":
+    def with_hop_limit(self, hop_limit: int) -> Packet:
         """This packet with another Hop Limit (each forwarding hop; faster than
         ``dataclasses.replace``, which the tunnels would call for every packet)."""
         return Packet(self.src, self.dst, self.payload, hop_limit, self.routing, self.hao,
                       self.traffic_class, self.flow_label, self.esp)
 
-    def innermost(self) -> "Packet":
+    def innermost(self) -> Packet:
         """The packet inside every tunnel layer."""
         p = self
         while isinstance(p.payload, Tunnelled):

@@ -27,7 +27,7 @@ class Topology:
     """Wired links between fixed nodes; the MN's access link is added and removed on moves."""
 
     def __init__(self) -> None:
-        self.graph = nx.Graph()
+        self.graph: nx.Graph[str] = nx.Graph()
         self._next_hop: dict[tuple[str, str], str | None] = {}
         self._routes: list[tuple[IPv6Network, str]] = []
         # the routes as (network, mask, node) integers, and the owners found so far by
@@ -94,6 +94,6 @@ class Topology:
     def hop_count(self, a: str, b: str) -> int:
         """Router hops between two nodes (for the MAP option's Dist, RFC 5380 s.5)."""
         try:
-            return nx.shortest_path_length(self.graph, a, b)
+            return int(nx.shortest_path_length(self.graph, a, b))  # unweighted: an int
         except (nx.NetworkXNoPath, nx.NodeNotFound):
             return 0

@@ -66,7 +66,7 @@ def _positions(values: list[Any]) -> tuple[list[float], bool, list[tuple[float, 
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
     if numeric and min(values) > 0 and max(values) / min(values) >= 20:
         xs = [math.log10(v) for v in values]
-        return xs, True, [(x, f"{v:g}") for x, v in zip(xs, values)]
+        return xs, True, [(x, f"{v:g}") for x, v in zip(xs, values, strict=True)]
     if numeric:
         return [float(v) for v in values], False, [(float(v), f"{v:g}") for v in values]
     return list(range(len(values))), False, [(i, str(v)) for i, v in enumerate(values)]
@@ -94,8 +94,9 @@ def _plot(title: str, x_label: str, y_label: str, ticks) -> tuple[pg.PlotWidget,
     return widget, plot
 
 
-def _series(groups, values, mode: str, read) -> tuple[list[float], list[Any]]:
-    out = []
+def _series(groups, values, mode: str, read) -> list[Any]:
+    """One value per x (``read`` of that x's runs), None where there are no runs."""
+    out: list[Any] = []
     for v in values:
         key = (v,) if v is not None else ()
         runs = groups.get(key, {}).get(mode, [])
@@ -110,7 +111,7 @@ def _moves_latency(runs: list[dict[str, Any]]) -> list[float]:
 
 def _line(plot: pg.PlotItem, xs: list[float], ys: list[Any], mode: str, name: str,
           style: Qt.PenStyle | None = None) -> None:
-    pts = [(x, y) for x, y in zip(xs, ys) if y is not None]
+    pts = [(x, y) for x, y in zip(xs, ys, strict=True) if y is not None]
     if not pts:
         return
     colour = _COLOURS.get(mode, (80, 80, 80))
@@ -189,13 +190,14 @@ def write_figures(spec, results: list[dict[str, Any]], out: Path) -> list[Path]:
         _line(plot, xs, med, mode, _LABELS.get(mode, mode) + " median")
         kinds = sorted({h["kind"] for r in results if r["mode"] == mode
                         for h in r["handovers"] if h["kind"] not in ("initial", mode)})
-        for kind, style in zip(kinds, (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine)):
+        for kind, style in zip(kinds, (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine), strict=False):
             by_kind = _series(groups, values, mode, lambda rs, k=kind: median(
                 [h["latency_ms"] for r in rs for h in r["handovers"]
                  if h["kind"] == k and h["latency_ms"] is not None]))
             _line(plot, xs, by_kind, mode, f"{_LABELS.get(mode, mode)} {kind} median",
                   style=style)
-        have = [(x, m, p) for x, m, p in zip(xs, med, p95) if m is not None and p is not None]
+        have = [(x, m, p) for x, m, p in zip(xs, med, p95, strict=True)
+                if m is not None and p is not None]
         if have:
             bars = pg.ErrorBarItem(x=np.array([h[0] for h in have]),
                                    y=np.array([h[1] for h in have]),

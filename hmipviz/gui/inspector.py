@@ -2,10 +2,10 @@
 
 ``QtPacketInspector(controller)`` follows ``controller.selectionChanged``. For a
 ``PacketSent`` event it shows the exact bytes that crossed that hop (the same bytes
-the receiver decoded and the pcapng holds) dissected by :func:`hmipviz.wire.dissect.dissect` (keys are Wireshark field names);
-for a ``PacketReceived``/``PacketDropped`` it shows the packet's last hop; for any other
-event a plain-words description. Selecting a field highlights its bytes; clicking a
-byte selects the innermost field that covers it.
+the receiver decoded and the pcapng holds) dissected by :func:`hmipviz.wire.dissect.dissect`
+(keys are Wireshark field names); for a ``PacketReceived``/``PacketDropped`` it shows the
+packet's last hop; for any other event a plain-words description. Selecting a field
+highlights its bytes; clicking a byte selects the innermost field that covers it.
 
 No protocol logic here: the byte ranges come from the codec's dissector.
 """
@@ -16,7 +16,7 @@ import html
 import os
 from dataclasses import dataclass
 
-from PySide6.QtCore import QTimer, QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -262,10 +262,12 @@ class QtPacketInspector(QWidget):
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.header.setAccessibleName("Packet header line")
 
-        self.copy_button = QToolButton(text="Copy as hex")
+        self.copy_button = QToolButton()
+        self.copy_button.setText("Copy as hex")
         self.copy_button.setToolTip("Copy the packet's bytes to the clipboard as a hex stream")
         self.copy_button.clicked.connect(self.copy_hex)
-        self.save_button = QToolButton(text="Save as pcapng…")
+        self.save_button = QToolButton()
+        self.save_button.setText("Save as pcapng…")
         self.save_button.setToolTip("Save this one packet as a pcapng file for Wireshark")
         self.save_button.clicked.connect(self._save_dialog)
         bar = QHBoxLayout()
@@ -427,7 +429,8 @@ class QtPacketInspector(QWidget):
             item = QTreeWidgetItem(parent, [node.label, self._range_text(node.start, node.end)])
             item.setData(0, _ROLE_RANGE, (node.start, node.end))
             item.setData(0, _ROLE_KEY, node.key)
-            item.setToolTip(0, f"{node.label}\n{node.key}, {self._range_text(node.start, node.end, True)}")
+            where = self._range_text(node.start, node.end, True)
+            item.setToolTip(0, f"{node.label}\n{node.key}, {where}")
             self._items.append(item)
             for child in node.children:
                 add(item, child)
@@ -436,6 +439,7 @@ class QtPacketInspector(QWidget):
             add(self.tree, layer)
         for k in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(k)
+            assert top is not None  # k < topLevelItemCount()
             top.setFont(0, bold)
             if top.data(0, _ROLE_KEY) == "malformed":
                 top.setForeground(0, QColor("#E0001B"))
@@ -448,7 +452,9 @@ class QtPacketInspector(QWidget):
         if self._sticky is not None and self._find(*self._sticky) is not None:
             self.select_field(*self._sticky)
         else:
-            self.tree.setCurrentItem(None)
+            # Qt takes None for "no current item" (and emits currentItemChanged with it);
+            # the PySide6 stubs declare the item as required
+            self.tree.setCurrentItem(None)  # type: ignore[call-overload]
             self.tree.scrollToTop()
             self.hex.set_highlight(None)
 
@@ -459,7 +465,7 @@ class QtPacketInspector(QWidget):
             return "" if not long else "no bytes"
         if long:
             return f"bytes {start}..{end - 1} ({n} byte{'s' if n != 1 else ''})"
-        return f"{start}" if n == 1 else f"{start}–{end - 1}"
+        return f"{start}" if n == 1 else f"{start}\N{EN DASH}{end - 1}"  # a range: an en dash
 
     # --- selection between tree and bytes ----------------------------------------
     def _on_current_item(self, item: QTreeWidgetItem | None, _prev=None) -> None:
@@ -469,8 +475,8 @@ class QtPacketInspector(QWidget):
             return
         start, end = item.data(0, _ROLE_RANGE)
         top = item
-        while top.parent() is not None:
-            top = top.parent()
+        while (parent := top.parent()) is not None:
+            top = parent
         layer = top.data(0, _ROLE_RANGE) if top is not item else None
         self._field_range = (start, end)
         self.hex.set_highlight((start, end), layer)

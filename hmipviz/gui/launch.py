@@ -71,14 +71,13 @@ class _PlatformWatch:
     def __call__(self, msg_type, context, message: str) -> None:
         from PySide6.QtCore import QtMsgType
         text = str(message)
-        lower = text.lower()
         self.messages.append(text)
-        if msg_type == QtMsgType.QtFatalMsg or "could not load the qt platform plugin" in lower \
-                or "no qt platform plugin could be initialized" in lower:
-            if msg_type == QtMsgType.QtFatalMsg:
-                print(f"error: {explain(self.messages)}", file=sys.stderr)
-                sys.stderr.flush()
-                os._exit(2)
+        # only a fatal message ends the program; the platform-plugin messages before it are
+        # what explain() reads
+        if msg_type == QtMsgType.QtFatalMsg:
+            print(f"error: {explain(self.messages)}", file=sys.stderr)
+            sys.stderr.flush()
+            os._exit(2)
 
 
 def explain(messages: list[str]) -> str:
@@ -123,7 +122,7 @@ def launch(scenario, present: bool = False, lesson=None, *, open_scenario: str |
             print(text, file=sys.stderr)
     app.setOrganizationName("hmipviz")
     app.setApplicationName("hmipviz")
-    app.setApplicationDisplayName("hmipviz")
+    QApplication.setApplicationDisplayName("hmipviz")  # a static QGuiApplication setter
 
     from hmipviz.gui.main_window import MainWindow, install_excepthook, setup_logging
     setup_logging()
@@ -147,7 +146,7 @@ def _probe_first_frame(app, window) -> None:
     from PySide6.QtCore import QEvent, QObject, QTimer
 
     class FirstPaint(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        def eventFilter(self, obj, event):
             if event.type() == QEvent.Type.Paint and not getattr(self, "done", False):
                 self.done = True
 

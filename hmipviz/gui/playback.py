@@ -15,8 +15,8 @@ engine needs).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from PySide6.QtCore import QElapsedTimer, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -158,7 +158,7 @@ class FakeClock:
 
 
 def speed_to_slider(x: float) -> int:
-    return int(round(math.log10(max(0.1, min(10.0, x))) * SPEED_STEPS))
+    return round(math.log10(max(0.1, min(10.0, x))) * SPEED_STEPS)
 
 
 def slider_to_speed(v: int) -> float:
@@ -264,7 +264,8 @@ class QtPlaybackBar(QToolBar):
         self.mode_buttons: dict[str, QToolButton] = {}
         for mode, text, tip in (("hmipv6", "HMIPv6", "Hierarchical Mobile IPv6 (RFC 5380)"),
                                 ("mipv6", "MIPv6", "plain Mobile IPv6 (RFC 6275), no MAP")):
-            b = QToolButton(text=text)
+            b = QToolButton()
+            b.setText(text)
             b.setCheckable(True)
             b.setAccessibleName(f"{text} mode")
             b.setToolTip(f"Restart the scenario in {tip}")

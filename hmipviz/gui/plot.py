@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QPalette
@@ -61,9 +62,10 @@ class QtSignallingPlot(QWidget):
         self._upto = -1
         self._upto_event = None
         self._mn = ""
-        self._plot = None  # pyqtgraph PlotWidget, built on first show
-        self._curves: dict[str, object] = {}
-        self._dots: dict[str, object] = {}
+        # pyqtgraph's objects (untyped: Any), the PlotWidget built on first show
+        self._plot: Any | None = None
+        self._curves: dict[str, Any] = {}
+        self._dots: dict[str, Any] = {}
         self._mark_items: list[object] = []
         self._drawn_marks: tuple = ()
         self._layout = QVBoxLayout(self)
@@ -231,6 +233,7 @@ class QtSignallingPlot(QWidget):
 
     def _draw_marks(self, marks: tuple[HandoverMark, ...]) -> None:
         pg = self._pg
+        assert self._plot is not None  # called from _redraw, once the plot is built
         item = self._plot.getPlotItem()
         for it in self._mark_items:
             item.removeItem(it)

@@ -12,11 +12,6 @@ from __future__ import annotations
 from ipaddress import IPv6Address
 from typing import Any
 
-from hmipviz.mobility import MODELS, MobilitySpec
-from hmipviz.scenario import limits
-from hmipviz.scenario.checks import _check_time, _ref
-from hmipviz.scenario.model import FLOW_KINDS, FlowSpec, GroupFlowSpec, MnGroupSpec, NodeSpec
-from hmipviz.scenario.tables import _Read, _Report, _Table
 from hmipviz.convert import Bad as _Bad
 from hmipviz.convert import Convert
 from hmipviz.convert import boolean as _boolean
@@ -27,6 +22,11 @@ from hmipviz.convert import integer as _integer
 from hmipviz.convert import need as _need
 from hmipviz.convert import number as _number
 from hmipviz.convert import text as _text
+from hmipviz.mobility import MODELS, MobilitySpec
+from hmipviz.scenario import limits
+from hmipviz.scenario.checks import _check_time, _ref
+from hmipviz.scenario.model import FLOW_KINDS, FlowSpec, GroupFlowSpec, MnGroupSpec, NodeSpec
+from hmipviz.scenario.tables import _Read, _Report, _Table
 from hmipviz.scenario.values import (
     _U64_MAX,
     _interface_id,
@@ -34,6 +34,7 @@ from hmipviz.scenario.values import (
     _position,
     _prefix,
 )
+from hmipviz.tomlpos import KeyPath
 
 #: the most MNs one group generates (the benchmarks go to 1000)
 MAX_GROUP_COUNT = 10_000
@@ -93,7 +94,7 @@ def read_mobility(table: _Table, key: str = "mobility") -> MobilitySpec | None:
 
 
 def _points() -> Convert:
-    def convert(value: Any) -> tuple:
+    def convert(value: Any) -> tuple[tuple[float, float], ...]:
         _need(value, "an array of [x, y] points in metres", isinstance(value, list))
         if not value:
             raise _Bad("must hold at least one [x, y] point")
@@ -108,7 +109,7 @@ def _points() -> Convert:
 
 
 def _area() -> Convert:
-    def convert(value: Any) -> tuple:
+    def convert(value: Any) -> tuple[float, float, float, float]:
         numbers = [_finite(v) for v in value] if isinstance(value, list) else []
         if len(numbers) != 4 or None in numbers:
             raise _Bad("must be [x0, y0, x1, y1], four numbers in metres")
@@ -137,7 +138,7 @@ def _span(key: str, positive: bool) -> Convert:
     return convert
 
 
-def read_mn_group(report: _Report, read: _Read, path: tuple, raw: dict) -> None:
+def read_mn_group(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any]) -> None:
     """One ``[[mn_group]]``: validated, then expanded into its members."""
     read.mn_group_tables += 1
     raw_name = raw.get("name")
@@ -276,6 +277,7 @@ def check_mobility(report: _Report, read: _Read) -> None:
     unplaced = [n.name for n in read.nodes if n.role == "ar" and n.position is None]
     if unplaced:
         mn = moving[0]
+        assert mn.mobility is not None  # moving: the MNs with a mobility model that moves
         report.add(read.path(mn, "mobility"),
                    f'node "{mn.name}": mobility model "{mn.mobility.model}" needs a position '
                    f"(metres) for every AR, for its radio cell; none for "

@@ -13,6 +13,7 @@ from hmipviz.scenario.model import (
     FlowSpec,
     InjectSpec,
     LinkSpec,
+    MnGroupSpec,
     MoveSpec,
     NodeActionSpec,
     NodeSpec,

@@ -31,7 +31,7 @@ def test_an_address_is_indistinguishable_from_the_standard_one(a: int, b: int):
     assert isinstance(x, IPv6Address)
     assert (str(x), repr(x), f"{x}", format(x, "X"), x.packed, x.exploded, int(x)) == \
         (str(std), repr(std), f"{std}", format(std, "X"), std.packed, std.exploded, int(std))
-    assert hash(x) == hash(std) and x == std and std == x and not x != std
+    assert hash(x) == hash(std) and x == std and std == x and (x != std) is False
     assert (x == y) == (a == b) and (y == x) == (a == b) and (x != y) == (a != b)
     assert (x < y) == (std < y)
     assert (x.is_multicast, x.is_link_local) == (std.is_multicast, std.is_link_local)

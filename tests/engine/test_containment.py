@@ -4,6 +4,8 @@ mode (what the test suite uses, see conftest.py) the same exception propagates."
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from nets import HOA, echo, figure1
 
@@ -60,7 +62,7 @@ def test_timer_error_is_contained_and_retried_with_back_off():
     times = [e.t for e in _errors(sim)]
     assert {e.where for e in _errors(sim)} == {"timer"}
     # retried after 1, 2, 4, ... s, capped at 64 s: not once per instant
-    gaps = [round(b - a, 6) for a, b in zip(times, times[1:])]
+    gaps = [round(b - a, 6) for a, b in pairwise(times)]
     assert gaps[:6] == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0] and max(gaps) == 64.0
     with pytest.raises(Boom):
         strict = Simulation(figure1(duration_s=5.0), strict=True)

@@ -176,13 +176,13 @@ def test_without_esp_the_map_accepts_the_spoofed_bu_and_traffic_goes_to_the_atta
     sim = hijack("none")
     ba = decode(sent(sim.trace, "local BA", node="MAP1", since_t=4.0)[0].data)
     assert (ba.dst, ba.routing.home_address, ba.payload.status) == (EVE, RCOA1, 0)
-    assert [e for e in sim.trace if getattr(e, "node", None) == "MAP1"
-            and getattr(e, "change", None) == "updated"][0].care_of_address == str(EVE)
+    assert next(e for e in sim.trace if getattr(e, "node", None) == "MAP1"
+            and getattr(e, "change", None) == "updated").care_of_address == str(EVE)
     stolen = data_received(sim, "EVE", 4.0, 10.0)
     assert len(stolen) >= 20  # every echo request from the CN for about 6 s
     assert data_received(sim, "MN", 4.1, 10.0) == []
-    tunnelled = decode([e for e in sim.trace if getattr(e, "to_node", None) == "EVE"
-                        and e.kind == "data"][0].data)
+    tunnelled = decode(next(e for e in sim.trace if getattr(e, "to_node", None) == "EVE"
+                        and e.kind == "data").data)
     assert (tunnelled.src, tunnelled.dst, tunnelled.payload.inner.dst) == (MAP1_ADDR, EVE,
                                                                            RCOA1)
     # the MN takes its RCoA back with its next BU (status 135, then sequence 101)

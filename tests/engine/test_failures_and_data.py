@@ -124,7 +124,7 @@ def test_ba_without_type2_routing_header_is_silently_ignored():
     sim = _run_with_injection(forged)
     drops = [e.reason for e in sim.trace if isinstance(e, PacketDropped) and e.node == "MN"]
     assert any("without a type 2 routing header" in r for r in drops)
-    mine = [e for e in sim.binding_update_list() if e.peer == "MAP1"][0]
+    mine = next(e for e in sim.binding_update_list() if e.peer == "MAP1")
     assert mine.granted_lifetime_s == 600
 
 

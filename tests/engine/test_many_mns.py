@@ -88,7 +88,8 @@ def test_two_mns_move_at_once_through_the_same_map():
     sim.move("AR1", 5.0, mn="MN2")
     sim.run(8.0)
     # after the moves: only local BUs to MAP1 and their BAs, one per moving MN
-    late = originated(sim.trace, since_t=5.0, kinds={describe.LOCAL_BU, describe.LOCAL_BA, describe.HOME_BU})
+    late = originated(sim.trace, since_t=5.0,
+                      kinds={describe.LOCAL_BU, describe.LOCAL_BA, describe.HOME_BU})
     assert sorted(late) == [("MAP1", "local BA", 0), ("MAP1", "local BA", 0),
                             ("MN", "local BU", 0), ("MN2", "local BU", 0)]
     mobiles = EventMobiles(sim.mobiles)

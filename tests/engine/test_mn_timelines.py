@@ -201,8 +201,8 @@ def test_lifetimes_never_exceed_the_rcoa_valid_lifetime():
 def test_a_slow_home_agent_gets_one_first_registration_not_two():
     # about 1.2 s round trip to the HA: above 1 s, below InitialBindackTimeoutFirstReg
     scenario = figure1(duration_s=5.0)
-    links = tuple(LinkSpec("HA", "R", 560) if {l.a, l.b} == {"HA", "R"} else l
-                  for l in scenario.links)
+    links = tuple(LinkSpec("HA", "R", 560) if {link.a, link.b} == {"HA", "R"} else link
+                  for link in scenario.links)
     sim = Simulation(scenario.__class__(**{**scenario.__dict__, "links": links}))
     sim.run()
     assert [k for _, k in registrations(sim) if k in ("BU to HA", "BA from HA")] == \
@@ -215,8 +215,8 @@ def test_a_slow_home_agent_gets_one_first_registration_not_two():
 def test_a_restored_map_is_taken_while_the_mobile_ipv6_home_bu_is_outstanding():
     scenario = two_domains(shared_ars=True, fails=[(4.0, "MAP1"), (4.0, "MAP2")],
                            restores=[(6.0, "MAP1")], duration_s=12.0)
-    links = tuple(LinkSpec("HA", "R", 900) if {l.a, l.b} == {"HA", "R"} else l
-                  for l in scenario.links)
+    links = tuple(LinkSpec("HA", "R", 900) if {link.a, link.b} == {"HA", "R"} else link
+                  for link in scenario.links)
     sim = Simulation(scenario.__class__(**{**scenario.__dict__, "links": links}))
     sim.run()
     fallback_bu = next(e.t for e in sent(sim.trace, "BU to HA", since_t=4.0))
@@ -243,9 +243,10 @@ def test_binding_update_list_lifetimes_count_from_sending_the_bu():
 
 
 def test_icmpv6_errors_reaching_the_mn_are_explained_not_refused():
+    from nets import CN_ADDR
+
     from hmipviz.engine.messages import Packet, PacketTooBig, TimeExceeded
     from hmipviz.wire.codec import encode
-    from nets import CN_ADDR
     sim = Simulation(figure1(duration_s=3.0))
     sim.inject("CN", encode(Packet(CN_ADDR, HOA, PacketTooBig(1400, bytes(48)))), at_s=1.0)
     sim.inject("CN", encode(Packet(CN_ADDR, HOA, TimeExceeded(0, bytes(48)))), at_s=1.5)
@@ -357,8 +358,9 @@ def test_data_keeps_flowing_while_a_refresh_is_outstanding():
 def test_no_route_optimised_data_from_the_lcoa_once_a_map_is_selected_again():
     # found by the timeline fuzzer: after a fall-back the CN held a binding for the LCoA;
     # back with a MAP, the MN went on sending to it from the LCoA until the HA answered
-    from hmipviz.engine.events import MapSelected
     from nets import CN_ADDR
+
+    from hmipviz.engine.events import MapSelected
     sim = Simulation(two_domains(duration_s=30.0, flows=[echo(1.0, 10.0, source="MN")],
                                  fails=[(5.0, "MAP1")], restores=[(15.0, "MAP1")],
                                  mn={"route_optimization": True}))

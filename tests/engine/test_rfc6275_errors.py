@@ -264,7 +264,7 @@ def test_mn_recovers_from_status_135_with_the_returned_sequence_plus_one():
     assert resent.rfc == "RFC 6275 s.11.7.3" and "after status 135" in resent.summary
     assert {e.home_address: (e.care_of_address, e.sequence)
             for e in sim.binding_caches()["MAP1"]} == {RCOA1: (LCOA1, 1001)}
-    mine = [e for e in sim.binding_update_list() if e.peer == "MAP1"][0]
+    mine = next(e for e in sim.binding_update_list() if e.peer == "MAP1")
     assert (mine.sequence, mine.acknowledged) == (1001, True)
     changes = [e.change for e in sim.trace if isinstance(e, BindingChanged)
                and e.node == "MAP1"]

@@ -196,13 +196,13 @@ def test_keygen_tokens_and_authenticators_match_an_independent_computation():
 
 def test_route_optimised_data_uses_rh2_and_hao_through_the_map_tunnel():
     sim = ro_run(figure1(flows=[echo(1.0, 500.0)], duration_s=1.6))
-    request = decode([e for e in sent(sim.trace, "data", node="CN") if e.t >= 1.5][0].data)
+    request = decode(next(e for e in sent(sim.trace, "data", node="CN") if e.t >= 1.5).data)
     assert (request.src, request.dst, request.routing.home_address) == (CN_ADDR, RCOA1, HOA)
     assert isinstance(request.payload, EchoRequest)
-    to_mn = [e for e in sim.trace if isinstance(e, PacketSent) and e.to_node == "MN"
-             and e.kind == "data" and e.t >= 1.5][0]
+    to_mn = next(e for e in sim.trace if isinstance(e, PacketSent) and e.to_node == "MN"
+             and e.kind == "data" and e.t >= 1.5)
     assert layers(decode(to_mn.data)) == [(MAP1_ADDR, LCOA1), (CN_ADDR, RCOA1)]
-    reply = decode([e for e in sent(sim.trace, "data", node="MN") if e.t >= 1.5][0].data)
+    reply = decode(next(e for e in sent(sim.trace, "data", node="MN") if e.t >= 1.5).data)
     assert layers(reply) == [(LCOA1, MAP1_ADDR), (RCOA1, CN_ADDR)]
     inner = reply.payload.inner
     assert inner.hao.home_address == HOA and isinstance(inner.payload, EchoReply)

@@ -234,7 +234,7 @@ def test_route_optimisation_binds_each_cn_to_its_maps_rcoa():
     cn = sim.nodes["CN"]
     assert isinstance(cn, CorrespondentNode)
     nonces = {n.index: n.value for n in cn.nonces.all()}
-    cot = [decode(e.data).payload for e in sent(sim.trace, "CoT", node="CN")][0]
+    cot = next(decode(e.data).payload for e in sent(sim.trace, "CoT", node="CN"))
     assert cot.token == _token(cn.kcn, RCOA2, nonces[cot.nonce_index], 1)
     # route-optimised data to and from the CN through MAP2's tunnel
     late = [e for e in sim.trace if isinstance(e, PacketSent) and e.t > 2.0 and e.kind == "data"]

@@ -72,7 +72,7 @@ def test_a_tunnel_loop_ends_at_the_encapsulation_limit_with_a_parameter_problem(
               and e.origin and e.t >= 4.0 and e.node in ("HA", "MAP1")]
     assert depths == [("HA", 1), ("MAP1", 2), ("HA", 3), ("MAP1", 4), ("HA", 5),
                       ("MAP1", 0)]  # the last: MAP1's Parameter Problem
-    [(pp_sent, pp)] = [x for x in icmp_errors(sim, "MAP1") if x[0].t >= 4.0]
+    [(_pp_sent, pp)] = [x for x in icmp_errors(sim, "MAP1") if x[0].t >= 4.0]
     assert (pp.src, pp.dst) == (MAP1_ADDR, HA_ADDR)  # the previous tunnel entry point
     assert isinstance(pp.payload, ParameterProblem)
     assert (pp.payload.code, pp.payload.pointer) == (0, 6)
@@ -186,7 +186,7 @@ def test_the_ha_and_the_map_count_as_one_hop_into_and_out_of_their_tunnels():
 def test_a_packet_at_hop_limit_one_gets_time_exceeded_at_the_tunnel_entry():
     # hop limit 2: R makes it 1, the HA may not forward it into the tunnel
     sim = run([(3.0, "CN", Packet(CN_ADDR, HOA, EchoRequest(5, 1, b"x"), hop_limit=2))])
-    [(te_sent, te)] = icmp_errors(sim, "HA")
+    [(_te_sent, te)] = icmp_errors(sim, "HA")
     assert (te.src, te.dst) == (HA_ADDR, CN_ADDR)
     assert te.payload == TimeExceeded(0, encode(Packet(CN_ADDR, HOA, EchoRequest(5, 1, b"x"),
                                                        hop_limit=1)))

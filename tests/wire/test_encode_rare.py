@@ -33,7 +33,7 @@ from hmipviz.wire import encode as encode_module
 from hmipviz.wire.codec import EncodeError, decode, encode, encode_with_scapy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_codec import (  # noqa: E402
+from test_codec import (
     ALL_TYPES,
     CN,
     HA,

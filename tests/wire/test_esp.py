@@ -29,7 +29,7 @@ from hmipviz.wire.codec import encode
 from hmipviz.wire.esp import ICV_OCTETS, EspError, _split, protect, unprotect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_codec import HA, HOA, LCOA, MAP, RCOA, packets, u32  # noqa: E402
+from test_codec import HA, HOA, LCOA, MAP, RCOA, packets, u32
 
 KEY = bytes(range(20))
 # SPI 0 is reserved and never sent (RFC 4303 s.2.1); scapy's dissector reads it as a
@@ -180,5 +180,5 @@ def test_protect_refuses_what_does_not_fit() -> None:
     with pytest.raises(EspError, match="cannot apply ESP"):
         protect(plain[:20], 1, 1, KEY)
     big = encode(Packet(LCOA, MAP, EchoRequest(1, 1, bytes(65535 - 8 - 24))))
-    with pytest.raises(EspError, match="cannot apply ESP.*too long"):
+    with pytest.raises(EspError, match=r"cannot apply ESP.*too long"):
         protect(big, 1, 1, KEY)

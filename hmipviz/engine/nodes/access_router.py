@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from ipaddress import IPv6Address, IPv6Network
+from typing import Any
 
 from .. import describe
 from ..addresses import link_local, mac_address
@@ -34,6 +35,7 @@ from ..messages import (
 from .base import Node
 from .map import MapFunction
 from .router import answer_echo
+
 
 # --- MAP probing (RFC 5380 s.10) as data (architecture rule 6) -----------------------
 class ProbeState(str, Enum):
@@ -91,11 +93,13 @@ class AdvertisedMap:
 
 class AccessRouter(Node):
     role = "ar"
+    address: IPv6Address  # both required for an AR by the scenario (Node allows None)
+    prefix: IPv6Network
 
-    def __init__(self, *args, advertised: tuple[AdvertisedMap, ...] = (),
+    def __init__(self, *args: Any, advertised: tuple[AdvertisedMap, ...] = (),
                  map_address: IPv6Address | None = None, max_lifetime_s: int | None = None,
                  valid_onlink_prefixes: tuple[IPv6Network, ...] | None = None,
-                 probe_maps: bool = False, **kwargs) -> None:
+                 probe_maps: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         assert self.address is not None and self.prefix is not None
         self.link_local = link_local(int(self.address))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from ipaddress import IPv6Address
+from typing import Any
 
 from .. import describe
 from ..addresses import seq_greater
@@ -16,10 +17,10 @@ from ..events import BindingChanged
 from ..messages import (
     BA_ACCEPTED,
     BA_EXPIRED_COA_NONCE,
-    BA_INSUFFICIENT_RESOURCES,
     BA_EXPIRED_HOME_NONCE,
     BA_EXPIRED_NONCES,
     BA_HOME_REG_NOT_SUPPORTED,
+    BA_INSUFFICIENT_RESOURCES,
     BA_SEQ_OUT_OF_WINDOW,
     BA_STATUS_TEXT,
     BE_UNKNOWN_HAO,
@@ -38,6 +39,7 @@ from ..messages import (
     MalformedMobilityHeader,
     NonceIndices,
     Packet,
+    Payload,
     Type2RoutingHeader,
     UdpDatagram,
     UnknownMobility,
@@ -58,9 +60,10 @@ from .tunnel_entry import take_icmp_error
 
 class CorrespondentNode(Node):
     role = "cn"
+    address: IPv6Address  # required for a CN by the scenario (Node allows None: the MN)
 
-    def __init__(self, *args, mobility_data: Callable[[Packet], bytes] | None = None,
-                 **kwargs) -> None:
+    def __init__(self, *args: Any, mobility_data: Callable[[Packet], bytes] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.cache = BindingCache(limit=self.config.binding_cache_limit)
         self.mobility_data = mobility_data
@@ -229,7 +232,7 @@ class CorrespondentNode(Node):
                                  entry.lifetime_s, entry.sequence, change, ""))
 
     # --- sending -------------------------------------------------------------------------
-    def send_to(self, peer: IPv6Address, body, now: float, why: str, rfc: str) -> None:
+    def send_to(self, peer: IPv6Address, body: Payload, now: float, why: str, rfc: str) -> None:
         """s.9.3.2: with a binding for ``peer``, straight to its care-of address with a
         type 2 routing header; without one, to the home address (through the HA)."""
         entry = self.cache.get(peer)

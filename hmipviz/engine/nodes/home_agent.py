@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ipaddress import IPv6Address
+from typing import Any
 
 from ..messages import Packet
 from .base import Node
@@ -12,8 +13,8 @@ from .home_agent_function import AgentProfile, HomeAgentFunction
 class HomeAgent(Node):
     role = "ha"
 
-    def __init__(self, *args, duplicate_addresses: frozenset[IPv6Address] = frozenset(),
-                 **kwargs) -> None:
+    def __init__(self, *args: Any, duplicate_addresses: frozenset[IPv6Address] = frozenset(),
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         assert self.address is not None and self.prefix is not None
         self.agent = HomeAgentFunction(self, self.address, AgentProfile(

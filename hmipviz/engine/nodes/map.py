@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ipaddress import IPv6Address, IPv6Network
+from typing import Any
 
 from ..addresses import prefix64
 from ..messages import Packet
@@ -39,8 +40,9 @@ class MapFunction:
 class MobilityAnchorPoint(Node):
     role = "map"
 
-    def __init__(self, *args, max_lifetime_s: int | None = None,
-                 valid_onlink_prefixes: tuple[IPv6Network, ...] | None = None, **kwargs) -> None:
+    def __init__(self, *args: Any, max_lifetime_s: int | None = None,
+                 valid_onlink_prefixes: tuple[IPv6Network, ...] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         assert self.address is not None
         self.map = MapFunction(self, self.address,

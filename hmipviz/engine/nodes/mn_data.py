@@ -6,19 +6,23 @@ Every packet leaves from the LCoA confirmed on the current link as outer source.
 from __future__ import annotations
 
 from ipaddress import IPv6Address
-from typing import TYPE_CHECKING
 
 from .. import describe
-from ..messages import EchoRequest, HomeAddressOption, Packet, UdpDatagram, encapsulate
+from ..messages import (
+    EchoRequest,
+    HomeAddressOption,
+    Packet,
+    Payload,
+    UdpDatagram,
+    encapsulate,
+)
+from .mn_core import MobileNodeCore
 
-if TYPE_CHECKING:
-    from .mobile_node import MobileNode
 
-
-class DataSending:
+class DataSending(MobileNodeCore):
     """Mixed into :class:`MobileNode`."""
 
-    def send_data(self: MobileNode, body, peer: IPv6Address, now: float, why: str) -> None:
+    def send_data(self, body: Payload, peer: IPv6Address, now: float, why: str) -> None:
         """Send from the home address: route-optimised when ``peer`` holds a binding for
         the care-of address the MN uses now (RFC 5380 s.6.1.1), else reverse-tunnelled
         through the HA (RFC 6275 s.11.3.1, RFC 5380 s.6.1)."""
@@ -42,7 +46,7 @@ class DataSending:
         if self.via_home_agent(inner, why, "", describe.DATA):
             self.ro.consider(peer, now)
 
-    def _map_tunnel_ready(self: MobileNode) -> bool:
+    def _map_tunnel_ready(self) -> bool:
         """Packets from the registered care-of address may leave now (from an RCoA only
         once the MAP binds it to this LCoA)."""
         home = self.home_binding()
@@ -50,7 +54,7 @@ class DataSending:
             return False
         return self.route_from(home.care_of_address)[0]
 
-    def via_home_agent(self: MobileNode, inner: Packet, why: str, rfc: str, kind: str) -> bool:
+    def via_home_agent(self, inner: Packet, why: str, rfc: str, kind: str) -> bool:
         """Reverse-tunnel a packet from the home address to the HA: inside a MAP domain
         LCoA -> MAP [RCoA -> HA [inner]] (RFC 5380 s.6.1, s.12.2). False: dropped."""
         home = self.home_binding()
@@ -76,7 +80,7 @@ class DataSending:
         self.send(packet, text, rfc, kind=kind)
         return True
 
-    def send_flow_packet(self: MobileNode, kind: str, peer: IPv6Address, ident: int, seq: int,
+    def send_flow_packet(self, kind: str, peer: IPv6Address, ident: int, seq: int,
                          payload: bytes, now: float, use_rcoa: bool = False) -> None:
         body = EchoRequest(ident, seq, payload) if kind == "echo" else \
             UdpDatagram(40000 + ident, 9, payload)
@@ -86,7 +90,7 @@ class DataSending:
         else:
             self.send_data(body, peer, now, why)
 
-    def send_from_care_of(self: MobileNode, body, peer: IPv6Address, why: str,
+    def send_from_care_of(self, body: Payload, peer: IPv6Address, why: str,
                           rcoa: IPv6Address | None = None) -> None:
         """RFC 5380 s.6.5: short-lived traffic straight from the RCoA, no Home Address
         option and no binding anywhere: near-optimal routing through the MAP, but it
@@ -128,7 +132,7 @@ class DataSending:
     IPV6_HEADER_OCTETS = 40  # each IPv6-in-IPv6 layer (RFC 2473)
     HAO_HEADER_OCTETS = 24  # Destination Options header with the Home Address option
 
-    def upper_layer_mtu(self: MobileNode, peer: IPv6Address) -> int | None:
+    def upper_layer_mtu(self, peer: IPv6Address) -> int | None:
         """Octets left for the upper-layer message of a packet the MN sends to ``peer``
         now: the link MTU less every header the MN adds (s.11 says it MUST count the
         tunnel to the MAP). None while it cannot send from its home address."""

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import IPv6Address
-from typing import TYPE_CHECKING
 
 from ..addresses import address_in, prefix64
 from ..binding_cache import BindingUpdateListEntry
 from ..events import Note
 from ..messages import MapOption
-
-if TYPE_CHECKING:
-    from .mobile_node import MobileNode
+from .mn_core import MobileNodeCore
 
 
 @dataclass
@@ -31,10 +28,10 @@ class ExtraMap:
 
 
 
-class ExtraMaps:
+class ExtraMaps(MobileNodeCore):
     """Mixed into :class:`MobileNode`."""
 
-    def _keeps(self: MobileNode, entry: BindingUpdateListEntry) -> bool:
+    def _keeps(self, entry: BindingUpdateListEntry) -> bool:
         """A MAP binding the MN goes on refreshing: the selected MAP's or an extra MAP's,
         from the current LCoA. The others run out (lazy release, s.9)."""
         if entry.care_of_address != self.lcoa:
@@ -44,7 +41,7 @@ class ExtraMaps:
         x = self.extra.get(entry.peer_address)
         return x is not None and x.rcoa == entry.home_address
 
-    def _extra_option(self: MobileNode, address: IPv6Address) -> MapOption | None:
+    def _extra_option(self, address: IPv6Address) -> MapOption | None:
         """This link's option for ``address`` if the MN may keep a binding with that MAP
         besides the selected one: advertised with a non-zero lifetime, never refused, and
         with a non-zero Pref unless the binding exists already (s.7.1, s.10)."""
@@ -61,14 +58,14 @@ class ExtraMaps:
                 return None
         return option
 
-    def _rcoa_with(self: MobileNode, map_address: IPv6Address) -> IPv6Address:
+    def _rcoa_with(self, map_address: IPv6Address) -> IPv6Address:
         """The RCoA the MN forms with a MAP: the MAP's /64 and its interface id (s.6)."""
         return address_in(prefix64(map_address), self.interface_id)
 
-    def _wants_extra(self: MobileNode, address: IPv6Address) -> bool:
+    def _wants_extra(self, address: IPv6Address) -> bool:
         return address in self.extra_maps and self._extra_option(address) is not None
 
-    def _sync_extra_maps(self: MobileNode, now: float, moved: bool = True) -> None:
+    def _sync_extra_maps(self, now: float, moved: bool = True) -> None:
         """One binding with each MAP of ``extra_maps`` this link advertises, besides the
         selected MAP: a local BU from the LCoA when the binding is new or the LCoA changed
         (s.6.1: never another MAP's RCoA as the care-of address). A MAP no longer usable
@@ -93,6 +90,7 @@ class ExtraMaps:
                            f"{self._name(address)} is not usable on this link")
                     self._drop_extra(x, now, lost, why)
                 continue
+            assert self.current_map is not None  # an extra MAP's option needs a selected one
             fresh = x is None
             if x is None:
                 rcoa = self._rcoa_with(address)
@@ -119,7 +117,7 @@ class ExtraMaps:
             if fresh and x.bound:
                 self._cns_follow(now)
 
-    def _drop_extra(self: MobileNode, x: ExtraMap, now: float, lost: bool, why: str) -> None:
+    def _drop_extra(self, x: ExtraMap, now: float, lost: bool, why: str) -> None:
         self.extra.pop(x.address, None)
         if lost:
             self._forget_map(x.address, now)
@@ -129,12 +127,12 @@ class ExtraMaps:
         if x.bound:
             self._cns_follow(now)
 
-    def _extra_gone(self: MobileNode, entry: BindingUpdateListEntry, now: float, why: str) -> None:
+    def _extra_gone(self, entry: BindingUpdateListEntry, now: float, why: str) -> None:
         x = self.extra.get(entry.peer_address) if entry.map_registration else None
         if x is not None and x.rcoa == entry.home_address:
             self._drop_extra(x, now, False, why)
 
-    def _cns_follow(self: MobileNode, now: float) -> None:
+    def _cns_follow(self, now: float) -> None:
         """Which RCoA a CN should see changed: tell the CNs now if the selected MAP's
         tunnel (which the home test needs) is ready, else after its BA."""
         if self.home_binding() is not None and self._map_tunnel_ready():

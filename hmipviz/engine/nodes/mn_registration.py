@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from ipaddress import IPv6Address
-from typing import TYPE_CHECKING
 
 from .. import describe
 from ..binding_cache import BindingUpdateListEntry
@@ -38,10 +37,8 @@ from ..messages import (
     Packet,
     encapsulate,
 )
+from .mn_core import MobileNodeCore
 from .mn_states import MNInput, MNState
-
-if TYPE_CHECKING:
-    from .mobile_node import MobileNode
 
 _KEEP_EXPIRY = frozenset({TimerAction.EXPIRE})
 
@@ -55,52 +52,52 @@ def lifetime_within(asked_s: int, *caps_s: int | None) -> int:
     return max(LIFETIME_UNIT_S, value // LIFETIME_UNIT_S * LIFETIME_UNIT_S)
 
 
-class Registration:
+class Registration(MobileNodeCore):
     """Mixed into :class:`MobileNode`: its binding update list and everything that
     sends, answers and times Binding Updates."""
 
     # --- what the MN knows of its addresses --------------------------------------------
-    def _lcoa_here(self: MobileNode) -> IPv6Address | None:
+    def _lcoa_here(self) -> IPv6Address | None:
         """The LCoA, once an RA on the current link confirmed its prefix."""
         return self.lcoa if self.ar is not None and self.lcoa_on_link else None
 
-    def primary_coa(self: MobileNode) -> IPv6Address | None:
+    def primary_coa(self) -> IPv6Address | None:
         return self._primary_coa()
 
-    def _primary_coa(self: MobileNode) -> IPv6Address | None:
+    def _primary_coa(self) -> IPv6Address | None:
         """The care-of address the HA should hold: the RCoA in a MAP domain, else the
         LCoA (Mobile IPv6, or fallen back, s.7.1)."""
         if self.current_map is not None and self.rcoa is not None:
             return self.rcoa
         return self.lcoa
 
-    def _home_entry(self: MobileNode) -> BindingUpdateListEntry | None:
+    def _home_entry(self) -> BindingUpdateListEntry | None:
         return next((e for e in self.bul.values() if e.home_registration), None)
 
-    def held_binding(self: MobileNode, key: Key) -> BindingUpdateListEntry | None:
+    def held_binding(self, key: Key) -> BindingUpdateListEntry | None:
         """The binding the peer holds for ``key`` as far as the MN knows: the entry once
         acknowledged, or while a refresh of it is outstanding the last acknowledged one
         (it runs until its own expiry; RFC 6275 s.11.1 keeps it in the list)."""
         return self.bul.held_binding(key)
 
-    def home_binding(self: MobileNode) -> BindingUpdateListEntry | None:
+    def home_binding(self) -> BindingUpdateListEntry | None:
         """The acknowledged home registration, if any."""
         return self.held_binding((self.home_agent, self.home_address))
 
-    def _home_ready(self: MobileNode) -> bool:
+    def _home_ready(self) -> bool:
         e = self.home_binding()
         return e is not None and e.care_of_address == self._primary_coa()
 
-    def _local_ready(self: MobileNode, map_address: IPv6Address, rcoa: IPv6Address) -> bool:
+    def _local_ready(self, map_address: IPv6Address, rcoa: IPv6Address) -> bool:
         """The MAP has acknowledged the binding of ``rcoa`` to the current LCoA."""
         local = self.held_binding((map_address, rcoa))
         return local is not None and local.care_of_address == self.lcoa
 
-    def _pending(self: MobileNode, map_address: IPv6Address, rcoa: IPv6Address) -> bool:
+    def _pending(self, map_address: IPv6Address, rcoa: IPv6Address) -> bool:
         e = self.bul.get((map_address, rcoa))
         return e is not None and not e.acknowledged
 
-    def _option_remaining_s(self: MobileNode, map_address: IPv6Address,
+    def _option_remaining_s(self, map_address: IPv6Address,
                             now: float) -> int | None:
         """What is left of the Valid Lifetime of the MAP option last heard for this MAP,
         to the second (RFC 5380 s.5: the validity of the MAP's address and the RCoA)."""
@@ -110,13 +107,13 @@ class Registration:
         option, _, at_s = heard
         return max(0, math.ceil(option.valid_lifetime_s - (now - at_s)))
 
-    def _prefix_remaining_s(self: MobileNode, now: float) -> int | None:
+    def _prefix_remaining_s(self, now: float) -> int | None:
         if self.prefix_heard is None:
             return None
         valid_s, at_s = self.prefix_heard
         return max(0, math.ceil(valid_s - (now - at_s)))
 
-    def care_of_valid_s(self: MobileNode, care_of: IPv6Address | None,
+    def care_of_valid_s(self, care_of: IPv6Address | None,
                         now: float) -> int | None:
         """What is left of a care-of address's validity: an RCoA's from its MAP option,
         the LCoA's from its prefix (RFC 6275 s.11.7.1)."""
@@ -125,7 +122,7 @@ class Registration:
             return self._option_remaining_s(via, now)
         return self._prefix_remaining_s(now) if care_of == self.lcoa else None
 
-    def map_grant(self: MobileNode, care_of: IPv6Address | None = None) -> int | None:
+    def map_grant(self, care_of: IPv6Address | None = None) -> int | None:
         """The lifetime the MAP granted for an RCoA (the cap of RFC 5380 s.6.1): the
         current RCoA's, or with ``care_of`` that address's MAP's (None for an LCoA)."""
         rcoa = self.rcoa if care_of is None else care_of
@@ -135,20 +132,20 @@ class Registration:
         return self.bul.granted((via, rcoa))
 
     # --- what route optimisation asks of the MN ------------------------------------
-    def next_sequence(self: MobileNode, peer: IPv6Address) -> int:
+    def next_sequence(self, peer: IPv6Address) -> int:
         return self._next_seq(peer)
 
-    def put_entry(self: MobileNode, entry: BindingUpdateListEntry, now: float) -> None:
+    def put_entry(self, entry: BindingUpdateListEntry, now: float) -> None:
         self._put_entry(entry, now)
 
-    def transmit(self: MobileNode, entry: BindingUpdateListEntry, now: float, why: str,
+    def transmit(self, entry: BindingUpdateListEntry, now: float, why: str,
                  rfc: str) -> None:
         self._transmit(entry, now, why, rfc)
 
-    def lcoa_here(self: MobileNode) -> IPv6Address | None:
+    def lcoa_here(self) -> IPv6Address | None:
         return self._lcoa_here()
 
-    def route_from(self: MobileNode, source: IPv6Address | None
+    def route_from(self, source: IPv6Address | None
                    ) -> tuple[bool, IPv6Address | None]:
         """Whether a packet from ``source`` may leave now, and through which MAP's
         tunnel: from the LCoA on this link directly; from an RCoA only through the
@@ -164,10 +161,10 @@ class Registration:
         return True, via
 
     # --- building Binding Updates --------------------------------------------------------
-    def _next_seq(self: MobileNode, peer: IPv6Address) -> int:
+    def _next_seq(self, peer: IPv6Address) -> int:
         return self.bul.next_sequence(peer)
 
-    def _send_local_bu(self: MobileNode, map_address: IPv6Address, rcoa: IPv6Address,
+    def _send_local_bu(self, map_address: IPv6Address, rcoa: IPv6Address,
                        now: float, why: str, rfc: str = "RFC 5380 s.6.1",
                        retransmissions: int = 0, timeout_s: float | None = None) -> None:
         """A local BU binding ``rcoa`` to the current LCoA (s.6.1), for at most what is
@@ -192,7 +189,7 @@ class Registration:
         self._transmit(entry, now, f"local BU to {entry.peer}: bind RCoA {rcoa} -> LCoA "
                        f"{self.lcoa} for {lifetime} s ({why})", rfc)
 
-    def _register_home(self: MobileNode, care_of: IPv6Address | None, now: float, why: str,
+    def _register_home(self, care_of: IPv6Address | None, now: float, why: str,
                        retransmissions: int = 0, timeout_s: float | None = None) -> None:
         """A home BU for ``care_of``: the RCoA's lifetime is capped by what its MAP
         granted (s.6.1) and by the RCoA's validity, the LCoA's by its prefix's."""
@@ -222,7 +219,7 @@ class Registration:
                        f"{care_of} for {lifetime} s{text} ({why})",
                        "RFC 5380 s.6.1" if care_of == self.rcoa else "RFC 6275 s.11.7.1")
 
-    def _put_entry(self: MobileNode, entry: BindingUpdateListEntry, now: float) -> None:
+    def _put_entry(self, entry: BindingUpdateListEntry, now: float) -> None:
         key = (entry.peer_address, entry.home_address)
         if entry.home_registration:
             # one home registration at a time: drop the previous care-of address's entry
@@ -239,14 +236,14 @@ class Registration:
                            now + entry.timeout_s)
         self._bul_changed(now, entry, "pending")
 
-    def _abandon(self: MobileNode, key: Key, now: float) -> None:
+    def _abandon(self, key: Key, now: float) -> None:
         """Forget a BU the MN no longer wants answered (its BA will match nothing)."""
         entry = self.bul.remove(key)
         if entry is not None:
             self._bul_changed(now, entry, "deleted")
 
     # --- sending -----------------------------------------------------------------------
-    def _transmit(self: MobileNode, entry: BindingUpdateListEntry, now: float, why: str,
+    def _transmit(self, entry: BindingUpdateListEntry, now: float, why: str,
                   rfc: str) -> None:
         """Send the BU if it may leave now (else hold it), respecting MAX_UPDATE_RATE
         (RFC 6275 s.11.8)."""
@@ -290,7 +287,7 @@ class Registration:
             packet = encapsulate(self.lcoa, via, packet)
         self.send(packet, why, rfc, kind=kind)
 
-    def _flush_held(self: MobileNode, now: float) -> None:
+    def _flush_held(self, now: float) -> None:
         """Send the BUs that were waiting for a link or a MAP tunnel, rebuilt from the
         addresses the MN has now."""
         for key, (why, rfc) in list(self.bul.held.items()):
@@ -306,7 +303,7 @@ class Registration:
             self.bul.held.pop(key, None)
             self._rebuild(entry, now, why, rfc, entry.retransmissions, entry.timeout_s)
 
-    def _restart_pending(self: MobileNode, now: float) -> None:
+    def _restart_pending(self, now: float) -> None:
         """The link is back: every BU still waiting is sent again at once, its back-off
         started afresh (RFC 6275 s.11.8 leaves the MN free to do so on a new link)."""
         self.bul.held.clear()
@@ -314,7 +311,7 @@ class Registration:
             self._rebuild(entry, now, f"link back: BU to {entry.peer} sent again at once",
                           "RFC 6275 s.11.8", 0, None)
 
-    def _rebuild(self: MobileNode, entry: BindingUpdateListEntry, now: float, why: str,
+    def _rebuild(self, entry: BindingUpdateListEntry, now: float, why: str,
                  rfc: str, retransmissions: int, timeout_s: float | None) -> None:
         """Send ``entry`` again, from the addresses the MN has now."""
         key = (entry.peer_address, entry.home_address)
@@ -342,7 +339,7 @@ class Registration:
             self._transmit(again, now, why, rfc)
 
     # --- Binding Acknowledgements ----------------------------------------------------
-    def _on_ba(self: MobileNode, packet: Packet, ba: BindingAck, now: float) -> None:
+    def _on_ba(self, packet: Packet, ba: BindingAck, now: float) -> None:
         bound = {e.home_address for e in self.bul.values()}
         if packet.routing is None or packet.routing.home_address not in bound:
             # checked before anything else: a BA must name the RCoA or home address
@@ -386,7 +383,7 @@ class Registration:
             return
         self._on_acceptance(entry, ba, now)
 
-    def _on_refusal(self: MobileNode, entry: BindingUpdateListEntry, ba: BindingAck,
+    def _on_refusal(self, entry: BindingUpdateListEntry, ba: BindingAck,
                     now: float) -> None:
         key = (entry.peer_address, entry.home_address)
         self.bul.remove(key)
@@ -407,7 +404,7 @@ class Registration:
         elif not (entry.map_registration or entry.home_registration):
             self.ro.on_ba(entry, ba, now)
 
-    def _on_acceptance(self: MobileNode, entry: BindingUpdateListEntry, ba: BindingAck,
+    def _on_acceptance(self, entry: BindingUpdateListEntry, ba: BindingAck,
                        now: float) -> None:
         key = (entry.peer_address, entry.home_address)
         correspondent = not (entry.map_registration or entry.home_registration)
@@ -449,9 +446,10 @@ class Registration:
             self.cns_stale = False
             self.ro.care_of_changed(now)  # CNs bound to an older care-of address
 
-    def _local_acknowledged(self: MobileNode, granted: int, now: float) -> None:
+    def _local_acknowledged(self, granted: int, now: float) -> None:
         """The selected MAP binds the RCoA to the current LCoA: after registering with
         the MAP, the MN MUST register a new RCoA with its HA (s.6.1)."""
+        assert self.current_map is not None  # the BA came from the selected MAP
         home = self._home_entry()
         if home is None or home.care_of_address != self.rcoa:
             if self.state in (MNState.LOCAL_REGISTRATION, MNState.REGISTERED):
@@ -469,14 +467,14 @@ class Registration:
         if self.cns_stale:
             self._cns_follow(now)
 
-    def _home_holds_rcoa(self: MobileNode, home: BindingUpdateListEntry) -> bool:
+    def _home_holds_rcoa(self, home: BindingUpdateListEntry) -> bool:
         """The HA still binds the RCoA while a refresh of that same binding is out: the
         BU in flight changes nothing the HA holds (RFC 6275 s.11.1 keeps the acknowledged
         binding until its own expiry), so a local BA now is no new RCoA."""
         held = self.held_binding((home.peer_address, home.home_address))
         return held is not None and held.care_of_address == self.rcoa
 
-    def _bul_changed(self: MobileNode, now: float, e: BindingUpdateListEntry,
+    def _bul_changed(self, now: float, e: BindingUpdateListEntry,
                      change: str) -> None:
         flags = "AM" if e.map_registration else ("AH" if e.home_registration else "A")
         if change in ("expired", "lost") and not (e.map_registration or e.home_registration):
@@ -486,10 +484,10 @@ class Registration:
                                  e.sequence, change, flags))
 
     # --- timers ------------------------------------------------------------------------
-    def next_timer(self: MobileNode) -> float | None:
+    def next_timer(self) -> float | None:
         return self.bul.next_deadline()
 
-    def on_timer(self: MobileNode, now: float) -> None:
+    def on_timer(self, now: float) -> None:
         for key in self.bul.due(now):
             if not self.bul.take(key):
                 continue  # cleared by a timer that ran before it
@@ -501,7 +499,9 @@ class Registration:
                 self.option_expired(key.peer, now)
                 continue
             binding = key.binding_key
-            entry = self.bul.get(binding) if binding is not None else None
+            if binding is None:
+                continue
+            entry = self.bul.get(binding)
             if entry is None:
                 continue
             if action == TimerAction.RETRANSMIT:
@@ -515,7 +515,7 @@ class Registration:
             elif action == TimerAction.EXPIRE:
                 self._expire(entry, now)
 
-    def _expire(self: MobileNode, entry: BindingUpdateListEntry, now: float) -> None:
+    def _expire(self, entry: BindingUpdateListEntry, now: float) -> None:
         """An acknowledged binding ran out (its refresh, if any, is still unanswered)."""
         key = (entry.peer_address, entry.home_address)
         self.bul.forget_granted(key)
@@ -542,7 +542,7 @@ class Registration:
             if self._home_entry() is None:
                 self._register_home(self._primary_coa(), now, "the home binding ran out")
 
-    def _retransmit(self: MobileNode, entry: BindingUpdateListEntry, now: float) -> None:
+    def _retransmit(self, entry: BindingUpdateListEntry, now: float) -> None:
         key = (entry.peer_address, entry.home_address)
         relied_on = entry.home_registration or (entry.map_registration and (
             key == (self.current_map, self.rcoa) or self._wants_extra(entry.peer_address))) \
@@ -561,7 +561,7 @@ class Registration:
                       f"sent again, next timeout {timeout:g} s", "RFC 6275 s.11.8",
                       entry.retransmissions + 1, timeout)
 
-    def _refresh(self: MobileNode, entry: BindingUpdateListEntry, now: float) -> None:
+    def _refresh(self, entry: BindingUpdateListEntry, now: float) -> None:
         if entry.map_registration:
             if not self._keeps(entry):
                 return  # lazy release (s.9): let bindings with old MAPs run out
@@ -572,7 +572,7 @@ class Registration:
         else:
             self.ro.refresh(entry, now, "refresh before the binding expires")
 
-    def _refresh_home(self: MobileNode, now: float, why: str) -> None:
+    def _refresh_home(self, now: float, why: str) -> None:
         """Refresh the home binding for the care-of address the MN has now (never for a
         previous MAP's RCoA)."""
         if self._home_entry() is None:

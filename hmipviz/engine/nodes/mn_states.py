@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from ..fsm import ANY, TransitionTable
+from ..fsm import ANY, Rows, TransitionTable
 
 
 class MNState(str, Enum):
@@ -48,7 +48,7 @@ _ON_LINK = (MNState.AWAITING_RA, MNState.LOCAL_REGISTRATION, MNState.HOME_REGIST
             MNState.REGISTERED)
 _REGISTERING = (MNState.LOCAL_REGISTRATION, MNState.HOME_REGISTRATION, MNState.REGISTERED)
 
-_rows: dict = {
+_rows: Rows[MNState, MNInput] = {
     (ANY, MNInput.LINK_DOWN): MNState.DETACHED,
     (MNState.DETACHED, MNInput.LINK_UP): MNState.AWAITING_RA,
     # back on the link it left (no new prefix, so no movement, RFC 6275 s.11.5.1)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from ipaddress import IPv6Address
+from ipaddress import IPv6Address, IPv6Network
+from typing import Any
 
 from .. import describe
 from ..addresses import address_in, link_local, mac_address, prefix64
@@ -39,9 +40,9 @@ from ..messages import (
     BindingAck,
     BindingError,
     BindingRefreshRequest,
+    CareofTest,
     EchoReply,
     EchoRequest,
-    CareofTest,
     HomeTest,
     MalformedMobilityHeader,
     MapOption,
@@ -55,14 +56,14 @@ from ..messages import (
     UdpDatagram,
 )
 from .base import InstallSecurityAssociations, Node
-from .mn_states import MN_STATES, MN_TABLE, MN_TRANSITIONS, MNInput, MNState, next_state
 from .mn_data import DataSending
 from .mn_extra_maps import ExtraMap, ExtraMaps
 from .mn_registration import Registration
+from .mn_states import MN_STATES, MN_TABLE, MN_TRANSITIONS, MNInput, MNState, next_state
 from .route_optimization import RouteOptimization
 
-__all__ = ["HANDOVER_KINDS", "MN_STATES", "MN_TRANSITIONS", "MNInput", "MNState", "MobileNode", "next_state",
-           "select_map"]
+__all__ = ["HANDOVER_KINDS", "MN_STATES", "MN_TRANSITIONS", "MNInput", "MNState", "MobileNode",
+           "next_state", "select_map"]
 
 # --- registration state machine (architecture rule 6): the table is in mn_states -------
 
@@ -105,13 +106,13 @@ class Handover:
 class MobileNode(Registration, ExtraMaps, DataSending, Node):
     role = "mn"
 
-    def __init__(self, *args, home_address: IPv6Address, home_agent: IPv6Address,
+    def __init__(self, *args: Any, home_address: IPv6Address, home_agent: IPv6Address,
                  interface_id: int, mode: str = "hmipv6",
                  names: dict[IPv6Address, str] | None = None,
                  route_optimization: bool = False,
                  mobility_data: Callable[[Packet], bytes] | None = None,
                  extra_maps: tuple[IPv6Address, ...] = (),
-                 cn_maps: dict[IPv6Address, IPv6Address] | None = None, **kwargs) -> None:
+                 cn_maps: dict[IPv6Address, IPv6Address] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # RFC 5380 s.7.1 MAY: further MAPs to keep a binding with whenever advertised,
         # and which MAP's RCoA each correspondent gets (the others get the selected one)
@@ -169,7 +170,7 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
         chosen = self.cn_maps.get(peer)
         return self.extra.get(chosen) if chosen is not None else None
 
-    def prefixes(self):
+    def prefixes(self) -> list[IPv6Network]:
         return []
 
     def describe(self) -> dict[str, str]:
@@ -248,10 +249,10 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
                                    f"MN answers echo request #{m.seq} to its RCoA",
                                    rcoa=self.rcoa)
         elif isinstance(m, EchoRequest) and packet.routing is None and \
-                self.map_of(packet.dst) is not None:
+                (rcoa_map := self.map_of(packet.dst)) is not None:
             self.send_from_care_of(EchoReply(m.ident, m.seq, m.data), packet.src,
                                    f"MN answers echo request #{m.seq} to the RCoA "
-                                   f"{packet.dst} of {self._name(self.map_of(packet.dst))}",
+                                   f"{packet.dst} of {self._name(rcoa_map)}",
                                    rcoa=packet.dst)
         elif isinstance(m, EchoRequest) and packet.final_destination == self.home_address:
             self.send_data(EchoReply(m.ident, m.seq, m.data), packet.src, now,
@@ -521,12 +522,12 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
                             f"new MAP {self._name(choice.map_address)}, new RCoA {self.rcoa}")
         self.extra.pop(choice.map_address, None)  # an extra MAP selected: one binding
         if moved and prev_map is not None and prev_rcoa is not None \
-                and not self._wants_extra(prev_map):
-            if self.held_binding((prev_map, prev_rcoa)) is not None:
-                # s.8 / s.6.1: ask the previous MAP to forward packets in flight.
-                self._send_local_bu(prev_map, prev_rcoa, now,
-                                    f"previous MAP {self._name(prev_map)} forwards packets "
-                                    f"for {prev_rcoa} to the new LCoA", rfc="RFC 5380 s.8")
+                and not self._wants_extra(prev_map) \
+                and self.held_binding((prev_map, prev_rcoa)) is not None:
+            # s.8 / s.6.1: ask the previous MAP to forward packets in flight.
+            self._send_local_bu(prev_map, prev_rcoa, now,
+                                f"previous MAP {self._name(prev_map)} forwards packets "
+                                f"for {prev_rcoa} to the new LCoA", rfc="RFC 5380 s.8")
 
     def _choose_again(self, now: float, why: str) -> None:
         """The selected MAP refused this LCoA: the next best MAP, or Mobile IPv6."""

@@ -44,7 +44,6 @@ from ..return_routability import (
     authenticator,
     binding_key,
 )
-
 from .mn_registration import lifetime_within
 
 if TYPE_CHECKING:
@@ -127,7 +126,7 @@ class CorrespondentRecord:
 class RouteOptimization:
     """Return routability and route-optimised bindings, for one MN (composition)."""
 
-    def __init__(self, owner: "MobileNode") -> None:
+    def __init__(self, owner: MobileNode) -> None:
         self.mn = owner
         self.records: dict[IPv6Address, CorrespondentRecord] = {}
 
@@ -279,7 +278,7 @@ class RouteOptimization:
 
     def _timeout(self, tries: int) -> float:
         c = self.mn.config
-        return min(c.initial_bindack_timeout_s * 2 ** (tries - 1), c.max_bindack_timeout_s)
+        return min(c.initial_bindack_timeout_s * 2.0 ** (tries - 1), c.max_bindack_timeout_s)
 
     def on_timer(self, action: TimerAction, peer: IPv6Address, now: float) -> None:
         """The HoTI's or CoTI's retransmission timer (RFC 6275 s.11.6.1)."""

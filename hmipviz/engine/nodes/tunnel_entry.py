@@ -60,7 +60,7 @@ def next_header_offset(data: bytes, wanted: int = NH_IPV6) -> int:
 def tunnel_layers(packet: Packet) -> list[tuple[IPv6Address, IPv6Address, IPv6Address]]:
     """(entry point, address tunnelled for, exit point) of each tunnel header, outermost
     first."""
-    out = []
+    out: list[tuple[IPv6Address, IPv6Address, IPv6Address]] = []
     p = packet
     while isinstance(p.payload, Tunnelled):
         inner = p.payload.inner
@@ -75,10 +75,13 @@ def take_icmp_error(node: Node, packet: Packet) -> bool:
     m = packet.payload
     if not isinstance(m, _ICMP_ERRORS):
         return False
-    detail = {ParameterProblem: lambda: f"code {m.code}, pointer {m.pointer}",
-              PacketTooBig: lambda: f"MTU {m.mtu}; path MTU discovery (RFC 8201) is not "
-                                    "modelled, packets keep their size",
-              TimeExceeded: lambda: f"code {m.code}"}[type(m)]()
+    if isinstance(m, ParameterProblem):
+        detail = f"code {m.code}, pointer {m.pointer}"
+    elif isinstance(m, PacketTooBig):
+        detail = (f"MTU {m.mtu}; path MTU discovery (RFC 8201) is not modelled, packets keep "
+                  "their size")
+    else:
+        detail = f"code {m.code}"
     node.drop(f"{node.name} takes note of the ICMPv6 {_ERROR_NAMES[type(m)]} from "
               f"{node.names.get(packet.src, str(packet.src))} ({detail})")
     return True
@@ -137,7 +140,8 @@ class TunnelEntry:
         encode = self.owner.encode_packet
         return encode(packet)[:ICMP_ERROR_QUOTE_OCTETS] if encode is not None else b""
 
-    def _icmp(self, packet: Packet, payload, why: str, rfc: str) -> str:
+    def _icmp(self, packet: Packet, payload: ParameterProblem | PacketTooBig | TimeExceeded,
+              why: str, rfc: str) -> str:
         """Send an ICMPv6 error about ``packet`` to its source; what the trace says."""
         o = self.owner
         if not icmp_error_allowed(packet):
@@ -167,7 +171,8 @@ class TunnelEntry:
             pointer = next_header_offset(quote)
         sent = self._icmp(packet, ParameterProblem(0, pointer, quote),
                           f"{o.name}: ICMPv6 Parameter Problem, code 0, pointer {pointer} "
-                          f"(the Next Header field that announces the tunnelled packet) to {packet.src}: "
+                          "(the Next Header field that announces the tunnelled packet) to "
+                          f"{packet.src}: "
                           "tunnel encapsulation limit reached", "RFC 2473 s.4.1.1, s.7.1")
         layers = tunnel_layers(packet) + [(self.address, packet.dst, care_of)]
         entries = [entry for entry, _, _ in layers[:-1]]
@@ -182,7 +187,7 @@ class TunnelEntry:
                              depth, 0))
         o.drop(text)
 
-    def _loop_text(self, layers) -> str:
+    def _loop_text(self, layers: list[tuple[IPv6Address, IPv6Address, IPv6Address]]) -> str:
         """"tunnel loop: HA and MAP1 tunnel to each other (HA tunnels ... to ...)"."""
         seen: list[tuple[IPv6Address, IPv6Address, IPv6Address]] = []
         for layer in reversed(layers):  # this node's tunnel first
