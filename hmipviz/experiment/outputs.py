@@ -19,6 +19,7 @@ HANDOVER_COLUMNS = ("run", "mn", "kind", "from_ar", "to_ar", "map", "start_s", "
                     "packets_lost", "ha_bus", "ra_answer_ms", "model_latency_ms")
 SIGNALLING_COLUMNS = ("run", "node", "role", "messages", "bytes", "messages_per_s",
                       "bytes_per_s")
+MN_COLUMNS = ("run", "mn", "handovers", "moves", "ha_bus", "map_bus", "packets_lost")
 
 
 def _cell(value: Any) -> Any:
@@ -50,10 +51,12 @@ def write_tables(spec: ExperimentSpec, results: list[dict[str, Any]], out: Path)
              **r["metrics"]} for r in results]
     hos = [{"run": r["key"], **h} for r in results for h in r["handovers"]]
     sig = [{"run": r["key"], **s} for r in results for s in r["signalling"]]
+    mns = [{"run": r["key"], **m} for r in results for m in r.get("mns", [])]
     files = {
         "runs.csv": _csv(run_columns(spec), runs),
         "handovers.csv": _csv(HANDOVER_COLUMNS, hos),
         "signalling.csv": _csv(SIGNALLING_COLUMNS, sig),
+        "mns.csv": _csv(MN_COLUMNS, mns),
         "summary.md": summary_markdown(spec, results),
     }
     written = []

@@ -27,7 +27,7 @@ from hmipviz.fileio import atomic_write
 
 from .spec import Base, ExperimentSpec, scenario_document
 
-RESULT_VERSION = 1
+RESULT_VERSION = 2  # 2: several MNs (per-MN rows, per-MN metrics)
 
 
 class RunsFailed(Exception):
@@ -72,7 +72,7 @@ def execute(task: RunTask) -> dict[str, Any]:
     from hmipviz.sim import Simulation
 
     from .document import load_document, to_toml
-    from .measure import handover_rows, run_metrics, signalling_rows
+    from .measure import measure, run_metrics, signalling_rows
 
     wall0, cpu0 = time.perf_counter(), time.process_time()
     doc = scenario_document(task.base, list(task.overrides))
@@ -80,13 +80,13 @@ def execute(task: RunTask) -> dict[str, Any]:
     scenario = load_document(doc)
     sim = Simulation(scenario, seed=task.seed)
     sim.run(scenario.duration_s)
-    hos = handover_rows(sim)
+    hos, per_mn = measure(sim)
     sig = signalling_rows(sim, scenario.duration_s)
     return {
         "version": RESULT_VERSION, "key": task.key, "parameters": dict(task.parameters),
         "seed": task.seed, "mode": sim.mode, "scenario": scenario.name,
-        "duration_s": scenario.duration_s, "metrics": run_metrics(hos, sig),
-        "handovers": hos, "signalling": sig, "internal_errors": sim.internal_errors,
+        "duration_s": scenario.duration_s, "metrics": run_metrics(hos, sig, len(per_mn)),
+        "handovers": hos, "signalling": sig, "mns": per_mn, "internal_errors": sim.internal_errors,
         "events": len(sim.trace), "scenario_toml": to_toml(doc),
         "wall_s": round(time.perf_counter() - wall0, 4),
         "cpu_s": round(time.process_time() - cpu0, 4),
