@@ -50,6 +50,8 @@ def _axis_label(name: str) -> str:
     if not name:
         return ""
     parts = name.replace('"', "").split(".")
+    if parts in (["mn_group", "count"], ["generator", "mns"]):
+        return "mobile nodes"
     if parts[0] == "generator" and len(parts) == 2 and parts[1] in GRID_SETTINGS:
         return GRID_SETTINGS[parts[1]].doc.replace(" (1 until scenarios hold several)", "")
     key = parts[-1]
@@ -66,7 +68,7 @@ def _positions(values: list[Any]) -> tuple[list[float], bool, list[tuple[float, 
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
     if numeric and min(values) > 0 and max(values) / min(values) >= 20:
         xs = [math.log10(v) for v in values]
-        return xs, True, [(x, f"{v:g}") for x, v in zip(xs, values)]
+        return xs, True, [(x, f"{v:g}") for x, v in zip(xs, values, strict=True)]
     if numeric:
         return [float(v) for v in values], False, [(float(v), f"{v:g}") for v in values]
     return list(range(len(values))), False, [(i, str(v)) for i, v in enumerate(values)]
@@ -110,7 +112,7 @@ def _moves_latency(runs: list[dict[str, Any]]) -> list[float]:
 
 def _line(plot: pg.PlotItem, xs: list[float], ys: list[Any], mode: str, name: str,
           style: Qt.PenStyle | None = None) -> None:
-    pts = [(x, y) for x, y in zip(xs, ys) if y is not None]
+    pts = [(x, y) for x, y in zip(xs, ys, strict=True) if y is not None]
     if not pts:
         return
     colour = _COLOURS.get(mode, (80, 80, 80))
@@ -189,13 +191,15 @@ def write_figures(spec, results: list[dict[str, Any]], out: Path) -> list[Path]:
         _line(plot, xs, med, mode, _LABELS.get(mode, mode) + " median")
         kinds = sorted({h["kind"] for r in results if r["mode"] == mode
                         for h in r["handovers"] if h["kind"] not in ("initial", mode)})
-        for kind, style in zip(kinds, (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine)):
+        for kind, style in zip(kinds, (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine),
+                               strict=False):  # at most two kinds get a style
             by_kind = _series(groups, values, mode, lambda rs, k=kind: median(
                 [h["latency_ms"] for r in rs for h in r["handovers"]
                  if h["kind"] == k and h["latency_ms"] is not None]))
             _line(plot, xs, by_kind, mode, f"{_LABELS.get(mode, mode)} {kind} median",
                   style=style)
-        have = [(x, m, p) for x, m, p in zip(xs, med, p95) if m is not None and p is not None]
+        have = [(x, m, p) for x, m, p in zip(xs, med, p95, strict=True)
+                if m is not None and p is not None]
         if have:
             bars = pg.ErrorBarItem(x=np.array([h[0] for h in have]),
                                    y=np.array([h[1] for h in have]),
@@ -223,4 +227,43 @@ def write_figures(spec, results: list[dict[str, Any]], out: Path) -> list[Path]:
         _line(plot, xs, ha, mode, _LABELS.get(mode, mode))
     plot.setYRange(0, max([r["metrics"]["ha_messages_per_s"] for r in results] + [0.01]) * 1.15)
     written += _export(widget, plot, out, "ha-signalling")
+    written += _per_mn_figures(results, groups, values, xs, ticks, x_label, modes, out)
+    return written
+
+
+def _metric(runs: list[dict[str, Any]], name: str) -> float | None:
+    """A metric's median over seeds (runs stored before it existed have none)."""
+    return median([r["metrics"][name] for r in runs if r["metrics"].get(name) is not None])
+
+
+def _per_mn_figures(results, groups, values, xs, ticks, x_label, modes, out: Path
+                    ) -> list[Path]:
+    """HA signalling per MN per second, and the load on the MAPs (the busiest one and
+    all of them), both read off the per-MN counts of every run."""
+    written: list[Path] = []
+    widget, plot = _plot("Signalling received by the HA per MN (median over seeds)",
+                         x_label, "BUs at the HA per MN per second", ticks)
+    for mode in modes:
+        _line(plot, xs, _series(groups, values, mode,
+                                lambda rs: _metric(rs, "ha_messages_per_mn_s")),
+              mode, _LABELS.get(mode, mode))
+    top = max([r["metrics"].get("ha_messages_per_mn_s") or 0 for r in results] + [0.01])
+    plot.setYRange(0, top * 1.15)
+    written += _export(widget, plot, out, "ha-per-mn")
+
+    widget, plot = _plot("Load on the MAPs (median over seeds)", x_label,
+                         "local BUs received per second", ticks)
+    for mode in modes:
+        if not any(r["metrics"].get("map_messages_per_s") for r in results
+                   if r["mode"] == mode):
+            continue  # Mobile IPv6 has no MAP
+        _line(plot, xs, _series(groups, values, mode,
+                                lambda rs: _metric(rs, "map_messages_per_s")),
+              mode, f"{_LABELS.get(mode, mode)}, all MAPs")
+        _line(plot, xs, _series(groups, values, mode,
+                                lambda rs: _metric(rs, "map_max_messages_per_s")),
+              mode, f"{_LABELS.get(mode, mode)}, busiest MAP", style=Qt.PenStyle.DashLine)
+    top = max([r["metrics"].get("map_messages_per_s") or 0 for r in results] + [0.01])
+    plot.setYRange(0, top * 1.15)
+    written += _export(widget, plot, out, "map-load")
     return written
