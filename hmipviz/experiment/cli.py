@@ -29,6 +29,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                           "(tcp://host:8786) instead of local processes; needs "
                           "pip install 'hmipviz[cluster]' here and hmipviz on the workers")
     exp.add_argument("--no-figures", action="store_true", help="write no PNG/SVG figures")
+    exp.add_argument("--progress-every", type=float, default=5.0, metavar="SECONDS",
+                     help="when stderr is not a terminal, a progress line this often "
+                          "(default 5; 0: after every run, as the Experiments window asks)")
     sub.add_parser("experiments", help="list the built-in experiments")
 
 
@@ -67,7 +70,8 @@ def cmd_experiment(args: argparse.Namespace, error: type[Exception]) -> int:
     client = _dask_client(args.dask, error) if args.dask else None
     try:
         executor = client.get_executor() if client is not None else None
-        results = run_experiment(spec, out, executor=executor, jobs=args.jobs)
+        results = run_experiment(spec, out, executor=executor, jobs=args.jobs,
+                                 progress_every_s=args.progress_every)
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished runs are kept in {out / 'runs'}; run the same "
               "command again to resume", file=sys.stderr)

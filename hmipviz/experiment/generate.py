@@ -128,7 +128,9 @@ def generate(name: str, settings: dict[str, Any]) -> dict[str, Any]:
             links.append({"a": f"MAP{i}", "b": name_ij, "delay_ms": s["ar_delay_ms"]})
     visits = (order * s["laps"])[1:] + ([order[0]] if s["laps"] > 1 else [])
     interval, mns = s["move_interval_s"], s["mns"]
-    spread_s = interval * s["stagger"] if mns > 1 else 0.0
+    # the last member's tour ends spread_s after the first's; one MN keeps the same
+    # duration, so a per-second rate does not jump between 1 and 2 MNs
+    spread_s = interval * s["stagger"]
     duration = interval * (len(visits) + 1) + spread_s
     doc: dict[str, Any] = {
         "scenario": {

@@ -116,8 +116,10 @@ def load_finished(out_dir: Path, task: RunTask) -> dict[str, Any] | None:
 class Progress:
     """One line on stderr: runs done, runs left, estimated time left."""
 
-    def __init__(self, total: int, skipped: int, stream: IO[str] | None = None) -> None:
+    def __init__(self, total: int, skipped: int, stream: IO[str] | None = None,
+                 every_s: float = 5.0) -> None:
         self.total, self.done, self.new = total, skipped, 0
+        self.every_s = every_s  # a log file gets a line this often, not one per run
         self.stream = stream if stream is not None else sys.stderr
         self.started = time.monotonic()
         self.tty = getattr(self.stream, "isatty", lambda: False)()
@@ -140,8 +142,8 @@ class Progress:
 
     def show(self, final: bool = False) -> None:
         now = time.monotonic()
-        if not (final or self.tty or now - self._last >= 5.0):
-            return  # a log file gets a line every few seconds, not one per run
+        if not (final or self.tty or now - self._last >= self.every_s):
+            return
         self._last = now
         end = "\n" if final or not self.tty else ""
         self.stream.write(("\r" if self.tty else "") + self.text() + end)
@@ -217,9 +219,10 @@ def _stop_workers(executor: cf.Executor) -> None:
 
 
 def run_experiment(spec: ExperimentSpec, out_dir: Path, executor: cf.Executor | None = None,
-                   jobs: int = 1, stream: IO[str] | None = None) -> list[dict[str, Any]]:
+                   jobs: int = 1, stream: IO[str] | None = None,
+                   progress_every_s: float = 5.0) -> list[dict[str, Any]]:
     """Run (or resume) ``spec`` into ``out_dir``; the results in task order."""
     todo = tasks(spec)
-    progress = Progress(len(todo), 0, stream)
+    progress = Progress(len(todo), 0, stream, progress_every_s)
     results = run_tasks(todo, Path(out_dir), executor, jobs, progress)
     return [results[t.key] for t in todo]

@@ -92,6 +92,8 @@ class WindowMenus:
         a = m.addAction("Start / stop the &data flow",
                         lambda: c.set_flow(not c.flow_running_at(c.position)))
         a.setShortcut(QKeySequence("Ctrl+D"))
+        m.addSeparator()
+        m.addAction("&Experiments\u2026", self.show_experiments)
         # Help
         m = mb.addMenu("&Help")
         a = m.addAction("&Keyboard shortcuts", self.show_shortcuts)
@@ -102,6 +104,11 @@ class WindowMenus:
                     pb.idle_action):
             act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(act)
+
+    def show_experiments(self) -> None:
+        """Simulation -> Experiments...: the window of hmipviz/gui/experiment_window.py."""
+        from .experiment_window import show_experiments
+        show_experiments(self)
 
     def _sync_mode_actions(self, mode: str) -> None:
         for a in self.mode_actions.actions():
