@@ -144,7 +144,8 @@ def scenario_document(base: Base, overrides: list[tuple[tuple[str, ...], Any]]) 
 
 
 # scenario paths that mean a generator setting when the base is a generator
-GENERATED_ALIASES = {("mn_group", "count"): ("generator", "mns")}
+GENERATED_ALIASES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("mn_group", "count"): ("generator", "mns")}
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -96,7 +96,7 @@ def _plot(title: str, x_label: str, y_label: str, ticks) -> tuple[pg.PlotWidget,
     return widget, plot
 
 
-def _series(groups, values, mode: str, read) -> tuple[list[float], list[Any]]:
+def _series(groups, values, mode: str, read) -> list[Any]:
     out = []
     for v in values:
         key = (v,) if v is not None else ()

@@ -121,7 +121,9 @@ class ExperimentWindow(QMainWindow):
             QStandardPaths.StandardLocation.AppLocalDataLocation)
         self.results_root = results_root or Path(root or Path.home()) / "experiments"
         self.folder: Path | None = None
-        self.axis, self.metrics, self.points = "", [], []
+        self.axis: str = ""
+        self.metrics: list[str] = []
+        self.points: list[RunPoint] = []
         self.process: QProcess | None = None
         self._cancelled = False
         self._stderr = ""
@@ -356,7 +358,7 @@ class ExperimentWindow(QMainWindow):
             os.kill(pid, signal.SIGINT)
         else:
             process.terminate()
-        QTimer.singleShot(10_000, lambda p=process: p.kill() if self.process is p else None)
+        QTimer.singleShot(10_000, lambda: process.kill() if self.process is process else None)
 
     def _ended(self, code: int, _status: QProcess.ExitStatus) -> None:
         self._read_progress()
