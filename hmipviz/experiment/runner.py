@@ -200,8 +200,10 @@ def run_tasks(todo: list[RunTask], out_dir: Path, executor: cf.Executor | None =
         for future in futures:
             future.cancel()
         if own:
+            # shutdown() forgets the pool's processes, so take them first
+            workers = _workers(executor)
             executor.shutdown(wait=False, cancel_futures=True)
-            _stop_workers(executor)
+            _stop_workers(workers)
         raise
     if own:
         executor.shutdown(wait=True)
@@ -210,12 +212,19 @@ def run_tasks(todo: list[RunTask], out_dir: Path, executor: cf.Executor | None =
     return results
 
 
-def _stop_workers(executor: cf.Executor) -> None:
-    """End a process pool's workers now rather than after the runs in flight."""
-    processes = getattr(executor, "_processes", None) or {}
-    for process in list(processes.values()):
+def _workers(executor: cf.Executor) -> list:
+    """A process pool's worker processes (multiprocessing.Process), while it has them."""
+    return list((getattr(executor, "_processes", None) or {}).values())
+
+
+def _stop_workers(workers: list) -> None:
+    """End a process pool's workers now rather than after the runs in flight (they
+    ignore Ctrl+C, so that only the parent decides), and reap them."""
+    for process in workers:
         if process.is_alive():
             process.terminate()
+    for process in workers:
+        process.join(5)
 
 
 def run_experiment(spec: ExperimentSpec, out_dir: Path, executor: cf.Executor | None = None,

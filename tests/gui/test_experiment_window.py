@@ -152,3 +152,17 @@ def test_cancel_stops_the_run_and_leaves_only_whole_files(window, qtbot, tmp_pat
         if path.is_file():
             assert path.suffix == ".json", path  # no temporary or half-written file
             json.loads(path.read_text("utf-8"))
+    # the child stopped its worker processes too (their command line names ``out``)
+    assert _processes_naming(out) == []
+
+
+def _processes_naming(text) -> list[int]:
+    """Process ids whose command line contains ``text`` (Linux /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(text).encode() in cmdline.read_bytes():
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return found
