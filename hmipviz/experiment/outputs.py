@@ -145,16 +145,19 @@ def summary_markdown(spec: ExperimentSpec, results: list[dict[str, Any]]) -> str
                             _fmt(sum(h["ha_bus"] for h in moves) / len(moves), 2)])
     lines += _table(header, rows)
 
-    lines += ["## Signalling received per second (median over seeds)", ""]
-    header = axes + [f"{m} {role}" for m in modes for role in ("HA msg/s", "HA B/s",
-                                                                "MAP msg/s", "CN msg/s")]
+    lines += ["## Signalling received per second (median over seeds)", "",
+              "Per MN: the HA's messages divided by the run's MNs. The busiest MAP is the "
+              "one that received the most.", ""]
+    columns = {"HA msg/s": "ha_messages_per_s", "HA B/s": "ha_bytes_per_s",
+               "HA msg/MN/s": "ha_messages_per_mn_s", "MAP msg/s": "map_messages_per_s",
+               "busiest MAP msg/s": "map_max_messages_per_s", "CN msg/s": "cn_messages_per_s"}
+    header = axes + [f"{m} {label}" for m in modes for label in columns]
     rows = []
     for point, by_mode in groups.items():
         row = [_fmt(v) for v in point]
         for m in modes:
             runs = by_mode.get(m, [])
-            for metric in ("ha_messages_per_s", "ha_bytes_per_s", "map_messages_per_s",
-                           "cn_messages_per_s"):
+            for metric in columns.values():
                 row.append(_fmt(median([r["metrics"][metric] for r in runs]), 3))
         rows.append(row)
     lines += _table(header, rows)

@@ -88,6 +88,35 @@ def test_hover_names_the_value_and_the_run(window, results, qtbot):
     assert not window.tip.isVisible()
 
 
+def test_the_mouse_hovers_and_double_clicks_a_point(window, results, qtbot):
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    window.open_results(results)
+    point = next(p for p, _ in window.shown() if p.mode == "mipv6" and p.x_value == "5")
+    at = window.plot_widget.mapFromScene(window.point_scene_pos(point))
+    viewport = window.plot_widget.viewport()
+    # QTest's mouseMove moves the cursor, which the offscreen platform does not turn into
+    # an event: send the move itself, as the platform would
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+
+    def send(kind: QEvent.Type, button: Qt.MouseButton, held: Qt.MouseButton) -> None:
+        QApplication.sendEvent(viewport, QMouseEvent(
+            kind, QPointF(at), QPointF(viewport.mapToGlobal(at)), button, held,
+            Qt.KeyboardModifier.NoModifier))
+
+    send(QEvent.Type.MouseMove, none, none)
+    qtbot.waitUntil(window.tip.isVisible, timeout=2000)
+    assert f"run {point.key}" in window.tip.textItem.toPlainText()
+    with qtbot.waitSignal(window.runOpened) as opened:
+        send(QEvent.Type.MouseButtonPress, left, left)
+        send(QEvent.Type.MouseButtonRelease, left, none)
+        send(QEvent.Type.MouseButtonDblClick, left, left)
+        send(QEvent.Type.MouseButtonRelease, left, none)
+    assert opened.args[0] == str(results / "scenarios" / f"{point.key}.toml")
+
+
 def test_double_click_opens_the_run_in_the_main_window_at_its_first_handover(
         window, results, qtbot):
     from hmipviz.gui.experiment_window import show_experiments
