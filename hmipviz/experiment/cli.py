@@ -1,4 +1,5 @@
-"""`hmipviz experiment FILE_OR_NAME [--jobs N] [--out DIR]` and `hmipviz experiments`.
+"""`hmipviz experiment FILE_OR_NAME [--jobs N] [--out DIR] [--dask ADDRESS]` and
+`hmipviz experiments`.
 
 hmipviz/cli.py registers these two commands with :func:`add_parsers` and dispatches to
 :func:`cmd_experiment` / :func:`cmd_experiments`; problems are raised as the CLI's
@@ -23,7 +24,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     exp.add_argument("--out", metavar="DIR",
                      help="results directory (default: experiment-NAME); an existing one "
                           "is resumed: finished runs are not run again")
+    exp.add_argument("--dask", metavar="ADDRESS",
+                     help="run on the Dask cluster whose scheduler is at ADDRESS "
+                          "(tcp://host:8786) instead of local processes; needs "
+                          "pip install 'hmipviz[cluster]' here and hmipviz on the workers")
     exp.add_argument("--no-figures", action="store_true", help="write no PNG/SVG figures")
+    exp.add_argument("--progress-every", type=float, default=5.0, metavar="SECONDS",
+                     help="when stderr is not a terminal, a progress line this often "
+                          "(default 5; 0: after every run, as the Experiments window asks)")
     sub.add_parser("experiments", help="list the built-in experiments")
 
 
@@ -56,9 +64,14 @@ def cmd_experiment(args: argparse.Namespace, error: type[Exception]) -> int:
         raise error(f"cannot create {out}: {exc.strerror or exc}") from None
     runs = len(spec.points()) * len(spec.seeds)
     print(f"experiment {spec.name}: {runs} runs ({len(spec.points())} grid points x "
-          f"{len(spec.seeds)} seeds), {args.jobs} job(s), into {out}", file=sys.stderr)
+          f"{len(spec.seeds)} seeds), "
+          + (f"on the Dask cluster at {args.dask}" if args.dask else f"{args.jobs} job(s)")
+          + f", into {out}", file=sys.stderr)
+    client = _dask_client(args.dask, error) if args.dask else None
     try:
-        results = run_experiment(spec, out, jobs=args.jobs)
+        executor = client.get_executor() if client is not None else None
+        results = run_experiment(spec, out, executor=executor, jobs=args.jobs,
+                                 progress_every_s=args.progress_every)
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished runs are kept in {out / 'runs'}; run the same "
               "command again to resume", file=sys.stderr)
@@ -68,12 +81,31 @@ def cmd_experiment(args: argparse.Namespace, error: type[Exception]) -> int:
                     ) from None
     except OSError as exc:
         raise error(f"cannot write into {out}: {exc.strerror or exc}") from None
+    finally:
+        if client is not None:
+            client.close()
     written = write_tables(spec, results, out)
     if not args.no_figures:
         written += _figures(spec, results, out)
     for path in written:
         print(f"wrote {path}")
     return 0
+
+
+DASK_CONNECT_TIMEOUT_S = 20  # how long --dask waits for the scheduler
+
+
+def _dask_client(address: str, error: type[Exception]):
+    """A dask.distributed Client connected to ``address``; the runner takes its
+    ``get_executor()`` like any concurrent.futures.Executor."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise error("--dask needs dask.distributed: pip install 'hmipviz[cluster]'") from None
+    try:
+        return Client(address, timeout=f"{DASK_CONNECT_TIMEOUT_S}s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise error(f"--dask {address}: cannot reach the scheduler: {exc}") from None
 
 
 def _figures(spec, results, out: Path) -> list[Path]:

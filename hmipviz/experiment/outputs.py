@@ -19,6 +19,7 @@ HANDOVER_COLUMNS = ("run", "mn", "kind", "from_ar", "to_ar", "map", "start_s", "
                     "packets_lost", "ha_bus", "ra_answer_ms", "model_latency_ms")
 SIGNALLING_COLUMNS = ("run", "node", "role", "messages", "bytes", "messages_per_s",
                       "bytes_per_s")
+MN_COLUMNS = ("run", "mn", "handovers", "moves", "ha_bus", "map_bus", "packets_lost")
 
 
 def _cell(value: Any) -> Any:
@@ -50,10 +51,12 @@ def write_tables(spec: ExperimentSpec, results: list[dict[str, Any]], out: Path)
              **r["metrics"]} for r in results]
     hos = [{"run": r["key"], **h} for r in results for h in r["handovers"]]
     sig = [{"run": r["key"], **s} for r in results for s in r["signalling"]]
+    mns = [{"run": r["key"], **m} for r in results for m in r.get("mns", [])]
     files = {
         "runs.csv": _csv(run_columns(spec), runs),
         "handovers.csv": _csv(HANDOVER_COLUMNS, hos),
         "signalling.csv": _csv(SIGNALLING_COLUMNS, sig),
+        "mns.csv": _csv(MN_COLUMNS, mns),
         "summary.md": summary_markdown(spec, results),
     }
     written = []
@@ -142,16 +145,19 @@ def summary_markdown(spec: ExperimentSpec, results: list[dict[str, Any]]) -> str
                             _fmt(sum(h["ha_bus"] for h in moves) / len(moves), 2)])
     lines += _table(header, rows)
 
-    lines += ["## Signalling received per second (median over seeds)", ""]
-    header = axes + [f"{m} {role}" for m in modes for role in ("HA msg/s", "HA B/s",
-                                                                "MAP msg/s", "CN msg/s")]
+    lines += ["## Signalling received per second (median over seeds)", "",
+              "Per MN: the HA's messages divided by the run's MNs. The busiest MAP is the "
+              "one that received the most.", ""]
+    columns = {"HA msg/s": "ha_messages_per_s", "HA B/s": "ha_bytes_per_s",
+               "HA msg/MN/s": "ha_messages_per_mn_s", "MAP msg/s": "map_messages_per_s",
+               "busiest MAP msg/s": "map_max_messages_per_s", "CN msg/s": "cn_messages_per_s"}
+    header = axes + [f"{m} {label}" for m in modes for label in columns]
     rows = []
     for point, by_mode in groups.items():
         row = [_fmt(v) for v in point]
         for m in modes:
             runs = by_mode.get(m, [])
-            for metric in ("ha_messages_per_s", "ha_bytes_per_s", "map_messages_per_s",
-                           "cn_messages_per_s"):
+            for metric in columns.values():
                 row.append(_fmt(median([r["metrics"][metric] for r in runs]), 3))
         rows.append(row)
     lines += _table(header, rows)

@@ -27,7 +27,7 @@ from hmipviz.fileio import atomic_write
 
 from .spec import Base, ExperimentSpec, scenario_document
 
-RESULT_VERSION = 1
+RESULT_VERSION = 2  # 2: several MNs (per-MN rows, per-MN metrics)
 
 
 class RunsFailed(Exception):
@@ -72,7 +72,7 @@ def execute(task: RunTask) -> dict[str, Any]:
     from hmipviz.sim import Simulation
 
     from .document import load_document, to_toml
-    from .measure import handover_rows, run_metrics, signalling_rows
+    from .measure import measure, run_metrics, signalling_rows
 
     wall0, cpu0 = time.perf_counter(), time.process_time()
     doc = scenario_document(task.base, list(task.overrides))
@@ -80,13 +80,13 @@ def execute(task: RunTask) -> dict[str, Any]:
     scenario = load_document(doc)
     sim = Simulation(scenario, seed=task.seed)
     sim.run(scenario.duration_s)
-    hos = handover_rows(sim)
+    hos, per_mn = measure(sim)
     sig = signalling_rows(sim, scenario.duration_s)
     return {
         "version": RESULT_VERSION, "key": task.key, "parameters": dict(task.parameters),
         "seed": task.seed, "mode": sim.mode, "scenario": scenario.name,
-        "duration_s": scenario.duration_s, "metrics": run_metrics(hos, sig),
-        "handovers": hos, "signalling": sig, "internal_errors": sim.internal_errors,
+        "duration_s": scenario.duration_s, "metrics": run_metrics(hos, sig, len(per_mn)),
+        "handovers": hos, "signalling": sig, "mns": per_mn, "internal_errors": sim.internal_errors,
         "events": len(sim.trace), "scenario_toml": to_toml(doc),
         "wall_s": round(time.perf_counter() - wall0, 4),
         "cpu_s": round(time.process_time() - cpu0, 4),
@@ -116,8 +116,10 @@ def load_finished(out_dir: Path, task: RunTask) -> dict[str, Any] | None:
 class Progress:
     """One line on stderr: runs done, runs left, estimated time left."""
 
-    def __init__(self, total: int, skipped: int, stream: IO[str] | None = None) -> None:
+    def __init__(self, total: int, skipped: int, stream: IO[str] | None = None,
+                 every_s: float = 5.0) -> None:
         self.total, self.done, self.new = total, skipped, 0
+        self.every_s = every_s  # a log file gets a line this often, not one per run
         self.stream = stream if stream is not None else sys.stderr
         self.started = time.monotonic()
         self.tty = getattr(self.stream, "isatty", lambda: False)()
@@ -140,8 +142,8 @@ class Progress:
 
     def show(self, final: bool = False) -> None:
         now = time.monotonic()
-        if not (final or self.tty or now - self._last >= 5.0):
-            return  # a log file gets a line every few seconds, not one per run
+        if not (final or self.tty or now - self._last >= self.every_s):
+            return
         self._last = now
         end = "\n" if final or not self.tty else ""
         self.stream.write(("\r" if self.tty else "") + self.text() + end)
@@ -198,8 +200,10 @@ def run_tasks(todo: list[RunTask], out_dir: Path, executor: cf.Executor | None =
         for future in futures:
             future.cancel()
         if own:
+            # shutdown() forgets the pool's processes, so take them first
+            workers = _workers(executor)
             executor.shutdown(wait=False, cancel_futures=True)
-            _stop_workers(executor)
+            _stop_workers(workers)
         raise
     if own:
         executor.shutdown(wait=True)
@@ -208,18 +212,26 @@ def run_tasks(todo: list[RunTask], out_dir: Path, executor: cf.Executor | None =
     return results
 
 
-def _stop_workers(executor: cf.Executor) -> None:
-    """End a process pool's workers now rather than after the runs in flight."""
-    processes = getattr(executor, "_processes", None) or {}
-    for process in list(processes.values()):
+def _workers(executor: cf.Executor) -> list:
+    """A process pool's worker processes (multiprocessing.Process), while it has them."""
+    return list((getattr(executor, "_processes", None) or {}).values())
+
+
+def _stop_workers(workers: list) -> None:
+    """End a process pool's workers now rather than after the runs in flight (they
+    ignore Ctrl+C, so that only the parent decides), and reap them."""
+    for process in workers:
         if process.is_alive():
             process.terminate()
+    for process in workers:
+        process.join(5)
 
 
 def run_experiment(spec: ExperimentSpec, out_dir: Path, executor: cf.Executor | None = None,
-                   jobs: int = 1, stream: IO[str] | None = None) -> list[dict[str, Any]]:
+                   jobs: int = 1, stream: IO[str] | None = None,
+                   progress_every_s: float = 5.0) -> list[dict[str, Any]]:
     """Run (or resume) ``spec`` into ``out_dir``; the results in task order."""
     todo = tasks(spec)
-    progress = Progress(len(todo), 0, stream)
+    progress = Progress(len(todo), 0, stream, progress_every_s)
     results = run_tasks(todo, Path(out_dir), executor, jobs, progress)
     return [results[t.key] for t in todo]

@@ -128,13 +128,24 @@ class ExperimentSpec:
 
 
 def scenario_document(base: Base, overrides: list[tuple[tuple[str, ...], Any]]) -> dict:
-    """The base document with ``overrides`` applied (``generator.*`` ones first)."""
+    """The base document with ``overrides`` applied (``generator.*`` ones first).
+
+    With a generator base, ``mn_group.count`` is the generator's ``mns``: the generator
+    writes each member's scripted tour, which a count changed afterwards would leave
+    short or dangling."""
+    overrides = [(GENERATED_ALIASES.get(p, p) if base.generator is not None else p, v)
+                 for p, v in overrides]
     gen = {p[1]: v for p, v in overrides if p[0] == "generator" and len(p) == 2}
     doc = base.build(gen)
     for path, value in overrides:
         if path[0] != "generator":
             set_path(doc, path, value)
     return doc
+
+
+# scenario paths that mean a generator setting when the base is a generator
+GENERATED_ALIASES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("mn_group", "count"): ("generator", "mns")}
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -50,6 +50,8 @@ def _axis_label(name: str) -> str:
     if not name:
         return ""
     parts = name.replace('"', "").split(".")
+    if parts in (["mn_group", "count"], ["generator", "mns"]):
+        return "mobile nodes"
     if parts[0] == "generator" and len(parts) == 2 and parts[1] in GRID_SETTINGS:
         return GRID_SETTINGS[parts[1]].doc.replace(" (1 until scenarios hold several)", "")
     key = parts[-1]
@@ -190,7 +192,8 @@ def write_figures(spec, results: list[dict[str, Any]], out: Path) -> list[Path]:
         _line(plot, xs, med, mode, _LABELS.get(mode, mode) + " median")
         kinds = sorted({h["kind"] for r in results if r["mode"] == mode
                         for h in r["handovers"] if h["kind"] not in ("initial", mode)})
-        for kind, style in zip(kinds, (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine), strict=False):
+        for kind, style in zip(kinds, (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine),
+                               strict=False):  # at most two kinds get a style
             by_kind = _series(groups, values, mode, lambda rs, k=kind: median(
                 [h["latency_ms"] for r in rs for h in r["handovers"]
                  if h["kind"] == k and h["latency_ms"] is not None]))
@@ -225,4 +228,43 @@ def write_figures(spec, results: list[dict[str, Any]], out: Path) -> list[Path]:
         _line(plot, xs, ha, mode, _LABELS.get(mode, mode))
     plot.setYRange(0, max([r["metrics"]["ha_messages_per_s"] for r in results] + [0.01]) * 1.15)
     written += _export(widget, plot, out, "ha-signalling")
+    written += _per_mn_figures(results, groups, values, xs, ticks, x_label, modes, out)
+    return written
+
+
+def _metric(runs: list[dict[str, Any]], name: str) -> float | None:
+    """A metric's median over seeds (runs stored before it existed have none)."""
+    return median([r["metrics"][name] for r in runs if r["metrics"].get(name) is not None])
+
+
+def _per_mn_figures(results, groups, values, xs, ticks, x_label, modes, out: Path
+                    ) -> list[Path]:
+    """HA signalling per MN per second, and the load on the MAPs (the busiest one and
+    all of them), both read off the per-MN counts of every run."""
+    written: list[Path] = []
+    widget, plot = _plot("Signalling received by the HA per MN (median over seeds)",
+                         x_label, "BUs at the HA per MN per second", ticks)
+    for mode in modes:
+        _line(plot, xs, _series(groups, values, mode,
+                                lambda rs: _metric(rs, "ha_messages_per_mn_s")),
+              mode, _LABELS.get(mode, mode))
+    top = max([r["metrics"].get("ha_messages_per_mn_s") or 0 for r in results] + [0.01])
+    plot.setYRange(0, top * 1.15)
+    written += _export(widget, plot, out, "ha-per-mn")
+
+    widget, plot = _plot("Load on the MAPs (median over seeds)", x_label,
+                         "local BUs received per second", ticks)
+    for mode in modes:
+        if not any(r["metrics"].get("map_messages_per_s") for r in results
+                   if r["mode"] == mode):
+            continue  # Mobile IPv6 has no MAP
+        _line(plot, xs, _series(groups, values, mode,
+                                lambda rs: _metric(rs, "map_messages_per_s")),
+              mode, f"{_LABELS.get(mode, mode)}, all MAPs")
+        _line(plot, xs, _series(groups, values, mode,
+                                lambda rs: _metric(rs, "map_max_messages_per_s")),
+              mode, f"{_LABELS.get(mode, mode)}, busiest MAP", style=Qt.PenStyle.DashLine)
+    top = max([r["metrics"].get("map_messages_per_s") or 0 for r in results] + [0.01])
+    plot.setYRange(0, top * 1.15)
+    written += _export(widget, plot, out, "map-load")
     return written

@@ -115,6 +115,8 @@ class WindowMenus:
         a = m.addAction("Start / stop the &data flow",
                         lambda: c.set_flow(not c.flow_running_at(c.position)))
         a.setShortcut(QKeySequence("Ctrl+D"))
+        m.addSeparator()
+        m.addAction("&Experiments\u2026", self.show_experiments)
         # Help
         m = mb.addMenu("&Help")
         a = m.addAction("&Keyboard shortcuts", self.show_shortcuts)
@@ -148,6 +150,11 @@ class WindowMenus:
         """View -> Compare: this run's actions in both modes (gui/compare_window.py)."""
         from hmipviz.gui.compare_window import open_for
         return open_for(self)
+
+    def show_experiments(self) -> None:
+        """Simulation -> Experiments...: the window of hmipviz/gui/experiment_window.py."""
+        from .experiment_window import show_experiments
+        show_experiments(self)
 
     def _sync_mode_actions(self, mode: str) -> None:
         for a in self.mode_actions.actions():

@@ -110,7 +110,8 @@ def test_a_second_invocation_resumes_and_runs_nothing(finished):
 def test_experiments_lists_the_built_ins(capsys):
     assert main(["experiments"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["domain-size", "ha-distance"]
+    assert [line.split()[0] for line in lines] == ["domain-size", "ha-distance",
+                                                    "many-mns"]
 
 
 def test_a_bad_experiment_is_one_error_per_problem_and_exit_2(tmp_path, capsys):

@@ -139,3 +139,34 @@ def test_a_failing_run_is_reported_and_the_others_are_kept(tiny, tmp_path):
                                    "RuntimeError: boom"]
     assert sorted(p.stem for p in (tmp_path / "runs").iterdir()) == sorted(
         t.key for t in todo if t.key != todo[1].key)
+
+
+def _interrupt_after_first(todo, out, monkeypatch):
+    """Run ``todo`` in run_tasks' own process pool; Ctrl+C when the first result is
+    stored. Returns the pool's worker processes as they were."""
+    import hmipviz.experiment.runner as runner
+
+    seen = []
+    real_workers = runner._workers
+
+    def remember(executor):
+        seen.extend(real_workers(executor))
+        return seen
+
+    def interrupt(path, text):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "_workers", remember)
+    monkeypatch.setattr(runner, "atomic_write", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run_tasks(todo, out, jobs=2, progress=Progress(len(todo), 0, io.StringIO()))
+    return seen
+
+
+def test_ctrl_c_stops_the_worker_processes_of_its_own_pool(tiny, tmp_path, monkeypatch):
+    # regression: shutdown() forgot the pool's processes before they were terminated,
+    # so a cancelled experiment left its workers running on (seen from the window)
+    todo = tasks(load_experiment(tiny))
+    workers = _interrupt_after_first(todo, tmp_path / "out", monkeypatch)
+    assert len(workers) == 2
+    assert not any(w.is_alive() for w in workers)

@@ -8,7 +8,12 @@ import pytest
 from hmipviz.experiment.document import set_path, to_toml
 from hmipviz.experiment.generate import generate
 from hmipviz.experiment.runner import tasks
-from hmipviz.experiment.spec import ExperimentError, builtin_experiments, load_experiment
+from hmipviz.experiment.spec import (
+    ExperimentError,
+    builtin_experiments,
+    load_experiment,
+    scenario_document,
+)
 
 
 def errors(path) -> list[str]:
@@ -41,7 +46,8 @@ def test_every_problem_is_reported_with_its_line_and_key(write_experiment):
         "(metrics: moves, latency_ms_median, latency_ms_p95, latency_ms_mean, "
         "model_latency_ms_median, lost_per_handover, ha_bus_per_handover, ha_messages_per_s, "
         "ha_bytes_per_s, map_messages_per_s, map_bytes_per_s, cn_messages_per_s, "
-        "cn_bytes_per_s)",
+        "cn_bytes_per_s, mns, ha_messages_per_mn_s, map_messages_per_mn_s, "
+        "map_max_messages_per_s)",
         f'{path}:6: [experiment]: unknown key "colour"',
         f'{path}:9: [set]: protocol.l2_switch_msx = 20: [protocol]: unknown key '
         '"l2_switch_msx" (did you mean "l2_switch_ms"?)',
@@ -71,25 +77,47 @@ def test_a_value_the_scenario_refuses_is_reported_at_its_grid_line(write_experim
     ]
 
 
-def test_mn_group_paths_wait_for_scenarios_with_mn_groups(write_experiment):
-    # scenarios know [[mn_group]] (issue 11), but the grid generator writes none, so
-    # the path makes a plain table where the loader wants an array of tables
-    path = write_experiment('''
+def test_mn_group_count_with_a_generator_base_is_the_generators_mns(write_experiment):
+    # the generator writes each member's tour, so the count goes to it, not into the
+    # finished document (where members 4..10 would have no moves)
+    spec = load_experiment(write_experiment('''
         [experiment]
-        base = { generator = "grid" }
+        base = { generator = "grid", maps = 2, ars_per_map = 2 }
         [grid]
-        mn_group.count = [1, 10]
-        ''')
-    assert errors(path) == [f'{path}:4: [grid]: mn_group.count = 1: mn_group must be an '
-                            "array of tables, written [[mn_group]]"]
+        mn_group.count = [3, 10]
+        '''))
+    for point, count in zip(spec.points(), (3, 10), strict=True):
+        doc = scenario_document(spec.base, spec.overrides(point))
+        assert doc["mn_group"][0]["count"] == count
+        movers = {m["mn"] for m in doc["move"]}
+        assert movers == {f"MN{k}" for k in range(1, count + 1)}
+        # every member tours the three other ARs, its moves staggered after member 1's
+        first = sorted(m["at_s"] for m in doc["move"] if m["mn"] == "MN1")
+        last = sorted(m["at_s"] for m in doc["move"] if m["mn"] == f"MN{count}")
+        assert len(first) == len(last) == 3 and first[0] < last[0] < first[1]
+        assert doc["mn_group"][0]["flow"]["from"] == "CN"
+
+
+def test_mn_group_count_with_a_scenario_base_edits_its_group(write_experiment):
+    spec = load_experiment(write_experiment('''
+        [experiment]
+        base = "campus"
+        [grid]
+        mn_group.count = [2, 30]
+        '''))
+    counts = [scenario_document(spec.base, spec.overrides(p))["mn_group"][0]["count"]
+              for p in spec.points()]
+    assert counts == [2, 30]
 
 
 @pytest.mark.parametrize("text, expected", [
     ('[experiment]\nseeds = 2\n', '1: [experiment]: missing required key "base"'),
     ('[experiment]\nbase = "nosuch"\n', '2: [experiment]: base "nosuch" is no built-in'),
     ('[experiment]\nbase = "missing.toml"\n', "2: [experiment]: base: no such scenario file"),
-    ('[experiment]\nbase = { generator = "grid", mns = 3 }\n',
-     "2: [experiment]: base: mns must be 1 for now"),
+    ('[experiment]\nbase = { generator = "grid", mns = 0 }\n',
+     "2: [experiment]: base: mns must be at least 1"),
+    ('[experiment]\nbase = { generator = "grid", mns = 2, stagger = 1 }\n',
+     "2: [experiment]: base: stagger must be below 1"),
     ('[experiment]\nbase = { generator = "ring" }\n',
      '2: [experiment]: base: unknown generator "ring"'),
     ('[experiment]\nbase = "figure1"\nseeds = 0\n', "3: [experiment]: seeds as a count"),
@@ -165,10 +193,13 @@ def test_set_path_edits_tables_arrays_by_name_and_the_only_table_of_an_array():
 
 def test_the_built_in_experiments_are_valid_and_listed():
     names = builtin_experiments()
-    assert set(names) == {"ha-distance", "domain-size"}
+    assert set(names) == {"ha-distance", "domain-size", "many-mns"}
     ha = load_experiment("ha-distance")
     assert [a.name for a in ha.axes] == ["mode", "link.HA-R.delay_ms"]
     assert ha.axes[1].values == (5, 10, 20, 50, 100, 200)
-    assert "issue 11" in ha.description
+    assert ha.fixed == ((("mn_group", "count"), 10),)
+    many = load_experiment("many-mns")
+    assert [a.name for a in many.axes] == ["mode", "mn_group.count"]
+    assert many.axes[1].values[0] == 1 and many.axes[1].values[-1] == 200
     size = load_experiment("domain-size")
     assert size.axes[1].values == (1, 2, 4, 8, 16)
