@@ -15,11 +15,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hmipviz.engine import describe
 from hmipviz.engine.events import (
-    PacketDropped,
     BindingChanged,
     HandoverCompleted,
     HandoverStarted,
     LinkChanged,
+    PacketDropped,
     PacketSent,
 )
 from hmipviz.gui.event_list import COL_KIND, COLUMNS
