@@ -7,8 +7,8 @@ built in :mod:`hmipviz.gui.window_menus`, the caption in :mod:`hmipviz.gui.capti
 
 Window geometry, dock layout and recent files are kept in QSettings (organisation
 "hmipviz"); a first start fills the screen's available geometry and the docks follow
-the width (:mod:`hmipviz.gui.window_layout`). :func:`install_excepthook` makes any exception in a slot a dialog and a log
-line instead of the end of the app.
+the width (:mod:`hmipviz.gui.window_layout`). :func:`install_excepthook` makes any
+exception in a slot a dialog and a log line instead of the end of the app.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
         return True
 
     def open_dialog(self) -> None:
-        start = settings().value("lastDir", str(Path.home()))
+        start = str(settings().value("lastDir", str(Path.home())))
         path, _ = QFileDialog.getOpenFileName(self, "Open scenario", start,
                                               "Scenario files (*.toml);;All files (*)")
         if path:
@@ -181,9 +181,9 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
 
     def recent_files(self) -> list[str]:
         value = settings().value("recentFiles", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
+        if isinstance(value, str):  # QSettings gives a one-item list back as its item
+            return [value]
+        return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
 
     def _add_recent(self, path: str) -> None:
         recent = [p for p in self.recent_files() if p != path]
@@ -196,7 +196,10 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
     # --- exports --------------------------------------------------------------------------------
     def export_capture(self, path: str) -> int:
         from hmipviz.outputs import write_capture
-        return write_capture(self.controller.sim, path)
+        sim = self.controller.sim
+        if sim is None:
+            raise ValueError("no scenario is loaded")
+        return write_capture(sim, path)
 
     def export_capture_dialog(self) -> None:
         c = self.controller
@@ -214,9 +217,6 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
 
     def export_ladder_dialog(self) -> None:
         ladder = self.ladder
-        if ladder is None or not hasattr(ladder, "export_svg"):
-            self.show_error("The ladder diagram is not available in this version.")
-            return
         path, chosen = QFileDialog.getSaveFileName(self, "Export ladder diagram", "ladder.svg",
                                                    "SVG (*.svg);;PNG (*.png)")
         if not path:

@@ -40,15 +40,10 @@ from PySide6.QtWidgets import (
     QGraphicsPathItem,
     QWidget,
 )
+from shiboken6 import isValid as _alive  # shiboken6 ships with PySide6
 
 from hmipviz.engine.events import PacketSent
 from hmipviz.gui import theme
-
-try:
-    from shiboken6 import isValid as _alive
-except ImportError:  # pragma: no cover - shiboken6 ships with PySide6
-    def _alive(obj) -> bool:
-        return obj is not None
 
 MIN_SCALE, MAX_SCALE = 1.5, 3.0
 DEFAULT_SCALE = 1.75
@@ -202,6 +197,14 @@ class Spotlight(QObject):
 # =====================================================================================
 # the mode
 # =====================================================================================
+def _app() -> QApplication:
+    """The running QApplication (classroom mode changes its font, palette and filters)."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        raise RuntimeError("classroom mode needs a running QApplication")
+    return app
+
+
 class Presentation(QObject):
     """Classroom mode of a main window; see the module docstring."""
 
@@ -237,7 +240,7 @@ class Presentation(QObject):
     def enter(self) -> None:
         if self.active:
             return
-        w, app, c = self.window, QApplication.instance(), self.controller
+        w, app, c = self.window, _app(), self.controller
         self._saved = {
             "state": w.saveState(),
             "geometry": w.saveGeometry(),
@@ -273,7 +276,7 @@ class Presentation(QObject):
     def leave(self) -> None:
         if not self.active:
             return
-        w, app, c = self.window, QApplication.instance(), self.controller
+        w, app, c = self.window, _app(), self.controller
         saved = self._saved or {}
         app.removeEventFilter(self)
         self.spotlight.set_enabled(False)
@@ -319,7 +322,9 @@ class Presentation(QObject):
 
     # --- the look ------------------------------------------------------------------------
     def _apply_look(self, factor: float) -> None:
-        w, app = self.window, QApplication.instance()
+        w, app = self.window, _app()
+        if self._saved is None:
+            raise RuntimeError("the classroom look is applied only in classroom mode")
         base = QFont(self._saved["font"])
         # widgets with a font of their own: scale it (remembered, restored on leaving)
         self._fonts = []
@@ -353,7 +358,7 @@ class Presentation(QObject):
         self._refresh_views(factor)
 
     def _restore_look(self, saved: dict, keep_palette: bool = False) -> None:
-        app = QApplication.instance()
+        app = _app()
         theme.set_scale(1.0)
         if not keep_palette:
             theme.set_high_contrast(False)
@@ -407,7 +412,7 @@ class Presentation(QObject):
         top = obj.window()
         return top is self.window
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, obj, event) -> bool:  # Qt's name
         t = event.type()
         if t not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) or not self.active \
                 or not self._mine(obj):

@@ -50,7 +50,12 @@ class QtTeacherControls(QWidget):
             r.setToolTip("Switching restarts the scenario in this mode")
             self.mode_group.addButton(r)
             self.mode_radio[mode] = r
-            r.toggled.connect(lambda on, m=mode: on and self._mode(m))
+
+            def choose(on: bool, m: str = mode) -> None:
+                if on:
+                    self._mode(m)
+
+            r.toggled.connect(choose)
             row.addWidget(r)
         self.restart_button = QPushButton("Restart")
         self.restart_button.setAccessibleName("Restart the scenario")

@@ -21,7 +21,7 @@ HIT_PX = 7  # how near the mouse must be for a mark's tooltip
 class _Overlay(QWidget):
     """Paints the marks; lets the mouse through to the slider."""
 
-    def __init__(self, owner: "ScrubberMarks") -> None:
+    def __init__(self, owner: ScrubberMarks) -> None:
         super().__init__(owner.slider)
         self.owner = owner
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -35,7 +35,7 @@ class _Overlay(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         h = self.height()
         size = max(5.0, h * 0.22)
-        for mark, x in zip(marks, self.owner.mark_xs()):
+        for mark, x in zip(marks, self.owner.mark_xs(), strict=True):
             colour = QColor(MARK_COLOUR.get(mark.what, "#000000"))
             p.setPen(QPen(colour.darker(130), 1.2))
             p.setBrush(colour)
@@ -89,14 +89,14 @@ class ScrubberMarks(QObject):
         lo, hi = s.minimum(), s.maximum()
         out = []
         for m in self.marks:
-            v = min(hi, max(lo, int(round(m.t_s * 1000))))
+            v = min(hi, max(lo, round(m.t_s * 1000)))
             px = QStyle.sliderPositionFromValue(lo, hi, v, span) if hi > lo else 0
             out.append(groove.x() + handle.width() / 2 + px)
         return out
 
     def mark_near(self, x: float) -> ScrubberMark | None:
         best, best_d = None, HIT_PX + 1.0
-        for mark, mx in zip(self.marks, self.mark_xs()):
+        for mark, mx in zip(self.marks, self.mark_xs(), strict=True):
             if abs(mx - x) < best_d:
                 best, best_d = mark, abs(mx - x)
         return best
@@ -109,7 +109,7 @@ class ScrubberMarks(QObject):
         same = [m.text for m in self.marks if abs(m.t_s - near.t_s) < 1e-6]
         return "\n".join(same)
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, obj, event) -> bool:  # Qt's name
         if obj is self.slider:
             t = event.type()
             if t == QEvent.Type.Resize:

@@ -1,7 +1,7 @@
 """Colours, fonts and sizes of the window (docs: ../shared/design/ui.md).
 
 Message-kind colours come from :mod:`hmipviz.gui.palette` (shared with the inspector,
-ladder and plot) when it is there; this module adds what the window itself needs:
+ladder and plot) and are re-exported here; this module adds what the window itself needs:
 token shapes, MAP-domain tints, node role colours, fonts and the presentation scale.
 """
 
@@ -12,37 +12,8 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPalett
 
 from hmipviz.engine import describe as d
 
-try:  # shared with the other views; fall back to the same Okabe-Ito values
-    from hmipviz.gui.palette import (  # noqa: F401
-        CROSS_RED,
-        KIND_ORDER,
-        kind_color,
-        kind_glyph,
-        kind_hex,
-    )
-except ImportError:  # pragma: no cover - only while palette.py does not exist yet
-    CROSS_RED = "#E0001B"
-    KIND_ORDER = (d.RS, d.RA, d.LOCAL_BU, d.LOCAL_BA, d.HOME_BU, d.HOME_BA, d.HOTI, d.COTI,
-                  d.HOT, d.COT, d.CN_BU, d.CN_BA, d.BRR, d.DATA, d.BE, d.ICMP_ERROR, d.OTHER)
-    _HEX = {d.RS: "#56B4E9", d.RA: "#56B4E9", d.LOCAL_BU: "#D55E00", d.LOCAL_BA: "#D55E00",
-            d.HOME_BU: "#0072B2", d.HOME_BA: "#0072B2", d.CN_BU: "#CC79A7",
-            d.CN_BA: "#CC79A7", d.HOTI: "#CC79A7", d.COTI: "#CC79A7", d.HOT: "#CC79A7",
-            d.COT: "#CC79A7", d.BRR: "#E69F00", d.DATA: "#009E73", d.BE: "#000000",
-            d.ICMP_ERROR: "#000000"}
-    _GLYPH = {d.RS: "RS", d.RA: "RA", d.LOCAL_BU: "LBU", d.LOCAL_BA: "LBA",
-              d.HOME_BU: "HBU", d.HOME_BA: "HBA", d.CN_BU: "CBU", d.CN_BA: "CBA",
-              d.HOTI: "HoTI", d.COTI: "CoTI", d.HOT: "HoT", d.COT: "CoT", d.BRR: "BRR",
-              d.DATA: "D", d.BE: "BE", d.ICMP_ERROR: "ERR"}
-
-    def kind_hex(kind: str) -> str:
-        return _HEX.get(kind, "#7F7F7F")
-
-    def kind_color(kind: str) -> QColor:
-        return QColor(kind_hex(kind))
-
-    def kind_glyph(kind: str) -> str:
-        return _GLYPH.get(kind, "?")
-
+# the message-kind colours and glyphs, shared with the inspector, ladder and plot
+from hmipviz.gui.palette import CROSS_RED, KIND_ORDER, kind_color, kind_glyph, kind_hex
 
 # --- token shapes: the cue besides colour and glyph ------------------------------------
 SHAPE_CIRCLE = "circle"  # RS, RA: neighbour discovery

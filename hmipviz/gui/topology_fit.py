@@ -6,19 +6,48 @@ the geometry itself is in :mod:`hmipviz.layout` (no Qt)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QFontMetricsF
+from PySide6.QtGui import QFont, QFontMetricsF, QResizeEvent, QShowEvent
 
 from hmipviz import layout
 from hmipviz.gui import theme
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import (
+        QGraphicsItem,
+        QGraphicsLineItem,
+        QGraphicsSimpleTextItem,
+        QGraphicsView,
+    )
 
-class CanvasFit:
+    from hmipviz.gui.topology_legend import Legend
+    from hmipviz.gui.topology_nodes import CellItem, NodeItem
+
+    _ViewBase = QGraphicsView  # the class CanvasFit is mixed into (QtTopologyView's base)
+else:
+    _ViewBase = object
+
+
+class CanvasFit(_ViewBase):
     """The fit, label and legend logic of the canvas (a QGraphicsView)."""
+
+    # made by QtTopologyView (topology_view.py)
+    nodes: dict[str, NodeItem]
+    cells: dict[str, CellItem]
+    links: dict[frozenset, tuple[QGraphicsLineItem, QGraphicsSimpleTextItem]]
+    domain_labels: list[QGraphicsSimpleTextItem]
+    _domain_cells: list[list[tuple[tuple[float, float], float]]]
+    no_link: QGraphicsSimpleTextItem | None
+    legend: Legend
+    _user_zoomed: bool
 
     def content_rect(self) -> QRectF:
         rect = QRectF()
-        for item in list(self.cells.values()) + list(self.nodes.values()) + self.domain_labels:
+        items: list[QGraphicsItem] = [*self.cells.values(), *self.nodes.values(),
+                                      *self.domain_labels]
+        for item in items:
             rect = rect.united(item.sceneBoundingRect())
         return rect
 
@@ -65,7 +94,7 @@ class CanvasFit:
         the view shrinks)."""
         least = layout.MIN_LABEL_PT * theme.scale()  # larger in presentation mode
 
-        def floored(delta: float, bold: bool):
+        def floored(delta: float, bold: bool) -> QFont:
             f = theme.ui_font(delta, bold=bold)
             f.setPointSizeF(layout.label_point_size(f.pointSizeF(), s, least))
             return f
@@ -83,21 +112,21 @@ class CanvasFit:
             item.set_sublabel(text)
             item.update()
         link_font = floored(-0.5, False)
-        for line, text in self.links.values():
-            if text.font() == link_font:
+        for line, link_text in self.links.values():
+            if link_text.font() == link_font:
                 continue
-            text.setFont(link_font)
-            ln, br = line.line(), text.boundingRect()
-            text.setPos(*layout.link_label_pos((ln.x1(), ln.y1()), (ln.x2(), ln.y2()),
-                                               br.width(), br.height()))
+            link_text.setFont(link_font)
+            ln, br = line.line(), link_text.boundingRect()
+            link_text.setPos(*layout.link_label_pos((ln.x1(), ln.y1()), (ln.x2(), ln.y2()),
+                                                    br.width(), br.height()))
         domain_font = floored(0.0, True)
-        for item, cells in zip(self.domain_labels, self._domain_cells):
-            if item.font() == domain_font:
+        for domain_label, cells in zip(self.domain_labels, self._domain_cells, strict=True):
+            if domain_label.font() == domain_font:
                 continue
-            item.setFont(domain_font)
-            pos = layout.domain_label_pos(cells, item.boundingRect().width())
+            domain_label.setFont(domain_font)
+            pos = layout.domain_label_pos(cells, domain_label.boundingRect().width())
             if pos is not None:
-                item.setPos(*pos)
+                domain_label.setPos(*pos)
         if self.no_link is not None:
             self.no_link.setFont(floored(0.0, True))
 
@@ -150,14 +179,14 @@ class CanvasFit:
         super().scrollContentsBy(dx, dy)
         self.place_legend()
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if not self._user_zoomed:
             self.fit()
         else:
             self.place_legend()
 
-    def showEvent(self, event) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._user_zoomed:
             self.fit()

@@ -25,7 +25,7 @@ class Legend(QWidget):
 
     TITLE = "Legend"
 
-    def __init__(self, view: "QtTopologyView") -> None:
+    def __init__(self, view: QtTopologyView) -> None:
         super().__init__(view)
         self.view = view
         self.setAccessibleName("Legend")
@@ -113,7 +113,7 @@ class Legend(QWidget):
             cy = y + self._row_h / 2
             r = QRectF(8, cy - 7 * k, cw, 14 * k)
             if row[0] == "kind":
-                _, label, kind, tun = row
+                _, _label, kind, tun = row
                 fill = theme.kind_color(kind)
                 pen = QPen(fill.darker(170), 1.4)
                 if tun:

@@ -1,12 +1,11 @@
 """The main window's docks: binding caches, packet inspector, teacher controls, events,
-ladder and plot, and how they are arranged (tabbed, split) and reset. The inspector,
-ladder and plot live in their own modules and are imported guardedly, so the window
-works while any of them is missing; the plot (and with it pyqtgraph) is built the first
-time its dock is shown. Mixed into :class:`hmipviz.gui.main_window.MainWindow`."""
+ladder and plot, and how they are arranged (tabbed, split) and reset. The plot (and with
+it pyqtgraph, the one view dependency that can be missing from a broken install) is built
+the first time its dock is shown. Mixed into :class:`hmipviz.gui.main_window.MainWindow`."""
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import logging
 
 from PySide6.QtCore import Qt, QTimer
@@ -15,36 +14,13 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QWidget
 from hmipviz.gui import theme
 from hmipviz.gui.caches import QtBindingCaches
 from hmipviz.gui.event_list import QtEventList
+from hmipviz.gui.inspector import QtPacketInspector
+from hmipviz.gui.ladder import QtLadder
+from hmipviz.gui.plot import QtSignallingPlot
 from hmipviz.gui.properties import QtTeacherControls
+from hmipviz.gui.window_host import WindowHost
 
 log = logging.getLogger("hmipviz.gui")
-
-# Views written in their own modules: (module, class names to try, dock title, object name)
-OPTIONAL_VIEWS = {
-    "inspector": ("inspector", ("QtPacketInspector", "QtInspector", "PacketInspector"),
-                  "Packet inspector", "inspectorDock"),
-    "ladder": ("ladder", ("QtLadder", "QtLadderView", "QtSequenceDiagram"),
-               "Ladder diagram", "ladderDock"),
-    "plot": ("plot", ("QtSignallingPlot", "QtPlot", "QtPlotView", "SignallingPlot"),
-             "Signalling plot", "plotDock"),
-}
-
-
-def _make_optional_view(key: str, controller) -> tuple[QWidget | None, str]:
-    """The view for ``key`` from its module, or (None, why not)."""
-    module_name, class_names, _title, _obj = OPTIONAL_VIEWS[key]
-    try:
-        module = importlib.import_module(f"hmipviz.gui.{module_name}")
-    except ImportError as exc:
-        return None, f"not available in this version ({exc})"
-    cls = next((getattr(module, n) for n in class_names if hasattr(module, n)), None)
-    if cls is None:  # any QWidget subclass the module defines will do
-        cls = next((v for v in vars(module).values() if isinstance(v, type)
-                    and issubclass(v, QWidget) and v.__module__ == module.__name__
-                    and v.__name__.startswith("Qt")), None)
-    if cls is None:
-        return None, f"hmipviz.gui.{module_name} has no view class"
-    return cls(controller), ""
 
 
 class Placeholder(QLabel):
@@ -55,7 +31,7 @@ class Placeholder(QLabel):
         self.setStyleSheet(f"color:{theme.muted_text().name()}; padding: 20px")
 
 
-class WindowDocks:
+class WindowDocks(WindowHost):
     """The docks of the main window (``self.docks`` by key)."""
 
     def _build_docks(self) -> None:
@@ -65,14 +41,18 @@ class WindowDocks:
         self.teacher = QtTeacherControls(c)
         self.events = QtEventList(c)
         self._dock("caches", "Binding caches", self.caches, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.inspector = self._optional_dock("inspector", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.inspector = QtPacketInspector(c)
+        self._dock("inspector", "Packet inspector", self.inspector,
+                   Qt.DockWidgetArea.RightDockWidgetArea)
         # the teacher controls have a dock of their own (issue 13): beside the inspector,
         # never a tab of the binding caches, so a change and its effect are seen at once
         self._dock("teacher", "Teacher controls", self.teacher,
                    Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("events", "Events", self.events, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.ladder = self._optional_dock("ladder", Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.plot: QWidget | None = None
+        self.ladder = QtLadder(c)
+        self._dock("ladder", "Ladder diagram", self.ladder,
+                   Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.plot: QtSignallingPlot | None = None
         self._plot_built = False
         plot_dock = self._dock("plot", "Signalling plot",
                                Placeholder("The plot appears when this tab is shown."),
@@ -80,7 +60,8 @@ class WindowDocks:
         plot_dock.visibilityChanged.connect(self._maybe_build_plot)
         self.arrange_docks()  # window_layout: by the window's width
 
-    def _dock(self, key: str, title: str, widget: QWidget, area) -> QDockWidget:
+    def _dock(self, key: str, title: str, widget: QWidget,
+              area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{key}Dock")
         dock.setAccessibleName(f"{title} dock")
@@ -102,16 +83,6 @@ class WindowDocks:
         self.docks[key] = dock
         return dock
 
-    def _optional_dock(self, key: str, area) -> QWidget | None:
-        _module, _classes, title, _obj = OPTIONAL_VIEWS[key]
-        try:
-            widget, why = _make_optional_view(key, self.controller)
-        except Exception as exc:  # a broken view must not take the window down
-            log.exception("cannot build the %s view", key)
-            widget, why = None, f"failed to start: {exc}"
-        self._dock(key, title, widget or Placeholder(f"{title}: {why}"), area)
-        return widget
-
     def _maybe_build_plot(self, visible: bool) -> None:
         if not visible or self._plot_built:
             return
@@ -119,13 +90,14 @@ class WindowDocks:
         QTimer.singleShot(0, self._build_plot)
 
     def _build_plot(self) -> None:
-        try:
-            widget, why = _make_optional_view("plot", self.controller)
-        except Exception as exc:
-            log.exception("cannot build the plot view")
-            widget, why = None, f"failed to start: {exc}"
-        self.plot = widget
-        self.docks["plot"].setWidget(widget or Placeholder(f"Signalling plot: {why}"))
+        if importlib.util.find_spec("pyqtgraph") is None:  # a dependency, but installs break
+            log.warning("the signalling plot needs pyqtgraph, which is not installed")
+            self.docks["plot"].setWidget(Placeholder(
+                "The signalling plot needs pyqtgraph, which is not installed here: "
+                "pip install pyqtgraph"))
+            return
+        self.plot = QtSignallingPlot(self.controller)
+        self.docks["plot"].setWidget(self.plot)
 
     def reset_layout(self) -> None:
         """View > Reset layout: every dock back in its place for this window's width,
@@ -155,4 +127,4 @@ class WindowDocks:
                     break
 
 
-__all__ = ["WindowDocks", "OPTIONAL_VIEWS", "Placeholder"]
+__all__ = ["WindowDocks", "Placeholder"]

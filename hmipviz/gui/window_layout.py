@@ -14,11 +14,14 @@ first), so the canvas keeps its share.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QToolBar, QToolButton
 
 from hmipviz import layout
+from hmipviz.gui.window_host import WindowHost
 
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
@@ -35,7 +38,7 @@ def fitted(rect: QRect, avail: QRect) -> QRect:
     return QRect(x, y, w, h)
 
 
-class WindowLayout:
+class WindowLayout(WindowHost):
     """Geometry, dock arrangement and toolbar rows of the main window."""
 
     # --- geometry ---------------------------------------------------------------------
@@ -76,7 +79,7 @@ class WindowLayout:
             bar.addAction(a)
         # two separators now stand together where the widgets were: drop one
         acts = pb.actions()
-        for a, b in zip(acts, acts[1:]):
+        for a, b in pairwise(acts):
             if a.isSeparator() and b.isSeparator():
                 pb.removeAction(b)
                 break

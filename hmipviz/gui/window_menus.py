@@ -10,8 +10,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
+from hmipviz.gui.window_host import WindowHost
 
-class WindowMenus:
+
+class WindowMenus(WindowHost):
     """Builds the menu bar (``_build_menus``) and keeps its checkable actions in step."""
 
     def _build_menus(self) -> None:
@@ -35,16 +37,18 @@ class WindowMenus:
         m.addAction("Export screens&hot (PNG)\u2026", self.export_screenshot_dialog)
         m.addSeparator()
         q = m.addAction("&Quit", self.close)
-        q.setShortcut(QKeySequence.StandardKey.Quit)
+        # Ctrl+Q everywhere (the platform's StandardKey.Quit is empty on Windows), once
         q.setShortcut(QKeySequence("Ctrl+Q"))
         # View
         m = mb.addMenu("&View")
         for key in ("caches", "inspector", "teacher", "events", "ladder", "plot"):
             m.addAction(self.docks[key].toggleViewAction())
         m.addSeparator()
-        self.legend_action = m.addAction("Show &legend",
-                                         lambda on=None: self.topology.set_legend_shown(
-                                             self.legend_action.isChecked()))
+
+        def show_legend(on: object = None) -> None:
+            self.topology.set_legend_shown(self.legend_action.isChecked())
+
+        self.legend_action = m.addAction("Show &legend", show_legend)
         self.legend_action.setCheckable(True)
         self.legend_action.setChecked(True)
         self.legend_action.setShortcut(QKeySequence("L"))
@@ -68,8 +72,10 @@ class WindowMenus:
         scale_menu = m.addMenu("Classroom &scale")
         self.scale_actions = QActionGroup(self)
         for factor in (1.5, 1.75, 2.0, 2.5, 3.0):
-            a = scale_menu.addAction(f"{factor:g}\u00d7",
-                                     lambda f=factor: self.presentation.set_scale(f))
+            def set_scale(f: float = factor) -> None:
+                self.presentation.set_scale(f)
+
+            a = scale_menu.addAction(f"{factor:g}\u00d7", set_scale)
             a.setCheckable(True)
             a.setData(factor)
             self.scale_actions.addAction(a)
@@ -92,15 +98,21 @@ class WindowMenus:
         m.addSeparator()
         self.mode_actions = QActionGroup(self)
         for mode, text in (("hmipv6", "&HMIPv6 (RFC 5380)"), ("mipv6", "&Mobile IPv6 (RFC 6275)")):
-            a = m.addAction(text, lambda mm=mode: c.set_mode(mm) if c.mode != mm else None)
+            def set_mode(mm: str = mode) -> None:
+                if c.mode != mm:
+                    c.set_mode(mm)
+
+            a = m.addAction(text, set_mode)
             a.setCheckable(True)
             a.setData(mode)
             self.mode_actions.addAction(a)
         c.modeChanged.connect(self._sync_mode_actions)
         self._sync_mode_actions(c.mode or "hmipv6")
-        self.scripted_action = m.addAction("Scenario's own &moves",
-                                           lambda: self.set_scenario_moves(
-                                               self.scripted_action.isChecked()))
+
+        def own_moves() -> None:
+            self.set_scenario_moves(self.scripted_action.isChecked())
+
+        self.scripted_action = m.addAction("Scenario's own &moves", own_moves)
         self.scripted_action.setCheckable(True)
         self.scripted_action.setChecked(True)
         self.scripted_action.setToolTip("Off: the scenario's scripted moves, failures and "
@@ -170,7 +182,10 @@ class WindowMenus:
             return
         for name, description in items.items():
             first = description.strip().splitlines()[0] if description.strip() else ""
-            a = self.builtin_menu.addAction(name, lambda n=name: self.open_scenario(n))
+            def open_builtin(n: str = name) -> None:
+                self.open_scenario(n)
+
+            a = self.builtin_menu.addAction(name, open_builtin)
             a.setToolTip(" ".join(description.split()) or first)
             a.setStatusTip(first)
         self.builtin_menu.setToolTipsVisible(True)
@@ -179,7 +194,10 @@ class WindowMenus:
         self.recent_menu.clear()
         recent = self.recent_files()
         for path in recent:
-            self.recent_menu.addAction(path, lambda p=path: self.open_scenario(p))
+            def open_recent(p: str = path) -> None:
+                self.open_scenario(p)
+
+            self.recent_menu.addAction(path, open_recent)
         if not recent:
             self.recent_menu.addAction("(none yet)").setEnabled(False)
         else:

@@ -60,7 +60,8 @@ def _legend_hits(w) -> list[str]:
     if not legend.isVisible():
         return []
     rect = QRectF(legend.geometry()).translated(-view.viewport().x(), -view.viewport().y())
-    return [name for name, r in zip(view.nodes, view.node_rects()) if r.intersects(rect)]
+    return [name for name, r in zip(view.nodes, view.node_rects(), strict=True)
+            if r.intersects(rect)]
 
 
 def _overflowed(bar) -> list[str]:
@@ -96,7 +97,7 @@ def test_the_canvas_keeps_its_share_the_legend_no_node_and_no_control_hides(qtbo
             assert _overflowed(bar) == [], bar.windowTitle()
         # every node on the canvas, whole
         vp = QRectF(w.topology.viewport().rect())
-        for name, r in zip(w.topology.nodes, w.topology.node_rects()):
+        for name, r in zip(w.topology.nodes, w.topology.node_rects(), strict=True):
             assert vp.contains(r), name
         # labels at least 9 pt on screen (x the presentation scale)
         s = w.topology.transform().m11()
@@ -177,7 +178,7 @@ def test_scrubber_marks_the_scenarios_own_moves_with_tooltips(qtbot):
     assert xs == sorted(xs) and xs[0] > 0 and xs[-1] < w.playback.scrubber.width()
     # a real tooltip event over the second mark
     slider = w.playback.scrubber
-    pos = QPoint(int(round(xs[1])), slider.height() // 2)
+    pos = QPoint(round(xs[1]), slider.height() // 2)
     QApplication.sendEvent(slider, QHelpEvent(QEvent.Type.ToolTip, pos,
                                               slider.mapToGlobal(pos)))
     assert "t = 10 s" in QToolTip.text() and "moves to AR3" in QToolTip.text()

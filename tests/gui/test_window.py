@@ -15,11 +15,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hmipviz.engine import describe
 from hmipviz.engine.events import (
-    PacketDropped,
     BindingChanged,
     HandoverCompleted,
     HandoverStarted,
     LinkChanged,
+    PacketDropped,
     PacketSent,
 )
 from hmipviz.gui.event_list import COL_KIND, COLUMNS
@@ -391,3 +391,45 @@ def test_a_dropped_packet_fades_out_over_the_next_steps(window):
         _, hi = c.group_range(c.position)
         c.seek(hi + 1)
     assert tip not in [x.toolTip() for x in view.crosses]  # gone after three instants
+
+
+def test_the_docks_hold_the_real_views_and_the_plot_is_built_when_shown(qtbot, window):
+    from hmipviz.gui.inspector import QtPacketInspector
+    from hmipviz.gui.ladder import QtLadder
+    from hmipviz.gui.plot import QtSignallingPlot
+
+    assert isinstance(window.inspector, QtPacketInspector)
+    assert isinstance(window.ladder, QtLadder)
+    assert window.docks["ladder"].widget() is window.ladder
+    window._build_plot()  # what showing the plot's tab does, one event-loop turn later
+    assert isinstance(window.plot, QtSignallingPlot)
+    assert window.docks["plot"].widget() is window.plot
+
+
+def test_without_pyqtgraph_the_plot_dock_says_what_is_missing(qtbot, window, monkeypatch,
+                                                               caplog):
+    import importlib.util
+
+    from hmipviz.gui.window_docks import Placeholder
+
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name, *args, **kwargs):
+        return None if name == "pyqtgraph" else real_find_spec(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    with caplog.at_level("WARNING", logger="hmipviz.gui"):
+        window._build_plot()
+    assert window.plot is None
+    shown = window.docks["plot"].widget()
+    assert isinstance(shown, Placeholder)
+    assert "pip install pyqtgraph" in shown.text()
+    assert any("pyqtgraph" in r.getMessage() for r in caplog.records)
+
+
+def test_quit_has_one_shortcut_ctrl_q(window):
+    from PySide6.QtGui import QKeySequence
+
+    file_menu = window.menuBar().actions()[0].menu()
+    quit_action = next(a for a in file_menu.actions() if a.text() == "&Quit")
+    assert quit_action.shortcuts() == [QKeySequence("Ctrl+Q")]
