@@ -686,3 +686,15 @@ def builtin_lessons() -> list[tuple[str, str, str]]:
         except (OSError, UnicodeDecodeError, IndexError, tomllib.TOMLDecodeError) as error:
             out.append((stem, stem, f"(cannot be read: {error})"))
     return out
+
+
+def parse_action(table: dict, lesson: Lesson) -> Action:
+    """One action from its table (``{"move": "AR2"}``), checked against the lesson's
+    scenario as a solution's actions are: the headless API's ``LessonRun.act``.
+    Raises :class:`LessonError` naming what is wrong."""
+    problems = _Problems(lesson.name)
+    reader = _Reader(_Block("", 1), problems, f"act {table!r}")
+    out = _actions([table], reader, ("action",), lf.Scope.of(lesson.scenario),
+                   lesson.scenario)
+    problems.raise_if_any()
+    return out[0]

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hmipviz.fileio import atomic_write
-from hmipviz.lesson.format import STATE_VERBS, Action, Lesson, Step
+from hmipviz.lesson.checks import Window
+from hmipviz.lesson.format import STATE_VERBS, Action, Lesson, Step, parse_action
 from hmipviz.lesson.run import (
     BudgetExceeded,
     LessonDriver,
@@ -24,6 +25,8 @@ from hmipviz.lesson.run import (
     fork,
     predict_answer,
 )
+from hmipviz.lesson.status import Blocked, StepStatus, broken_for_good, step_status
+from hmipviz.lesson.words import plain
 from hmipviz.sim import Simulation
 
 # =====================================================================================
@@ -93,6 +96,8 @@ class LessonRun:
         self._hints_shown = 0
         self.hints_used = 0
         self._evaluator: _Evaluator | None = None
+        self._blocked_key: tuple | None = None
+        self._blocked_value: Blocked | None = None
         if start:
             self.start_step(0)
 
@@ -175,6 +180,77 @@ class LessonRun:
         if outcome.passed:
             self.passed.add(self.index)
         return CheckResult(outcome.passed, outcome.detail)
+
+    # --- the headless API: act, play, read the conditions -------------------------------
+    def act(self, **action: object) -> None:
+        """Do one action as the learner would, written as in a lesson file:
+        ``act(move="AR2")``, ``act(fail="MAP1")``, ``act(set_map_option="AR2",
+        map="MAP1", pref=0)``, ``act(run_for_s=5)``. Checked against the scenario
+        (:class:`LessonError` when wrong)."""
+        self._do(parse_action(dict(action), self.lesson))
+
+    def play(self, limit_s: float | None = None) -> CheckResult:
+        """Run the engine until the step's check holds or ``limit_s`` simulated
+        seconds pass (default: the step's ``time_limit_s``)."""
+        return self.settle(limit_s)
+
+    def status(self) -> StepStatus:
+        """Every condition of the current step, met or not, in a student's words,
+        with the completion percentage (``status().percent``)."""
+        assert self._evaluator is not None
+        return step_status(self.step.check, Window(self.sim, self.mark))
+
+    def blocked(self) -> Blocked | None:
+        """Why the current step can no longer pass on this branch, or None while it
+        still can (see :mod:`hmipviz.lesson.status`): a condition broken for good, or
+        the step's solution, done now, would not make the check hold within the
+        step's time limit (looked ahead on a copy; this run is untouched)."""
+        if self.check().passed:
+            return None
+        sim = self.sim
+        key = (id(sim), len(sim.trace), id(sim.trace[-1]) if sim.trace else 0, self.mark,
+               self.index)
+        if self._blocked_key == key:
+            return self._blocked_value
+        window = Window(sim, self.mark)
+        reasons = broken_for_good(self.step.check, window)
+        if not reasons:
+            reasons = self._look_ahead()
+        self._blocked_key = key
+        self._blocked_value = Blocked(tuple(reasons)) if reasons else None
+        return self._blocked_value
+
+    def _look_ahead(self) -> list[str]:
+        twin = self.fork()
+        if any(a.verb in STATE_VERBS for a in self.step.solution):
+            for action in self.step.solution:
+                twin._do(action)
+        try:
+            if twin.settle().passed:
+                return []
+        except BudgetExceeded:
+            return []  # cannot tell: say nothing rather than something wrong
+        missing = [c.text for c in twin.status().conditions if not c.met]
+        limit = f"{self.step.time_limit_s:g} s"
+        return [f"even doing the step now, this would not happen within {limit}: "
+                + "; ".join(missing or [plain(self.step.check)])]
+
+    def fork(self) -> LessonRun:
+        """A run on a copy of this one's simulation, at the same step and mark: try
+        something out without touching this run (headless)."""
+        twin = LessonRun(self.lesson, SimDriver(self.lesson.scenario, fork(self.sim)),
+                         clock=self._clock, start=False)
+        twin.index = self.index
+        twin.passed = set(self.passed) - {self.index}
+        twin._predictions = dict(self._predictions)
+        twin._evaluator = _Evaluator(self.step.check, self.mark)
+        return twin
+
+    def retry(self) -> None:
+        """Try this step again: back to its start state (the network restarts and the
+        earlier steps' solutions are replayed, as ``goto`` does)."""
+        self.passed.discard(self.index)
+        self.goto(self.index)
 
     def can_advance(self) -> bool:
         return self.index in self.passed

@@ -155,7 +155,7 @@ def test_walking_lesson_4_with_the_mouse(qtbot, window):
     panel.checkChanged.connect(seen.append)
     _settle(c, lambda: panel.next_button.isEnabled())
     assert seen == [True]
-    assert "intra-MAP handover to AR2" in panel.status.text()
+    assert "moving to AR2" in panel.status.text() and "3 of 3 conditions met (100%)" in panel.status.text()
     assert box.reveal.isVisible() and "The engine sent a local BU" in box.reveal.text()
     assert panel.steps.item(1).text().startswith("\u2713")
 
@@ -194,7 +194,7 @@ def test_a_wrong_attempt_opens_the_hints_and_show_me_does_the_step(qtbot, window
     _settle(c, lambda: panel.wrong_attempt)
     assert not panel.next_button.isEnabled()
     assert panel.hint_button.isEnabled()
-    assert "Not yet" in panel.status.text() and "intra-MAP handover" in panel.status.text()
+    assert "Not yet" in panel.status.text() and "(intra-MAP), moving to AR2" in panel.status.text()
     _click(panel.hint_button)
     assert panel.hints.isVisible() and "Drag the MN from AR1's cell" in panel.hints.text()
     _click(panel.hint_button)
