@@ -119,10 +119,13 @@ def _outcome(run: LessonRun, index: int, m: Mutation, retry: bool) -> MutationOu
 
 
 def verify_mutations(lesson: Lesson, kinds: tuple[str, ...] = KINDS,
-                     retry: str = "first") -> list[MutationOutcome]:
+                     retry: str = "first", idle_steps: int | None = None
+                     ) -> list[MutationOutcome]:
     """Walk the lesson on its solutions; at each step try every mutation of ``kinds``
     on a copy of the state. ``retry``: "all" retries every blocked mutation, "first"
-    only the first in the lesson (a retry replays the earlier steps), "none"."""
+    only the first in the lesson (a retry replays the earlier steps), "none".
+    ``idle_steps``: run "idle 300 s" on at most that many steps (the costly one)."""
+    idled = 0
     outcomes: list[MutationOutcome] = []
     base = LessonRun(lesson, start=False)
     previous: tuple[object, Step] | None = None  # (sim at the last step's start, step)
@@ -133,6 +136,10 @@ def verify_mutations(lesson: Lesson, kinds: tuple[str, ...] = KINDS,
         for m in mutations(lesson, step, base.sim.mn.ar):
             if m.kind not in kinds:
                 continue
+            if m.kind == "idle 300 s":
+                if idle_steps is not None and idled >= idle_steps:
+                    continue
+                idled += 1
             if m.back:
                 run = _stepped_back(lesson, base, previous)
                 if run is None:

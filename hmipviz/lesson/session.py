@@ -25,7 +25,13 @@ from hmipviz.lesson.run import (
     fork,
     predict_answer,
 )
-from hmipviz.lesson.status import Blocked, StepStatus, broken_for_good, step_status
+from hmipviz.lesson.status import (
+    Blocked,
+    StepStatus,
+    broken_for_good,
+    handover_misses,
+    step_status,
+)
 from hmipviz.lesson.words import plain
 from hmipviz.sim import Simulation
 
@@ -230,6 +236,9 @@ class LessonRun:
                 return []
         except BudgetExceeded:
             return []  # cannot tell: say nothing rather than something wrong
+        own = handover_misses(self.step.check, Window(self.sim, self.mark))
+        if own:
+            return own
         missing = [c.text for c in twin.status().conditions if not c.met]
         limit = f"{self.step.time_limit_s:g} s"
         return [f"even doing the step now, this would not happen within {limit}: "

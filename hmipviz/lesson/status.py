@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hmipviz.engine.events import HandoverCompleted, HandoverStarted
 from hmipviz.lesson import evaluate as ev
 from hmipviz.lesson.checks import CHECKS, Check, Window, offending_sent
 from hmipviz.lesson.words import kind_words, not_sent_scope, plain
@@ -88,8 +89,8 @@ def broken_for_good(check: Check, w: Window) -> list[str]:
         e = offending_sent(check, frm)
         if e is None:
             return []
-        return [f"{kind_words(e.kind)} was sent at t = {e.t:.3f} s, and this step needs "
-                f"none{not_sent_scope(check)}"]
+        return [f"{kind_words(e.kind)} was sent at t = {e.t:.3f} s, but the step needs "
+                f"none to be sent{not_sent_scope(check)}"]
     if check.name == "not":
         sub = check.children[0]
         if CHECKS[sub.name].trace and ev.holds(sub, w):
@@ -97,5 +98,34 @@ def broken_for_good(check: Check, w: Window) -> list[str]:
     return []
 
 
-__all__ = ["Condition", "StepStatus", "Blocked", "conditions", "step_status",
+def handover_misses(check: Check, w: Window) -> list[str]:
+    """For each unmet ``handover`` condition with a latency bound: what the learner's
+    own last handover of that kind (and AR) took, against the bound."""
+    out = []
+    for c in conditions(check):
+        if c.name != "handover" or ev.holds(c, w) or not (
+                c.has("latency_ms_at_most") or c.has("latency_ms_at_least")):
+            continue
+        last = None
+        to_ar = None
+        for _, e in w.events():
+            if isinstance(e, HandoverStarted) and e.node == w.book.mn:
+                to_ar = e.to_ar
+            elif isinstance(e, HandoverCompleted) and e.node == w.book.mn and \
+                    (c.head == "any" or e.kind == c.head) and \
+                    (not c.has("to_ar") or to_ar in c.get("to_ar")):
+                last = e
+        if last is None:
+            continue
+        ms = last.latency_s * 1000.0
+        hi, lo = c.get("latency_ms_at_most"), c.get("latency_ms_at_least")
+        need = (f"at most {hi:g} ms" if hi is not None and ms > hi
+                else f"at least {lo:g} ms")
+        out.append(f"your handover took {ms:.0f} ms from leaving the old link at "
+                   f"t = {last.started_t:.3f} s to its acknowledgement, and the step needs "
+                   f"{need} (a detour outside every cell counts)")
+    return out
+
+
+__all__ = ["handover_misses", "Condition", "StepStatus", "Blocked", "conditions", "step_status",
            "broken_for_good"]

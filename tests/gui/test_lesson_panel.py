@@ -497,3 +497,33 @@ def test_a_newer_progress_file_is_kept_and_the_window_says_so(qtbot, window, pro
     assert "04-intra-map.json.v99.bak" in panel.status.text()
     assert "newer hmipviz" in window.statusBar().currentMessage()
     assert panel.run.index == 0  # the lesson starts afresh
+
+
+def test_a_step_that_can_no_longer_pass_says_so_and_try_again_rewinds_it(qtbot, window):
+    """Lesson 1 step 2 wants an intra-MAP handover within 150 ms: a detour outside every
+    cell first makes it too slow. The panel says the step can no longer pass and why,
+    pauses, and "Try this step again" takes the network back to the step's start."""
+    panel = _open(window, "1")
+    c = window.controller
+    c.autoplay_on_action = False
+    _finish_step(panel)
+    _click(panel.next_button)
+    assert panel.run.index == 1 and not panel.retry_button.isVisible()
+    start_t = c.display_time()
+    assert "0 of 2" not in panel.status.text() and "1 of 2 conditions met (50%)" in \
+        panel.status.text()  # "no BU to HA" holds until one is sent
+    c.move_mn(None)
+    c.advance_to(c.sim.now + 1.0)
+    c.move_mn("AR2")
+    _settle(c, lambda: panel.retry_button.isVisible())
+    text = panel.status.text()
+    assert "This step can no longer pass from here" in text
+    assert "Your handover took" in text and "at most 150 ms" in text
+    assert not c.playing and not panel.next_button.isEnabled()
+    _click(panel.retry_button)
+    assert panel.run.index == 1 and not panel.retry_button.isVisible()
+    assert abs(c.display_time() - start_t) < 1e-9
+    assert "try it again" in panel.status.text()
+    c.move_mn("AR2")
+    _settle(c, lambda: panel.next_button.isEnabled())
+    assert "2 of 2 conditions met (100%)" in panel.status.text()
