@@ -15,6 +15,7 @@ import os
 import pytest
 
 from hmipviz.lesson import LessonRun, builtin_lessons, load_lesson, verify_mutations
+from hmipviz.lesson.format import STATE_VERBS
 from hmipviz.lesson.mutate import KINDS, problems
 
 ALL = os.environ.get("HMIPVIZ_LESSON_MUTATIONS", "") == "all"
@@ -26,7 +27,9 @@ def test_no_variant_of_a_solution_leaves_the_student_stuck(name):
     lesson = load_lesson(name)
     outcomes = verify_mutations(lesson, KINDS, retry="all" if ALL else "first",
                                 idle_steps=None if ALL else 1)
-    assert outcomes, "every lesson has a step a student can do differently"
+    acting = [s for s in lesson.steps if any(a.verb in STATE_VERBS for a in s.solution)]
+    # a lesson whose steps only ask for Play has nothing to do differently
+    assert bool(outcomes) == bool(acting)
     assert problems(lesson, outcomes) == []
     for o in outcomes:
         if o.verdict == "blocked":
@@ -110,3 +113,32 @@ def test_an_ar_set_names_a_map_with_no_domain_or_a_bad_key(tmp_path):
     with pytest.raises(LessonError) as caught:
         load_lesson(path)
     assert 'takes one key, "under"' in str(caught.value)
+
+
+def test_a_numeric_answer_is_graded_against_the_students_own_run():
+    """Lesson 1 step 3 asks for the latency of the learner's handover back to AR1: it
+    is measured on their run (here one with a detour outside every cell, unlike the
+    solution), within the question's tolerance, and only the first answer counts."""
+    def at_step_3():
+        run = LessonRun(load_lesson("1"))
+        for _ in range(2):
+            assert run.apply_solution().passed and run.advance()
+        return run
+
+    solution = at_step_3()
+    assert solution.apply_solution().passed
+    sol_ms = solution.measured("your-intra-latency")
+    run = at_step_3()
+    early = run.answer_number("your-intra-latency", 80)
+    assert not early.correct and not early.first_try  # nothing measured yet
+    run.act(move="none")
+    run.act(run_for_s=0.5)
+    run.act(move="AR1")
+    run.play()
+    own_ms = run.measured("your-intra-latency")
+    assert own_ms is not None and own_ms > sol_ms + 400
+    wrong = run.answer_number("your-intra-latency", sol_ms)  # the solution's figure
+    assert not wrong.correct and wrong.first_try and wrong.answer == f"{own_ms:.1f}"
+    right = run.answer_number("your-intra-latency", own_ms + 0.9)
+    assert right.correct and not right.first_try
+    assert run.summary().questions_right == 0  # the first answer was the one that counted

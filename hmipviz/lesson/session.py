@@ -25,6 +25,7 @@ from hmipviz.lesson.run import (
     fork,
     predict_answer,
 )
+from hmipviz.lesson.measures import measure
 from hmipviz.lesson.status import (
     Blocked,
     StepStatus,
@@ -295,8 +296,37 @@ class LessonRun:
         """The engine's answer to a prediction of the current step (after set-up)."""
         return self._predictions.get(question_id)
 
+    def measured(self, question_id: str) -> float | None:
+        """The engine's value for a numeric question, from this run now (None: the
+        run has none yet, e.g. no handover)."""
+        _step, q = self.lesson.question(question_id)
+        if q.numeric is None:
+            raise ValueError(f"question {question_id} is not a numeric question")
+        return measure(q.numeric, Window(self.sim, self.mark))
+
+    def answer_number(self, question_id: str, value: float) -> Feedback:
+        """Grade a number the learner read off their own run: right within the
+        question's tolerance of what the engine measured in this run. Nothing is
+        recorded while the run has no such value yet."""
+        step, q = self.lesson.question(question_id)
+        if step.index != self.index:
+            raise ValueError(f"question {question_id} belongs to step {step.index + 1}")
+        truth = self.measured(question_id)
+        if truth is None:
+            return Feedback(False, "Your run has nothing to measure yet: do the step "
+                            "first, then read the number off the event list.", "", "",
+                            False)
+        correct = abs(float(value) - truth) <= q.tolerance
+        first = question_id not in self._answers
+        if first:
+            self._answers[question_id] = (int(round(float(value))), correct)
+        shown = f"{truth:.1f}".removesuffix(".0")
+        return Feedback(correct, q.explain, shown, q.explain, first)
+
     def answer(self, question_id: str, choice: int) -> Feedback:
         step, q = self.lesson.question(question_id)
+        if q.is_numeric:
+            raise ValueError(f"question {question_id} takes a number: answer_number")
         if not 0 <= choice < len(q.choices):
             raise IndexError(f"question {question_id} has {len(q.choices)} choices")
         if q.is_prediction:
@@ -467,6 +497,8 @@ def _verify_step(lesson: Lesson, step: Step, run: LessonRun, where: str,
             problems.append(f"{where}: the check holds without the solution after "
                             f"{step.time_limit_s:g} s")
     for q in step.questions:
+        if q.is_numeric:
+            continue
         if q.is_prediction:
             got = run.prediction(q.id)
             if all(c.kind != got for c in q.choices):
@@ -478,4 +510,8 @@ def _verify_step(lesson: Lesson, step: Step, run: LessonRun, where: str,
                         f'"{step.title}": the check did not hold within '
                         f"{step.time_limit_s:g} s after the solution ({result.detail})")
         return False
+    for q in step.questions:
+        if q.is_numeric and run.measured(q.id) is None:
+            problems.append(f"{lesson.path}:{q.line}: question {q.id}: the run has no "
+                            f"{q.numeric} to ask about once the step is done")
     return True
