@@ -235,9 +235,11 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         for n, q in enumerate(step.questions, start=1):
             box = QuestionBox(q, n)
             box.chosen.connect(self.answer)
+            box.numberEntered.connect(self.answer_number)
             self.questions.addWidget(box)
             self.question_boxes[q.id] = box
-            if q.id in earlier and (not q.is_prediction or run.prediction(q.id) is not None):
+            if q.id in earlier and not q.is_numeric and (
+                    not q.is_prediction or run.prediction(q.id) is not None):
                 try:
                     fb = run.answer(q.id, earlier[q.id])  # not first: the score is kept
                     box.show_feedback(fb, earlier[q.id], earlier=True)
@@ -584,6 +586,21 @@ class QtLessonPanel(LessonPanelUi, QWidget):
             log.warning("cannot grade %s: %s", question_id, exc)
             return None
         box.show_feedback(fb, choice)
+        self._schedule_save()
+        return fb
+
+    def answer_number(self, question_id: str, value: float) -> Feedback | None:
+        """Grade a number the learner read off their own run (a numeric question)."""
+        run = self.run
+        box = self.question_boxes.get(question_id)
+        if run is None or box is None:
+            return None
+        try:
+            fb = run.answer_number(question_id, value)
+        except (KeyError, ValueError) as exc:
+            log.warning("cannot grade %s: %s", question_id, exc)
+            return None
+        box.show_number_feedback(fb)
         self._schedule_save()
         return fb
 

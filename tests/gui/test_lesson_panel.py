@@ -527,3 +527,27 @@ def test_a_step_that_can_no_longer_pass_says_so_and_try_again_rewinds_it(qtbot, 
     c.move_mn("AR2")
     _settle(c, lambda: panel.next_button.isEnabled())
     assert "2 of 2 conditions met (100%)" in panel.status.text()
+
+
+def test_a_numeric_question_is_typed_and_graded_against_the_learners_run(qtbot, window):
+    """Lesson 1 step 3: the latency of the learner's own handover, typed in the box."""
+    panel = _open(window, "1")
+    c = window.controller
+    c.autoplay_on_action = False
+    for _ in range(2):
+        _finish_step(panel)
+        _click(panel.next_button)
+    box = panel.question_boxes["your-intra-latency"]
+    assert box.number is not None and not box.buttons
+    box.number.setText("80")
+    _click(box.check_button)
+    assert "nothing to measure yet" in box.feedback.text()
+    c.move_mn("AR1")
+    _settle(c, lambda: panel.next_button.isEnabled())
+    own = panel.run.measured("your-intra-latency")
+    box.number.setText(f"{own + 5:.1f}")
+    _click(box.check_button)
+    assert "Not quite" in box.feedback.text() and f"{own:.1f}" in box.feedback.text()
+    box.number.setText(f"{own:.1f}".replace(".", ","))  # a decimal comma is read too
+    _click(box.check_button)
+    assert "Right" in box.feedback.text()
