@@ -142,3 +142,27 @@ def test_a_numeric_answer_is_graded_against_the_students_own_run():
     right = run.answer_number("your-intra-latency", own_ms + 0.9)
     assert right.correct and not right.first_try
     assert run.summary().questions_right == 0  # the first answer was the one that counted
+
+
+def test_selecting_a_field_is_a_condition_and_an_action(tmp_path):
+    """``field_selected`` holds once the learner selected that field of such a packet
+    in the inspector (``select_field``, as the window reports it), and only then."""
+    from test_lessons import lesson_from, one_step
+    check = '{ field_selected = "icmpv6.opt.map.distance", kind = "RA", from = "AR1" }'
+    path = lesson_from(tmp_path, one_step(check, solution='''[
+        { run_for_s = 2 },
+        { select_field = "icmpv6.opt.map.distance", kind = "RA", from = "AR1" },
+    ]'''))
+    lesson = load_lesson(path)
+    from hmipviz.lesson import verify_lesson
+    assert verify_lesson(lesson) == []
+    run = LessonRun(lesson)
+    run.act(run_for_s=2)
+    ra = next(i for i, e in enumerate(run.sim.trace)
+              if getattr(e, "kind", None) == "RA" and getattr(e, "origin", False))
+    run.select_field(ra, "icmpv6.opt.map.preference")  # the wrong field
+    assert not run.check().passed
+    assert run.status().conditions[0].text.startswith(
+        "you select the field icmpv6.opt.map.distance of an RA from AR1")
+    run.select_field(ra, "icmpv6.opt.map.distance")
+    assert run.check().passed

@@ -589,6 +589,15 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         self._schedule_save()
         return fb
 
+    def field_selected(self, key: str, *_range) -> None:
+        """The learner selected a field in the packet inspector (of the packet the
+        window has selected): a ``field_selected`` check may be waiting for it."""
+        run, c = self.run, self.controller
+        if run is None or self.detached or self._busy or c.selected < 0:
+            return
+        run.select_field(c.selected, key)
+        self.evaluate()
+
     def answer_number(self, question_id: str, value: float) -> Feedback | None:
         """Grade a number the learner read off their own run (a numeric question)."""
         run = self.run

@@ -108,6 +108,8 @@ class Window:
 
     sim: Simulation
     start: int
+    # (trace index of a packet, field key) the learner selected in the inspector
+    selections: tuple[tuple[int, str], ...] = ()
     book: AddressBook = field(init=False)
 
     def __post_init__(self) -> None:
@@ -669,3 +671,6 @@ for _name, _doc in (("all", "every sub-check holds"), ("any", "at least one sub-
 _add(CheckDef("not", ParamSpec(lambda v, s: v, "a check"), {}, "the sub-check does not hold",
               combinator=True))
 
+
+
+from hmipviz.lesson import selection as _selection  # noqa: E402,F401  (field_selected)

@@ -139,7 +139,7 @@ STEP_KEYS = ("setup", "check", "solution", "hints", "time_limit_s", "question")
 QUESTION_KEYS = ("id", "ask", "choices", "predict", "after", "ignore", "within_s",
                  "numeric", "tolerance", "explain")
 ACTION_VERBS = ("move", "fail", "restore", "reset", "run_for_s", "run_until_s",
-                "set_map_option", "flows", "inject", "play", "pause")
+                "set_map_option", "flows", "inject", "play", "pause", "select_field")
 # verbs that change what the engine does (not just let time pass)
 STATE_VERBS = frozenset({"move", "fail", "restore", "reset", "set_map_option", "flows",
                          "inject"})
@@ -348,13 +348,20 @@ _ACTION_HEAD: dict[str, lf.Convert] = {
     "inject": _fixed_node,
     "play": lambda v, s: lf.boolean(v, s) or _need_true("play"),
     "pause": lambda v, s: lf.boolean(v, s) or _need_true("pause"),
+    "select_field": lambda v, s: _selection().field_key(v, s),
 }
 _ACTION_PARAMS: dict[str, dict[str, lf.Convert]] = {
     "reset": {"mode": lf.choice(("hmipv6", "mipv6")), "security": lf.choice(SECURITIES)},
     "inject": {"hex": lambda v, s: _packet_hex(v)},
+    "select_field": {"kind": lf.kind_or_any, "from": lambda v, s: lf.node()(v, s)},
     "set_map_option": {"map": lf.map_node, "pref": lf.integer(0, 15),
                        "lifetime_s": lf.integer(0, 2**32 - 1)},
 }
+
+
+def _selection():
+    from hmipviz.lesson import selection  # after checks, which it extends
+    return selection
 
 
 def _packet_hex(value: Any) -> bytes:

@@ -103,6 +103,7 @@ class LessonRun:
         self._hints_shown = 0
         self.hints_used = 0
         self._evaluator: _Evaluator | None = None
+        self._selections: list[tuple[int, str]] = []
         self._blocked_key: tuple | None = None
         self._blocked_value: Blocked | None = None
         if start:
@@ -133,7 +134,8 @@ class LessonRun:
             raise IndexError(f"lesson {self.lesson.name} has no step {index + 1}")
         self.index = index
         self._hints_shown = 0
-        self._evaluator = _Evaluator(self.step.check, len(self.sim.trace))
+        self._selections: list[tuple[int, str]] = []
+        self._evaluator = _Evaluator(self.step.check, len(self.sim.trace), self._selections)
         if setup:
             self.apply_setup()
 
@@ -146,7 +148,35 @@ class LessonRun:
     def do(self, action: Action) -> None:
         """Apply one action through the driver (the window's Show me plays a solution
         one action at a time, running the engine itself)."""
+        if action.verb == "select_field":
+            self._select_newest(action)
+            return
         _apply(action, self.driver, self.lesson, self._on_reset)
+
+    def select_field(self, event_index: int, key: str) -> None:
+        """The learner selected field ``key`` of the packet at trace ``event_index`` in
+        the inspector (the window reports each selection)."""
+        from hmipviz.wire.keys import new_key
+        self._selections.append((event_index, new_key(key)))
+        if self._evaluator is not None:
+            self._evaluator.forget()
+
+    @property
+    def selections(self) -> tuple[tuple[int, str], ...]:
+        """(trace index, field key) of each inspector selection in this step."""
+        return tuple(self._selections)
+
+    def _select_newest(self, action: Action) -> None:
+        """``select_field`` as an action: that field of the newest packet of the step
+        that matches its ``kind`` and ``from``."""
+        from hmipviz.lesson.checks import Check as _Check
+        from hmipviz.lesson.selection import packet_matches
+        want = _Check("field_selected", action.value, action.params)
+        w = Window(self.sim, self.mark)
+        for i in range(len(self.sim.trace) - 1, self.mark - 1, -1):
+            if packet_matches(self.sim.trace[i], want, w):
+                self.select_field(i, action.value)
+                return
 
     _do = do
 
@@ -205,7 +235,8 @@ class LessonRun:
         """Every condition of the current step, met or not, in a student's words,
         with the completion percentage (``status().percent``)."""
         assert self._evaluator is not None
-        return step_status(self.step.check, Window(self.sim, self.mark))
+        return step_status(self.step.check,
+                           Window(self.sim, self.mark, tuple(self._selections)))
 
     def blocked(self) -> Blocked | None:
         """Why the current step can no longer pass on this branch, or None while it
@@ -219,7 +250,7 @@ class LessonRun:
                self.index)
         if self._blocked_key == key:
             return self._blocked_value
-        window = Window(sim, self.mark)
+        window = Window(sim, self.mark, tuple(self._selections))
         reasons = broken_for_good(self.step.check, window)
         if not reasons:
             reasons = self._look_ahead()
@@ -253,7 +284,8 @@ class LessonRun:
         twin.index = self.index
         twin.passed = set(self.passed) - {self.index}
         twin._predictions = dict(self._predictions)
-        twin._evaluator = _Evaluator(self.step.check, self.mark)
+        twin._selections = list(self._selections)
+        twin._evaluator = _Evaluator(self.step.check, self.mark, twin._selections)
         return twin
 
     def retry(self) -> None:

@@ -208,6 +208,11 @@ def plain(c: Check) -> str:
         if c.has("in_prefix_of"):
             parts.append(f"lies under {c.get('in_prefix_of')}'s prefix")
         return who + " " + (" and ".join(parts) or "exists")
+    if n == "field_selected":
+        what = "a packet" if c.get("kind", ANY) == ANY else kind_words(c.get("kind"))
+        if c.has("from"):
+            what += f" from {_address(c.get('from'))}"
+        return f"you select the field {c.head} of {what} in the packet inspector"
     if n == "mode":
         return "the network runs " + ("plain Mobile IPv6" if c.head == "mipv6" else "HMIPv6")
     return n

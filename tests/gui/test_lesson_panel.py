@@ -551,3 +551,17 @@ def test_a_numeric_question_is_typed_and_graded_against_the_learners_run(qtbot, 
     box.number.setText(f"{own:.1f}".replace(".", ","))  # a decimal comma is read too
     _click(box.check_button)
     assert "Right" in box.feedback.text()
+
+
+def test_the_inspector_reports_a_field_selection_to_the_lesson(qtbot, window):
+    """Selecting a field in the packet inspector reaches the lesson (for
+    ``field_selected`` checks), with the packet the window has selected."""
+    panel = _open(window, "2")
+    c = window.controller
+    c.autoplay_on_action = False
+    _settle(c, lambda: any(getattr(e, "kind", None) == "RA" for e in c.trace))
+    ra = next(i for i, e in enumerate(c.trace) if getattr(e, "kind", None) == "RA"
+              and getattr(e, "origin", False))
+    c.select(ra)
+    assert window.inspector.select_field("icmpv6.opt.map.distance")
+    assert (ra, "icmpv6.opt.map.distance") in panel.run.selections
