@@ -228,6 +228,7 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         while self.questions.count():
             w = self.questions.takeAt(0).widget()
             if w is not None:
+                w.hide()  # at once: deleteLater waits for the event loop
                 w.deleteLater()
         self.question_boxes.clear()
         self.policy = StepPolicy(step_t=self.controller.display_time())
