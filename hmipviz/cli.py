@@ -81,6 +81,10 @@ def _build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate scenarios and lessons: files (.toml, "
                            ".md) or built-in names")
     check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--no-mutations", action="store_true",
+                       help="lessons: play only the solutions, not the variants a student "
+                            "would plausibly make (a step back, a sibling AR, a detour, "
+                            "300 s idle)")
 
     sub.add_parser("lessons", help="list the built-in lessons")
     lesson = sub.add_parser("lesson", help="open the window on a lesson")
@@ -267,7 +271,7 @@ def _warn_deprecated_fields(source: str) -> None:
         print(line, file=sys.stderr)  # a warning, not a problem
 
 
-def _check_one(source: str) -> list[str]:
+def _check_one(source: str, mutations: bool = True) -> list[str]:
     """Problems of one scenario or lesson (a file or a built-in name); [] when valid."""
     from .scenario import ScenarioError, load_scenario
     try:
@@ -278,7 +282,11 @@ def _check_one(source: str) -> list[str]:
             except LessonError as exc:
                 return exc.messages
             _warn_deprecated_fields(source)
-            return verify_lesson(lesson)
+            found = verify_lesson(lesson)
+            if found or not mutations:
+                return found
+            from .lesson import mutate
+            return mutate.problems(lesson, mutate.verify_mutations(lesson))
         load_scenario(source)
     except ScenarioError as exc:
         return exc.messages
@@ -288,7 +296,8 @@ def _check_one(source: str) -> list[str]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    problems = [line for source in args.files for line in _check_one(source)]
+    mutations = not getattr(args, "no_mutations", False)
+    problems = [line for source in args.files for line in _check_one(source, mutations)]
     for line in problems:
         print(line, file=sys.stderr)
     if problems:

@@ -20,6 +20,7 @@ from hmipviz import lesson_fields as lf
 ATTEMPT_S = 1.0
 
 TICK, CURRENT, TODO = "\u2713", "\u25b6", "\u2022"
+OPEN = "\u25cb"  # a condition not met yet
 
 
 def format_duration(seconds: float) -> str:
@@ -247,4 +248,4 @@ def next_builtin(name: str | None, items: Sequence[tuple[str, str, str]]
 
 __all__ = ["ATTEMPT_S", "StepPolicy", "ButtonState", "StatusLine", "format_duration",
            "furthest_reachable", "step_mark", "next_button", "show_button",
-           "summary_markdown", "next_builtin", "TICK", "CURRENT", "TODO"]
+           "summary_markdown", "next_builtin", "TICK", "CURRENT", "TODO", "OPEN"]

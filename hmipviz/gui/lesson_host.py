@@ -85,6 +85,10 @@ class LessonHost(QObject):
             self.panel = QtLessonPanel(w.controller, progress_dir=self.progress_dir)
             self.panel.nextLessonRequested.connect(self.open)
             self.panel.progressWarning.connect(self._progress_warning)
+            inspector = getattr(w, "inspector", None)
+            if inspector is not None and hasattr(inspector, "fieldSelected"):
+                # "select the Dist field of AR1's RA": the lesson sees the selection
+                inspector.fieldSelected.connect(self.panel.field_selected)
             dock = _LessonDock(self)
             dock.setObjectName("lessonDock")
             dock.setAccessibleName("Lesson dock")

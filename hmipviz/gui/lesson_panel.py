@@ -48,6 +48,7 @@ from hmipviz.gui.lesson_panel_ui import LessonPanelUi
 from hmipviz.gui.lesson_widgets import QuestionBox, bad_colour, esc, good_colour
 from hmipviz.gui.show_me import ShowMeRunner
 from hmipviz.lesson import (
+    Blocked,
     BudgetExceeded,
     CheckResult,
     Feedback,
@@ -96,6 +97,8 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         self.result = CheckResult(False, "")
         self.question_boxes: dict[str, QuestionBox] = {}
         self.policy = StepPolicy()  # attempts, hints, predictions of the current step
+        self.blocked: Blocked | None = None  # why the step can no longer pass, if so
+        self._blocked_t: float | None = None  # display time of the last look-ahead
         self.detached = False
         self._busy = 0
         self.show_runner = ShowMeRunner(self)
@@ -225,6 +228,7 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         while self.questions.count():
             w = self.questions.takeAt(0).widget()
             if w is not None:
+                w.hide()  # at once: deleteLater waits for the event loop
                 w.deleteLater()
         self.question_boxes.clear()
         self.policy = StepPolicy(step_t=self.controller.display_time())
@@ -232,9 +236,11 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         for n, q in enumerate(step.questions, start=1):
             box = QuestionBox(q, n)
             box.chosen.connect(self.answer)
+            box.numberEntered.connect(self.answer_number)
             self.questions.addWidget(box)
             self.question_boxes[q.id] = box
-            if q.id in earlier and (not q.is_prediction or run.prediction(q.id) is not None):
+            if q.id in earlier and not q.is_numeric and (
+                    not q.is_prediction or run.prediction(q.id) is not None):
                 try:
                     fb = run.answer(q.id, earlier[q.id])  # not first: the score is kept
                     box.show_feedback(fb, earlier[q.id], earlier=True)
@@ -245,6 +251,8 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         self.scroll.verticalScrollBar().setValue(0)
         self._refresh_steps()
         self.result = CheckResult(False, "")
+        self.blocked = None
+        self._blocked_t = None
         self.evaluate()
         self.stepStarted.emit(step.index)
 
@@ -272,6 +280,7 @@ class QtLessonPanel(LessonPanelUi, QWidget):
                 self.result = CheckResult(False, f"the check could not be evaluated: {exc}")
             self._watch_predictions()
             self._watch_attempt()
+            self._watch_blocked()
         if run.can_advance() and not self.result.passed:
             self.result = CheckResult(True, self.result.detail or "done")
         self._refresh_status()
@@ -345,6 +354,50 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         self.policy.watch_attempt(self.result.passed, c.display_time(),
                                   self.run.step.time_limit_s, c.at_end(), c.playing)
 
+    def _watch_blocked(self) -> None:
+        """After a wrong attempt, ask the player whether the step can still pass on this
+        branch (a look-ahead on a copy of the engine: at most once per simulated second
+        while playing); when it cannot, pause and offer to try the step again."""
+        c = self.controller
+        if self.result.passed or not self.policy.wrong_attempt:
+            self.blocked = None
+            return
+        now = c.display_time()
+        if c.playing and self._blocked_t is not None and now - self._blocked_t < 1.0:
+            return
+        self._blocked_t = now
+        try:
+            was = self.blocked
+            self.blocked = self.run.blocked()
+        except Exception:  # the look-ahead must never take the window down
+            log.exception("lesson look-ahead failed")
+            self.blocked = None
+            return
+        if self.blocked is not None and was is None:
+            c.pause()
+
+    def retry_step(self) -> bool:
+        """Try this step again: back to its start (the network restarts and the earlier
+        steps' solutions are replayed)."""
+        run = self.run
+        if run is None or self.detached:
+            return False
+        self.show_runner.cancel()
+        note = ""
+        self._busy += 1
+        try:
+            with self.driver.replay():
+                run.retry()
+        except BudgetExceeded as exc:
+            note = f"Replaying the earlier steps stopped: {exc}"
+        finally:
+            self._busy -= 1
+        self._enter_step()
+        self._set_status_note(note or "Back at the start of this step: try it again.",
+                              bad=bool(note))
+        self.save_progress()
+        return True
+
     def _watch_predictions(self) -> None:
         """Reveal a prediction once the message it is about has been shown."""
         run = self.run
@@ -365,15 +418,17 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         line = self.policy.status(self.result.passed, self.result.detail,
                                   self.run.index + 1 >= len(self.lesson.steps), self.live(),
                                   self.run.step.hints)
+        blocked = self.blocked if line.kind not in ("done", "past") else None
+        self.retry_button.setVisible(blocked is not None)
         if line.kind == "done":
-            what = line.detail
             then = "Finish the lesson." if line.last else "Go on with Next step."
-            text = (f"<b style='color:{good_colour()}'>\u2713 Done.</b> "
-                    + (esc(what[:1].upper() + what[1:]) + ". " if what else "")
-                    + then)
+            text = f"<b style='color:{good_colour()}'>\u2713 Done.</b> {then}"
+        elif blocked is not None:
+            text = (f"<b style='color:{bad_colour()}'>This step can no longer pass from "
+                    f"here.</b> {esc(blocked.text)} Press <b>Try this step again</b> to "
+                    "go back to its start.")
         elif line.kind == "not yet":
-            text = (f"<b style='color:{bad_colour()}'>Not yet.</b> The engine is still "
-                    f"waiting for {esc(line.detail)}.")
+            text = f"<b style='color:{bad_colour()}'>Not yet.</b>"
             if line.hint:
                 text += " A hint may help."
         elif line.kind == "past":
@@ -381,7 +436,29 @@ class QtLessonPanel(LessonPanelUi, QWidget):
                     "events: step forward or play to get back there.")
         else:
             text = "Do what the step says. <b>Next step</b> opens when the engine shows it done."
+        if line.kind != "past":
+            text += self._conditions_html()
         self.status.setText(text)
+
+    def _conditions_html(self) -> str:
+        """Each condition of the step on its own line, ticked when met, with the share
+        done."""
+        try:
+            st = self.run.status()
+        except Exception:
+            log.exception("lesson status failed")
+            return ""
+        if self.result.passed and not st.passed:  # done earlier on this branch
+            st = type(st)(tuple(type(c)(c.text, True) for c in st.conditions), True)
+        rows = "".join(
+            f"<tr><td style='color:{good_colour() if c.met else bad_colour()}'>"
+            f"{lesson_policy.TICK if c.met else lesson_policy.OPEN}&nbsp;</td>"
+            f"<td>{esc(c.text[:1].upper() + c.text[1:])}</td></tr>"
+            for c in st.conditions)
+        met = sum(1 for c in st.conditions if c.met)
+        return (f"<br><small>{met} of {len(st.conditions)} condition"
+                f"{'s' if len(st.conditions) != 1 else ''} met "
+                f"({st.percent}%)</small><table cellspacing='2'>{rows}</table>")
 
     def _set_status_note(self, text: str, bad: bool = False) -> None:
         colour = bad_colour() if bad else theme.text_color().name()
@@ -510,6 +587,30 @@ class QtLessonPanel(LessonPanelUi, QWidget):
             log.warning("cannot grade %s: %s", question_id, exc)
             return None
         box.show_feedback(fb, choice)
+        self._schedule_save()
+        return fb
+
+    def field_selected(self, key: str, *_range) -> None:
+        """The learner selected a field in the packet inspector (of the packet the
+        window has selected): a ``field_selected`` check may be waiting for it."""
+        run, c = self.run, self.controller
+        if run is None or self.detached or self._busy or c.selected < 0:
+            return
+        run.select_field(c.selected, key)
+        self.evaluate()
+
+    def answer_number(self, question_id: str, value: float) -> Feedback | None:
+        """Grade a number the learner read off their own run (a numeric question)."""
+        run = self.run
+        box = self.question_boxes.get(question_id)
+        if run is None or box is None:
+            return None
+        try:
+            fb = run.answer_number(question_id, value)
+        except (KeyError, ValueError) as exc:
+            log.warning("cannot grade %s: %s", question_id, exc)
+            return None
+        box.show_number_feedback(fb)
         self._schedule_save()
         return fb
 

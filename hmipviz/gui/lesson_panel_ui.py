@@ -119,6 +119,15 @@ class LessonPanelUi:
         self.status.setFrameShape(QFrame.Shape.StyledPanel)
         self.status.setContentsMargins(6, 4, 6, 4)
         lay.addWidget(self.status)
+        self.retry_button = QPushButton("Try this step again")
+        self.retry_button.setAccessibleName("Try this step again")
+        self.retry_button.setToolTip("Go back to the start of this step (the network "
+                                     "restarts and replays the steps before it)")
+        self.retry_button.setIcon(self.style().standardIcon(
+            QStyle.StandardPixmap.SP_BrowserReload))
+        self.retry_button.clicked.connect(self.retry_step)
+        self.retry_button.setVisible(False)
+        lay.addWidget(self.retry_button)
 
         buttons = QHBoxLayout()
         buttons.setSpacing(6)

@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QPushButton,
     QRadioButton,
     QSizePolicy,
     QTextBrowser,
@@ -98,6 +100,7 @@ class QuestionBox(QGroupBox):
     the feedback under them. ``chosen(question id, choice index)`` on each click."""
 
     chosen = Signal(str, int)
+    numberEntered = Signal(str, float)  # a numeric question: (question id, the number)
 
     def __init__(self, question: Question, number: int) -> None:
         title = f"Question {number}" + (": predict the next message"
@@ -123,6 +126,20 @@ class QuestionBox(QGroupBox):
         self.group = QButtonGroup(self)
         self.buttons: list[QRadioButton] = []
         self.labels: list[QLabel] = []
+        self.number: QLineEdit | None = None
+        if question.is_numeric:
+            row = QHBoxLayout()
+            self.number = QLineEdit()
+            self.number.setAccessibleName("Your number")
+            self.number.setPlaceholderText("a number from your own run")
+            self.check_button = QPushButton("Check")
+            self.check_button.setAccessibleName("Check the number")
+            self.check_button.setAutoDefault(False)
+            self.check_button.clicked.connect(self._enter_number)
+            self.number.returnPressed.connect(self._enter_number)
+            row.addWidget(self.number, 1)
+            row.addWidget(self.check_button)
+            lay.addLayout(row)
         for i, choice in enumerate(question.choices):
             row = QHBoxLayout()
             row.setSpacing(6)
@@ -154,6 +171,30 @@ class QuestionBox(QGroupBox):
         self.reveal.setAccessibleName("What the engine sent")
         self.reveal.setVisible(False)
         lay.addWidget(self.reveal)
+
+    def _enter_number(self) -> None:
+        text = self.number.text().strip().replace(",", ".") if self.number else ""
+        try:
+            value = float(text)
+        except ValueError:
+            self.feedback.setText("Type a number, e.g. 84.5.")
+            self.feedback.setVisible(True)
+            return
+        self.numberEntered.emit(self.question.id, value)
+
+    def show_number_feedback(self, fb: Feedback) -> None:
+        """Right or not against the learner's own run; the engine's figure once tried."""
+        if not fb.answer:  # nothing to measure yet
+            self.feedback.setText(esc(fb.explanation))
+        else:
+            tol = self.question.tolerance
+            head = "\u2713 Right." if fb.correct else "\u2717 Not quite."
+            colour = good_colour() if fb.correct else bad_colour()
+            self.feedback.setText(
+                f"<b style='color:{colour}'>{head}</b> Your run measured "
+                f"<b>{esc(fb.answer)}</b> (answers within {tol:g} count). "
+                f"{esc(fb.explanation)}")
+        self.feedback.setVisible(True)
 
     def show_feedback(self, fb: Feedback, choice: int, earlier: bool = False) -> None:
         q = self.question

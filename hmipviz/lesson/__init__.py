@@ -27,6 +27,7 @@ from hmipviz.lesson.format import (
     Step,
     builtin_lessons,
     load_lesson,
+    parse_action,
     parse_lesson,
 )
 from hmipviz.lesson.run import (
@@ -38,6 +39,8 @@ from hmipviz.lesson.run import (
     run_bounded,
     run_target,
 )
+from hmipviz.lesson.mutate import MutationOutcome, verify_mutations
+from hmipviz.lesson.status import Blocked, Condition, StepStatus
 from hmipviz.lesson.session import (
     CheckResult,
     Feedback,
@@ -53,7 +56,8 @@ __all__ = [
     "Choice", "Lesson", "LessonError", "Question", "Step", "builtin_lessons", "load_lesson",
     "parse_lesson", "LessonDriver", "SimDriver", "fork", "predict_answer", "CheckResult",
     "Feedback", "Summary", "Progress", "LessonRun", "ProgressStore", "verify_lesson",
-    "STEP_BUDGET", "BudgetExceeded", "run_bounded", "run_target",
+    "STEP_BUDGET", "BudgetExceeded", "run_bounded", "run_target", "parse_action",
+    "Blocked", "Condition", "StepStatus", "MutationOutcome", "verify_mutations",
 ]
 
 

@@ -52,6 +52,7 @@ from hmipviz.lesson.fields import (
     address_literal,
     address_ref,
     agent_node,
+    ar_set,
     boolean,
     choice,
     field_holds,
@@ -71,6 +72,11 @@ if TYPE_CHECKING:
     from hmipviz.sim import Simulation
 
 _BA_KINDS = (describe.LOCAL_BA, describe.HOME_BA, describe.CN_BA)
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """A node parameter that may name several nodes (any of them will do)."""
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 
 # =====================================================================================
 # Check definitions
@@ -102,11 +108,19 @@ class Window:
 
     sim: Simulation
     start: int
+    # (trace index of a packet, field key) the learner selected in the inspector
+    selections: tuple[tuple[int, str], ...] = ()
     book: AddressBook = field(init=False)
 
     def __post_init__(self) -> None:
         self.book = AddressBook(self.sim)
         self.start = max(0, min(self.start, len(self.sim.trace)))
+
+    @property
+    def start_t(self) -> float:
+        """The simulated time the window opens at (its first instant)."""
+        trace = self.sim.trace
+        return trace[self.start - 1].t if 0 < self.start <= len(trace) else 0.0
 
     def events(self, frm: int | None = None) -> Iterator[tuple[int, Event]]:
         trace = self.sim.trace
@@ -227,8 +241,46 @@ def find_sent(check: Check, w: Window, frm: int) -> int | None:
     return None
 
 
+def _scope_bounds(check: Check, w: Window) -> tuple[float, float] | None:
+    """The simulated times a scoped ``not_sent`` watches: with ``during =
+    "handover"`` from the start of the MN's last handover in the step (its link going
+    down: the learner's move) to the acknowledgement that completed it; with ``for_s``
+    that many seconds from the step's start (or from that handover's start). None:
+    the handover has not started, so nothing can break the condition yet."""
+    lo, hi = w.start_t, float("inf")
+    if check.get("during") == "handover":
+        started = None
+        for _, e in w.events():
+            if isinstance(e, HandoverStarted) and e.node == w.book.mn:
+                started, hi = e.t, float("inf")
+            elif isinstance(e, HandoverCompleted) and e.node == w.book.mn and \
+                    started is not None:
+                hi = e.t
+        if started is None:
+            return None
+        lo = started
+    if check.has("for_s"):
+        hi = min(hi, lo + check.get("for_s"))
+    return lo, hi
+
+
+def offending_sent(check: Check, w: Window) -> PacketSent | None:
+    """The first message that breaks a ``not_sent`` check (in its scope), or None."""
+    bounds = _scope_bounds(check, w) if check.has("during") or check.has("for_s") \
+        else (-1.0, float("inf"))
+    if bounds is None:
+        return None
+    lo, hi = bounds
+    for _, e in w.events():
+        if e.t > hi:
+            break
+        if e.t >= lo and _sent_matches(e, check, w):
+            return e
+    return None
+
+
 def holds_not_sent(check: Check, w: Window) -> bool:
-    return not any(_sent_matches(e, check, w) for _, e in w.events())
+    return offending_sent(check, w) is None
 
 
 def find_hop(check: Check, w: Window, frm: int) -> int | None:
@@ -238,9 +290,9 @@ def find_hop(check: Check, w: Window, frm: int) -> int | None:
             continue
         if check.head != ANY and e.kind != check.head:
             continue
-        if check.has("node") and e.node != check.get("node"):
+        if check.has("node") and e.node not in _names(check.get("node")):
             continue
-        if check.has("to_node") and e.to_node != check.get("to_node"):
+        if check.has("to_node") and e.to_node not in _names(check.get("to_node")):
             continue
         if check.has("origin") and e.origin != check.get("origin"):
             continue
@@ -265,12 +317,12 @@ def _simple_find(cls: type, test: Callable[[Check, Any, Window], bool]):
 
 def _received(check: Check, e: PacketReceived, w: Window) -> bool:
     return (check.head == ANY or e.kind == check.head) and \
-        (not check.has("by") or e.node == check.get("by"))
+        (not check.has("by") or e.node in _names(check.get("by")))
 
 
 def _dropped(check: Check, e: PacketDropped, w: Window) -> bool:
     return (check.head == ANY or e.kind == check.head) and \
-        (not check.has("at") or e.node == check.get("at"))
+        (not check.has("at") or e.node in _names(check.get("at")))
 
 
 def _map_selected(check: Check, e: MapSelected, w: Window) -> bool:
@@ -280,7 +332,7 @@ def _map_selected(check: Check, e: MapSelected, w: Window) -> bool:
 
 
 def _movement(check: Check, e: MovementDetected, w: Window) -> bool:
-    return e.node == w.book.mn and e.ar == check.head
+    return e.node == w.book.mn and e.ar in check.head
 
 
 def _entered(check: Check, e: StateChanged, w: Window) -> bool:
@@ -305,7 +357,7 @@ def find_handover(check: Check, w: Window, frm: int) -> int | None:
         elif isinstance(e, HandoverCompleted) and e.node == w.book.mn:
             if check.head != ANY and e.kind != check.head:
                 continue
-            if check.has("to_ar") and (started is None or started.to_ar != check.get("to_ar")):
+            if check.has("to_ar") and (started is None or started.to_ar not in check.get("to_ar")):
                 continue
             ms = e.latency_s * 1000.0
             if check.has("latency_ms_at_most") and ms > check.get("latency_ms_at_most"):
@@ -338,8 +390,8 @@ def _entry_matches(check: Check, home: IPv6Address, care_of: IPv6Address, lifeti
         return False
     if check.has("care_of") and care_of != w.book.resolve(check.get("care_of")):
         return False
-    if check.has("care_of_prefix_of") and not w.book.in_prefix_of(
-            care_of, check.get("care_of_prefix_of")):
+    if check.has("care_of_prefix_of") and not any(
+            w.book.in_prefix_of(care_of, n) for n in _names(check.get("care_of_prefix_of"))):
         return False
     if check.has("lifetime_s") and lifetime != check.get("lifetime_s"):
         return False
@@ -368,7 +420,7 @@ def holds_bul(check: Check, w: Window) -> bool:
 
 
 def holds_attached(check: Check, w: Window) -> bool:
-    return (w.sim.mn.ar or "none") == check.head
+    return (w.sim.mn.ar or "none") in check.head
 
 
 def holds_mn_state(check: Check, w: Window) -> bool:
@@ -411,6 +463,12 @@ _WHERE = ParamSpec(where, "packet fields the message must have, e.g. "
 _MAP_OPTION = ParamSpec(map_node, "in an RA: the MAP option the icmpv6.opt.map.* fields read "
                                   "(default: the first option)")
 _ANY_NODE = node()
+
+
+def _node_or_nodes(value: Any, scope: Any) -> str | tuple[str, ...]:
+    if isinstance(value, list) and value:
+        return tuple(_ANY_NODE(v, scope) for v in value)
+    return _ANY_NODE(value, scope)
 
 
 def _d_sent(c: Check) -> str:
@@ -487,33 +545,42 @@ _add(CheckDef(
      "at_least": _AT_LEAST},
     "a message of this kind was built and sent", find=find_sent, describe=_d_sent))
 _add(CheckDef(
-    "not_sent", ParamSpec(kind_or_any, "packet kind, or \"any\""), dict(_COMMON_SENT),
+    "not_sent", ParamSpec(kind_or_any, "packet kind, or \"any\""),
+    {**_COMMON_SENT,
+     "during": ParamSpec(choice(("handover",)), "\"handover\": only from the MN's last "
+                                               "move in the step to the acknowledgement "
+                                               "that completed its handover"),
+     "for_s": ParamSpec(number(0.0, above=True), "only this many seconds from the step's "
+                                                 "start (or from the move, with during)")},
     "no such message was sent", holds=holds_not_sent,
     describe=lambda c: "no " + _d_sent(c).removeprefix("a ")))
 _add(CheckDef(
     "hop", ParamSpec(kind_or_any, "packet kind, or \"any\""),
-    {"node": ParamSpec(_ANY_NODE, "the node that put it on the link"),
-     "to_node": ParamSpec(_ANY_NODE, "the node at the other end of the link"),
+    {"node": ParamSpec(_node_or_nodes, "the node that put it on the link (an array: any)"),
+     "to_node": ParamSpec(_node_or_nodes, "the node at the other end of the link"),
      "origin": ParamSpec(boolean, "true: the hop where the node built or encapsulated it"),
      "where": _WHERE, "map_option": _MAP_OPTION, "at_least": _AT_LEAST, "since_step": _SINCE},
     "a packet crossed a link", find=find_hop, describe=_d_hop))
 _add(CheckDef(
     "received", ParamSpec(kind_or_any, "packet kind, or \"any\""),
-    {"by": ParamSpec(_ANY_NODE, "the node that processed it"), "at_least": _AT_LEAST,
+    {"by": ParamSpec(_node_or_nodes, "the node that processed it (an array: any)"),
+     "at_least": _AT_LEAST,
      "since_step": _SINCE},
     "a node processed a packet as its destination",
     find=_simple_find(PacketReceived, _received),
     describe=lambda c: f"{c.head} received" + (f" by {c.get('by')}" if c.has("by") else "")))
 _add(CheckDef(
     "dropped", ParamSpec(kind_or_any, "packet kind, or \"any\""),
-    {"at": ParamSpec(_ANY_NODE, "the node that dropped it"), "at_least": _AT_LEAST,
+    {"at": ParamSpec(_node_or_nodes, "the node that dropped it (an array: any)"),
+     "at_least": _AT_LEAST,
      "since_step": _SINCE},
     "a packet was dropped", find=_simple_find(PacketDropped, _dropped),
     describe=lambda c: f"a {c.head} packet dropped" +
     (f" at {c.get('at')}" if c.has("at") else "")))
 _add(CheckDef(
     "handover", ParamSpec(choice(HANDOVER_KINDS + (ANY,)), "handover kind"),
-    {"to_ar": ParamSpec(node("ar"), "the AR the MN was on when it started"),
+    {"to_ar": ParamSpec(ar_set(), "the AR the MN moved to: one, an array (any of them), "
+                                  "or { under = MAP } (any AR of that MAP's domain)"),
      "latency_ms_at_most": ParamSpec(number(0.0), "its latency was at most this"),
      "latency_ms_at_least": ParamSpec(number(0.0), "its latency was at least this"),
      "at_least": _AT_LEAST, "since_step": _SINCE},
@@ -528,7 +595,7 @@ _add(CheckDef(
     "the MN selected this MAP", find=_simple_find(MapSelected, _map_selected),
     describe=lambda c: f"the MN selects {c.head}"))
 _add(CheckDef(
-    "movement_detected", ParamSpec(node("ar"), "the AR"),
+    "movement_detected", ParamSpec(ar_set(), "the AR (or an array, or { under = MAP })"),
     {"at_least": _AT_LEAST, "since_step": _SINCE},
     "the MN formed a new LCoA from this AR's prefix",
     find=_simple_find(MovementDetected, _movement),
@@ -557,8 +624,8 @@ _add(CheckDef(
 _ENTRY = {
     "home": ParamSpec(address_ref, "the bound home address (an RCoA at a MAP)"),
     "care_of": ParamSpec(address_ref, "the care-of address it is bound to"),
-    "care_of_prefix_of": ParamSpec(_ANY_NODE, "the care-of address lies under this node's "
-                                              "prefix"),
+    "care_of_prefix_of": ParamSpec(_node_or_nodes, "the care-of address lies under this "
+                                                   "node's prefix (an array: any of them)"),
     "lifetime_s": ParamSpec(integer(0), "the granted lifetime"),
     "absent": ParamSpec(boolean, "true: no such entry"),
 }
@@ -572,7 +639,8 @@ _add(CheckDef(
     "the MN's binding update list holds such an entry now", holds=holds_bul,
     describe=lambda c: _d_binding(c, "entry in the MN's binding update list")))
 _add(CheckDef(
-    "mn_attached", ParamSpec(node("ar", extra=("none",)), "an AR, or \"none\""), {},
+    "mn_attached", ParamSpec(ar_set(extra=("none",)), "an AR, \"none\", an array of ARs, "
+                                                      "or { under = MAP }"), {},
     "the MN's link layer is on this AR now", holds=holds_attached,
     describe=lambda c: f"the MN is attached to {c.head}"))
 _add(CheckDef(
@@ -603,3 +671,6 @@ for _name, _doc in (("all", "every sub-check holds"), ("any", "at least one sub-
 _add(CheckDef("not", ParamSpec(lambda v, s: v, "a check"), {}, "the sub-check does not hold",
               combinator=True))
 
+
+
+from hmipviz.lesson import selection as _selection  # noqa: E402,F401  (field_selected)

@@ -124,6 +124,12 @@ def evaluate(check: Check, w: Window) -> Outcome:
     return Outcome(ok, ("done: " if ok else "waiting for: ") + describe_check(check))
 
 
+def holds(check: Check, w: Window) -> bool:
+    """Whether ``check`` holds now on the window ``w`` (event checks read from its
+    start, or from 0 with ``since_step = false``; state checks read the state now)."""
+    return _holds(check, w)
+
+
 def _holds(check: Check, w: Window) -> bool:
     d = CHECKS[check.name]
     if check.name == "all":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv6Address, IPv6Network
 from typing import TYPE_CHECKING, Any
 
@@ -54,13 +54,24 @@ class Scope:
     mn: str
     maps: frozenset[str]  # nodes with a MAP function (role map, or ar with map_address)
     duration_s: float = math.inf  # the scenario's, bounding every time value
+    # MAP name -> the ARs whose RAs carry its MAP option (its domain; a flat AR-MAP's
+    # domain holds at least itself)
+    domains: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, scenario: Scenario) -> Scope:
         roles = {n.name: n.role for n in scenario.nodes}
         mn = next((n.name for n in scenario.nodes if n.role == "mn"), "MN")
         maps = frozenset(n.name for n in scenario.nodes if n.is_map)
-        return cls(roles, mn, maps, scenario.duration_s)
+        domains: dict[str, set[str]] = {m: set() for m in maps}
+        for n in scenario.nodes:
+            if n.role == "ar":
+                for o in n.map_options:
+                    domains.setdefault(o.map, set()).add(n.name)
+                if n.is_map:
+                    domains.setdefault(n.name, set()).add(n.name)
+        return cls(roles, mn, maps, scenario.duration_s,
+                   {m: frozenset(a) for m, a in domains.items()})
 
     def names(self, roles: Iterable[str] | None = None) -> list[str]:
         wanted = set(roles) if roles is not None else None
@@ -180,6 +191,49 @@ def agent_node(value: Any, scope: Scope) -> str:
     options = sorted(scope.maps) + scope.names(["ha", "cn"])
     raise Bad(f"must name a HA, MAP or CN of the scenario, not {value!r}"
               f"{suggest(value, options)}")
+
+
+@dataclass(frozen=True)
+class ArSet:
+    """Access routers a check accepts: one, any of a list, or any AR of a MAP's domain
+    (``{ under = "MAP2" }``), so that a different correct move passes too. ``label``
+    says which, in words."""
+
+    names: frozenset[str]
+    label: str
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def ar_set(*, extra: tuple[str, ...] = ()) -> Convert:
+    """An :class:`ArSet`: ``"AR2"``, ``["AR3", "AR4"]`` or ``{ under = "MAP2" }``."""
+    one = node("ar", extra=extra)
+
+    def convert(value: Any, scope: Scope) -> ArSet:
+        if isinstance(value, str):
+            return ArSet(frozenset({one(value, scope)}), value)
+        if isinstance(value, list):
+            if not value:
+                raise Bad("must name at least one AR")
+            names = [one(v, scope) for v in value]
+            label = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+            return ArSet(frozenset(names), label)
+        if isinstance(value, dict):
+            if set(value) != {"under"}:
+                raise Bad('as a table takes one key, "under" (a MAP), e.g. '
+                          '{ under = "MAP2" }')
+            m = map_node(value["under"], scope)
+            names = sorted(scope.domains.get(m, ()))
+            if not names:
+                raise Bad(f'"{m}" is advertised by no AR: its domain is empty')
+            return ArSet(frozenset(names), f"any AR of {m}'s domain ({', '.join(names)})")
+        raise Bad('must be an AR, an array of ARs, or { under = "MAP" }, not '
+                  f"{type_name(value)}")
+    return convert
 
 
 def map_or_none(value: Any, scope: Scope) -> str:
@@ -457,6 +511,8 @@ def _expect_value(name: str, op: str, value: Any, scope: Scope) -> Any:
     if op == "in_prefix_of":
         if ftype not in ("address", "prefix"):
             raise Bad(f'"{name}": in_prefix_of needs an address field')
+        if isinstance(value, list) and value:  # any of these nodes
+            return tuple(node()(v, scope) for v in value)
         return node()(value, scope)
     if op in ("at_least", "at_most"):
         if ftype != "int":
@@ -512,9 +568,10 @@ def field_holds(e: Expect, s: Sent, book: AddressBook) -> bool:
     if e.op == "at_most":
         return actual <= e.value
     if e.op == "in_prefix_of":
+        names = e.value if isinstance(e.value, tuple) else (e.value,)
         if ftype == "prefix":
-            return any(actual.subnet_of(p) for p in book.prefixes_of(e.value))
-        return book.in_prefix_of(actual, e.value)
+            return any(actual.subnet_of(p) for n in names for p in book.prefixes_of(n))
+        return any(book.in_prefix_of(actual, n) for n in names)
     if ftype == "address":
         return actual == book.resolve(e.value)
     if ftype == "prefix":

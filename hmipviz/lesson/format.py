@@ -70,10 +70,18 @@ class Question:
     after: str | None = None
     ignore: tuple[str, ...] = ("data",)
     within_s: float = 10.0
+    # a number read off the learner's own run (hmipviz.lesson.measures), +- tolerance
+    numeric: str | None = None
+    tolerance: float = 0.0
+    explain: str = ""
 
     @property
     def is_prediction(self) -> bool:
         return self.predict is not None
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.numeric is not None
 
 
 @dataclass(frozen=True)
@@ -128,9 +136,10 @@ class LessonError(Exception):
 
 FRONT_KEYS = ("title", "summary", "goals", "scenario", "mode", "duration_s")
 STEP_KEYS = ("setup", "check", "solution", "hints", "time_limit_s", "question")
-QUESTION_KEYS = ("id", "ask", "choices", "predict", "after", "ignore", "within_s")
+QUESTION_KEYS = ("id", "ask", "choices", "predict", "after", "ignore", "within_s",
+                 "numeric", "tolerance", "explain")
 ACTION_VERBS = ("move", "fail", "restore", "reset", "run_for_s", "run_until_s",
-                "set_map_option", "flows", "inject", "play", "pause")
+                "set_map_option", "flows", "inject", "play", "pause", "select_field")
 # verbs that change what the engine does (not just let time pass)
 STATE_VERBS = frozenset({"move", "fail", "restore", "reset", "set_map_option", "flows",
                          "inject"})
@@ -339,13 +348,20 @@ _ACTION_HEAD: dict[str, lf.Convert] = {
     "inject": _fixed_node,
     "play": lambda v, s: lf.boolean(v, s) or _need_true("play"),
     "pause": lambda v, s: lf.boolean(v, s) or _need_true("pause"),
+    "select_field": lambda v, s: _selection().field_key(v, s),
 }
 _ACTION_PARAMS: dict[str, dict[str, lf.Convert]] = {
     "reset": {"mode": lf.choice(("hmipv6", "mipv6")), "security": lf.choice(SECURITIES)},
     "inject": {"hex": lambda v, s: _packet_hex(v)},
+    "select_field": {"kind": lf.kind_or_any, "from": lambda v, s: lf.node()(v, s)},
     "set_map_option": {"map": lf.map_node, "pref": lf.integer(0, 15),
                        "lifetime_s": lf.integer(0, 2**32 - 1)},
 }
+
+
+def _selection():
+    from hmipviz.lesson import selection  # after checks, which it extends
+    return selection
 
 
 def _packet_hex(value: Any) -> bytes:
@@ -466,6 +482,22 @@ def _questions(raw: Any, reader: _Reader, scope: lf.Scope, step_no: int,
         ignore = reader.get(q, path, "ignore", lf.kinds, scope, default=("data",))
         within = reader.get(q, path, "within_s", lf.time_s(0.0, above=True), scope,
                             default=limit_s)
+        if "numeric" in q:
+            from hmipviz.lesson.measures import MEASURES
+            numeric = reader.get(q, path, "numeric", lf.choice(MEASURES), scope)
+            tol = reader.get(q, path, "tolerance", lf.number(0.0), scope, default=0.5)
+            explain = reader.get(q, path, "explain", lf.text, scope, default="")
+            for key in ("choices", "predict"):
+                if key in q:
+                    reader.add(path + (key,), f'a numeric question has no "{key}"')
+            if ask is not None and numeric is not None:
+                out.append(Question(qid, ask, (), reader.line(path), numeric=numeric,
+                                    tolerance=tol, explain=explain))
+            continue
+        for key in ("tolerance", "explain"):
+            if key in q:
+                reader.add(path + (key,), f'"{key}" belongs to a numeric question '
+                                          '(numeric = "handover_latency_ms", ...)')
         choices = _choices(q.get("choices"), reader, path, scope, predict is not None)
         if ask is None or choices is None:
             continue
@@ -686,3 +718,15 @@ def builtin_lessons() -> list[tuple[str, str, str]]:
         except (OSError, UnicodeDecodeError, IndexError, tomllib.TOMLDecodeError) as error:
             out.append((stem, stem, f"(cannot be read: {error})"))
     return out
+
+
+def parse_action(table: dict, lesson: Lesson) -> Action:
+    """One action from its table (``{"move": "AR2"}``), checked against the lesson's
+    scenario as a solution's actions are: the headless API's ``LessonRun.act``.
+    Raises :class:`LessonError` naming what is wrong."""
+    problems = _Problems(lesson.name)
+    reader = _Reader(_Block("", 1), problems, f"act {table!r}")
+    out = _actions([table], reader, ("action",), lf.Scope.of(lesson.scenario),
+                   lesson.scenario)
+    problems.raise_if_any()
+    return out[0]

@@ -168,9 +168,11 @@ class _Evaluator:
     """Evaluates one check over the events since ``mark``, skipping the re-evaluation
     when only data packets arrived and the check ignores them (the trace is long)."""
 
-    def __init__(self, check: Check, mark: int) -> None:
+    def __init__(self, check: Check, mark: int,
+                 selections: list[tuple[int, str]] | None = None) -> None:
         self.check = check
         self.mark = mark
+        self.selections = selections if selections is not None else []
         self._data = ev.watches_data(check)
         self._seen: tuple[int, int, object] | None = None  # (id of sim, length, last event)
         self._last = ev.Outcome(False, "")
@@ -185,7 +187,7 @@ class _Evaluator:
             if not new or (not self._data and all(ev.is_data_event(e) for e in new)):
                 self._seen = (id(sim), n, trace[-1] if n else None)
                 return self._last
-        self._last = ev.evaluate(self.check, Window(sim, self.mark))
+        self._last = ev.evaluate(self.check, Window(sim, self.mark, tuple(self.selections)))
         self._seen = (id(sim), n, trace[-1] if n else None)
         return self._last
 

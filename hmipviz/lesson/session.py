@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hmipviz.fileio import atomic_write
-from hmipviz.lesson.format import STATE_VERBS, Action, Lesson, Step
+from hmipviz.lesson.checks import Window
+from hmipviz.lesson.format import STATE_VERBS, Action, Lesson, Step, parse_action
 from hmipviz.lesson.run import (
     BudgetExceeded,
     LessonDriver,
@@ -24,6 +25,15 @@ from hmipviz.lesson.run import (
     fork,
     predict_answer,
 )
+from hmipviz.lesson.measures import measure
+from hmipviz.lesson.status import (
+    Blocked,
+    StepStatus,
+    broken_for_good,
+    handover_misses,
+    step_status,
+)
+from hmipviz.lesson.words import plain
 from hmipviz.sim import Simulation
 
 # =====================================================================================
@@ -93,6 +103,9 @@ class LessonRun:
         self._hints_shown = 0
         self.hints_used = 0
         self._evaluator: _Evaluator | None = None
+        self._selections: list[tuple[int, str]] = []
+        self._blocked_key: tuple | None = None
+        self._blocked_value: Blocked | None = None
         if start:
             self.start_step(0)
 
@@ -121,7 +134,8 @@ class LessonRun:
             raise IndexError(f"lesson {self.lesson.name} has no step {index + 1}")
         self.index = index
         self._hints_shown = 0
-        self._evaluator = _Evaluator(self.step.check, len(self.sim.trace))
+        self._selections: list[tuple[int, str]] = []
+        self._evaluator = _Evaluator(self.step.check, len(self.sim.trace), self._selections)
         if setup:
             self.apply_setup()
 
@@ -134,7 +148,35 @@ class LessonRun:
     def do(self, action: Action) -> None:
         """Apply one action through the driver (the window's Show me plays a solution
         one action at a time, running the engine itself)."""
+        if action.verb == "select_field":
+            self._select_newest(action)
+            return
         _apply(action, self.driver, self.lesson, self._on_reset)
+
+    def select_field(self, event_index: int, key: str) -> None:
+        """The learner selected field ``key`` of the packet at trace ``event_index`` in
+        the inspector (the window reports each selection)."""
+        from hmipviz.wire.keys import new_key
+        self._selections.append((event_index, new_key(key)))
+        if self._evaluator is not None:
+            self._evaluator.forget()
+
+    @property
+    def selections(self) -> tuple[tuple[int, str], ...]:
+        """(trace index, field key) of each inspector selection in this step."""
+        return tuple(self._selections)
+
+    def _select_newest(self, action: Action) -> None:
+        """``select_field`` as an action: that field of the newest packet of the step
+        that matches its ``kind`` and ``from``."""
+        from hmipviz.lesson.checks import Check as _Check
+        from hmipviz.lesson.selection import packet_matches
+        want = _Check("field_selected", action.value, action.params)
+        w = Window(self.sim, self.mark)
+        for i in range(len(self.sim.trace) - 1, self.mark - 1, -1):
+            if packet_matches(self.sim.trace[i], want, w):
+                self.select_field(i, action.value)
+                return
 
     _do = do
 
@@ -176,6 +218,82 @@ class LessonRun:
             self.passed.add(self.index)
         return CheckResult(outcome.passed, outcome.detail)
 
+    # --- the headless API: act, play, read the conditions -------------------------------
+    def act(self, **action: object) -> None:
+        """Do one action as the learner would, written as in a lesson file:
+        ``act(move="AR2")``, ``act(fail="MAP1")``, ``act(set_map_option="AR2",
+        map="MAP1", pref=0)``, ``act(run_for_s=5)``. Checked against the scenario
+        (:class:`LessonError` when wrong)."""
+        self._do(parse_action(dict(action), self.lesson))
+
+    def play(self, limit_s: float | None = None) -> CheckResult:
+        """Run the engine until the step's check holds or ``limit_s`` simulated
+        seconds pass (default: the step's ``time_limit_s``)."""
+        return self.settle(limit_s)
+
+    def status(self) -> StepStatus:
+        """Every condition of the current step, met or not, in a student's words,
+        with the completion percentage (``status().percent``)."""
+        assert self._evaluator is not None
+        return step_status(self.step.check,
+                           Window(self.sim, self.mark, tuple(self._selections)))
+
+    def blocked(self) -> Blocked | None:
+        """Why the current step can no longer pass on this branch, or None while it
+        still can (see :mod:`hmipviz.lesson.status`): a condition broken for good, or
+        the step's solution, done now, would not make the check hold within the
+        step's time limit (looked ahead on a copy; this run is untouched)."""
+        if self.check().passed:
+            return None
+        sim = self.sim
+        key = (id(sim), len(sim.trace), id(sim.trace[-1]) if sim.trace else 0, self.mark,
+               self.index)
+        if self._blocked_key == key:
+            return self._blocked_value
+        window = Window(sim, self.mark, tuple(self._selections))
+        reasons = broken_for_good(self.step.check, window)
+        if not reasons:
+            reasons = self._look_ahead()
+        self._blocked_key = key
+        self._blocked_value = Blocked(tuple(reasons)) if reasons else None
+        return self._blocked_value
+
+    def _look_ahead(self) -> list[str]:
+        twin = self.fork()
+        if any(a.verb in STATE_VERBS for a in self.step.solution):
+            for action in self.step.solution:
+                twin._do(action)
+        try:
+            if twin.settle().passed:
+                return []
+        except BudgetExceeded:
+            return []  # cannot tell: say nothing rather than something wrong
+        own = handover_misses(self.step.check, Window(self.sim, self.mark))
+        if own:
+            return own
+        missing = [c.text for c in twin.status().conditions if not c.met]
+        limit = f"{self.step.time_limit_s:g} s"
+        return [f"even doing the step now, this would not happen within {limit}: "
+                + "; ".join(missing or [plain(self.step.check)])]
+
+    def fork(self) -> LessonRun:
+        """A run on a copy of this one's simulation, at the same step and mark: try
+        something out without touching this run (headless)."""
+        twin = LessonRun(self.lesson, SimDriver(self.lesson.scenario, fork(self.sim)),
+                         clock=self._clock, start=False)
+        twin.index = self.index
+        twin.passed = set(self.passed) - {self.index}
+        twin._predictions = dict(self._predictions)
+        twin._selections = list(self._selections)
+        twin._evaluator = _Evaluator(self.step.check, self.mark, twin._selections)
+        return twin
+
+    def retry(self) -> None:
+        """Try this step again: back to its start state (the network restarts and the
+        earlier steps' solutions are replayed, as ``goto`` does)."""
+        self.passed.discard(self.index)
+        self.goto(self.index)
+
     def can_advance(self) -> bool:
         return self.index in self.passed
 
@@ -210,8 +328,37 @@ class LessonRun:
         """The engine's answer to a prediction of the current step (after set-up)."""
         return self._predictions.get(question_id)
 
+    def measured(self, question_id: str) -> float | None:
+        """The engine's value for a numeric question, from this run now (None: the
+        run has none yet, e.g. no handover)."""
+        _step, q = self.lesson.question(question_id)
+        if q.numeric is None:
+            raise ValueError(f"question {question_id} is not a numeric question")
+        return measure(q.numeric, Window(self.sim, self.mark))
+
+    def answer_number(self, question_id: str, value: float) -> Feedback:
+        """Grade a number the learner read off their own run: right within the
+        question's tolerance of what the engine measured in this run. Nothing is
+        recorded while the run has no such value yet."""
+        step, q = self.lesson.question(question_id)
+        if step.index != self.index:
+            raise ValueError(f"question {question_id} belongs to step {step.index + 1}")
+        truth = self.measured(question_id)
+        if truth is None:
+            return Feedback(False, "Your run has nothing to measure yet: do the step "
+                            "first, then read the number off the event list.", "", "",
+                            False)
+        correct = abs(float(value) - truth) <= q.tolerance
+        first = question_id not in self._answers
+        if first:
+            self._answers[question_id] = (int(round(float(value))), correct)
+        shown = f"{truth:.1f}".removesuffix(".0")
+        return Feedback(correct, q.explain, shown, q.explain, first)
+
     def answer(self, question_id: str, choice: int) -> Feedback:
         step, q = self.lesson.question(question_id)
+        if q.is_numeric:
+            raise ValueError(f"question {question_id} takes a number: answer_number")
         if not 0 <= choice < len(q.choices):
             raise IndexError(f"question {question_id} has {len(q.choices)} choices")
         if q.is_prediction:
@@ -382,6 +529,8 @@ def _verify_step(lesson: Lesson, step: Step, run: LessonRun, where: str,
             problems.append(f"{where}: the check holds without the solution after "
                             f"{step.time_limit_s:g} s")
     for q in step.questions:
+        if q.is_numeric:
+            continue
         if q.is_prediction:
             got = run.prediction(q.id)
             if all(c.kind != got for c in q.choices):
@@ -393,4 +542,8 @@ def _verify_step(lesson: Lesson, step: Step, run: LessonRun, where: str,
                         f'"{step.title}": the check did not hold within '
                         f"{step.time_limit_s:g} s after the solution ({result.detail})")
         return False
+    for q in step.questions:
+        if q.is_numeric and run.measured(q.id) is None:
+            problems.append(f"{lesson.path}:{q.line}: question {q.id}: the run has no "
+                            f"{q.numeric} to ask about once the step is done")
     return True
