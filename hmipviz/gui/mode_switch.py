@@ -8,8 +8,8 @@ compare view.
 from __future__ import annotations
 
 from hmipviz import compare
+from hmipviz.gui.controller_core import ControllerCore
 from hmipviz.gui.run_history import RunHistory
-from hmipviz.gui.view_cores import ControllerCore
 
 
 class ModeSwitch(ControllerCore):

@@ -17,8 +17,8 @@ import math
 from PySide6.QtCore import QElapsedTimer
 
 from hmipviz.engine.events import PacketSent
+from hmipviz.gui.controller_core import ControllerCore
 from hmipviz.gui.playback import HOP_MS, Segment
-from hmipviz.gui.view_cores import ControllerCore
 from hmipviz.timeline import EPS
 
 # With moving MNs: simulated seconds per wall-clock second at 1x, at the least.

@@ -5,7 +5,7 @@ it draws, never the live engine, so stepping back shows the past."""
 from __future__ import annotations
 
 from hmipviz.engine.events import PacketSent
-from hmipviz.gui.view_cores import ControllerCore
+from hmipviz.gui.controller_core import ControllerCore
 from hmipviz.timeline import CachesAt, LinkParamsChanged, MapOptionChanged, Placement
 
 

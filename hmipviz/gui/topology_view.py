@@ -105,7 +105,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         self.positions: dict[str, QPointF] = {}
         self.nodes: dict[str, NodeItem] = {}
         self.cells: dict[str, CellItem] = {}
-        self.links: dict[frozenset, tuple[QGraphicsLineItem, QGraphicsSimpleTextItem]] = {}
+        self.links: dict[frozenset[str], tuple[QGraphicsLineItem, QGraphicsSimpleTextItem]] = {}
         self._clear_mns()
         self.tokens: dict[int, TokenItem] = {}
         self.tunnels: list[QGraphicsPathItem] = []
