@@ -83,8 +83,7 @@ def main() -> None:
     parser.add_argument("--start", type=float, default=20.0, help="simulated time to start at")
     args = parser.parse_args()
     from PySide6 import __version__ as pyside_version
-    platform = os.environ.get("QT_QPA_PLATFORM") or "xcb (DISPLAY=%s)" % os.environ.get(
-        "DISPLAY")
+    platform = os.environ.get("QT_QPA_PLATFORM") or f"xcb (DISPLAY={os.environ.get('DISPLAY')})"
     print(f"hmipviz GUI benchmark, many MNs: PySide6 {pyside_version}, Python "
           f"{sys.version.split()[0]}, Qt platform {platform}, {os.cpu_count()} CPUs")
     with open("/proc/loadavg") as f:

@@ -79,9 +79,13 @@ count = {count}
 home_agent = "HA"
 home_prefix = "2001:db8:1::/64"
 interface_id = "::1:0"
-mobility = {{ model = "random_waypoint", area = [100, 300, 500, 700], speed_mps = [1, 15], pause_s = [0, 10] }}
+mobility = {mobility}
 flow = {{ kind = "echo", to = "CN", interval_ms = 100, start_s = 1 }}
 """
+
+# every MN walks the whole area: random waypoints, 1-15 m/s, pauses of up to 10 s
+MOBILITY = ('{ model = "random_waypoint", area = [100, 300, 500, 700], '
+            'speed_mps = [1, 15], pause_s = [0, 10] }')
 
 AR = """
 [[node]]
@@ -107,7 +111,8 @@ CELLS = [(200, 400), (400, 400), (200, 600), (400, 600)]
 def scenario_text(count: int, duration_s: float) -> str:
     ars = "".join(AR.format(i=i, n=i + 1, x=x, y=y) for i, (x, y) in enumerate(CELLS, 1))
     links = "".join(AR_LINK.format(i=i) for i in range(1, len(CELLS) + 1))
-    return NETWORK.format(count=count, duration=duration_s, ars=ars, ar_links=links)
+    return NETWORK.format(count=count, duration=duration_s, ars=ars, ar_links=links,
+                          mobility=MOBILITY)
 
 
 def run_one(count: int, duration_s: float, profile: bool) -> dict:
@@ -144,7 +149,8 @@ def run_one(count: int, duration_s: float, profile: bool) -> dict:
     cpu = time.process_time() - cpu0
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     attached = sum(1 for name in sim.mn_names if sim.mobile_node(name).ar is not None)
-    return {"mns": count, "duration_s": duration_s, "build_s": build_s, "wall_s": wall, "cpu_s": cpu,
+    return {"mns": count, "duration_s": duration_s, "build_s": build_s, "wall_s": wall,
+            "cpu_s": cpu,
             "events": events[0], "events_per_s": events[0] / wall if wall else 0.0,
             "events_per_cpu_s": events[0] / cpu if cpu else 0.0,
             "peak_rss_mib": rss_kib / 1024.0, "attached_at_end": attached,

@@ -1,5 +1,6 @@
 """Run every built-in scenario headless with --trace, --pcap and --caches and print a
-digest of each output and of the printed summary, so two versions of hmipviz can be compared byte for byte.
+digest of each output and of the printed summary, so two versions of hmipviz can be
+compared byte for byte.
 
 Usage (run outside the checkout so PYTHONPATH picks the version):
     PYTHONPATH=/path/to/old python benchmarks/compare_outputs.py > old.txt

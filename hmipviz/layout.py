@@ -34,7 +34,7 @@ def compute_layout(scenario) -> dict[str, Point]:
     given = {n.name: n.position for n in fixed if n.position is not None}
     if len(given) == len(fixed):
         return {k: (float(v[0]), float(v[1])) for k, v in given.items()}
-    g = nx.Graph()
+    g: nx.Graph[str] = nx.Graph()
     g.add_nodes_from(n.name for n in fixed)
     g.add_edges_from((lk.a, lk.b) for lk in scenario.links if lk.a in g and lk.b in g)
     if given:

@@ -18,8 +18,9 @@ directly, without a display.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from hmipviz.engine.events import (
     BindingChanged,
@@ -30,6 +31,9 @@ from hmipviz.engine.events import (
     PacketReceived,
     PacketSent,
 )
+
+if TYPE_CHECKING:
+    from hmipviz.sim_mns import MobileIndex
 
 EPS = 1e-9
 # Binding changes after which the entry is gone from its table.
@@ -134,7 +138,7 @@ class Timeline:
 
     def __init__(self, trace: list[Event], mn_name: str = "",
                  holders: Sequence[str] = (), max_delay_s: float = 0.0,
-                 mobiles=None) -> None:
+                 mobiles: MobileIndex | None = None) -> None:
         self.trace = trace
         self.mn_name = mn_name
         # address -> MN (hmipviz.sim_mns.MobileIndex); None or one MN: every event is
@@ -206,7 +210,7 @@ class Timeline:
         self._cache_nodes = list(self.holders)
         self._cache_node_set = set(self.holders)
         for j in self._bindings:
-            e = self.trace[j]
+            e = cast(BindingChanged, self.trace[j])  # _bindings holds only these
             if e.table == "binding cache" and e.node not in self._cache_node_set:
                 self._cache_node_set.add(e.node)
                 self._cache_nodes.append(e.node)
@@ -234,6 +238,8 @@ class Timeline:
         by its peer, an MN's own events by its name); kept per packet id with the index
         the packet was first seen at, so a branch can forget the later ones."""
         index = self.mobiles
+        if index is None:  # called only with several MNs
+            return None
         names = index.name_set
         if isinstance(e, PacketSent):
             known = self._packet_mn.get(e.packet_id)
@@ -313,7 +319,7 @@ class Timeline:
         """Each node that failed at some point, and whether it is up after event ``i``."""
         out: dict[str, bool] = {}
         for j in self._status[:bisect.bisect_right(self._status, i)]:
-            e = self.trace[j]
+            e = cast(NodeStatus, self.trace[j])  # _status holds only these
             out[e.node] = e.up
         return out
 
@@ -343,6 +349,7 @@ class Timeline:
             e = self.trace[j]
             assert isinstance(e, BindingChanged)
             table: dict[object, CacheRow]
+            key: object
             if e.table == "binding update list":
                 if mn and e.node != mn:
                     continue
@@ -377,7 +384,7 @@ class Timeline:
         trace = self.trace
         while k >= 0:
             j = self._sent[k]
-            e = trace[j]
+            e = cast(PacketSent, trace[j])  # _sent holds only these
             if e.t < horizon:
                 break
             if e.arrive_t > t + EPS:

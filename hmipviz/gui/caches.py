@@ -15,12 +15,14 @@ that MN's entries (``controller.caches_at(i, mn)``), "All MNs" shows them all.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QElapsedTimer,
     QEvent,
     QModelIndex,
+    QPersistentModelIndex,
     QRect,
     Qt,
     QTimer,
@@ -44,7 +46,7 @@ from hmipviz.engine import describe
 from hmipviz.engine.events import BindingChanged, PacketSent
 from hmipviz.gui import theme
 from hmipviz.gui.mn_picker import MnPicker
-from hmipviz.timeline import CacheRow
+from hmipviz.timeline import CacheRow, CachesAt
 
 FLASH_MS = 1000.0
 BUL = "binding update list"
@@ -79,6 +81,7 @@ class CacheTableModel(QAbstractTableModel):
         self.clock: QElapsedTimer | None = None
         self._remaining_text: list[str] = []
         first = "Home address / RCoA"  # set_first_header() names it for a MAP or a HA
+        self.columns: tuple[str, ...]
         if is_bul:
             self.columns = ("Peer", first, "Care-of address", "Seq", "Remaining", "State")
         else:
@@ -112,7 +115,7 @@ class CacheTableModel(QAbstractTableModel):
             old_outlined, old_rows = self.outlined, self.rows
             self.outlined = outlined
             self.rows = rows
-            content = [r for r, (a, b) in enumerate(zip(old_rows, rows)) if a != b]
+            content = [r for r, (a, b) in enumerate(zip(old_rows, rows, strict=False)) if a != b]
             changed = content + [
                 r for r, b in enumerate(rows)
                 if (_row_key(b) in outlined) != (_row_key(b) in old_outlined)
@@ -175,7 +178,7 @@ class CacheTableModel(QAbstractTableModel):
             return self.columns[section]
         return None
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self.rows):
             return None
         row = self.rows[index.row()]
@@ -229,9 +232,9 @@ class CacheTableModel(QAbstractTableModel):
 class _OutlineDelegate(QStyledItemDelegate):
     """Draws the outline around the row the current message touches."""
 
-    def paint(self, painter: QPainter, option, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option, index: QModelIndex | QPersistentModelIndex) -> None:
         super().paint(painter, option, index)
-        model: CacheTableModel = index.model()
+        model = cast(CacheTableModel, index.model())  # this delegate is set on its tables only
         if not model.is_outlined(index.row()):
             return
         painter.save()
@@ -263,7 +266,7 @@ class _Section(QWidget):
         self.title.setFont(theme.ui_font(0, bold=True))
         self.subtitle = QLabel()
         self.subtitle.setStyleSheet(f"color:{theme.muted_text().name()}")
-        head = QHBoxLayout()
+        head = self.head = QHBoxLayout()  # the title row (the MN chooser joins it)
         head.setContentsMargins(2, 3, 2, 1)
         head.addWidget(chip)
         head.addWidget(self.title)
@@ -345,20 +348,20 @@ class QtBindingCaches(QWidget):
         self._decoded: dict[int, str | None] = {}
         self._last_position = -1
         self._state_key: tuple | None = None
-        self._state = None
+        self._state: CachesAt | None = None
 
         self.mn_box = MnPicker(controller, self)
         self.inner = QWidget()
         self.inner_layout = QVBoxLayout(self.inner)
         self.inner_layout.setContentsMargins(6, 0, 6, 6)
         self.inner_layout.setSpacing(4)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(self.inner)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(self.inner)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.scroll)
+        lay.addWidget(self.scroll_area)
         if hasattr(controller, "mnSelected"):
             controller.mnSelected.connect(self._mn_chosen)
 
@@ -378,8 +381,9 @@ class QtBindingCaches(QWidget):
         self.mn_box.hide()
         while self.inner_layout.count():
             item = self.inner_layout.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget:
+                widget.deleteLater()
         for model in self.models.values():  # children of this widget: delete them too
             model.deleteLater()
         self.models.clear()
@@ -394,7 +398,7 @@ class QtBindingCaches(QWidget):
         bul = self._add_section(mn, self._bul_title(), "mn", True)
         if self._several():  # the MN chooser in the list's title row (no extra row)
             bul.subtitle.setText("")
-            bul.layout().itemAt(0).layout().addWidget(self.mn_box)
+            bul.head.addWidget(self.mn_box)
             self.mn_box.show()
         for name in c.cache_nodes():
             self._add_cache_section(name)
@@ -445,7 +449,8 @@ class QtBindingCaches(QWidget):
         self.models[key] = model
         self.sections[key] = section
         pos = self.inner_layout.count()
-        if pos and self.inner_layout.itemAt(pos - 1).spacerItem() is not None:
+        last = self.inner_layout.itemAt(pos - 1) if pos else None
+        if last is not None and last.spacerItem() is not None:
             pos -= 1
         self.inner_layout.insertWidget(pos, section)
         return section
@@ -498,10 +503,10 @@ class QtBindingCaches(QWidget):
         if c.scenario is None or not self.models:
             return
         key = (position, getattr(c, "selected_mn", ""), len(c.trace))
-        if self._state_key != key:  # a position and a selection change: fold once
-            self._state_key = key
-            self._state = c.caches_at(position, key[1] or None)
         state = self._state
+        if self._state_key != key or state is None:  # a position and a selection change: fold once
+            self._state_key = key
+            state = self._state = c.caches_at(position, key[1] or None)
         now = c.display_time()
         touched = self._touched(c.current_message(position))
         sel = c.selected

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
@@ -47,6 +48,9 @@ from hmipviz.gui.playback import FRAME_MS, HOP_MS, Segment, WallClock
 from hmipviz.gui.run_history import RunHistory
 from hmipviz.gui.timeline_queries import TimelineQueries
 from hmipviz.timeline import CacheRow, CachesAt, Placement, Timeline
+
+if TYPE_CHECKING:
+    from hmipviz.sim import Simulation
 
 log = logging.getLogger("hmipviz.gui")
 
@@ -487,8 +491,8 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
             self.pause()
             return
         t0 = self.display_time()
-        hops = [(self.trace[j].t, self.trace[j].arrive_t)
-                for j in self.in_flight_at(self._position)]
+        flying = [self.trace[j] for j in self.in_flight_at(self._position)]
+        hops = [(e.t, e.arrive_t) for e in flying if isinstance(e, PacketSent)]
         seg = Segment.between(t0, self.trace[nxt].t, hops, self._speed, self.clock_ms())
         if seg is not None:
             self._seg = seg
@@ -507,32 +511,32 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
         """The user moved ``mn`` (default: the first MN) to ``ar``'s cell (None:
         outside every cell), dropping it at ``point`` (metres) if given. An MN with a
         moving model stops there (``Simulation.place``): the engine holds where it is."""
-        if ar is not None and ar not in self.sim.nodes:
+        if ar is not None and ar not in self._live_sim().nodes:
             raise ValueError(f"no access router {ar!r} in this scenario")
         mn = mn or self.mn_name
-        if mn not in self.sim.mn_names:
+        if mn not in self._live_sim().mn_names:
             raise ValueError(f"no mobile node {mn!r} in this scenario")
-        several = len(self.sim.mn_names) > 1
+        several = len(self._live_sim().mn_names) > 1
         who = mn if several else "MN"
         label = f"{who} moves to {ar}" if ar else f"{who} leaves every cell: no link"
-        moving = mn in self.sim.mobility.trajectories
+        moving = mn in self._live_sim().mobility.trajectories
 
         def apply(t: float) -> None:
             if moving and point is not None:
-                self.sim.place(mn, point[0], point[1], at_s=t)
-                if ar is not None and self.sim.mobile_node(mn).ar == ar:
+                self._live_sim().place(mn, point[0], point[1], at_s=t)
+                if ar is not None and self._live_sim().mobile_node(mn).ar == ar:
                     return  # put down in the cell it is on: the link layer stays
-            self.sim.move(ar, at_s=t, mn=mn if several else None)
+            self._live_sim().move(ar, at_s=t, mn=mn if several else None)
 
         self._act(label, apply, placement=(ar, point), record=("move", ar),
                   mn=mn if several else "")
 
     def fail_node(self, name: str) -> None:
-        self._act(f"{name} fails", lambda t: self.sim.fail(name, at_s=t),
+        self._act(f"{name} fails", lambda t: self._live_sim().fail(name, at_s=t),
                   record=("fail", name))
 
     def restore_node(self, name: str) -> None:
-        self._act(f"{name} is restored", lambda t: self.sim.restore(name, at_s=t),
+        self._act(f"{name} is restored", lambda t: self._live_sim().restore(name, at_s=t),
                   record=("restore", name))
 
     def user_actions(self) -> list[tuple[float, str, str | None]]:
@@ -547,13 +551,13 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
     def set_link(self, a: str, b: str, delay_ms: float | None = None,
                  loss: float | None = None) -> None:
         self._act(f"link {a}-{b} changed",
-                  lambda t: self.sim.set_link(a, b, delay_ms=delay_ms, loss=loss),
+                  lambda t: self._live_sim().set_link(a, b, delay_ms=delay_ms, loss=loss),
                   settings=True)
 
     def set_map_option(self, ar: str, map_name: str, pref: int | None = None,
                        lifetime_s: int | None = None) -> None:
         self._act(f"{ar}'s MAP option for {map_name} changed",
-                  lambda t: self.sim.set_map_option(ar, map_name, pref=pref,
+                  lambda t: self._live_sim().set_map_option(ar, map_name, pref=pref,
                                                     lifetime_s=lifetime_s),
                   settings=True)
 
@@ -562,7 +566,7 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
         a lesson's spoofed binding update)."""
         data = bytes(data)
         self._act(f"{node} sends a forged {len(data)}-byte packet",
-                  lambda t: self.sim.inject(node, data, at_s=t))
+                  lambda t: self._live_sim().inject(node, data, at_s=t))
 
     def flow_running(self) -> bool:
         """Whether the live engine's flow is on (see :meth:`flow_running_at`)."""
@@ -571,7 +575,13 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
     def set_flow(self, running: bool) -> None:
         """Start or stop the data flow(s)."""
         self._act("data flow " + ("started" if running else "stopped"),
-                  lambda t: self.sim.set_flows(running), settings=True)
+                  lambda t: self._live_sim().set_flows(running), settings=True)
+
+    def _live_sim(self) -> Simulation:
+        """The open scenario's simulation: the actions above run only with one."""
+        if self.sim is None:
+            raise RuntimeError("no scenario is open")
+        return self.sim
 
     def _act(self, label: str, apply: Callable[[float], None],
              placement: tuple[str | None, tuple[float, float] | None] | None = None,

@@ -9,9 +9,12 @@ future of the history, still selectable).
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -117,7 +120,7 @@ class EventTableModel(QAbstractTableModel):
         trace = self.controller.trace
         return trace[row] if 0 <= row < len(trace) else None
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         row, col = index.row(), index.column()
@@ -208,8 +211,8 @@ class EventFilterModel(QSortFilterProxyModel):
         else:  # pragma: no cover - older Qt
             self.invalidateFilter()
 
-    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
-        model: EventTableModel = self.sourceModel()
+    def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:
+        model = cast(EventTableModel, self.sourceModel())  # the only source it is given
         e = model.event_at(row)
         if e is None:
             return False
@@ -246,7 +249,8 @@ class QtEventList(QWidget):
         self.follow = True  # keep the current position's row in view
 
         # --- filter bar --------------------------------------------------------------
-        self.kind_button = QToolButton(text="Kinds \u25be")
+        self.kind_button = QToolButton()
+        self.kind_button.setText("Kinds \u25be")
         self.kind_button.setAccessibleName("Filter by message kind")
         self.kind_button.setToolTip("Show or hide message kinds and other events")
         self.kind_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)

@@ -24,6 +24,7 @@ PySide6 6.12 on Python 3.11 that call drops a reference to None per call.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -114,7 +115,8 @@ class QtLadder(QWidget):
         self.hops_box.setToolTip("Show every hop; uncheck to see only where each packet was "
                                  "sent or re-encapsulated")
         self.hops_box.toggled.connect(lambda on: self.set_filters(show_forwarding=on))
-        self.export_button = QToolButton(text="Export…")
+        self.export_button = QToolButton()
+        self.export_button.setText("Export…")
         self.export_button.setToolTip("Save the diagram as SVG or PNG")
         self.export_button.clicked.connect(self._export_dialog)
         self.count_label = QLabel()
@@ -301,10 +303,8 @@ class QtLadder(QWidget):
         self.view.resetCachedContent()
 
     def _hscrolled(self, _value: int) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # being destroyed
             self.header.update()
-        except RuntimeError:  # being destroyed
-            pass
 
     def _scrolled(self, _value: int) -> None:
         """Follow the present while it is in view; stop when the user scrolls away."""
@@ -473,7 +473,8 @@ class QtLadder(QWidget):
         self._render(p)
         p.end()
         with atomic_path(target) as tmp:
-            if not image.save(str(tmp), "PNG"):
+            # PySide6 6.11's stub types format as bytes; the binding accepts only str
+            if not image.save(str(tmp), "PNG"):  # type: ignore[call-overload]
                 raise OSError(f"cannot write {target}")
 
     def _export_dialog(self) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -22,7 +22,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QGraphicsScene, QGraphicsView, QWidget
 
 from hmipviz.engine import describe
-from hmipviz.engine.events import PacketSent
+from hmipviz.engine.events import PacketDropped, PacketSent
 from hmipviz.gui.ladder_model import GUTTER, HEADER_H, ROW_H, LadderRow
 from hmipviz.gui.palette import CROSS_RED, kind_color, kind_dashed
 
@@ -63,7 +63,7 @@ def mid_color() -> QColor:
 class RowItem(QGraphicsItem):
     """One row: an arrow (PacketSent) or a cross (PacketDropped), plus its time."""
 
-    def __init__(self, ladder: "QtLadder", model: LadderRow) -> None:
+    def __init__(self, ladder: QtLadder, model: LadderRow) -> None:
         super().__init__()
         self.ladder, self.model = ladder, model
         self.index, self.event = model.index, model.event
@@ -108,7 +108,7 @@ class RowItem(QGraphicsItem):
                    Qt.AlignmentFlag.AlignVCenter, f"{e.t:.3f} s")
         p.setFont(self.ladder.label_font)
         fm = QFontMetricsF(p.font())
-        if self.x2 is None:  # a drop: a red cross on the lifeline, and why
+        if isinstance(e, PacketDropped):  # a drop: a red cross on the lifeline, and why
             s = 6.0
             p.setPen(QPen(QColor(CROSS_RED), 3.2 if selected else 2.4))
             p.drawLine(QPointF(self.x1 - s, y - s), QPointF(self.x1 + s, y + s))
@@ -128,6 +128,8 @@ class RowItem(QGraphicsItem):
             p.fillRect(QRectF(bx - 2, ROW_H / 2 - fm.height() / 2, tw + 4, fm.height()), base)
             p.setPen(QColor(CROSS_RED))
             p.drawText(box, align | Qt.AlignmentFlag.AlignVCenter, label)
+            return
+        if self.x2 is None:  # a hop always has its second lifeline
             return
         color = kind_color(e.kind)
         pen = QPen(color, 3.4 if selected else 2.2)
@@ -172,11 +174,11 @@ class RowItem(QGraphicsItem):
 
 
 class LadderScene(QGraphicsScene):
-    def __init__(self, ladder: "QtLadder") -> None:
+    def __init__(self, ladder: QtLadder) -> None:
         super().__init__()
         self.ladder = ladder
 
-    def drawBackground(self, p: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, p: QPainter, rect: QRectF | QRect) -> None:
         p.fillRect(rect, QApplication.palette().color(QPalette.ColorRole.Base))
         pen = QPen(mid_color(), 1.2, Qt.PenStyle.DashLine)
         p.setPen(pen)
@@ -211,7 +213,7 @@ class LadderView(QGraphicsView):
 class LadderHeader(QWidget):
     """Node names and icons above the lifelines; stays put while the diagram scrolls."""
 
-    def __init__(self, ladder: "QtLadder") -> None:
+    def __init__(self, ladder: QtLadder) -> None:
         super().__init__()
         self.ladder = ladder
         self.setFixedHeight(int(HEADER_H))

@@ -34,7 +34,7 @@ class LadderRow:
     ``gap`` the quiet time before it when longer than GAP_S."""
 
     index: int  # trace index
-    event: object
+    event: PacketSent | PacketDropped
     row: int
     x1: float
     x2: float | None
@@ -144,7 +144,7 @@ class LadderModel:
             self.pos = pos
         return out
 
-    def _add(self, i: int, e) -> tuple[LadderRow, bool]:
+    def _add(self, i: int, e: PacketSent | PacketDropped) -> tuple[LadderRow, bool]:
         prev = self.rows[-1].event if self.rows else None
         gap = (e.t - prev.t) if prev is not None and e.t - prev.t > GAP_S else None
         x1, new1 = self.ensure_node(e.node)

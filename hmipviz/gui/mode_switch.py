@@ -8,10 +8,11 @@ compare view.
 from __future__ import annotations
 
 from hmipviz import compare
+from hmipviz.gui.controller_core import ControllerCore
 from hmipviz.gui.run_history import RunHistory
 
 
-class ModeSwitch:
+class ModeSwitch(ControllerCore):
     """Needs the controller's history, position, selection, signals and ``load``."""
 
     def set_mode(self, mode: str) -> None:
@@ -21,12 +22,13 @@ class ModeSwitch:
         unless the actions changed meanwhile."""
         if mode not in compare.MODES:
             raise ValueError(f"unknown mode {mode!r}: hmipv6 or mipv6")
-        if self.scenario is None or mode == self.mode:
+        current = self.mode
+        if self.scenario is None or current is None or mode == current:
             return
         self.pause()
         actions = compare.demo_actions(self.timeline)
         runs = dict(self._runs)
-        runs[self.mode] = (self._history, self._position, self._selected, actions)
+        runs[current] = (self._history, self._position, self._selected, actions)
         kept = runs.get(mode)
         name = compare.MODE_NAMES[mode]
         if kept is not None and kept[3] == actions:

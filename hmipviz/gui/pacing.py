@@ -16,6 +16,8 @@ import math
 
 from PySide6.QtCore import QElapsedTimer
 
+from hmipviz.engine.events import PacketSent
+from hmipviz.gui.controller_core import ControllerCore
 from hmipviz.gui.playback import HOP_MS, Segment
 from hmipviz.timeline import EPS
 
@@ -23,7 +25,7 @@ from hmipviz.timeline import EPS
 MOVING_RATE = 1.0
 
 
-class WalkPacing:
+class WalkPacing(ControllerCore):
     """The pacing half of the controller (needs its trace, position, speed, clock)."""
 
     def _hop_ms(self, flying: list[int], t0: float, t1: float) -> float:
@@ -31,6 +33,8 @@ class WalkPacing:
         frac = 0.0
         for j in flying:
             e = self.trace[j]
+            if not isinstance(e, PacketSent):  # in flight: always a PacketSent
+                continue
             span = max(e.arrive_t - e.t, EPS)
             frac = max(frac, min(1.0, (t1 - t0) / span))
         return HOP_MS / self._speed * frac

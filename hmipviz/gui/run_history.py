@@ -16,7 +16,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from typing import Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from hmipviz.engine.events import Event
 from hmipviz.gui import snapshots
@@ -30,6 +31,9 @@ from hmipviz.timeline import (
     UserAction,
     cache_holders,
 )
+
+if TYPE_CHECKING:
+    from hmipviz.sim import Snapshot
 
 log = logging.getLogger("hmipviz.gui")
 
@@ -55,7 +59,7 @@ class RunHistory:
         self.stall_steps = stall_steps
         self.trace: list[Event] = []
         # (engine time, actions applied so far, snapshot), oldest first
-        self.snapshots: list[tuple[float, int, object]] = []
+        self.snapshots: list[tuple[float, int, Snapshot]] = []
         # every user action on this branch, to re-apply after restoring an older snapshot
         self.log: list[tuple[float, Callable[[float], None]]] = []
         self.applied = 0
@@ -102,10 +106,10 @@ class RunHistory:
             n += 1
             sim.step()
             self.steps_since_snapshot += 1
-            if self.steps_since_snapshot >= self.snapshot_every * self.snapshot_scale:
-                # only at an instant boundary, so a restore never splits an instant
-                if (sim.next_time() or math.inf) > sim.now + EPS:
-                    self.take_snapshot()
+            # only at an instant boundary, so a restore never splits an instant
+            if (self.steps_since_snapshot >= self.snapshot_every * self.snapshot_scale
+                    and (sim.next_time() or math.inf) > sim.now + EPS):
+                self.take_snapshot()
         if sim.now < t:
             sim.run(until_s=t)  # nothing left at or before t: just sets the clock
         self.timeline.index_new()
@@ -227,8 +231,8 @@ class RunHistory:
         links = {(c.a, c.b): c for c in tl.teacher_changes()
                  if isinstance(c, LinkParamsChanged)}
         for link in sim.topology.links():
-            old = links.get((link.a, link.b))
-            if old is None or (old.delay_ms, old.loss) != (link.delay_ms, link.loss):
+            old_link = links.get((link.a, link.b))
+            if old_link is None or (old_link.delay_ms, old_link.loss) != (link.delay_ms, link.loss):
                 tl.add_teacher_change(
                     LinkParamsChanged(index, t, link.a, link.b, link.delay_ms, link.loss))
         running = self.flow_running()
@@ -256,9 +260,9 @@ class RunHistory:
                 # name the MN only where the file has several (one MN: as before)
                 mn = (a.mn or first) if several else None
                 moves.append(MoveSpec(at_s=t, to=target, mn=mn))
-            elif verb == "fail":
+            elif verb == "fail" and target is not None:
                 fails.append(NodeActionSpec(at_s=t, node=target))
-            elif verb == "restore":
+            elif verb == "restore" and target is not None:
                 restores.append(NodeActionSpec(at_s=t, node=target))
         last = max((t for t, _verb, _target in self.user_actions()), default=None)
         duration = sc.duration_s if last is None else max(sc.duration_s, last + ACTION_GRACE_S)

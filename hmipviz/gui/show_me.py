@@ -99,6 +99,8 @@ class ShowMeRunner(QObject):
 
     def _advance(self) -> None:
         run = self._run
+        if run is None:  # finished: called only while running
+            return
         c = self._controller()
         if self._target is not None:
             chunk = max(1, min(SLICE_STEPS, self.budget - self.steps))
@@ -142,7 +144,7 @@ class ShowMeRunner(QObject):
         self.finished.emit(outcome, message)
 
     # --- Esc ---------------------------------------------------------------------------------
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, obj, event) -> bool:
         t = event.type()
         if t in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and self.running \
                 and event.key() == Qt.Key.Key_Escape \

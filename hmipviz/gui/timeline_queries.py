@@ -5,14 +5,12 @@ it draws, never the live engine, so stepping back shows the past."""
 from __future__ import annotations
 
 from hmipviz.engine.events import PacketSent
-from hmipviz.timeline import CachesAt, LinkParamsChanged, MapOptionChanged, Placement, Timeline
+from hmipviz.gui.controller_core import ControllerCore
+from hmipviz.timeline import CachesAt, LinkParamsChanged, MapOptionChanged, Placement
 
 
-class TimelineQueries:
+class TimelineQueries(ControllerCore):
     """Mixed into :class:`hmipviz.gui.controller.QtController`."""
-
-    timeline: Timeline
-    _position: int
 
     def event_at(self, i: int):
         trace = self.timeline.trace

@@ -21,14 +21,20 @@ selected MN only, so ten MNs do not pile up labels. With one MN nothing changes.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsLineItem
+from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsSimpleTextItem
 
 from hmipviz import layout
 from hmipviz.gui.topology_nodes import MnItem
+from hmipviz.gui.view_cores import TopologyViewCore
 from hmipviz.layout import MN_R
+from hmipviz.mobility import Leg
+
+if TYPE_CHECKING:
+    from hmipviz.gui.topology_view import QtTopologyView
 
 # MN colours (several MNs): distinct from one another and from the domain tints; the
 # badge text is white on each.
@@ -42,7 +48,7 @@ def mn_colour(k: int) -> QColor:
     return QColor(MN_HEX[k % len(MN_HEX)])
 
 
-class MnLayerMixin:
+class MnLayerMixin(TopologyViewCore):
     """The MN half of the canvas (see the module docstring)."""
 
     # --- building ----------------------------------------------------------------------
@@ -51,16 +57,14 @@ class MnLayerMixin:
         self.access_lines: dict[str, QGraphicsLineItem] = {}
         self.mn_item: MnItem | None = None
         self.access_line: QGraphicsLineItem | None = None
-        self.no_link = None
+        self.no_link: QGraphicsSimpleTextItem | None = None
         self._mn_ars: dict[str, str | None] = {}
         self._mn_spots: dict[str, dict[str | None, QPointF]] = {}
         self._mn_offsets: dict[str, QPointF] = {}
-        self._legs: dict[str, object] = {}
+        self._legs: dict[str, Leg] = {}
         self.several = False
 
     def _build_mns(self, scenario) -> None:
-        from PySide6.QtWidgets import QGraphicsSimpleTextItem
-
         from hmipviz.gui import theme
         specs = [n for n in scenario.nodes if n.role == "mn"]
         self.several = len(specs) > 1
@@ -68,7 +72,7 @@ class MnLayerMixin:
         static = [s.name for s in specs if self.controller.mn_trajectory(s.name) is None]
         for k, spec in enumerate(specs):
             self._init_mn_spots(spec, static)
-            item = MnItem(self, spec)
+            item = MnItem(cast("QtTopologyView", self), spec)  # only mixed into it
             if self.several:
                 item.set_badge(labels[spec.name], mn_colour(k))
             self.scene_.addItem(item)

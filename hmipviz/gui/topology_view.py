@@ -33,6 +33,7 @@ the legend sits in a corner no node reaches (issue 13).
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import networkx as nx
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
@@ -104,7 +105,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         self.positions: dict[str, QPointF] = {}
         self.nodes: dict[str, NodeItem] = {}
         self.cells: dict[str, CellItem] = {}
-        self.links: dict[frozenset, tuple[QGraphicsLineItem, QGraphicsSimpleTextItem]] = {}
+        self.links: dict[frozenset[str], tuple[QGraphicsLineItem, QGraphicsSimpleTextItem]] = {}
         self._clear_mns()
         self.tokens: dict[int, TokenItem] = {}
         self.tunnels: list[QGraphicsPathItem] = []
@@ -114,7 +115,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         self.ar_order: list[str] = []
         self._drag_target: str | None = None
         self._user_zoomed = False
-        self._graph = nx.Graph()
+        self._graph: nx.Graph[str] = nx.Graph()
         self._paths: dict[tuple[str, str], list[str]] = {}
         # tunnels that end at a moving MN: (item, node names, offset), redrawn per frame
         self._moving_tunnels: list[tuple[QGraphicsPathItem, list[str], float]] = []
@@ -292,6 +293,8 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         the prefix's AR, else the prefix's owner (a MAP for an RCoA)."""
         from ipaddress import IPv6Address
         sim = self.controller.sim
+        if sim is None:  # no scenario open: no caches, no tunnels
+            return None
         try:
             ip = IPv6Address(address)
             owner = sim.topology.owner_of(ip)
@@ -313,7 +316,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         c = self.controller
         state = c.caches_at(position)
         chosen = c.selected_mn
-        roles = {n.name: n for n in c.scenario.nodes}
+        roles = {n.name: n for n in c.scenario.nodes} if c.scenario is not None else {}
         drawn = set()
         wanted = []
         for node, rows in state.caches.items():
@@ -350,11 +353,11 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
             self.scene_.removeItem(item)
         self.tunnels.clear()
         self._moving_tunnels.clear()
-        for _node, end, color, tip, names, _at, faint in wanted:
-            item = self._add_tunnel(list(names), end, color, tip,
+        for _node, end, color, tip, hops, _at, faint in wanted:
+            tunnel = self._add_tunnel(list(hops), end, color, tip,
                                     offset=-13 if color == theme.TUNNEL_HOME else 13)
-            if item is not None and faint:
-                item.setOpacity(0.18)  # another MN's tunnel: kept, faint
+            if tunnel is not None and faint:
+                tunnel.setOpacity(0.18)  # another MN's tunnel: kept, faint
 
     def _tunnel_names(self, a: str, b: str) -> list[str]:
         """The nodes a tunnel from ``a`` to ``b`` passes (to an MN: via its AR)."""
@@ -420,6 +423,8 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         for i in flying:
             if i not in self.tokens:
                 e = c.trace[i]
+                if not isinstance(e, PacketSent):  # in flight: always a PacketSent
+                    continue
                 if e.node not in self.nodes or e.to_node not in self.nodes:
                     continue
                 token = TokenItem(self, i, e)
@@ -440,7 +445,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         """Several MNs: the token carries its MN's badge and colour; faded while
         another MN is chosen."""
         item = self.mn_items.get(mn) if mn else None
-        if item is not None:
+        if item is not None and mn:
             token.set_mn(mn, item.badge, item.colour)
         chosen = self.controller.selected_mn
         token.setOpacity(0.25 if chosen and mn != chosen else 1.0)
@@ -498,7 +503,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         if item.name in self.mn_items:
             name = item.name
             for i, ar in enumerate(self.ar_order):
-                act = menu.addAction(f"Move to {ar}", lambda a=ar: self.move_mn_to(a, name))
+                act = menu.addAction(f"Move to {ar}", partial(self.move_mn_to, ar, name))
                 if i < 9:
                     act.setShortcut(str(i + 1))
             menu.addAction("Detach (no link)", lambda: self.move_mn_to(None, name))

@@ -278,7 +278,7 @@ def test_docks_at_1600x1000_teacher_alone_tall_ladder_and_inspector_all_caches(q
     c = w.controller
     c.seek_time(11.0)  # after the move to AR3: bindings at MAP1, MAP2, HA, the MN
     QApplication.processEvents()
-    assert w.caches.scroll.verticalScrollBar().maximum() == 0  # every cache in view
+    assert w.caches.scroll_area.verticalScrollBar().maximum() == 0  # every cache in view
     tree = w.inspector.tree
     assert tree.viewport().height() / tree.sizeHintForRow(0) >= 14
     docks["ladder"].raise_()

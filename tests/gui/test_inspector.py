@@ -5,10 +5,10 @@ from __future__ import annotations
 from ipaddress import IPv6Address
 
 import pytest
+from gui_fakes import FakeController, figure1_sim
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 
-from gui_fakes import FakeController, figure1_sim
 from hmipviz.engine import describe
 from hmipviz.engine.events import BindingChanged, MapSelected, PacketDropped, PacketSent
 from hmipviz.gui.inspector import BYTES_PER_LINE, FIELD_HIGHLIGHT, QtPacketInspector, hex_dump

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from gui_fakes import FakeController, figure1_sim
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from gui_fakes import FakeController, figure1_sim
 from hmipviz.engine import describe
 from hmipviz.engine.events import PacketDropped, PacketSent
 from hmipviz.gui.ladder import QtLadder, lifeline_order

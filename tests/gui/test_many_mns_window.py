@@ -83,7 +83,7 @@ def _settle(c, until, limit: int = 300) -> None:
 
 
 def _rows(model, *cols: str) -> list[tuple[str, ...]]:
-    return sorted(zip(*(model.column_texts(col) for col in cols)))
+    return sorted(zip(*(model.column_texts(col) for col in cols), strict=True))
 
 
 def _registered(c) -> bool:

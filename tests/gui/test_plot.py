@@ -8,8 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from gui_fakes import FakeController, figure1_sim
+
 from hmipviz import report
 from hmipviz.engine.events import HandoverCompleted
 from hmipviz.gui.plot import TARGETS, QtSignallingPlot
