@@ -17,6 +17,7 @@ import logging
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -39,6 +40,9 @@ from hmipviz.gui.window_docks import WindowDocks
 from hmipviz.gui.window_layout import WindowLayout
 from hmipviz.gui.window_menus import WindowMenus
 from hmipviz.script_marks import scripted_marks, without_scripted_actions
+
+if TYPE_CHECKING:
+    from hmipviz.scenario import Scenario
 
 log = logging.getLogger("hmipviz.gui")
 
@@ -91,7 +95,8 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.playback)
         self._split_toolbar()  # window_layout: time and scrubber may go on a second row
         self.marks = ScrubberMarks(self.playback.scrubber, c)
-        self._scenario_full = None  # the scenario as opened (its own moves included)
+        # the scenario as opened (its own moves included)
+        self._scenario_full: Scenario | None = None
 
         self._build_docks()
 
@@ -156,8 +161,8 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
         c = self.controller
         if c.scenario is None:
             return
-        start = self._scenario_path or str(Path(settings().value("lastDir", str(Path.home())))
-                                           / f"{c.scenario.name}.toml")
+        last_dir = settings().value("lastDir", str(Path.home()))
+        start = self._scenario_path or str(Path(str(last_dir)) / f"{c.scenario.name}.toml")
         path, _ = QFileDialog.getSaveFileName(self, "Save scenario", start,
                                               "Scenario files (*.toml)")
         if path:

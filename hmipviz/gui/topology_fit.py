@@ -43,6 +43,9 @@ class CanvasFit(_ViewBase):
     legend: Legend
     _user_zoomed: bool
 
+    if TYPE_CHECKING:
+        def _rescaled(self) -> None: ...  # MnLayerMixin: badges keep their pixel size
+
     def content_rect(self) -> QRectF:
         rect = QRectF()
         items: list[QGraphicsItem] = [*self.cells.values(), *self.nodes.values(),
