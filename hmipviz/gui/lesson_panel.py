@@ -26,13 +26,15 @@ answer and hint, and resumed the next time the lesson is opened.
 
 The teaching rules (attempts, hints, predictions, buttons, the summary) are decided in
 :mod:`hmipviz.lesson_policy` (no Qt); the widgets are laid out in
-:mod:`hmipviz.gui.lesson_panel_ui` and :mod:`hmipviz.gui.lesson_widgets`;
+:mod:`hmipviz.gui.lesson_panel_ui` and :mod:`hmipviz.gui.lesson_widgets`, the status line
+and buttons rendered in :mod:`hmipviz.gui.lesson_status`;
 :class:`~hmipviz.gui.lesson_host.LessonHost` puts the panel in a dock of the main window
 and adds the Lessons menu.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -45,7 +47,8 @@ from hmipviz import lesson_policy
 from hmipviz.gui import theme
 from hmipviz.gui.lesson_driver import QtLessonDriver
 from hmipviz.gui.lesson_panel_ui import LessonPanelUi
-from hmipviz.gui.lesson_widgets import QuestionBox, bad_colour, esc, good_colour
+from hmipviz.gui.lesson_status import LessonStatusView
+from hmipviz.gui.lesson_widgets import QuestionBox, esc, good_colour
 from hmipviz.gui.show_me import ShowMeRunner
 from hmipviz.lesson import (
     Blocked,
@@ -71,7 +74,7 @@ def default_progress_dir() -> Path:
     return Path(base) / "progress"
 
 
-class QtLessonPanel(LessonPanelUi, QWidget):
+class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
     """See the module docstring."""
 
     lessonLoaded = Signal(str)  # lesson name
@@ -411,76 +414,6 @@ class QtLessonPanel(LessonPanelUi, QWidget):
             box = self.question_boxes[qid]
             box.show_reveal(seen, any(b.isChecked() for b in box.buttons))
 
-    # --- status and buttons -------------------------------------------------------------
-    def _refresh_status(self) -> None:
-        if self.run is None or self.detached:
-            return
-        line = self.policy.status(self.result.passed, self.result.detail,
-                                  self.run.index + 1 >= len(self.lesson.steps), self.live(),
-                                  self.run.step.hints)
-        blocked = self.blocked if line.kind not in ("done", "past") else None
-        self.retry_button.setVisible(blocked is not None)
-        if line.kind == "done":
-            then = "Finish the lesson." if line.last else "Go on with Next step."
-            text = f"<b style='color:{good_colour()}'>\u2713 Done.</b> {then}"
-        elif blocked is not None:
-            text = (f"<b style='color:{bad_colour()}'>This step can no longer pass from "
-                    f"here.</b> {esc(blocked.text)} Press <b>Try this step again</b> to "
-                    "go back to its start.")
-        elif line.kind == "not yet":
-            text = f"<b style='color:{bad_colour()}'>Not yet.</b>"
-            if line.hint:
-                text += " A hint may help."
-        elif line.kind == "past":
-            text = ("You are looking at the past. The step is checked on the newest "
-                    "events: step forward or play to get back there.")
-        else:
-            text = "Do what the step says. <b>Next step</b> opens when the engine shows it done."
-        if line.kind != "past":
-            text += self._conditions_html()
-        self.status.setText(text)
-
-    def _conditions_html(self) -> str:
-        """Each condition of the step on its own line, ticked when met, with the share
-        done."""
-        try:
-            st = self.run.status()
-        except Exception:
-            log.exception("lesson status failed")
-            return ""
-        if self.result.passed and not st.passed:  # done earlier on this branch
-            st = type(st)(tuple(type(c)(c.text, True) for c in st.conditions), True)
-        rows = "".join(
-            f"<tr><td style='color:{good_colour() if c.met else bad_colour()}'>"
-            f"{lesson_policy.TICK if c.met else lesson_policy.OPEN}&nbsp;</td>"
-            f"<td>{esc(c.text[:1].upper() + c.text[1:])}</td></tr>"
-            for c in st.conditions)
-        met = sum(1 for c in st.conditions if c.met)
-        return (f"<br><small>{met} of {len(st.conditions)} condition"
-                f"{'s' if len(st.conditions) != 1 else ''} met "
-                f"({st.percent}%)</small><table cellspacing='2'>{rows}</table>")
-
-    def _set_status_note(self, text: str, bad: bool = False) -> None:
-        colour = bad_colour() if bad else theme.text_color().name()
-        self.status.setText(f"<span style='color:{colour}'>{esc(text)}</span>")
-
-    def _refresh_buttons(self) -> None:
-        run = self.run
-        ok = run is not None and not self.detached
-        passed = bool(ok and run.can_advance())
-        last = bool(ok and run.index + 1 >= len(self.lesson.steps))
-        states = ((self.next_button, lesson_policy.next_button(ok, passed, last)),
-                  (self.hint_button, self.policy.hint_button(
-                      ok, passed, run.step.hints if ok else ())),
-                  (self.show_button, lesson_policy.show_button(
-                      ok, passed, self.show_runner.running)))
-        for button, state in states:
-            button.setEnabled(state.enabled)
-            button.setText(state.text)
-            if state.tooltip:
-                button.setToolTip(state.tooltip)
-        self.start_over_action.setEnabled(self.run is not None)
-
     # --- the learner's buttons --------------------------------------------------------------
     def show_hint(self) -> str | None:
         """The next hint, once an attempt went wrong (the Hint button, H in classroom
@@ -639,9 +572,8 @@ class QtLessonPanel(LessonPanelUi, QWidget):
 
     def _step_activated(self, item: QListWidgetItem) -> None:
         i = self.steps.row(item)
-        if self.run is not None and i != self.run.index:
-            if not self.goto_step(i):
-                self._refresh_steps()
+        if self.run is not None and i != self.run.index and not self.goto_step(i):
+            self._refresh_steps()
 
     def start_over(self) -> None:
         if self.lesson is None:
@@ -651,10 +583,8 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         self.load(self.lesson, resume=False)
 
     def store_clear(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.store.path_for(self.lesson.name).unlink(missing_ok=True)
-        except OSError:
-            pass
 
     # --- summary --------------------------------------------------------------------------------
     def show_summary(self) -> None:
