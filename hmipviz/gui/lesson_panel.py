@@ -154,7 +154,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
             saved = self.store.load(lesson.name) if resume else None
             self.resumed = saved is not None and (saved.step > 0 or bool(saved.passed)
                                                   or bool(saved.answers))
-            if self.resumed:
+            if saved is not None and self.resumed:
                 with self.driver.replay():
                     self.run.resume(saved)
         finally:
@@ -163,7 +163,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         self.title.setToolTip(lesson.summary)
         self.goals.setText("<ul style='margin-left:-20px'>" + "".join(
             f"<li>{esc(g)}</li>" for g in lesson.goals) + "</ul>")
-        self._fill_steps()
+        self._fill_steps(lesson)
         self._apply_fonts()
         self._enter_step()
         if self.resumed:
@@ -174,9 +174,9 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         if self.run.finished and self.resumed:
             self.show_summary()
 
-    def _fill_steps(self) -> None:
+    def _fill_steps(self, lesson: Lesson) -> None:
         self.steps.clear()
-        for step in self.lesson.steps:
+        for step in lesson.steps:
             item = QListWidgetItem(f"{step.index + 1}. {step.title}")
             item.setToolTip(step.title)
             self.steps.addItem(item)
@@ -189,7 +189,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         reach = self.furthest_reachable()
         for i in range(self.steps.count()):
             item = self.steps.item(i)
-            step = self.lesson.steps[i]
+            step = run.lesson.steps[i]
             mark = lesson_policy.step_mark(i, run.index, run.passed)
             item.setText(f"{mark}  {i + 1}. {step.title}")
             f = QFont()  # only the weight: the size follows the list's font
@@ -211,12 +211,14 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         run = self.run
         if run is None:
             return -1
-        return lesson_policy.furthest_reachable(len(self.lesson.steps), run.index, run.passed)
+        return lesson_policy.furthest_reachable(len(run.lesson.steps), run.index, run.passed)
 
     # --- a step ------------------------------------------------------------------------------
     def _enter_step(self) -> None:
         """Show the current step (after start_step / goto / resume)."""
-        run, lesson = self.run, self.lesson
+        run = self.run
+        assert run is not None, "a step is entered only with a lesson open"
+        lesson = run.lesson
         step = run.step
         self.stack.setCurrentIndex(0)
         self.step_title.setText(esc(
@@ -229,7 +231,8 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         self._show_goals(step.index == 0)
         # questions
         while self.questions.count():
-            w = self.questions.takeAt(0).widget()
+            item = self.questions.takeAt(0)
+            w = item.widget() if item is not None else None
             if w is not None:
                 w.hide()  # at once: deleteLater waits for the event loop
                 w.deleteLater()
@@ -251,7 +254,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
                     pass
         self.hints.setVisible(False)
         self.hints.clear()
-        self.scroll.verticalScrollBar().setValue(0)
+        self.step_scroll.verticalScrollBar().setValue(0)
         self._refresh_steps()
         self.result = CheckResult(False, "")
         self.blocked = None
@@ -343,7 +346,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         if self._busy:  # the lesson's own reset: LessonRun knows
             return
         sc = self.controller.scenario
-        if sc is None or sc.name != self.lesson.scenario.name:
+        if sc is None or sc.name != self.run.lesson.scenario.name:
             self.detached = True
             self._set_status_note("Another network is open: this lesson is paused. "
                                   "Use Lessons \u25b8 Start over to go back to it.", bad=True)
@@ -353,9 +356,10 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         self.policy.forget_attempt()
 
     def _watch_attempt(self) -> None:
-        c = self.controller
+        c, run = self.controller, self.run
+        assert run is not None, "watched only by evaluate, with a lesson open"
         self.policy.watch_attempt(self.result.passed, c.display_time(),
-                                  self.run.step.time_limit_s, c.at_end(), c.playing)
+                                  run.step.time_limit_s, c.at_end(), c.playing)
 
     def _watch_blocked(self) -> None:
         """After a wrong attempt, ask the player whether the step can still pass on this
@@ -371,6 +375,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         self._blocked_t = now
         try:
             was = self.blocked
+            assert self.run is not None, "watched only by evaluate, with a lesson open"
             self.blocked = self.run.blocked()
         except Exception:  # the look-ahead must never take the window down
             log.exception("lesson look-ahead failed")
@@ -382,14 +387,14 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
     def retry_step(self) -> bool:
         """Try this step again: back to its start (the network restarts and the earlier
         steps' solutions are replayed)."""
-        run = self.run
-        if run is None or self.detached:
+        run, driver = self.run, self.driver
+        if run is None or driver is None or self.detached:
             return False
         self.show_runner.cancel()
         note = ""
         self._busy += 1
         try:
-            with self.driver.replay():
+            with driver.replay():
                 run.retry()
         except BudgetExceeded as exc:
             note = f"Replaying the earlier steps stopped: {exc}"
@@ -405,7 +410,8 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         """Reveal a prediction once the message it is about has been shown."""
         run = self.run
         questions = [b.question for b in self.question_boxes.values()]
-        if not any(q.is_prediction and q.id not in self.policy.revealed for q in questions):
+        if run is None or not any(q.is_prediction and q.id not in self.policy.revealed
+                                  for q in questions):
             return
         shown = self.policy.watch_predictions(
             questions, run.sim.trace, run.mark, lf.AddressBook(run.sim), run.prediction,
@@ -432,7 +438,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         self._refresh_buttons()
         self._refresh_status()
         self._schedule_save()
-        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(self.hints))
+        QTimer.singleShot(0, lambda: self.step_scroll.ensureWidgetVisible(self.hints))
         return hint
 
     def show_me(self) -> None:
@@ -477,7 +483,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         if run is None or self.detached or not run.can_advance():
             return False  # detached: the window shows another network (soak finding)
         self.show_runner.cancel()
-        if run.index + 1 >= len(self.lesson.steps):
+        if run.index + 1 >= len(run.lesson.steps):
             self.save_progress()
             self.show_summary()
             self.finished.emit()
@@ -550,15 +556,15 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
     def goto_step(self, index: int) -> bool:
         """Go back (or on) to a step already reached: the network restarts and the
         solutions of the steps before it are replayed."""
-        run = self.run
-        if run is None or self.detached or not 0 <= index <= self.furthest_reachable() \
-                or index == run.index:
+        run, driver = self.run, self.driver
+        if run is None or driver is None or self.detached \
+                or not 0 <= index <= self.furthest_reachable() or index == run.index:
             return False
         self.show_runner.cancel()
         note = ""
         self._busy += 1
         try:
-            with self.driver.replay():
+            with driver.replay():
                 run.goto(index)
         except BudgetExceeded as exc:  # an earlier step's solution asks for an endless run
             note = f"Replaying the earlier steps stopped: {exc}"
@@ -583,6 +589,8 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         self.load(self.lesson, resume=False)
 
     def store_clear(self) -> None:
+        if self.lesson is None:
+            return
         with contextlib.suppress(OSError):
             self.store.path_for(self.lesson.name).unlink(missing_ok=True)
 

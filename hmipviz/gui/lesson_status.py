@@ -9,19 +9,20 @@ import logging
 
 from hmipviz import lesson_policy
 from hmipviz.gui import theme
+from hmipviz.gui.lesson_panel_host import LessonPanelHost
 from hmipviz.gui.lesson_widgets import bad_colour, esc, good_colour
 
 log = logging.getLogger("hmipviz.gui")
 
 
-class LessonStatusView:
+class LessonStatusView(LessonPanelHost):
     """Renders the status line (``_refresh_status``) and the buttons' states."""
 
     def _refresh_status(self) -> None:
         if self.run is None or self.detached:
             return
         line = self.policy.status(self.result.passed, self.result.detail,
-                                  self.run.index + 1 >= len(self.lesson.steps), self.live(),
+                                  self.run.index + 1 >= len(self.run.lesson.steps), self.live(),
                                   self.run.step.hints)
         blocked = self.blocked if line.kind not in ("done", "past") else None
         self.retry_button.setVisible(blocked is not None)
@@ -48,6 +49,8 @@ class LessonStatusView:
     def _conditions_html(self) -> str:
         """Each condition of the step on its own line, ticked when met, with the share
         done."""
+        if self.run is None:
+            return ""
         try:
             st = self.run.status()
         except Exception:
@@ -70,13 +73,13 @@ class LessonStatusView:
         self.status.setText(f"<span style='color:{colour}'>{esc(text)}</span>")
 
     def _refresh_buttons(self) -> None:
-        run = self.run
-        ok = run is not None and not self.detached
-        passed = bool(ok and run.can_advance())
-        last = bool(ok and run.index + 1 >= len(self.lesson.steps))
+        run = self.run if not self.detached else None
+        ok = run is not None
+        passed = bool(run is not None and run.can_advance())
+        last = bool(run is not None and run.index + 1 >= len(run.lesson.steps))
         states = ((self.next_button, lesson_policy.next_button(ok, passed, last)),
                   (self.hint_button, self.policy.hint_button(
-                      ok, passed, run.step.hints if ok else ())),
+                      ok, passed, run.step.hints if run is not None else ())),
                   (self.show_button, lesson_policy.show_button(
                       ok, passed, self.show_runner.running)))
         for button, state in states:
