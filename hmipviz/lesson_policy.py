@@ -9,8 +9,8 @@ draws what it answers; so the teaching rules can be read and tested on their own
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
 
 from hmipviz import lesson_checks as lc
 from hmipviz import lesson_fields as lf
@@ -25,7 +25,7 @@ OPEN = "\u25cb"  # a condition not met yet
 
 def format_duration(seconds: float) -> str:
     """``75`` -> ``"1 min 15 s"``: a lesson's time taken, to the second."""
-    s = int(round(max(0.0, seconds)))
+    s = round(max(0.0, seconds))
     h, rest = divmod(s, 3600)
     m, s = divmod(rest, 60)
     if h:
@@ -228,9 +228,10 @@ def summary_markdown(lesson, run) -> str:
              f"- **Hints used:** {s.hints_used}",
              f"- **Time taken:** {format_duration(s.elapsed_s)}",
              "", "### Your answers", ""]
+    marks: dict[bool | None, str] = {True: "\u2713", False: "\u2717"}
     for step in lesson.steps:
         for q in step.questions:
-            mark = {True: "\u2713", False: "\u2717"}.get(answers.get(q.id), "\u2014")
+            mark = marks.get(answers.get(q.id), "\u2014")
             lines.append(f"- {mark} {q.ask}")
     lines += ["", "### What you learnt", ""] + [f"- {g}" for g in lesson.goals]
     return "\n".join(lines)
@@ -243,7 +244,10 @@ def next_builtin(name: str | None, items: Sequence[tuple[str, str, str]]
     if name not in names:
         return None
     i = names.index(name)
-    return tuple(items[i + 1]) if i + 1 < len(items) else None
+    if i + 1 >= len(items):
+        return None
+    next_name, title, summary = items[i + 1]
+    return next_name, title, summary
 
 
 __all__ = ["ATTEMPT_S", "StepPolicy", "ButtonState", "StatusLine", "format_duration",

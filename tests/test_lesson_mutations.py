@@ -107,8 +107,9 @@ def test_act_refuses_a_wrong_action_with_its_name():
 
 
 def test_an_ar_set_names_a_map_with_no_domain_or_a_bad_key(tmp_path):
-    from hmipviz.lesson import LessonError
     from test_lessons import lesson_from, one_step
+
+    from hmipviz.lesson import LessonError
     path = lesson_from(tmp_path, one_step('{ handover = "any", to_ar = { below = "MAP1" } }'))
     with pytest.raises(LessonError) as caught:
         load_lesson(path)

@@ -21,7 +21,7 @@ class _LessonDock(QDockWidget):
     """Closing the dock (its title bar's button) closes the lesson: a hidden lesson
     must not go on pausing playback at the end of each step."""
 
-    def __init__(self, host: "LessonHost") -> None:
+    def __init__(self, host: LessonHost) -> None:
         super().__init__("Lesson", host.window)
         self.host = host
 
@@ -61,7 +61,9 @@ class LessonHost(QObject):
         for name, title, summary in items:
             number = name.split("-", 1)[0]
             label = f"{int(number)}. {title}" if number.isdigit() else title
-            a = menu.addAction(label.replace("&", "&&"), lambda n=name: self.open(n))
+            def open_it(n: str = name) -> bool:
+                return self.open(n)
+            a = menu.addAction(label.replace("&", "&&"), open_it)
             a.setToolTip(summary)
             a.setStatusTip(summary)
         menu.setToolTipsVisible(True)
@@ -150,8 +152,10 @@ class LessonHost(QObject):
             log.exception("cannot start lesson %s", lesson.name)
             self._error(f"Lesson {lesson.title!r} cannot start: {exc}")
             return False
-        self.dock.show()
-        self.dock.raise_()
+        dock = self.dock
+        assert dock is not None, "made by _ensure_dock"
+        dock.show()
+        dock.raise_()
         self._sync_actions()
         status = getattr(self.window, "statusBar", None)
         if status is not None and not self._warning:  # a warning outweighs the title

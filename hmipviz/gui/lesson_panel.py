@@ -26,13 +26,15 @@ answer and hint, and resumed the next time the lesson is opened.
 
 The teaching rules (attempts, hints, predictions, buttons, the summary) are decided in
 :mod:`hmipviz.lesson_policy` (no Qt); the widgets are laid out in
-:mod:`hmipviz.gui.lesson_panel_ui` and :mod:`hmipviz.gui.lesson_widgets`;
+:mod:`hmipviz.gui.lesson_panel_ui` and :mod:`hmipviz.gui.lesson_widgets`, the status line
+and buttons rendered in :mod:`hmipviz.gui.lesson_status`;
 :class:`~hmipviz.gui.lesson_host.LessonHost` puts the panel in a dock of the main window
 and adds the Lessons menu.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -45,7 +47,8 @@ from hmipviz import lesson_policy
 from hmipviz.gui import theme
 from hmipviz.gui.lesson_driver import QtLessonDriver
 from hmipviz.gui.lesson_panel_ui import LessonPanelUi
-from hmipviz.gui.lesson_widgets import QuestionBox, bad_colour, esc, good_colour
+from hmipviz.gui.lesson_status import LessonStatusView
+from hmipviz.gui.lesson_widgets import QuestionBox, esc, good_colour
 from hmipviz.gui.show_me import ShowMeRunner
 from hmipviz.lesson import (
     Blocked,
@@ -71,7 +74,7 @@ def default_progress_dir() -> Path:
     return Path(base) / "progress"
 
 
-class QtLessonPanel(LessonPanelUi, QWidget):
+class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
     """See the module docstring."""
 
     lessonLoaded = Signal(str)  # lesson name
@@ -151,7 +154,7 @@ class QtLessonPanel(LessonPanelUi, QWidget):
             saved = self.store.load(lesson.name) if resume else None
             self.resumed = saved is not None and (saved.step > 0 or bool(saved.passed)
                                                   or bool(saved.answers))
-            if self.resumed:
+            if saved is not None and self.resumed:
                 with self.driver.replay():
                     self.run.resume(saved)
         finally:
@@ -160,7 +163,7 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         self.title.setToolTip(lesson.summary)
         self.goals.setText("<ul style='margin-left:-20px'>" + "".join(
             f"<li>{esc(g)}</li>" for g in lesson.goals) + "</ul>")
-        self._fill_steps()
+        self._fill_steps(lesson)
         self._apply_fonts()
         self._enter_step()
         if self.resumed:
@@ -171,9 +174,9 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         if self.run.finished and self.resumed:
             self.show_summary()
 
-    def _fill_steps(self) -> None:
+    def _fill_steps(self, lesson: Lesson) -> None:
         self.steps.clear()
-        for step in self.lesson.steps:
+        for step in lesson.steps:
             item = QListWidgetItem(f"{step.index + 1}. {step.title}")
             item.setToolTip(step.title)
             self.steps.addItem(item)
@@ -186,7 +189,7 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         reach = self.furthest_reachable()
         for i in range(self.steps.count()):
             item = self.steps.item(i)
-            step = self.lesson.steps[i]
+            step = run.lesson.steps[i]
             mark = lesson_policy.step_mark(i, run.index, run.passed)
             item.setText(f"{mark}  {i + 1}. {step.title}")
             f = QFont()  # only the weight: the size follows the list's font
@@ -208,12 +211,14 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         run = self.run
         if run is None:
             return -1
-        return lesson_policy.furthest_reachable(len(self.lesson.steps), run.index, run.passed)
+        return lesson_policy.furthest_reachable(len(run.lesson.steps), run.index, run.passed)
 
     # --- a step ------------------------------------------------------------------------------
     def _enter_step(self) -> None:
         """Show the current step (after start_step / goto / resume)."""
-        run, lesson = self.run, self.lesson
+        run = self.run
+        assert run is not None, "a step is entered only with a lesson open"
+        lesson = run.lesson
         step = run.step
         self.stack.setCurrentIndex(0)
         self.step_title.setText(esc(
@@ -226,7 +231,8 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         self._show_goals(step.index == 0)
         # questions
         while self.questions.count():
-            w = self.questions.takeAt(0).widget()
+            item = self.questions.takeAt(0)
+            w = item.widget() if item is not None else None
             if w is not None:
                 w.hide()  # at once: deleteLater waits for the event loop
                 w.deleteLater()
@@ -248,7 +254,7 @@ class QtLessonPanel(LessonPanelUi, QWidget):
                     pass
         self.hints.setVisible(False)
         self.hints.clear()
-        self.scroll.verticalScrollBar().setValue(0)
+        self.step_scroll.verticalScrollBar().setValue(0)
         self._refresh_steps()
         self.result = CheckResult(False, "")
         self.blocked = None
@@ -340,7 +346,7 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         if self._busy:  # the lesson's own reset: LessonRun knows
             return
         sc = self.controller.scenario
-        if sc is None or sc.name != self.lesson.scenario.name:
+        if sc is None or sc.name != self.run.lesson.scenario.name:
             self.detached = True
             self._set_status_note("Another network is open: this lesson is paused. "
                                   "Use Lessons \u25b8 Start over to go back to it.", bad=True)
@@ -350,9 +356,10 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         self.policy.forget_attempt()
 
     def _watch_attempt(self) -> None:
-        c = self.controller
+        c, run = self.controller, self.run
+        assert run is not None, "watched only by evaluate, with a lesson open"
         self.policy.watch_attempt(self.result.passed, c.display_time(),
-                                  self.run.step.time_limit_s, c.at_end(), c.playing)
+                                  run.step.time_limit_s, c.at_end(), c.playing)
 
     def _watch_blocked(self) -> None:
         """After a wrong attempt, ask the player whether the step can still pass on this
@@ -368,6 +375,7 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         self._blocked_t = now
         try:
             was = self.blocked
+            assert self.run is not None, "watched only by evaluate, with a lesson open"
             self.blocked = self.run.blocked()
         except Exception:  # the look-ahead must never take the window down
             log.exception("lesson look-ahead failed")
@@ -379,14 +387,14 @@ class QtLessonPanel(LessonPanelUi, QWidget):
     def retry_step(self) -> bool:
         """Try this step again: back to its start (the network restarts and the earlier
         steps' solutions are replayed)."""
-        run = self.run
-        if run is None or self.detached:
+        run, driver = self.run, self.driver
+        if run is None or driver is None or self.detached:
             return False
         self.show_runner.cancel()
         note = ""
         self._busy += 1
         try:
-            with self.driver.replay():
+            with driver.replay():
                 run.retry()
         except BudgetExceeded as exc:
             note = f"Replaying the earlier steps stopped: {exc}"
@@ -402,7 +410,8 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         """Reveal a prediction once the message it is about has been shown."""
         run = self.run
         questions = [b.question for b in self.question_boxes.values()]
-        if not any(q.is_prediction and q.id not in self.policy.revealed for q in questions):
+        if run is None or not any(q.is_prediction and q.id not in self.policy.revealed
+                                  for q in questions):
             return
         shown = self.policy.watch_predictions(
             questions, run.sim.trace, run.mark, lf.AddressBook(run.sim), run.prediction,
@@ -410,76 +419,6 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         for qid, seen in shown:
             box = self.question_boxes[qid]
             box.show_reveal(seen, any(b.isChecked() for b in box.buttons))
-
-    # --- status and buttons -------------------------------------------------------------
-    def _refresh_status(self) -> None:
-        if self.run is None or self.detached:
-            return
-        line = self.policy.status(self.result.passed, self.result.detail,
-                                  self.run.index + 1 >= len(self.lesson.steps), self.live(),
-                                  self.run.step.hints)
-        blocked = self.blocked if line.kind not in ("done", "past") else None
-        self.retry_button.setVisible(blocked is not None)
-        if line.kind == "done":
-            then = "Finish the lesson." if line.last else "Go on with Next step."
-            text = f"<b style='color:{good_colour()}'>\u2713 Done.</b> {then}"
-        elif blocked is not None:
-            text = (f"<b style='color:{bad_colour()}'>This step can no longer pass from "
-                    f"here.</b> {esc(blocked.text)} Press <b>Try this step again</b> to "
-                    "go back to its start.")
-        elif line.kind == "not yet":
-            text = f"<b style='color:{bad_colour()}'>Not yet.</b>"
-            if line.hint:
-                text += " A hint may help."
-        elif line.kind == "past":
-            text = ("You are looking at the past. The step is checked on the newest "
-                    "events: step forward or play to get back there.")
-        else:
-            text = "Do what the step says. <b>Next step</b> opens when the engine shows it done."
-        if line.kind != "past":
-            text += self._conditions_html()
-        self.status.setText(text)
-
-    def _conditions_html(self) -> str:
-        """Each condition of the step on its own line, ticked when met, with the share
-        done."""
-        try:
-            st = self.run.status()
-        except Exception:
-            log.exception("lesson status failed")
-            return ""
-        if self.result.passed and not st.passed:  # done earlier on this branch
-            st = type(st)(tuple(type(c)(c.text, True) for c in st.conditions), True)
-        rows = "".join(
-            f"<tr><td style='color:{good_colour() if c.met else bad_colour()}'>"
-            f"{lesson_policy.TICK if c.met else lesson_policy.OPEN}&nbsp;</td>"
-            f"<td>{esc(c.text[:1].upper() + c.text[1:])}</td></tr>"
-            for c in st.conditions)
-        met = sum(1 for c in st.conditions if c.met)
-        return (f"<br><small>{met} of {len(st.conditions)} condition"
-                f"{'s' if len(st.conditions) != 1 else ''} met "
-                f"({st.percent}%)</small><table cellspacing='2'>{rows}</table>")
-
-    def _set_status_note(self, text: str, bad: bool = False) -> None:
-        colour = bad_colour() if bad else theme.text_color().name()
-        self.status.setText(f"<span style='color:{colour}'>{esc(text)}</span>")
-
-    def _refresh_buttons(self) -> None:
-        run = self.run
-        ok = run is not None and not self.detached
-        passed = bool(ok and run.can_advance())
-        last = bool(ok and run.index + 1 >= len(self.lesson.steps))
-        states = ((self.next_button, lesson_policy.next_button(ok, passed, last)),
-                  (self.hint_button, self.policy.hint_button(
-                      ok, passed, run.step.hints if ok else ())),
-                  (self.show_button, lesson_policy.show_button(
-                      ok, passed, self.show_runner.running)))
-        for button, state in states:
-            button.setEnabled(state.enabled)
-            button.setText(state.text)
-            if state.tooltip:
-                button.setToolTip(state.tooltip)
-        self.start_over_action.setEnabled(self.run is not None)
 
     # --- the learner's buttons --------------------------------------------------------------
     def show_hint(self) -> str | None:
@@ -499,7 +438,7 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         self._refresh_buttons()
         self._refresh_status()
         self._schedule_save()
-        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(self.hints))
+        QTimer.singleShot(0, lambda: self.step_scroll.ensureWidgetVisible(self.hints))
         return hint
 
     def show_me(self) -> None:
@@ -544,7 +483,7 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         if run is None or self.detached or not run.can_advance():
             return False  # detached: the window shows another network (soak finding)
         self.show_runner.cancel()
-        if run.index + 1 >= len(self.lesson.steps):
+        if run.index + 1 >= len(run.lesson.steps):
             self.save_progress()
             self.show_summary()
             self.finished.emit()
@@ -617,15 +556,15 @@ class QtLessonPanel(LessonPanelUi, QWidget):
     def goto_step(self, index: int) -> bool:
         """Go back (or on) to a step already reached: the network restarts and the
         solutions of the steps before it are replayed."""
-        run = self.run
-        if run is None or self.detached or not 0 <= index <= self.furthest_reachable() \
-                or index == run.index:
+        run, driver = self.run, self.driver
+        if run is None or driver is None or self.detached \
+                or not 0 <= index <= self.furthest_reachable() or index == run.index:
             return False
         self.show_runner.cancel()
         note = ""
         self._busy += 1
         try:
-            with self.driver.replay():
+            with driver.replay():
                 run.goto(index)
         except BudgetExceeded as exc:  # an earlier step's solution asks for an endless run
             note = f"Replaying the earlier steps stopped: {exc}"
@@ -639,9 +578,8 @@ class QtLessonPanel(LessonPanelUi, QWidget):
 
     def _step_activated(self, item: QListWidgetItem) -> None:
         i = self.steps.row(item)
-        if self.run is not None and i != self.run.index:
-            if not self.goto_step(i):
-                self._refresh_steps()
+        if self.run is not None and i != self.run.index and not self.goto_step(i):
+            self._refresh_steps()
 
     def start_over(self) -> None:
         if self.lesson is None:
@@ -651,10 +589,10 @@ class QtLessonPanel(LessonPanelUi, QWidget):
         self.load(self.lesson, resume=False)
 
     def store_clear(self) -> None:
-        try:
+        if self.lesson is None:
+            return
+        with contextlib.suppress(OSError):
             self.store.path_for(self.lesson.name).unlink(missing_ok=True)
-        except OSError:
-            pass
 
     # --- summary --------------------------------------------------------------------------------
     def show_summary(self) -> None:

@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hmipviz.gui.lesson_panel_host import LessonPanelHost
 from hmipviz.gui.lesson_widgets import MarkdownView
 
 
-class LessonPanelUi:
+class LessonPanelUi(LessonPanelHost):
     """Builds the panel's widgets (``_build``) and sizes their fonts (``_apply_fonts``)."""
 
     def _build(self) -> None:
@@ -88,11 +89,11 @@ class LessonPanelUi:
         self.step_title.setAccessibleName("Step title")
         lay.addWidget(self.step_title)
 
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setAccessibleName("Step")
+        self.step_scroll = QScrollArea()
+        self.step_scroll.setWidgetResizable(True)
+        self.step_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.step_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.step_scroll.setAccessibleName("Step")
         body = QWidget()
         self.body = QVBoxLayout(body)
         self.body.setContentsMargins(0, 0, 4, 0)
@@ -109,8 +110,8 @@ class LessonPanelUi:
         self.hints.setVisible(False)
         self.body.addWidget(self.hints)
         self.body.addStretch(1)
-        self.scroll.setWidget(body)
-        lay.addWidget(self.scroll, 1)
+        self.step_scroll.setWidget(body)
+        lay.addWidget(self.step_scroll, 1)
 
         self.status = QLabel()
         self.status.setWordWrap(True)

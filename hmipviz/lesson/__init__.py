@@ -30,6 +30,7 @@ from hmipviz.lesson.format import (
     parse_action,
     parse_lesson,
 )
+from hmipviz.lesson.mutate import MutationOutcome, verify_mutations
 from hmipviz.lesson.run import (
     BudgetExceeded,
     LessonDriver,
@@ -39,8 +40,6 @@ from hmipviz.lesson.run import (
     run_bounded,
     run_target,
 )
-from hmipviz.lesson.mutate import MutationOutcome, verify_mutations
-from hmipviz.lesson.status import Blocked, Condition, StepStatus
 from hmipviz.lesson.session import (
     CheckResult,
     Feedback,
@@ -50,6 +49,7 @@ from hmipviz.lesson.session import (
     Summary,
     verify_lesson,
 )
+from hmipviz.lesson.status import Blocked, Condition, StepStatus
 
 __all__ = [
     "ACTION_VERBS", "FRONT_KEYS", "QUESTION_KEYS", "STATE_VERBS", "STEP_KEYS", "Action",

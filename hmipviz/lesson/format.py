@@ -1,10 +1,11 @@
-"""The lesson file format: the model, and the loader that validates it.
+"""The lesson file format: the loader that validates a lesson file into the model.
 
 A lesson is a Markdown file with a TOML front matter block (between ``+++`` lines) and
 one ``## Step: ...`` section per step, each holding learner text and one fenced
 ```` ```toml ```` block of data: set-up actions, the check, hints, the solution and
 questions. Lesson files are data; nothing in them is executed (``docs/lessons.md``).
 Every problem is reported as ``path:line: what`` in one :class:`LessonError`.
+The model itself lives in :mod:`hmipviz.lesson.model` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -13,122 +14,17 @@ import dataclasses
 import os
 import re
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hmipviz.lesson import checks as lc
 from hmipviz.lesson import fields as lf
 from hmipviz.lesson.evaluate import parse_check
+from hmipviz.lesson.model import Action, Choice, Lesson, LessonError, Question, Step
 from hmipviz.resources import lessons_dir
 from hmipviz.scenario import SECURITIES, Scenario, ScenarioError, load_scenario
 from hmipviz.scenario.limits import MAX_DURATION_S, InputError, nesting_problem, read_limited
 from hmipviz.tomlpos import KeyPath, LineIndex
-
-# =====================================================================================
-# The model
-# =====================================================================================
-
-
-@dataclass(frozen=True)
-class Action:
-    """One thing done to the simulation: ``verb`` with its value and parameters."""
-
-    verb: str
-    value: Any
-    params: tuple[tuple[str, Any], ...] = ()
-    line: int = 0
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return dict(self.params).get(key, default)
-
-    def __str__(self) -> str:
-        extra = "".join(f", {k} = {v!r}" for k, v in self.params)
-        return f"{self.verb} = {self.value!r}{extra}"
-
-
-@dataclass(frozen=True)
-class Choice:
-    """An answer offered to the learner. A multiple-choice answer has ``correct``; a
-    prediction's answer names a packet ``kind`` (or "nothing") and the engine decides."""
-
-    text: str
-    explain: str
-    correct: bool = False
-    kind: str | None = None
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    ask: str
-    choices: tuple[Choice, ...]
-    line: int = 0
-    # "predict the next message": whose message, after receiving what, ignoring what
-    predict: str | None = None
-    after: str | None = None
-    ignore: tuple[str, ...] = ("data",)
-    within_s: float = 10.0
-    # a number read off the learner's own run (hmipviz.lesson.measures), +- tolerance
-    numeric: str | None = None
-    tolerance: float = 0.0
-    explain: str = ""
-
-    @property
-    def is_prediction(self) -> bool:
-        return self.predict is not None
-
-    @property
-    def is_numeric(self) -> bool:
-        return self.numeric is not None
-
-
-@dataclass(frozen=True)
-class Step:
-    index: int  # 0-based
-    title: str
-    text: str  # Markdown for the learner
-    check: lc.Check
-    solution: tuple[Action, ...]
-    setup: tuple[Action, ...] = ()
-    hints: tuple[str, ...] = ()
-    questions: tuple[Question, ...] = ()
-    time_limit_s: float = 10.0
-    line: int = 0  # of the "## Step:" heading
-    check_line: int = 0
-
-
-@dataclass(frozen=True)
-class Lesson:
-    name: str  # file name without .md
-    path: str  # as given, for messages
-    title: str
-    summary: str
-    goals: tuple[str, ...]
-    scenario: Scenario  # mode and duration already applied
-    mode: str
-    intro: str  # Markdown before the first step
-    steps: tuple[Step, ...]
-
-    def question(self, qid: str) -> tuple[Step, Question]:
-        for step in self.steps:
-            for q in step.questions:
-                if q.id == qid:
-                    return step, q
-        raise KeyError(qid)
-
-
-class LessonError(Exception):
-    """Everything wrong with one lesson file, one ``path:line: problem`` per message."""
-
-    def __init__(self, messages: Iterable[str]) -> None:
-        self.messages: list[str] = list(messages)
-        super().__init__(*self.messages)
-
-    def __str__(self) -> str:
-        return "\n".join(self.messages)
-
 
 # =====================================================================================
 # Reading the file

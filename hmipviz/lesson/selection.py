@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from hmipviz.engine.events import PacketSent
-from hmipviz.lesson.checks import CheckDef, Check, ParamSpec, Window, _add, _names, _node_or_nodes
-from hmipviz.lesson.fields import Bad, kind_or_any, originator, text, ANY
+from hmipviz.lesson.checks import Check, CheckDef, ParamSpec, Window, _add, _names, _node_or_nodes
+from hmipviz.lesson.fields import ANY, Bad, kind_or_any, originator, text
 from hmipviz.wire.keys import new_key
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from hmipviz.fileio import atomic_write
 from hmipviz.lesson.checks import Window
 from hmipviz.lesson.format import STATE_VERBS, Action, Lesson, Step, parse_action
+from hmipviz.lesson.measures import measure
 from hmipviz.lesson.run import (
     BudgetExceeded,
     LessonDriver,
@@ -25,7 +26,6 @@ from hmipviz.lesson.run import (
     fork,
     predict_answer,
 )
-from hmipviz.lesson.measures import measure
 from hmipviz.lesson.status import (
     Blocked,
     StepStatus,
@@ -134,7 +134,7 @@ class LessonRun:
             raise IndexError(f"lesson {self.lesson.name} has no step {index + 1}")
         self.index = index
         self._hints_shown = 0
-        self._selections: list[tuple[int, str]] = []
+        self._selections = []
         self._evaluator = _Evaluator(self.step.check, len(self.sim.trace), self._selections)
         if setup:
             self.apply_setup()
@@ -351,7 +351,7 @@ class LessonRun:
         correct = abs(float(value) - truth) <= q.tolerance
         first = question_id not in self._answers
         if first:
-            self._answers[question_id] = (int(round(float(value))), correct)
+            self._answers[question_id] = (round(float(value)), correct)
         shown = f"{truth:.1f}".removesuffix(".0")
         return Feedback(correct, q.explain, shown, q.explain, first)
 

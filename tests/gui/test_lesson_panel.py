@@ -71,7 +71,7 @@ def _choose(panel, qid: str, text: str) -> None:
     box = panel.question_boxes[qid]
     i = next(i for i, c in enumerate(box.question.choices) if (c.text or c.kind) == text)
     QApplication.processEvents()  # a new step's questions are laid out
-    panel.scroll.ensureWidgetVisible(box.buttons[i])
+    panel.step_scroll.ensureWidgetVisible(box.buttons[i])
     _click(box.buttons[i])
 
 
@@ -155,7 +155,8 @@ def test_walking_lesson_4_with_the_mouse(qtbot, window):
     panel.checkChanged.connect(seen.append)
     _settle(c, lambda: panel.next_button.isEnabled())
     assert seen == [True]
-    assert "moving to AR2" in panel.status.text() and "3 of 3 conditions met (100%)" in panel.status.text()
+    assert "moving to AR2" in panel.status.text()
+    assert "3 of 3 conditions met (100%)" in panel.status.text()
     assert box.reveal.isVisible() and "The engine sent a local BU" in box.reveal.text()
     assert panel.steps.item(1).text().startswith("\u2713")
 

@@ -11,10 +11,10 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 
-from hmipviz.lesson import run as lesson_run
 from hmipviz.gui import lesson_panel
 from hmipviz.gui.main_window import MainWindow
 from hmipviz.lesson import Action, load_lesson
+from hmipviz.lesson import run as lesson_run
 from hmipviz.scenario import load_scenario
 
 

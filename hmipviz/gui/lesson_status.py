@@ -1,0 +1,93 @@
+"""The lesson panel's status line and buttons: what the check waits for, each condition
+ticked when met, "can no longer pass" with the retry button, and which of Hint / Show me /
+Next step are open. Mixed into :class:`hmipviz.gui.lesson_panel.QtLessonPanel`; the
+rules themselves are decided in :mod:`hmipviz.lesson_policy` (no Qt)."""
+
+from __future__ import annotations
+
+import logging
+
+from hmipviz import lesson_policy
+from hmipviz.gui import theme
+from hmipviz.gui.lesson_panel_host import LessonPanelHost
+from hmipviz.gui.lesson_widgets import bad_colour, esc, good_colour
+
+log = logging.getLogger("hmipviz.gui")
+
+
+class LessonStatusView(LessonPanelHost):
+    """Renders the status line (``_refresh_status``) and the buttons' states."""
+
+    def _refresh_status(self) -> None:
+        if self.run is None or self.detached:
+            return
+        line = self.policy.status(self.result.passed, self.result.detail,
+                                  self.run.index + 1 >= len(self.run.lesson.steps), self.live(),
+                                  self.run.step.hints)
+        blocked = self.blocked if line.kind not in ("done", "past") else None
+        self.retry_button.setVisible(blocked is not None)
+        if line.kind == "done":
+            then = "Finish the lesson." if line.last else "Go on with Next step."
+            text = f"<b style='color:{good_colour()}'>\u2713 Done.</b> {then}"
+        elif blocked is not None:
+            text = (f"<b style='color:{bad_colour()}'>This step can no longer pass from "
+                    f"here.</b> {esc(blocked.text)} Press <b>Try this step again</b> to "
+                    "go back to its start.")
+        elif line.kind == "not yet":
+            text = f"<b style='color:{bad_colour()}'>Not yet.</b>"
+            if line.hint:
+                text += " A hint may help."
+        elif line.kind == "past":
+            text = ("You are looking at the past. The step is checked on the newest "
+                    "events: step forward or play to get back there.")
+        else:
+            text = "Do what the step says. <b>Next step</b> opens when the engine shows it done."
+        if line.kind != "past":
+            text += self._conditions_html()
+        self.status.setText(text)
+
+    def _conditions_html(self) -> str:
+        """Each condition of the step on its own line, ticked when met, with the share
+        done."""
+        if self.run is None:
+            return ""
+        try:
+            st = self.run.status()
+        except Exception:
+            log.exception("lesson status failed")
+            return ""
+        if self.result.passed and not st.passed:  # done earlier on this branch
+            st = type(st)(tuple(type(c)(c.text, True) for c in st.conditions), True)
+        rows = "".join(
+            f"<tr><td style='color:{good_colour() if c.met else bad_colour()}'>"
+            f"{lesson_policy.TICK if c.met else lesson_policy.OPEN}&nbsp;</td>"
+            f"<td>{esc(c.text[:1].upper() + c.text[1:])}</td></tr>"
+            for c in st.conditions)
+        met = sum(1 for c in st.conditions if c.met)
+        return (f"<br><small>{met} of {len(st.conditions)} condition"
+                f"{'s' if len(st.conditions) != 1 else ''} met "
+                f"({st.percent}%)</small><table cellspacing='2'>{rows}</table>")
+
+    def _set_status_note(self, text: str, bad: bool = False) -> None:
+        colour = bad_colour() if bad else theme.text_color().name()
+        self.status.setText(f"<span style='color:{colour}'>{esc(text)}</span>")
+
+    def _refresh_buttons(self) -> None:
+        run = self.run if not self.detached else None
+        ok = run is not None
+        passed = bool(run is not None and run.can_advance())
+        last = bool(run is not None and run.index + 1 >= len(run.lesson.steps))
+        states = ((self.next_button, lesson_policy.next_button(ok, passed, last)),
+                  (self.hint_button, self.policy.hint_button(
+                      ok, passed, run.step.hints if run is not None else ())),
+                  (self.show_button, lesson_policy.show_button(
+                      ok, passed, self.show_runner.running)))
+        for button, state in states:
+            button.setEnabled(state.enabled)
+            button.setText(state.text)
+            if state.tooltip:
+                button.setToolTip(state.tooltip)
+        self.start_over_action.setEnabled(self.run is not None)
+
+
+__all__ = ["LessonStatusView"]
