@@ -5,7 +5,7 @@ coverage cell tinted by its MAP domain."""
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from hmipviz.gui.topology_view import QtTopologyView
 
 
-@lru_cache(maxsize=None)
+@cache
 def _svg_renderer(role: str):
     try:
         from PySide6.QtSvg import QSvgRenderer
@@ -58,7 +58,7 @@ def _role_shape(role: str, r: float) -> QPainterPath:
 class NodeItem(QGraphicsObject):
     """One node: icon, name underneath, hover text; greyed with a cross when down."""
 
-    def __init__(self, view: "QtTopologyView", spec, radius: float = NODE_R) -> None:
+    def __init__(self, view: QtTopologyView, spec, radius: float = NODE_R) -> None:
         super().__init__()
         self.view = view
         self.spec = spec
@@ -189,7 +189,7 @@ class MnItem(NodeItem):
     badge in its own colour (its tokens carry the same badge), and shows its name only
     when chosen or hovered, so ten MNs stay legible."""
 
-    def __init__(self, view: "QtTopologyView", spec) -> None:
+    def __init__(self, view: QtTopologyView, spec) -> None:
         super().__init__(view, spec, MN_R)
         self.badge = ""  # "" with one MN: drawn as before
         self.colour = QColor(theme.HIGHLIGHT)

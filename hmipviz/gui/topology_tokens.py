@@ -23,7 +23,7 @@ BADGE_R = 7.5  # the MN badge on a token (several MNs), at scale 1
 class TokenItem(QGraphicsItem):
     """One packet hop in flight: shape + colour + glyph; dashed when tunnelled."""
 
-    def __init__(self, view: "QtTopologyView", index: int, event: PacketSent) -> None:
+    def __init__(self, view: QtTopologyView, index: int, event: PacketSent) -> None:
         super().__init__()
         self.view = view
         self.index = index

@@ -16,6 +16,7 @@ from typing import Any
 
 from hmipviz import convert as cv
 from hmipviz.fileio import atomic_write
+from hmipviz.scenario.mns import group_pairs, mobility_table
 from hmipviz.scenario.model import (
     _ALL_NODE_KEYS,
     _ROLE_KEYS,
@@ -24,8 +25,6 @@ from hmipviz.scenario.model import (
     Scenario,
     ScenarioError,
 )
-from hmipviz.scenario.mns import group_pairs, mobility_table
-from hmipviz.convert import fmt as _fmt
 
 _ESCAPES = {
     '"': '\\"',
