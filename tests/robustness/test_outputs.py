@@ -113,6 +113,10 @@ def test_dev_stdout_to_a_pipe_is_streamed(tmp_path, reference):
 
 
 # --- signals and leftovers ----------------------------------------------------------------------
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 
 @pytest.mark.parametrize("signum, status", [(signal.SIGTERM, -signal.SIGTERM),
                                             (signal.SIGHUP, -signal.SIGHUP),
@@ -120,8 +124,12 @@ def test_dev_stdout_to_a_pipe_is_streamed(tmp_path, reference):
 def test_a_signal_leaves_the_old_set_and_no_temporary_files(tmp_path, signum, status):
     (tmp_path / "t.jsonl").write_text("old trace")
     (tmp_path / "p.pcapng").write_text("old capture")
+    # restore SIGINT's default in the child: a pytest-xdist worker ignores it, and a
+    # process that starts with SIGINT ignored rightly keeps ignoring it (as a shell's
+    # background job does)
     proc = subprocess.Popen([*RUN, "figure1", "--until", "5000", "--trace", "t.jsonl",
-                             "--pcap", "p.pcapng"], cwd=tmp_path, stderr=subprocess.PIPE)
+                             "--pcap", "p.pcapng"], cwd=tmp_path, stderr=subprocess.PIPE,
+                            preexec_fn=_default_sigint)
     try:
         deadline = time.monotonic() + 60
         while len(listing(tmp_path)) < 4:  # both temporary files are being written
