@@ -12,4 +12,5 @@ def test_fit_after_the_view_was_destroyed_does_nothing(qtbot) -> None:
     view.set_markdown("# A step\n\nSome text.")
     fit = view._fit  # what the document's contentsChanged is connected to
     shiboken6.delete(view)  # the C++ view is gone; Python still holds the slot
-    fit()  # raised RuntimeError ("Internal C++ object already deleted") before
+    assert not shiboken6.isValid(view)
+    assert fit() is None  # raised RuntimeError ("Internal C++ object already deleted") before
