@@ -39,7 +39,8 @@ def test_no_variant_of_a_solution_leaves_the_student_stuck(name):
 def _outcome(name, step, kind):
     lesson = load_lesson(name)
     found = [o for o in verify_mutations(lesson, (kind,), retry="all", idle_steps=0
-                                         if kind != "idle 300 s" else None)
+                                         if kind != "idle 300 s" else None,
+                                         only_step=step - 1)
              if o.step == step - 1]
     assert found, (name, step, kind)
     return found[0]

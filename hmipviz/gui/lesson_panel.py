@@ -102,6 +102,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         self.policy = StepPolicy()  # attempts, hints, predictions of the current step
         self.blocked: Blocked | None = None  # why the step can no longer pass, if so
         self._blocked_t: float | None = None  # display time of the last look-ahead
+        self._blocked_ms = 0.0  # and the playback clock's time then (wall ms on screen)
         self.detached = False
         self._busy = 0
         self.show_runner = ShowMeRunner(self)
@@ -370,9 +371,14 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
             self.blocked = None
             return
         now = c.display_time()
-        if c.playing and self._blocked_t is not None and now - self._blocked_t < 1.0:
+        # a look-ahead simulates the rest of the step (a few hundred ms of work on a long
+        # step): at most once per simulated second AND once per second of playback clock,
+        # so fast playback does not spend its frames looking ahead
+        clock_ms = c.clock_ms()
+        if c.playing and self._blocked_t is not None and (
+                now - self._blocked_t < 1.0 or clock_ms - self._blocked_ms < 1000.0):
             return
-        self._blocked_t = now
+        self._blocked_t, self._blocked_ms = now, clock_ms
         try:
             was = self.blocked
             assert self.run is not None, "watched only by evaluate, with a lesson open"

@@ -67,6 +67,7 @@ from hmipviz.lesson.fields import (
     recipient,
     where,
 )
+from hmipviz.lesson.scan import matching_indices
 
 if TYPE_CHECKING:
     from hmipviz.sim import Simulation
@@ -229,15 +230,22 @@ def _answer_index(check: Check, e: PacketSent, i: int, w: Window) -> int | None:
 
 
 def find_sent(check: Check, w: Window, frm: int) -> int | None:
-    count = 0
     answered = check.get("acknowledged") or check.has("status")
-    for i, e in w.events(frm):
-        if _sent_matches(e, check, w):
-            done = _answer_index(check, e, i, w) if answered else i
-            if done is not None:
-                count += 1
-                if count >= _at_least(check):
-                    return done
+    trace = w.sim.trace
+    found = matching_indices(w.sim, "sent", check, frm,
+                             lambda _i, e: _sent_matches(e, check, w))
+    if not answered:
+        k = _at_least(check)
+        return found[k - 1] if len(found) >= k else None
+    count = 0
+    for i in found:
+        e = trace[i]
+        assert isinstance(e, PacketSent)  # what _sent_matches matched
+        done = _answer_index(check, e, i, w)
+        if done is not None:
+            count += 1
+            if count >= _at_least(check):
+                return done
     return None
 
 

@@ -119,12 +119,13 @@ def _outcome(run: LessonRun, index: int, m: Mutation, retry: bool) -> MutationOu
 
 
 def verify_mutations(lesson: Lesson, kinds: tuple[str, ...] = KINDS,
-                     retry: str = "first", idle_steps: int | None = None
-                     ) -> list[MutationOutcome]:
+                     retry: str = "first", idle_steps: int | None = None,
+                     only_step: int | None = None) -> list[MutationOutcome]:
     """Walk the lesson on its solutions; at each step try every mutation of ``kinds``
     on a copy of the state. ``retry``: "all" retries every blocked mutation, "first"
     only the first in the lesson (a retry replays the earlier steps), "none".
-    ``idle_steps``: run "idle 300 s" on at most that many steps (the costly one)."""
+    ``idle_steps``: run "idle 300 s" on at most that many steps (the costly one).
+    ``only_step``: try mutations at that step (0-based) only, and stop after it."""
     idled = 0
     outcomes: list[MutationOutcome] = []
     base = LessonRun(lesson, start=False)
@@ -133,7 +134,8 @@ def verify_mutations(lesson: Lesson, kinds: tuple[str, ...] = KINDS,
     for step in lesson.steps:
         base.start_step(step.index)
         start_sim = fork(base.sim)
-        for m in mutations(lesson, step, base.sim.mn.ar):
+        chosen = only_step is None or step.index == only_step
+        for m in mutations(lesson, step, base.sim.mn.ar) if chosen else ():
             if m.kind not in kinds:
                 continue
             if m.kind == "idle 300 s":
@@ -153,6 +155,8 @@ def verify_mutations(lesson: Lesson, kinds: tuple[str, ...] = KINDS,
                 out = MutationOutcome(step.index, m, False, f"(step budget: {exc})", False)
             retried = retried or out.retried is not None
             outcomes.append(out)
+        if only_step is not None and step.index >= only_step:
+            break
         previous = (start_sim, step)
         if not base.apply_solution().passed:
             break

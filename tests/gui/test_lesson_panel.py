@@ -90,12 +90,22 @@ def _wait_show_me(panel, timeout_s: float = 30.0) -> None:
 
 
 def _finish_step(panel) -> None:
-    """Do the step with Show me and let the engine show it done."""
+    """Do the step with Show me and let the engine show it done: playback without
+    animation, paced by a FakeClock (the lesson stops it the instant the step's check
+    holds), so no test waits for wall-clock animation or idle-jump time limits."""
     c = panel.controller
     panel.show_me()
     _wait_show_me(panel)
     c.pause()
-    _settle(c, lambda: panel.next_button.isEnabled())
+    if panel.next_button.isEnabled():
+        return
+    animate = c.animate
+    c.animate = False
+    clock = FakeClock(c)
+    c.play()
+    clock.run_until(lambda: panel.next_button.isEnabled(), timeout_ms=120_000)
+    c.pause()
+    c.animate = animate
 
 
 # --- the headline walk -------------------------------------------------------------------

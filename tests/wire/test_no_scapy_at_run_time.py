@@ -28,23 +28,32 @@ SCRIPT = textwrap.dedent("""
     assert "scapy" not in sys.modules, "importing the codec and simulator loaded scapy"
     seen = Counter()
 
+    dissected = Counter()
+
     def count(data):
-        for node in dissect(data):
-            seen["dissected " + node.key] += 1
         try:
             p = decode(data)
         except DecodeError:
             seen["DecodeError"] += 1
             return
+        chain = []
         while True:
             pl = p.payload
             name = type(pl).__name__
             if isinstance(pl, m.RawPayload) and pl.next_header == m.NH_ESP:
                 name = "ESP"
             seen[name] += 1
+            chain.append(name)
             if not isinstance(pl, m.Tunnelled):
                 break
             p = pl.inner
+        # every shape of packet is dissected, but not the ten-thousandth data packet of
+        # the same shape (the dissector's code paths are the same; it is the slow part)
+        shape = (tuple(chain), len(data))
+        if dissected[shape] < 3:
+            dissected[shape] += 1
+            for node in dissect(data):
+                seen["dissected " + node.key] += 1
 
     for path in sorted(Path(sys.argv[1]).glob("*.toml")):
         for security in ("none", "esp"):
