@@ -40,7 +40,7 @@ def test_ten_thousand_nodes_load_in_near_linear_time(tmp_path):
     assert t_large / t_small < 10, (t_small, t_large)
 
 
-def test_hmipviz_check_of_ten_thousand_nodes_takes_under_two_cpu_seconds(tmp_path):
+def test_hmipviz_check_of_ten_thousand_nodes_takes_a_few_cpu_seconds(tmp_path):
     path = tmp_path / "large.toml"
     path.write_text(big_scenario(10_000))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -49,7 +49,9 @@ def test_hmipviz_check_of_ten_thousand_nodes_takes_under_two_cpu_seconds(tmp_pat
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert (done.returncode, done.stdout) == (0, f"{path}: ok\n")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    assert cpu < 2.0, cpu
+    # about 1.1 s on a quiet machine (the quadratic check took 54 s); CPU time still
+    # grows when other processes share the cores' caches, hence the margin
+    assert cpu < 5.0, cpu
 
 
 prefixes = st.lists(
