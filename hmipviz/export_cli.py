@@ -106,19 +106,6 @@ def _size(text: str, error: type[Exception]) -> tuple[int, int]:
     return int(found.group(1)), int(found.group(2))
 
 
-def _qt_application(error: type[Exception]):
-    """The QApplication, on Qt's offscreen platform when this process makes it."""
-    try:
-        from PySide6.QtWidgets import QApplication
-    except ImportError as exc:
-        raise error(f"export-animation needs PySide6 ({exc})") from None
-    app = QApplication.instance()
-    if app is None:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # never a window; same pixels anywhere
-        app = QApplication(["hmipviz"])
-    return app
-
-
 def cmd_export_animation(args: argparse.Namespace, error: type[Exception]) -> int:
     from hmipviz import animation_encode as encoding
     from hmipviz.animation_plan import PlanError, check_request
@@ -134,10 +121,17 @@ def cmd_export_animation(args: argparse.Namespace, error: type[Exception]) -> in
         raise error(f"{args.out}: {why}")
     # a second past --to: the engine must see what is still in flight at --to
     scenario = scenario_with_moves(args.scenario, args.move, args.to_s + 1.0, error)
-    _app = _qt_application(error)
+    try:
+        from hmipviz.gui.animation_export import (
+            AnimationRequest,
+            export_animation,
+            offscreen_application,
+        )
+    except ImportError as exc:
+        raise error(f"export-animation needs PySide6 ({exc})") from None
     from hmipviz.fileio import stop_signals_unwind
-    from hmipviz.gui.animation_export import AnimationRequest, export_animation
     from hmipviz.gui.controller import QtController
+    _app = offscreen_application()
     controller = QtController(scenario, mode=args.mode)
     request = AnimationRequest(args.out, args.from_s, args.to_s, args.fps, width, height,
                                args.speed, args.with_caption, args.with_ladder, fmt)

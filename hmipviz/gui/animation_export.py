@@ -184,6 +184,16 @@ def export_animation(controller, request: AnimationRequest,
             c.select(selected, seek=False)
 
 
+def offscreen_application() -> QApplication:
+    """The QApplication; made on Qt's offscreen platform when there is none yet
+    (``hmipviz export-animation``: never a window, the same pixels on any display)."""
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    return QApplication(["hmipviz"])
+
+
 def default_name(scenario_name: str, fmt: str = "gif") -> str:
     suffix = {"apng": "png"}.get(fmt, fmt)
     return f"{scenario_name or 'hmipviz'}-animation.{suffix}"
@@ -203,4 +213,4 @@ def path_with_format(path: str, fmt: str) -> str:
 
 
 __all__ = ["AnimationCanvas", "AnimationRequest", "Cancelled", "export_animation",
-           "plan_for", "default_name", "path_with_format"]
+           "plan_for", "default_name", "path_with_format", "offscreen_application"]
