@@ -167,20 +167,20 @@ def _write_mp4(tmp: Path, frames: Iterable[bytes], size: tuple[int, int],
 
 
 def _mux(container: Any, stream: Any, rgb: bytes, w: int, h: int, pts: int) -> None:
+    """One RGB frame into the H.264 stream at ``pts`` milliseconds."""
     import av
-    if hasattr(av.VideoFrame, "from_bytes"):
-        frame = av.VideoFrame.from_bytes(rgb, w, h, format="rgb24")
-    else:
-        frame = av.VideoFrame.from_ndarray(_ndarray(rgb, w, h), format="rgb24")
+    frame = av.VideoFrame(w, h, "rgb24")
+    plane = frame.planes[0]
+    row = w * 3
+    if plane.line_size == row:
+        plane.update(rgb)
+    else:  # FFmpeg pads its rows: copy row by row
+        pad = b"\0" * (plane.line_size - row)
+        plane.update(b"".join(rgb[y * row:(y + 1) * row] + pad for y in range(h)))
     frame.pts = pts
     frame.time_base = Fraction(1, 1000)
     for packet in stream.encode(frame):
         container.mux(packet)
-
-
-def _ndarray(rgb: bytes, w: int, h: int) -> Any:  # older PyAV without from_bytes
-    import numpy
-    return numpy.frombuffer(rgb, dtype=numpy.uint8).reshape(h, w, 3)
 
 
 __all__ = ["EncodeError", "FORMATS", "SUFFIXES", "DESCRIPTIONS", "MP4_HINT", "encode",
