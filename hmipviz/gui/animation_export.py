@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QVBoxLayout, QWidget
 
@@ -99,6 +99,10 @@ class AnimationCanvas(QWidget):
         if c.position != frame.position:
             c.seek(frame.position)
         c.frameAdvanced.emit(frame.time_s)
+        # labels whose text changed asked for a new layout: do it now, as the window's
+        # event loop would before it paints (nested layouts: a second pass)
+        for _ in range(2):
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
     def grab_rgb(self) -> bytes:
         """This widget painted into an image: packed RGB, ``width * 3`` bytes a row."""
