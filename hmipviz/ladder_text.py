@@ -132,10 +132,9 @@ def to_mermaid(model: LadderModel, title: str = "") -> str:
     rows = rows_of(model)
     names = _participants(model, rows)
     ids = _mermaid_ids(names)
-    lines = []
-    if title:
-        lines.append(f"%% {' '.join(title.split())}")
-    lines.append("sequenceDiagram")
+    lines = ["sequenceDiagram"]
+    if title:  # a comment, inside the diagram (some renderers want the type first)
+        lines.append(f"    %% {' '.join(title.split())}")
     for name in names:
         pid = ids[name]
         lines.append(f"    participant {pid}" if pid == name

@@ -44,9 +44,7 @@ def mermaid_unescape(text: str) -> str:
 def parse_mermaid(text: str) -> tuple[list[str], list[tuple]]:
     """(participant names, [("arrow", src, dst, label, dashed) | ("note", node, text)]);
     raises AssertionError on any line the grammar does not allow."""
-    lines = text.splitlines()
-    while lines and lines[0].startswith("%%"):
-        lines.pop(0)
+    lines = [line for line in text.splitlines() if not line.startswith("    %% ")]
     assert lines[0] == "sequenceDiagram"
     names: dict[str, str] = {}
     items: list[tuple] = []

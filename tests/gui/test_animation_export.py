@@ -188,5 +188,7 @@ def test_the_window_exports_its_ladder_as_text(qtbot, tmp_path):
     path = tmp_path / "l.mmd"
     export_ladder_text(w, "mermaid", str(path))
     model = model_for(c.scenario, c.trace, c.position)
-    assert path.read_text().split("\n", 1)[1] == to_mermaid(model)
+    lines = path.read_text().splitlines(keepends=True)
+    assert lines[1].startswith("    %% hmipviz: figure1")  # the title, as a comment
+    assert "".join(lines[:1] + lines[2:]) == to_mermaid(model)
     assert ladder_text_for(w, "plantuml").startswith("@startuml")
