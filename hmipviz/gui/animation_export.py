@@ -24,7 +24,15 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hmipviz import animation_encode as encoding
 from hmipviz.animation_plan import AnimationPlan, Frame, PlanError, plan_frames
@@ -63,7 +71,11 @@ class AnimationRequest:
 
 
 class AnimationCanvas(QWidget):
-    """The canvas, caption and ladder at a fixed size, never on screen."""
+    """The canvas, caption and ladder at a fixed size, never on screen.
+
+    The ladder goes under the canvas, across the whole width (its columns need the
+    room), without its filter bar and scroll bars; when its columns are wider than the
+    frame it is painted scaled down to fit."""
 
     def __init__(self, controller, width: int, height: int, *, with_caption: bool,
                  with_ladder: bool) -> None:
@@ -73,24 +85,41 @@ class AnimationCanvas(QWidget):
         self.setObjectName("animationCanvas")
         self.topology = QtTopologyView(controller)
         self.caption = CaptionBar(controller) if with_caption else None
-        self.ladder = QtLadder(controller) if with_ladder else None
-        top = QHBoxLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        top.setSpacing(0)
-        top.addWidget(self.topology, 3)
-        if self.ladder is not None:
-            top.addWidget(self.ladder, 2)
+        self.ladder: QtLadder | None = None
+        self._ladder_slot = QWidget()  # where the ladder is painted
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
-        lay.addLayout(top, 1)
+        lay.addWidget(self.topology, 3)
+        if with_ladder:
+            lay.addWidget(self._ladder_slot, 2)
         if self.caption is not None:
             lay.addWidget(self.caption)
         self.setFixedSize(width, height)
         self.show()  # not on screen (WA_DontShowOnScreen): sizes, layouts, fit
         lay.activate()
+        if with_ladder:
+            self.ladder = self._make_ladder()
         QApplication.processEvents()
         self.topology.fit()
+
+    def _make_ladder(self) -> QtLadder:
+        """A ladder of its own, as wide as its columns (scaled into the slot)."""
+        ladder = QtLadder(self.controller)
+        ladder.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        for child in ladder.findChildren(QWidget, options=Qt.FindChildOption
+                                         .FindDirectChildrenOnly):
+            if isinstance(child, (QAbstractButton, QLabel, QComboBox)):
+                child.hide()  # the filter bar: nothing to click in a video
+        for area in ladder.findChildren(QAbstractScrollArea):
+            area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        slot = self._ladder_slot.size()
+        self._ladder_scale = min(1.0, slot.width() / max(1.0, ladder.scene_width()))
+        ladder.setFixedSize(int(slot.width() / self._ladder_scale),
+                            int(slot.height() / self._ladder_scale))
+        ladder.show()
+        return ladder
 
     def show_frame(self, frame: Frame) -> None:
         """The state after ``frame.position``, tokens at ``frame.time_s``: what the
@@ -112,6 +141,13 @@ class AnimationCanvas(QWidget):
         p = QPainter(image)
         try:
             self.render(p, QPoint(0, 0))
+            if self.ladder is not None:
+                p.setRenderHints(QPainter.RenderHint.Antialiasing |
+                                 QPainter.RenderHint.TextAntialiasing |
+                                 QPainter.RenderHint.SmoothPixmapTransform)
+                p.translate(self._ladder_slot.pos().x(), self._ladder_slot.pos().y())
+                p.scale(self._ladder_scale, self._ladder_scale)
+                self.ladder.render(p, QPoint(0, 0))
         finally:
             p.end()
         row = w * 3
@@ -124,6 +160,12 @@ class AnimationCanvas(QWidget):
     def frame_rgb(self, frame: Frame) -> bytes:
         self.show_frame(frame)
         return self.grab_rgb()
+
+    def close_all(self) -> None:
+        for widget in (self.ladder, self):
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
 
 
 def _walking(controller) -> bool:
@@ -181,8 +223,7 @@ def export_animation(controller, request: AnimationRequest,
                                (request.width, request.height), durations, samples)
     finally:
         if canvas is not None:
-            canvas.hide()
-            canvas.deleteLater()
+            canvas.close_all()
         c.seek(position)
         if selected != c.selected:
             c.select(selected, seek=False)
