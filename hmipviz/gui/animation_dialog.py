@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QProgressDialog,
     QPushButton,
@@ -32,18 +33,28 @@ from PySide6.QtWidgets import (
 
 from hmipviz import animation_encode as encoding
 from hmipviz import ladder_text
-from hmipviz.animation_plan import MAX_FPS, MAX_SPEED, MIN_SPEED, PlanError
+from hmipviz.animation_plan import MAX_FPS, MAX_SPEED, MIN_SPEED, PlanError, plan_frames
 from hmipviz.gui.animation_export import (
     AnimationRequest,
     Cancelled,
     default_name,
     export_animation,
     path_with_format,
+    walking,
 )
 
 SIZES = ("640x360", "960x540", "1280x720", "1920x1080")
+ESTIMATE_EVENTS = 20000  # a longer span is not planned while the user types
 FORMAT_NAMES = {"gif": "Animated GIF", "webp": "Animated WebP", "apng": "Animated PNG (APNG)",
                 "mp4": "MP4 video (H.264)"}
+
+
+def in_dialog_words(message: str) -> str:
+    """A plan's message names the command's options; the dialog names its fields."""
+    for option, field in (("--from/--to", "the times"), ("--from", "From"), ("--to", "To"),
+                          ("--fps", "Frame rate"), ("--speed", "Speed"), ("--size", "Size")):
+        message = message.replace(option, field)
+    return message
 
 
 class AnimationDialog(QDialog):
@@ -109,6 +120,15 @@ class AnimationDialog(QDialog):
         form.addRow("", self.ladder_box)
         form.addRow("Format", self.format_box)
         form.addRow("File", where)
+        self.estimate = QLabel()
+        self.estimate.setAccessibleName("Animation length")
+        self.estimate.setWordWrap(True)
+        form.addRow("", self.estimate)
+        self.controller = c
+        for box in (self.from_box, self.to_box, self.speed_box):
+            box.valueChanged.connect(self._update_estimate)
+        self.fps_box.valueChanged.connect(self._update_estimate)
+        self._update_estimate()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
                                    QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Record")
@@ -125,6 +145,27 @@ class AnimationDialog(QDialog):
         box.setSuffix(" s")
         box.setValue(value)
         return box
+
+    def _update_estimate(self, *_a) -> None:
+        """How long the animation plays and how many frames it has, when the run has
+        already got past the end time (the estimate never runs the engine)."""
+        c = self.controller
+        t0, t1 = self.from_box.value(), self.to_box.value()
+        trace = c.trace
+        if not trace or trace[-1].t <= t1:
+            self.estimate.setText("Its length is known once the run has got there.")
+            return
+        if c.index_at_time(t1) - c.index_at_time(t0) > ESTIMATE_EVENTS:
+            self.estimate.setText("A long span: many frames.")
+            return
+        try:
+            plan = plan_frames(c.timeline, t0, t1, float(self.fps_box.value()),
+                               self.speed_box.value(), walking(c))
+        except PlanError as exc:
+            self.estimate.setText(in_dialog_words(str(exc)))
+            return
+        seconds = sum(plan.durations_ms()) / 1000.0
+        self.estimate.setText(f"Plays for {seconds:.1f} s: {len(plan.frames)} frames.")
 
     def _format_from_path(self, text: str) -> None:
         try:
@@ -208,7 +249,7 @@ def export_animation_dialog(window) -> None:
         request = dialog.request()
         frames = record(window, request)
     except (PlanError, encoding.EncodeError) as exc:
-        window.show_error(f"Cannot record the animation: {exc}")
+        window.show_error(f"Cannot record the animation: {in_dialog_words(str(exc))}")
         return
     except OSError as exc:
         window.show_error(f"Cannot write the animation: {exc.strerror or exc}")

@@ -168,7 +168,7 @@ class AnimationCanvas(QWidget):
                 widget.deleteLater()
 
 
-def _walking(controller) -> bool:
+def walking(controller) -> bool:
     """Some MN moves on its own, so time must be seen to pass (as the window plays)."""
     mobility = getattr(getattr(controller, "sim", None), "mobility", None)
     return bool(getattr(mobility, "trajectories", None))
@@ -185,7 +185,7 @@ def plan_for(controller, request: AnimationRequest) -> AnimationPlan:
     controller.pause()
     controller.seek_time(request.to_s)  # the engine runs past to_s: the plan can see it
     return plan_frames(controller.timeline, request.from_s, request.to_s, request.fps,
-                       request.speed, _walking(controller))
+                       request.speed, walking(controller))
 
 
 def export_animation(controller, request: AnimationRequest,
@@ -258,4 +258,4 @@ def path_with_format(path: str, fmt: str) -> str:
 
 
 __all__ = ["AnimationCanvas", "AnimationRequest", "Cancelled", "export_animation",
-           "plan_for", "default_name", "path_with_format", "offscreen_application"]
+           "plan_for", "default_name", "path_with_format", "offscreen_application", "walking"]

@@ -165,6 +165,16 @@ def test_the_dialog_proposes_times_around_the_position(qtbot, controller):
     qtbot.addWidget(dialog)
     assert dialog.from_box.value() == pytest.approx(now - 0.5, abs=1e-3)
     assert dialog.to_box.value() == pytest.approx(now + 1.0, abs=1e-3)
+    assert "once the run has got there" in dialog.estimate.text()  # not run that far yet
+    controller.seek_time(6.5)
+    dialog.from_box.setValue(4.95)
+    dialog.to_box.setValue(5.324)
+    dialog.speed_box.setValue(2.0)
+    plan = animation_plan.plan_frames(controller.timeline, 4.95, 5.324, 15, 2.0)
+    assert dialog.estimate.text() == (f"Plays for {sum(plan.durations_ms()) / 1000:.1f} s: "
+                                      f"{len(plan.frames)} frames.")
+    dialog.to_box.setValue(4.0)
+    assert dialog.estimate.text() == "To 4: must be later than From 4.95"
     dialog.path_edit.setText("/tmp/handover.webp")  # the format follows the suffix
     assert dialog.format_box.currentData() == "webp"
     dialog.format_box.setCurrentIndex(dialog.format_box.findData("apng"))
