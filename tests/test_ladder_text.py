@@ -204,6 +204,17 @@ def test_the_structural_checks_can_fail():
     assert plantuml_escape("a--b\\n") == "a~-~-b~\\n"
 
 
+def test_export_ladder_keeps_one_mn_of_several(capsys):
+    assert main(["export-ladder", "commuters", "--mn", "MN2", "--until", "6", "--no-data",
+                 "--out", "-", "--format", "mermaid"]) == 0
+    names, items = parse_mermaid(capsys.readouterr().out)
+    sc = load_scenario("commuters")
+    mns = [n.name for n in sc.nodes if n.role == "mn"]
+    assert len(mns) > 1 and [n for n in names if n in mns] == ["MN2"]
+    assert items and all("MN2" in (i[1], i[2]) or not {i[1], i[2]} & set(mns)
+                         for i in items if i[0] == "arrow")
+
+
 def test_export_ladder_writes_the_same_text(tmp_path, capsys):
     out = tmp_path / "f1.mmd"
     assert main(["export-ladder", "figure1", "--until", "6", "--move", "5:AR2",

@@ -14,7 +14,12 @@ from hmipviz import animation_encode as encoding
 from hmipviz import animation_plan
 from hmipviz.cli import main
 from hmipviz.gui import pacing, playback
-from hmipviz.gui.animation_dialog import AnimationDialog, export_ladder_text, ladder_text_for
+from hmipviz.gui.animation_dialog import (
+    AnimationDialog,
+    export_ladder_text,
+    ladder_text_for,
+    record,
+)
 from hmipviz.gui.animation_export import (
     AnimationCanvas,
     AnimationRequest,
@@ -187,7 +192,9 @@ def test_the_dialog_proposes_times_around_the_position(qtbot, controller):
     assert path_with_format("a.name", "gif") == "a.name.gif"
 
 
-def test_the_window_exports_its_ladder_as_text(qtbot, tmp_path):
+def test_the_window_exports_its_ladder_and_animation(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QProgressDialog
+
     from hmipviz.gui.main_window import MainWindow
     w = MainWindow(scenario=figure1_moving(), restore_settings=False)
     qtbot.addWidget(w)
@@ -202,3 +209,11 @@ def test_the_window_exports_its_ladder_as_text(qtbot, tmp_path):
     assert lines[1].startswith("    %% hmipviz: figure1")  # the title, as a comment
     assert "".join(lines[:1] + lines[2:]) == to_mermaid(model)
     assert ladder_text_for(w, "plantuml").startswith("@startuml")
+    # File > Export animation records through a progress dialog; Cancel writes nothing
+    request = AnimationRequest(str(tmp_path / "w.gif"), 5.0, 5.2, fps=4, speed=10, **SMALL)
+    assert record(w, request) >= 2 and (tmp_path / "w.gif").exists()
+    assert c.position == c.index_at_time(5.2)  # put back where it was
+    monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: True)
+    cancelled = dataclasses.replace(request, path=str(tmp_path / "c.gif"))
+    assert record(w, cancelled) is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["l.mmd", "w.gif"]
