@@ -39,7 +39,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     anim.add_argument("--with-caption", action="store_true",
                       help="the caption bar under the canvas")
     anim.add_argument("--with-ladder", action="store_true",
-                      help="the ladder diagram beside the canvas")
+                      help="the ladder diagram under the canvas (following the present)")
     _add_run_options(anim)
 
     ladder = sub.add_parser(

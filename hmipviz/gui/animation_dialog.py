@@ -86,7 +86,7 @@ class AnimationDialog(QDialog):
         self.size_box.setCurrentText("960x540")
         self.caption_box = QCheckBox("The caption under the canvas")
         self.caption_box.setChecked(True)
-        self.ladder_box = QCheckBox("The ladder diagram beside the canvas")
+        self.ladder_box = QCheckBox("The ladder diagram under the canvas")
         self.format_box = QComboBox()
         for fmt in encoding.FORMATS:
             self.format_box.addItem(FORMAT_NAMES[fmt], fmt)
