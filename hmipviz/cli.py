@@ -94,6 +94,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     from .experiment.cli import add_parsers as add_experiment_parsers
     add_experiment_parsers(sub)  # `experiment` and `experiments`
+    from .export_cli import add_parsers as add_export_parsers
+    add_export_parsers(sub)  # `export-animation` and `export-ladder`
     gui = sub.add_parser("gui", help="open the window on a scenario or a lesson file (.md); "
                          "`hmipviz FILE` does the same")
     gui.add_argument("scenario", nargs="?", default="figure1")
@@ -360,7 +362,7 @@ def cmd_gui(args: argparse.Namespace, present: bool = False) -> int:
 
 
 COMMANDS = ("run", "scenarios", "check", "lessons", "lesson", "gui", "experiment",
-            "experiments")
+            "experiments", "export-animation", "export-ladder")
 
 
 def _file_means_gui(argv: list[str]) -> list[str]:
@@ -404,6 +406,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_lessons(args)
     if args.command == "lesson":
         return cmd_lesson(args)
+    if args.command in ("export-animation", "export-ladder"):
+        from . import export_cli
+        return export_cli.dispatch(args, CliError)
     if args.command in ("experiment", "experiments"):
         from .experiment import cli as experiment_cli
         if args.command == "experiments":

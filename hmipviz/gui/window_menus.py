@@ -35,6 +35,13 @@ class WindowMenus(WindowHost):
         m.addAction("Export &capture (pcapng)\u2026", self.export_capture_dialog)
         m.addAction("Export &ladder diagram\u2026", self.export_ladder_dialog)
         m.addAction("Export screens&hot (PNG)\u2026", self.export_screenshot_dialog)
+        from hmipviz.gui import animation_dialog as ad  # animation, ladder as text
+        m.addAction("Export &animation (GIF, WebP, APNG, MP4)\u2026",
+                    lambda: ad.export_animation_dialog(self))
+        m.addAction("Export ladder as &Mermaid\u2026",
+                    lambda: ad.export_ladder_text_dialog(self, "mermaid"))
+        m.addAction("Export ladder as &PlantUML\u2026",
+                    lambda: ad.export_ladder_text_dialog(self, "plantuml"))
         m.addSeparator()
         q = m.addAction("&Quit", self.close)
         # Ctrl+Q everywhere (the platform's StandardKey.Quit is empty on Windows), once
