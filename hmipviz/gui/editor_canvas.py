@@ -13,8 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import tomlkit
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsScene, QGraphicsView
 
@@ -28,7 +27,7 @@ from hmipviz.gui.editor_items import (
     LinkItem,
     NodeItem,
 )
-from hmipviz.scenario.edit import Batch, Edit, MoveNode, number, tables
+from hmipviz.scenario.edit import Batch, Edit, MoveNode, number, read, tables
 from hmipviz.scenario.edit_check import Validation
 from hmipviz.scenario.edit_propose import propose_connection, propose_node
 
@@ -92,7 +91,7 @@ class EditorCanvas(QGraphicsView):
         self.nodes.clear()
         self.items_by_key.clear()
         self.text = text
-        doc = tomlkit.parse(text).unwrap()
+        doc = read(text)
         node_tables = tables(doc, "node")
         for i, table in enumerate(node_tables):
             item = NodeItem(table, i)
@@ -125,8 +124,7 @@ class EditorCanvas(QGraphicsView):
         for key in selected:
             if key in self.items_by_key:
                 self.items_by_key[key].setSelected(True)
-        self._rebuilding = False
-        self._selection_changed()
+        self._rebuilding = False  # the window shows the selection's properties itself
 
     def _free_spot(self, i: int) -> Point:
         return (100.0 + 160.0 * (i % 6), 100.0 + 160.0 * (i // 6))
@@ -250,7 +248,7 @@ class EditorCanvas(QGraphicsView):
         """Nodes dragged away from where the document has them: one MoveNode each, one
         undo step for the drag."""
         moves: list[Edit] = []
-        doc = tomlkit.parse(self.text)
+        doc = read(self.text)
         for name, item in self.nodes.items():
             given = next((_position(t) for t in tables(doc, "node") if t.get("name") == name),
                          None)
@@ -283,8 +281,9 @@ class EditorCanvas(QGraphicsView):
             self.scale(factor, factor)
         event.accept()
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         """A light dot grid, as drawing tools have, on the canvas colour."""
+        rect = QRectF(rect)
         painter.fillRect(rect, theme.canvas_background())
         if self.transform().m11() < 0.35:
             return

@@ -9,7 +9,6 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-import tomlkit
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -40,6 +39,7 @@ from hmipviz.scenario.edit import (
     SetScenarioKey,
     Value,
     node_index,
+    read,
     tables,
 )
 from hmipviz.scenario.edit_check import Problem, Validation
@@ -65,8 +65,9 @@ def parse_value(text: str, kind: str) -> Value | None:
             except ValueError:
                 pass
     if kind == "numbers":  # "x0, y0, x1, y1" or "1, 3"
-        parts = [parse_value(p, "number") for p in text.split(",")]
-        return tuple(parts)
+        return tuple(parse_value(p, "number") for p in text.split(","))
+    if kind == "points":  # "x, y; x, y"
+        return tuple(parse_value(p, "numbers") for p in text.split(";") if p.strip())
     return text
 
 
@@ -101,7 +102,7 @@ class PropertyPanel(QScrollArea):
     # --- building ------------------------------------------------------------------------
     def show_item(self, key: tuple[str, Any] | None, text: str, validation: Validation) -> None:
         self.key, self.text, self.validation = key, text, validation
-        doc = tomlkit.parse(text).unwrap()
+        doc = read(text)
         for widget in list(self.fields.values()) + list(self.buttons.values()):
             widget.blockSignals(True)  # a focus-out of the old fields edits nothing more
         old = self.takeWidget()
@@ -323,12 +324,8 @@ class PropertyPanel(QScrollArea):
             points = value.get("points", [])
             text = "; ".join(f"{p[0]}, {p[1]}" for p in points
                              if isinstance(p, (list, tuple)) and len(p) == 2)
-            field = self._line("Waypoints (x, y; ...)", "mobility.points", text,
-                               lambda v: v, path=path + ("points",))
-            field.editingFinished.disconnect()
-            field.editingFinished.connect(lambda: self.editRequested.emit(with_key("points")(
-                tuple(parse_value(p, "numbers") for p in field.text().split(";") if p.strip())
-                or None)))
+            self._line("Waypoints (x, y; ...)", "mobility.points", text, with_key("points"),
+                       "points", path + ("points",))
             self._line("Speed (m/s)", "mobility.speed_mps", value.get("speed_mps"),
                        with_key("speed_mps"), "number", path + ("speed_mps",))
             self._check("Loop", "mobility.loop", value.get("loop"), with_key("loop"))
@@ -348,64 +345,7 @@ class PropertyPanel(QScrollArea):
         options = table.get("map_options") if isinstance(table.get("map_options"), list) else []
         assert isinstance(options, list)
         for j, option in enumerate(options):
-            where = path + ("map_options", j)
-            row = QHBoxLayout()
-            prefix = f"map_options.{j}"
-
-            def make(key: str, j: int = j) -> Make:
-                return lambda v: SetMapOptionKey(ar, j, key, v)
-
-            combo = QComboBox()
-            combo.setAccessibleName(f"MAP option {j + 1}: MAP")
-            current = str(option.get("map", ""))
-            combo.addItems(maps if current in maps else maps + [current])
-            combo.setCurrentText(current)
-            combo.textActivated.connect(
-                lambda text, m=make("map"), c=current: text != c and self.editRequested.emit(m(text)))
-            row.addWidget(combo, 2)
-            self.fields[f"{prefix}.map"] = combo
-            for key, low, high, default, tip in (
-                    ("pref", 0, 15, 10, "Pref: 15 most preferred, 0 never for new bindings"),
-                    ("dist", 0, 15, 0, "Dist: hops to the MAP; auto = hop count + 1")):
-                spin = QSpinBox()
-                spin.setRange(low, high)
-                if key == "dist":
-                    spin.setSpecialValueText("auto")
-                spin.setKeyboardTracking(False)
-                given = option.get(key, default)
-                spin.setValue(given if isinstance(given, int) else default)
-                spin.setPrefix(f"{key.capitalize()} ")
-                spin.setToolTip(tip)
-                spin.valueChanged.connect(
-                    lambda v, m=make(key), k=key: self.editRequested.emit(
-                        m(None if (k == "dist" and v == 0) else v)))
-                row.addWidget(spin, 1)
-                self.fields[f"{prefix}.{key}"] = spin
-            life = QLineEdit(show_value(option.get("lifetime_s", 600)))
-            life.setToolTip("Valid Lifetime (s); 0 announces a failed MAP (s.10)")
-            life.setMaximumWidth(70)
-            life.setAccessibleName(f"MAP option {j + 1}: lifetime")
-            life.editingFinished.connect(
-                lambda f=life, m=make("lifetime_s"), s=life.text(): f.text() != s
-                and self.editRequested.emit(m(parse_value(f.text(), "number"))))
-            row.addWidget(life, 1)
-            self.fields[f"{prefix}.lifetime_s"] = life
-            r = QCheckBox("R")
-            r.setToolTip("R flag: the RCoA stands for the home address in the local BU")
-            r.setChecked(option.get("r", True) is not False)
-            r.toggled.connect(lambda on, m=make("r"): self.editRequested.emit(m(on)))
-            row.addWidget(r)
-            self.fields[f"{prefix}.r"] = r
-            remove = QPushButton("\u2715")
-            remove.setToolTip("Stop advertising this MAP")
-            remove.setFixedWidth(28)
-            remove.clicked.connect(lambda _=False, j=j: self.editRequested.emit(
-                RemoveMapOption(ar, j)))
-            row.addWidget(remove)
-            self.buttons[f"{prefix}.remove"] = remove
-            for widget in (combo, life):
-                self._mark(widget, self._problems_at(where))
-            rows.addLayout(row)
+            rows.addLayout(self._option_row(ar, j, option, maps, path + ("map_options", j)))
         add_row = QHBoxLayout()
         advertised = {str(o.get("map")) for o in options}
         free = [m for m in maps if m not in advertised]
@@ -416,14 +356,82 @@ class PropertyPanel(QScrollArea):
         add.setEnabled(bool(free))
         add.setToolTip("Add a MAP option (Pref 10) to this AR's Router Advertisements"
                        if free else "No other MAP to advertise: add a MAP node first")
-        add.clicked.connect(lambda: chooser.currentText() and self.editRequested.emit(
-            AddMapOption(ar, chooser.currentText())))
+        def advertise() -> None:
+            if chooser.currentText():
+                self.editRequested.emit(AddMapOption(ar, chooser.currentText()))
+
+        add.clicked.connect(advertise)
         add_row.addWidget(chooser, 1)
         add_row.addWidget(add)
         rows.addLayout(add_row)
         self.fields["map_options.new"] = chooser
         self.buttons["map_options.add"] = add
         self._outer.addWidget(group)
+
+    def _option_row(self, ar: str, j: int, option: dict[str, Any], maps: list[str],
+                    where: tuple[Any, ...]) -> QHBoxLayout:
+        row = QHBoxLayout()
+        prefix = f"map_options.{j}"
+
+        def send(key: str, value: Value | None) -> None:
+            self.editRequested.emit(SetMapOptionKey(ar, j, key, value))
+
+        combo = QComboBox()
+        combo.setAccessibleName(f"MAP option {j + 1}: MAP")
+        current = str(option.get("map", ""))
+        combo.addItems(maps if current in maps else maps + [current])
+        combo.setCurrentText(current)
+        def chosen(text: str) -> None:
+            if text != current:
+                send("map", text)
+
+        combo.textActivated.connect(chosen)
+        row.addWidget(combo, 2)
+        self.fields[f"{prefix}.map"] = combo
+        for key, low, high, default, tip in (
+                ("pref", 0, 15, 10, "Pref: 15 most preferred, 0 never for new bindings"),
+                ("dist", 0, 15, 0, "Dist: hops to the MAP; auto = hop count + 1")):
+            spin = QSpinBox()
+            spin.setRange(low, high)
+            if key == "dist":
+                spin.setSpecialValueText("auto")
+            spin.setKeyboardTracking(False)
+            given = option.get(key, default)
+            spin.setValue(given if isinstance(given, int) else default)
+            spin.setPrefix(f"{key.capitalize()} ")
+            spin.setToolTip(tip)
+            auto = key == "dist"
+            spin.valueChanged.connect(
+                lambda v, k=key, auto=auto: send(k, None if auto and v == 0 else v))
+            row.addWidget(spin, 1)
+            self.fields[f"{prefix}.{key}"] = spin
+        life = QLineEdit(show_value(option.get("lifetime_s", 600)))
+        life.setToolTip("Valid Lifetime (s); 0 announces a failed MAP (s.10)")
+        life.setMaximumWidth(70)
+        life.setAccessibleName(f"MAP option {j + 1}: lifetime")
+        start = life.text()
+        def lifetime() -> None:
+            if life.text() != start:
+                send("lifetime_s", parse_value(life.text(), "number"))
+
+        life.editingFinished.connect(lifetime)
+        row.addWidget(life, 1)
+        self.fields[f"{prefix}.lifetime_s"] = life
+        r = QCheckBox("R")
+        r.setToolTip("R flag: the RCoA stands for the home address in the local BU")
+        r.setChecked(option.get("r", True) is not False)
+        r.toggled.connect(lambda on: send("r", on))
+        row.addWidget(r)
+        self.fields[f"{prefix}.r"] = r
+        remove = QPushButton("\u2715")
+        remove.setToolTip("Stop advertising this MAP")
+        remove.setFixedWidth(28)
+        remove.clicked.connect(lambda: self.editRequested.emit(RemoveMapOption(ar, j)))
+        row.addWidget(remove)
+        self.buttons[f"{prefix}.remove"] = remove
+        for widget in (combo, life):
+            self._mark(widget, self._problems_at(where))
+        return row
 
     # --- a link or a flow ------------------------------------------------------------------
     def _item(self, doc: dict[str, Any], kind: str, index: int) -> None:

@@ -12,6 +12,7 @@ editor with them listed, and nothing is lost.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +185,7 @@ class EditorWindow(QMainWindow):
         self.redo_action = s.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.delete_action = QAction("&Delete", self)
-        self.delete_action.setShortcuts([QKeySequence.StandardKey.Delete,
+        self.delete_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Delete),
                                          QKeySequence(Qt.Key.Key_Backspace)])
         self.delete_action.setToolTip("Remove the selected nodes, links and flows (Delete)")
         self.delete_action.triggered.connect(self.delete_selected)
@@ -245,7 +246,7 @@ class EditorWindow(QMainWindow):
                 f"Add a {theme.ROLE_TEXT.get(role, role)}: click the canvas where it goes")
         for button in bar.findChildren(QToolButton):
             button.setMinimumWidth(64)
-        self.palette = bar
+        self.palette_bar = bar
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -428,7 +429,7 @@ class EditorWindow(QMainWindow):
         return True
 
     def closeEvent(self, event) -> None:
-        if self._left or self.undo_stack.isClean() and self.undo_stack.count() == 0:
+        if self._left or (self.undo_stack.isClean() and self.undo_stack.count() == 0):
             super().closeEvent(event)
             return
         if self.validation.ok:
@@ -446,8 +447,11 @@ class EditorWindow(QMainWindow):
         box.button(QMessageBox.StandardButton.Cancel).setText("Keep editing")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda result: result == QMessageBox.StandardButton.Discard
-                             and self.discard())
+        def answered(result: int) -> None:
+            if result == QMessageBox.StandardButton.Discard.value:
+                self.discard()
+
+        box.finished.connect(answered)
         box.open()  # not exec(): the window goes on while it asks
         self.close_question = box
 
@@ -457,10 +461,8 @@ class EditorWindow(QMainWindow):
         self.close()
 
     def _clean_changed(self, _clean: bool) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the stack is deleted with the window
             self._update_title()
-        except RuntimeError:  # the stack is being deleted with the window
-            pass
 
     def _update_title(self) -> None:
         name = Path(self.path).name if self.path else self.name

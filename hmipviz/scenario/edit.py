@@ -15,12 +15,15 @@ same words as ``hmipviz check``.
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import tomlkit
 from tomlkit.items import AoT, Array, InlineTable, Table
+
 
 @dataclass(frozen=True)
 class Inline:
@@ -115,6 +118,31 @@ def _set(table: Any, key: str, value: Value | None) -> None:
             del table[key]
         return
     table[key] = _item(value)
+
+
+def _shown(value: Any) -> str:
+    """A value as TOML text (an item keeps the text it was written with)."""
+    return str(value.as_string() if hasattr(value, "as_string") else
+               tomlkit.item(value).as_string())
+
+
+def set_in_inline(array: Any, index: int, key: str, value: Any) -> None:
+    """Set (None: remove) ``key`` of the inline table ``array[index]``, written again as
+    ``{ a = 1, b = 2 }`` like the built-ins (tomlkit would write ``b = 2}``)."""
+    old = array[index]
+    pairs = [(str(k), _shown(old[k])) for k in old]
+    text = None if value is None else _shown(_item(value))
+    keys = [k for k, _ in pairs]
+    if key in keys:
+        i = keys.index(key)
+        if text is None:
+            del pairs[i]
+        else:
+            pairs[i] = (key, text)
+    elif text is not None:
+        pairs.append((key, text))
+    body = ", ".join(f"{tomlkit.key(k).as_string()} = {v}" for k, v in pairs)
+    array[index] = tomlkit.parse(f"o = {{ {body} }}" if body else "o = {}")["o"]
 
 
 def node_table(doc: Any, name: str) -> Any:
@@ -401,7 +429,11 @@ class SetMapOptionKey(Edit):
     value: Value | None
 
     def apply(self, doc: Any) -> None:
-        _set(node_table(doc, self.ar)["map_options"][self.index], self.key, self.value)
+        options = node_table(doc, self.ar)["map_options"]
+        if isinstance(options[self.index], InlineTable):
+            set_in_inline(options, self.index, self.key, self.value)
+        else:  # written as [[node.map_options]] sub-tables
+            _set(options[self.index], self.key, self.value)
 
     @property
     def text(self) -> str:
@@ -424,6 +456,14 @@ class Batch(Edit):
         return self.label or "; ".join(e.text for e in self.edits)
 
 
+@lru_cache(maxsize=8)
+def read(text: str) -> dict[str, Any]:
+    """The document as plain values, for reading only (tomllib is many times faster than
+    tomlkit, and the canvas, the panel and the proposals read each text several times).
+    The result is shared: do not change it."""
+    return tomllib.loads(text)
+
+
 def apply_edit(text: str, edit: Edit) -> str:
     """The document text after ``edit``."""
     doc = tomlkit.parse(text)
@@ -440,8 +480,8 @@ EMPTY_DOCUMENT = (
 
 
 __all__ = [
-    "EMPTY_DOCUMENT", "Inline", "Value", "Edit", "SetScenarioKey", "AddNode", "RemoveNode", "MoveNode",
-    "SetNodeKey", "RenameNode", "AddLink", "RemoveItem", "SetItemKey", "AddFlow",
+    "EMPTY_DOCUMENT", "Inline", "Value", "Edit", "SetScenarioKey", "AddNode", "RemoveNode",
+    "MoveNode", "SetNodeKey", "RenameNode", "AddLink", "RemoveItem", "SetItemKey", "AddFlow",
     "AddMapOption", "RemoveMapOption", "SetMapOptionKey", "Batch", "apply_edit", "node_index",
-    "node_table", "number", "tables",
+    "node_table", "number", "read", "tables",
 ]

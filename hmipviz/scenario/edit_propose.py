@@ -11,11 +11,10 @@ overlaps a prefix the document already has. The teacher can change all of it.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from ipaddress import IPv6Address, IPv6Network
 from typing import Any
-
-import tomlkit
 
 from hmipviz.scenario.edit import (
     AddFlow,
@@ -25,6 +24,7 @@ from hmipviz.scenario.edit import (
     SetNodeKey,
     Value,
     number,
+    read,
     tables,
 )
 
@@ -107,16 +107,12 @@ def _home_address(doc: Any, ha: Any) -> str | None:
     for table in tables(doc, "node"):
         if table.get("role") == "mn":
             address = table.get("home_address")
-            try:
+            with contextlib.suppress(ValueError, TypeError):
                 taken.add(int(IPv6Address(address)) & (2**64 - 1))
-            except (ValueError, TypeError):
-                pass
             iid = table.get("interface_id")
             if isinstance(iid, str):
-                try:
+                with contextlib.suppress(ValueError):
                     taken.add(int(IPv6Address(iid)) & (2**64 - 1))
-                except ValueError:
-                    pass
     iid = 0xA
     while iid in taken:
         iid += 1
@@ -148,7 +144,7 @@ def covering_ar(doc: Any, position: tuple[float, float]) -> str | None:
 
 def propose_node(text: str, role: str, position: tuple[float, float]) -> AddNode:
     """A new node of ``role`` at ``position``, with a name and addresses of its own."""
-    doc = tomlkit.parse(text)
+    doc = read(text)
     name = propose_name(doc, role)
     values: list[tuple[str, Value]] = []
     if role == "mn":
@@ -178,7 +174,7 @@ def propose_connection(text: str, a: str, b: str) -> Edit | None:
     node, or a link that is already there)."""
     if a == b:
         return None
-    doc = tomlkit.parse(text)
+    doc = read(text)
     roles = _roles(doc)
     ra, rb = roles.get(a), roles.get(b)
     if "mn" in (ra, rb):

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
-from tomlkit.items import AoT, Array
+from tomlkit.items import AoT, Array, InlineTable
 
 from hmipviz.fileio import atomic_write
-from hmipviz.scenario.dump import _option_table, dump_scenario
-from hmipviz.scenario.edit import _item, array_of_tables, tables
+from hmipviz.scenario.dump import dump_scenario
+from hmipviz.scenario.edit import _item, array_of_tables, set_in_inline, tables
 from hmipviz.scenario.edit_check import validate
 from hmipviz.scenario.mns import group_pairs, mobility_table
 from hmipviz.scenario.model import (
@@ -31,6 +31,7 @@ from hmipviz.scenario.model import (
     FlowSpec,
     InjectSpec,
     LinkSpec,
+    MapOptionSpec,
     MnGroupSpec,
     MoveSpec,
     NodeActionSpec,
@@ -48,49 +49,40 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (bool, int, float, str)):
+    if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return str(value)
 
 
 def node_canon(node: NodeSpec) -> Canon:
-    """A node's keys as a file would hold them; defaults (off, none) left out."""
+    """Every key of the node's role, as a file holds it (None: not written)."""
     keys = _ROLE_KEYS.get(node.role)
     out: Canon = {"name": node.name, "role": node.role}
     for key in keys.all if keys else ():
         if key in ("name", "role"):
             continue
         value = getattr(node, key)
-        if value is None or value is False or value == ():
-            continue
-        if key == "radius" and value == 120.0:
-            continue
         if key == "interface_id":
-            if node.home_address is not None and value == int(node.home_address) & (2**64 - 1):
-                continue  # the default: taken from the home address
-            value = str(IPv6Address(value))
+            value = str(IPv6Address(value)) if value else None
         elif key == "mobility":
-            if value.model == "still":
-                continue
-            value = mobility_table(value)
+            value = mobility_table(value) if value is not None else None
         elif key == "map_options":
-            value = [_option_table(o) for o in value]
-        out[key] = _plain(value)
+            value = [option_canon(o) for o in value]
+        out[key] = _plain(value) if value is not None else None
     return out
+
+
+def option_canon(option: MapOptionSpec) -> Canon:
+    return {"map": option.map, "pref": option.pref, "lifetime_s": option.lifetime_s,
+            "r": option.r, "dist": option.dist}
 
 
 def link_canon(link: LinkSpec) -> Canon:
-    out: Canon = {"a": link.a, "b": link.b, "delay_ms": link.delay_ms}
-    if link.loss:
-        out["loss"] = link.loss
-    return out
+    return {"a": link.a, "b": link.b, "delay_ms": link.delay_ms, "loss": link.loss}
 
 
 def move_canon(move: MoveSpec) -> Canon:
-    out: Canon = {"at_s": move.at_s, "to": move.to or "none"}
-    if move.mn is not None:
-        out["mn"] = move.mn
-    return out
+    return {"at_s": move.at_s, "to": move.to or "none", "mn": move.mn}
 
 
 def action_canon(action: NodeActionSpec) -> Canon:
@@ -98,25 +90,25 @@ def action_canon(action: NodeActionSpec) -> Canon:
 
 
 def flow_canon(flow: FlowSpec) -> Canon:
-    out: Canon = {"from": flow.source, "to": flow.destination, "kind": flow.kind,
-                  "start_s": flow.start_s, "interval_ms": flow.interval_ms}
-    for key, value in (("stop_s", flow.stop_s), ("use_rcoa", flow.use_rcoa or None),
-                       ("map", flow.map), ("mn", flow.mn)):
-        if value is not None:
-            out[key] = value
-    return out
+    return {"from": flow.source, "to": flow.destination, "kind": flow.kind,
+            "start_s": flow.start_s, "interval_ms": flow.interval_ms, "stop_s": flow.stop_s,
+            "use_rcoa": flow.use_rcoa, "map": flow.map, "mn": flow.mn}
 
 
 def inject_canon(inject: InjectSpec) -> Canon:
-    out: Canon = {"at_s": inject.at_s, "from": inject.source}
-    if inject.mn is not None:
-        out["mn"] = inject.mn
-    out["hex"] = inject.data.hex()
-    return out
+    return {"at_s": inject.at_s, "from": inject.source, "mn": inject.mn,
+            "hex": inject.data.hex()}
 
 
 def group_canon(group: MnGroupSpec) -> Canon:
-    return {k: _plain(v) for k, v in group_pairs(group) if v is not None}
+    return {k: _plain(v) if v is not None else None for k, v in group_pairs(group)}
+
+
+def _written(canon: Canon) -> Canon:
+    """The keys a new table gets: none of the absent, off or empty ones (a MAP option's
+    R flag, on by default, is written either way)."""
+    return {k: v for k, v in canon.items()
+            if v is not None and v != [] and (v is not False or k == "r")}
 
 
 _ARRAYS: list[tuple[str, Callable[[Scenario], Sequence[Any]], Callable[[Any], Canon]]] = [
@@ -138,22 +130,38 @@ def _update_options(table: Any, old: list[Canon], new: list[Canon]) -> bool:
     options = table.get("map_options")
     if not isinstance(options, (Array, AoT)) or len(options) != len(old) or len(old) != len(new):
         return False
-    for item, before, after in zip(options, old, new, strict=True):
-        _update_table(item, before, after)
+    for i, (before, after) in enumerate(zip(old, new, strict=True)):
+        if not isinstance(options[i], InlineTable):
+            _update_table(options[i], before, after)
+            continue
+        for key, value in after.items():  # written again as { a = 1, b = 2 }
+            if before.get(key) != value:
+                set_in_inline(options, i, key, value)
     return True
 
 
 def _update_table(table: Any, old: Canon, new: Canon) -> None:
-    """Set the keys whose value changed, remove the ones gone; the rest stays as written."""
+    """Set the keys whose value changed (in their place, with their comments), remove
+    the ones now absent and any the table may not hold; the rest stays as written."""
     for key, value in new.items():
         if key in old and old[key] == value:
             continue
-        if key == "map_options" and key in old and _update_options(table, old[key], value):
-            continue
-        table[key] = _value_item(value)
-    for key in old:
-        if key not in new and key in table:
+        if value is None or value == []:
+            if key in table:
+                del table[key]
+        elif not (key == "map_options" and _update_options(table, old.get(key) or [], value)):
+            table[key] = _value_item(_written_deep(value))
+    for key in list(table.keys()):
+        if key not in new:
             del table[key]
+
+
+def _written_deep(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_written_deep(v) for v in value]
+    if isinstance(value, dict):
+        return _written(value)
+    return value
 
 
 def _value_item(value: Any) -> Any:
@@ -194,13 +202,13 @@ def _sync(doc: Any, current: Scenario, target: Scenario) -> None:
     for key, specs, canon in _ARRAYS:
         old, new = specs(current), specs(target)
         existing = tables(doc, key)
-        for i, (before, after) in enumerate(zip(old, new)):
+        for i, (before, after) in enumerate(zip(old, new, strict=False)):
             if before != after:
                 _update_table(existing[i], canon(before), canon(after))
         for spec in new[len(old):]:
             table = tomlkit.table()
-            for k, v in canon(spec).items():
-                table[k] = _value_item(v)
+            for k, v in _written(canon(spec)).items():
+                table[k] = _value_item(_written_deep(v))
             table.add(tomlkit.nl())
             array_of_tables(doc, key).append(table)
         for i in reversed(range(len(new), len(old))):
@@ -209,23 +217,29 @@ def _sync(doc: Any, current: Scenario, target: Scenario) -> None:
             del doc[key]
 
 
-def scenario_text(scenario: Scenario, base: str | None = None) -> str:
-    """TOML for ``scenario``: ``base`` (the text it was opened from) with only what
-    changed changed, or the fixed layout of ``dump_scenario`` when there is no base or
-    the base is not a valid scenario."""
-    if base is None:
-        return dump_scenario(scenario)
+def sync_text(scenario: Scenario, base: str) -> str | None:
+    """``base`` changed where ``scenario`` differs from what it says, and only there;
+    None when ``base`` is not a valid scenario or the result would not read back as
+    ``scenario``."""
     current = validate(base, default_name=scenario.name).scenario
     if current is None:
-        return dump_scenario(scenario)
+        return None
     if current == scenario:
         return base
     doc = tomlkit.parse(base)
     _sync(doc, current, scenario)
     text = doc.as_string()
     if validate(text, default_name=scenario.name).scenario != scenario:
-        return dump_scenario(scenario)  # never a file that means something else
+        return None  # never a file that means something else
     return text
+
+
+def scenario_text(scenario: Scenario, base: str | None = None) -> str:
+    """TOML for ``scenario``: ``base`` (the text it was opened from) with only what
+    changed changed, or the fixed layout of ``dump_scenario`` when there is no base or
+    it cannot be kept."""
+    kept = sync_text(scenario, base) if base is not None else None
+    return kept if kept is not None else dump_scenario(scenario)
 
 
 def read_base(scenario: Scenario) -> str | None:
@@ -259,4 +273,4 @@ def save_keeping(scenario: Scenario, path: str | os.PathLike[str],
         ) from None
 
 
-__all__ = ["read_base", "save_keeping", "scenario_text"]
+__all__ = ["read_base", "save_keeping", "scenario_text", "sync_text"]

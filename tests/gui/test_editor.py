@@ -76,7 +76,7 @@ def window(qtbot):
     return w
 
 
-def _trace(scenario, until_s: float = 8.0) -> list:
+def _trace(scenario, until_s: float = 5.0) -> list:
     sim = Simulation(scenario)
     sim.run(until_s)
     return sim.trace
