@@ -24,6 +24,7 @@ from hmipviz.gui.editor_items import (
     CellItem,
     EditorItem,
     FlowItem,
+    snapped,
     LinkItem,
     NodeItem,
 )
@@ -99,6 +100,7 @@ class EditorCanvas(QGraphicsView):
                 item.key = ("node", f"{item.name}#{i}")
             pos = _position(table) or self._layout.get(item.name) or self._free_spot(i)
             item.setPos(QPointF(*pos))
+            item.snap = True
             self._scene.addItem(item)
             if item.role == "ar":
                 radius = table.get("radius", 120)
@@ -131,7 +133,7 @@ class EditorCanvas(QGraphicsView):
 
     def _fit_scene_rect(self) -> None:
         rect = self._scene.itemsBoundingRect().united(QRectF(0, 0, 1000, 700))
-        self._scene.setSceneRect(rect.adjusted(-300, -300, 300, 300))
+        self._scene.setSceneRect(rect.adjusted(-150, -150, 150, 150))
 
     def node_position(self, name: str) -> Point:
         pos = self.nodes[name].pos()
@@ -212,6 +214,8 @@ class EditorCanvas(QGraphicsView):
             super().mousePressEvent(event)
             return
         if self.tool not in (SELECT, LINK):
+            if not event.modifiers() & Qt.KeyboardModifier.AltModifier:
+                pos = QPointF(snapped(pos.x()), snapped(pos.y()))
             self.place(self.tool, (pos.x(), pos.y()))
             event.accept()
             return
@@ -227,7 +231,7 @@ class EditorCanvas(QGraphicsView):
         pos = self.mapToScene(event.position().toPoint())
         if self._ghost is not None:
             self._ghost.setVisible(True)
-            self._ghost.setPos(pos)
+            self._ghost.setPos(QPointF(snapped(pos.x()), snapped(pos.y())))
         if self._link_from is not None:
             self.drag_link_to((pos.x(), pos.y()))
             event.accept()
@@ -254,8 +258,8 @@ class EditorCanvas(QGraphicsView):
                          None)
             shown = given or self._layout.get(name) or self._free_spot(item.index)
             x, y = item.pos().x(), item.pos().y()
-            if math.hypot(x - shown[0], y - shown[1]) > 0.5:
-                moves.append(MoveNode(name, (number(round(x)), number(round(y)))))
+            if math.hypot(x - shown[0], y - shown[1]) > 1e-6:
+                moves.append(MoveNode(name, (number(x), number(y))))
         if len(moves) == 1:
             self.editRequested.emit(moves[0])
         elif moves:

@@ -19,21 +19,28 @@ from PySide6.QtGui import (
     QPen,
     QPolygonF,
 )
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QGraphicsObject
 
 from hmipviz.gui import palette, theme
 from hmipviz.gui.topology_nodes import _role_shape, _svg_renderer
 from hmipviz.layout import MN_R, NODE_R
 
 PROBLEM_RED = QColor("#E0001B")
+SNAP_M = 10.0  # nodes placed and dragged snap to 10 m (Alt: anywhere)
+
+
+def snapped(x: float) -> float:
+    return round(x / SNAP_M) * SNAP_M
 SELECTED = QColor("#0072B2")
 Point = tuple[float, float]
 
 
 def problem_tooltip(title: str, lines: list[str], problems: list[str]) -> str:
     """Rich text: what the item is, then each of the validator's messages in red."""
-    text = [f"<b>{html.escape(title)}</b>"] + [html.escape(x) for x in lines]
-    text += [f"<span style='color:#c00000'>\u26a0 {html.escape(p)}</span>" for p in problems]
+    text = [f"<b>{html.escape(title, quote=False)}</b>"]
+    text += [html.escape(x, quote=False) for x in lines]
+    text += [f"<span style='color:#c00000'>\u26a0 {html.escape(p, quote=False)}</span>"
+             for p in problems]
     return "<br>".join(text)
 
 
@@ -93,6 +100,7 @@ class NodeItem(EditorItem):
                       QFontMetricsF(self.sub_font).horizontalAdvance(self.sub), 2 * self.r) + 10
         self._h = fm.height()
         self.link_target = False  # drawn highlighted while a link is dragged over it
+        self.snap = False  # on once placed where the file says: drags snap to the grid
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, True)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges, True)
         self.setZValue(10)
@@ -158,6 +166,9 @@ class NodeItem(EditorItem):
                              self.sub)
 
     def itemChange(self, change, value):
+        if (change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self.snap
+                and not QApplication.keyboardModifiers() & Qt.KeyboardModifier.AltModifier):
+            return QPointF(snapped(value.x()), snapped(value.y()))
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
             for edge in self.edges:
                 edge.adjust()

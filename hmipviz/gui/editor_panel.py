@@ -129,12 +129,13 @@ class PropertyPanel(QScrollArea):
         self._body = body
 
     def _title(self, title: str, subtitle: str, problems: list[Problem]) -> None:
-        head = QLabel(f"<span style='font-size:large'><b>{html.escape(title)}</b></span>"
-                      f"<br><span style='color:gray'>{html.escape(subtitle)}</span>")
+        head = QLabel(f"<span style='font-size:large'><b>{html.escape(title, quote=False)}"
+                      f"</b></span><br><span style='color:gray'>"
+                      f"{html.escape(subtitle, quote=False)}</span>")
         head.setTextFormat(Qt.TextFormat.RichText)
         self._outer.addWidget(head)
         if problems:
-            box = QLabel("<br>".join(f"\u26a0 {html.escape(p.what)}" for p in problems))
+            box = QLabel("<br>".join(f"\u26a0 {html.escape(p.what, quote=False)}" for p in problems))
             box.setObjectName("itemProblems")
             box.setWordWrap(True)
             box.setStyleSheet("background:#fde8ea; color:#8a0010; border:1px solid #E0001B;"

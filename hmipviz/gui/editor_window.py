@@ -16,7 +16,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -134,6 +134,7 @@ class EditorWindow(QMainWindow):
         self.text = text
         self.validation = Validation(None, ())
         self._left = False
+        self._shown_once = False
         self.undo_stack = QUndoStack(self)
         self.canvas = EditorCanvas(self)
         self.canvas.set_layout(layout or {})
@@ -174,9 +175,19 @@ class EditorWindow(QMainWindow):
         problems.setWidget(self.problem_list)
         problems.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, problems)
-        self.resizeDocks([props], [380], Qt.Orientation.Horizontal)
-        self.resizeDocks([problems], [140], Qt.Orientation.Vertical)
+        self.props_dock = props
         self.problems_dock = problems
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # the canvas gets the room: the panel about a third, the problem list a few lines
+        width = max(320, min(420, self.width() // 3))
+        self.resizeDocks([self.props_dock], [width], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.problems_dock], [max(80, self.height() // 9)],
+                         Qt.Orientation.Vertical)
+        if not self._shown_once:  # the network fills the canvas once the docks are sized
+            self._shown_once = True
+            QTimer.singleShot(0, self.canvas.fit)
 
     def _build_actions(self) -> None:
         s = self.undo_stack
@@ -280,6 +291,10 @@ class EditorWindow(QMainWindow):
         self.save_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
         for action in (self.undo_action, self.redo_action, self.delete_action, self.save_action):
             tools.addAction(action)
+        for action in (self.undo_action, self.redo_action):  # their text grows with the edit
+            button = tools.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         spacer = QWidget()
         from PySide6.QtWidgets import QSizePolicy
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)

@@ -216,3 +216,11 @@ def test_delete_escape_and_moving_nodes(qtbot):
     assert any("cut off" in p.what for p in editor.validation.problems)
     editor.undo_action.trigger()
     assert "R" in editor.canvas.nodes and editor.validation.ok
+    # typing digits in a field types them: the palette's keys 1..7 do not fire
+    click(editor, *WHERE["AR1"])
+    field = editor.panel.fields["radius"]
+    field.setFocus()
+    field.selectAll()
+    QTest.keyClicks(field, "150")
+    QTest.keyClick(field, Qt.Key.Key_Return)
+    assert "radius = 150" in editor.text and editor.canvas.tool == SELECT
