@@ -24,9 +24,9 @@ from hmipviz.gui.editor_items import (
     CellItem,
     EditorItem,
     FlowItem,
-    snapped,
     LinkItem,
     NodeItem,
+    snapped,
 )
 from hmipviz.scenario.edit import Batch, Edit, MoveNode, number, read, tables
 from hmipviz.scenario.edit_check import Validation

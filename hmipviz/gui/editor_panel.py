@@ -135,7 +135,8 @@ class PropertyPanel(QScrollArea):
         head.setTextFormat(Qt.TextFormat.RichText)
         self._outer.addWidget(head)
         if problems:
-            box = QLabel("<br>".join(f"\u26a0 {html.escape(p.what, quote=False)}" for p in problems))
+            box = QLabel("<br>".join(f"\u26a0 {html.escape(p.what, quote=False)}"
+                                     for p in problems))
             box.setObjectName("itemProblems")
             box.setWordWrap(True)
             box.setStyleSheet("background:#fde8ea; color:#8a0010; border:1px solid #E0001B;"
