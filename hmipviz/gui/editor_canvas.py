@@ -53,6 +53,7 @@ class EditorCanvas(QGraphicsView):
     editRequested = Signal(object)
     selectionKeyChanged = Signal(object)  # ("node", name) | ("link", i) | ("flow", i) | None
     toolChanged = Signal(str)
+    deleteRequested = Signal()  # the context menu's Delete
     statusMessage = Signal(str)
 
     def __init__(self, parent=None) -> None:
@@ -275,6 +276,32 @@ class EditorCanvas(QGraphicsView):
             event.accept()
             return
         super().keyPressEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        """Right-click: on an item, Delete (and Link from here on a node); on the
+        background, Add <role> here."""
+        from PySide6.QtWidgets import QMenu
+
+        pos = self.mapToScene(event.pos())
+        menu = QMenu(self)
+        item = next((i for i in self._scene.items(pos)
+                     if isinstance(i, EditorItem) and i.flags()
+                     & i.GraphicsItemFlag.ItemIsSelectable), None)
+        if item is not None:
+            if not item.isSelected():
+                self._scene.clearSelection()
+                item.setSelected(True)
+            if isinstance(item, NodeItem):
+                menu.addAction("Link from here\u2026", lambda: self.start_link(item.name))
+            menu.addAction("Delete", self.deleteRequested.emit)
+        else:
+            where = (snapped(pos.x()), snapped(pos.y()))
+            for role in ("ha", "cn", "router", "map", "ar", "mn", "host"):
+                def add(r: str = role) -> None:
+                    self.place(r, where)
+
+                menu.addAction(f"Add {theme.ROLE_TEXT.get(role, role)} here", add)
+        menu.exec(event.globalPos())
 
     def wheelEvent(self, event) -> None:
         steps = event.angleDelta().y() / 120.0

@@ -217,7 +217,7 @@ class PropertyPanel(QScrollArea):
 
         self._line("Name", "name", section.get("name"), make("name"),
                    path=("scenario", "name"), placeholder="the file's name")
-        description = QPlainTextEdit(str(section.get("description", "")))
+        description = _TextBox(str(section.get("description", "")))
         description.setAccessibleName("Description")
         description.setFixedHeight(110)
         start = description.toPlainText()
@@ -226,7 +226,7 @@ class PropertyPanel(QScrollArea):
             if description.toPlainText() != start:
                 self.editRequested.emit(SetScenarioKey("description", description.toPlainText()))
 
-        description.focusOutEvent = _after(description.focusOutEvent, described)  # type: ignore[method-assign]
+        description.editingFinished.connect(described)
         self._form.addRow("Description", description)
         self.fields["description"] = description
         self._combo("Mode", "mode", section.get("mode", "hmipv6"), list(MODES), make("mode"),
@@ -475,11 +475,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _after(handler: Callable[[Any], None], then: Callable[[], None]) -> Callable[[Any], None]:
-    def wrapped(event: Any) -> None:
-        handler(event)
-        then()
-    return wrapped
+class _TextBox(QPlainTextEdit):
+    """A multi-line field that says when the teacher leaves it, as QLineEdit does."""
+
+    editingFinished = Signal()
+
+    def focusOutEvent(self, event) -> None:
+        super().focusOutEvent(event)
+        self.editingFinished.emit()
 
 
 __all__ = ["PropertyPanel", "parse_value", "show_value"]

@@ -158,6 +158,7 @@ class EditorWindow(QMainWindow):
         self.canvas.selectionKeyChanged.connect(self._selected)
         self.canvas.statusMessage.connect(lambda m: self.statusBar().showMessage(m, 6000))
         self.canvas.toolChanged.connect(self._tool_changed)
+        self.canvas.deleteRequested.connect(self.delete_selected)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.show_text(text)
         self.resize(1280, 820)

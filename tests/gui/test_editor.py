@@ -224,3 +224,36 @@ def test_delete_escape_and_moving_nodes(qtbot):
     QTest.keyClicks(field, "150")
     QTest.keyClick(field, Qt.Key.Key_Return)
     assert "radius = 150" in editor.text and editor.canvas.tool == SELECT
+    # Esc clears the selection: the scenario's own settings, a multi-line description
+    QTest.keyClick(editor.canvas, Qt.Key.Key_Escape)
+    assert editor.panel.key is None
+    box = editor.panel.fields["description"]
+    box.setPlainText("Line one.\nLine two.")
+    box.editingFinished.emit()
+    assert editor.validation.scenario.description == "Line one.\nLine two."
+
+
+def test_the_window_saves_into_the_opened_file_keeping_its_comments(window, qtbot, tmp_path):
+    from hmipviz.scenario.save_toml import read_base
+
+    source = tmp_path / "lab.toml"
+    source.write_text(read_base(load_scenario("figure1")).replace(
+        "[[link]]\n", "[[link]]  # our lab's cable\n", 1))
+    assert window.open_scenario(str(source))
+    out = tmp_path / "out.toml"
+    assert window.save_scenario(str(out))
+    assert out.read_bytes() == source.read_bytes()  # unchanged: the same bytes
+    window.edit_action.trigger()  # Scenario > Edit scenario (E)
+    editor = window.editor
+    qtbot.addWidget(editor)
+    QApplication.processEvents()
+    assert editor.text == source.read_text() and editor.path == str(out)  # saved as
+    click(editor, *_mid("HA", "R"))
+    type_into(editor, "delay_ms", "33")
+    assert editor.leave()
+    assert window.controller.scenario.links[0].delay_ms == 33
+    assert window.save_scenario(str(out))
+    text = out.read_text()
+    assert "[[link]]  # our lab's cable\na = \"HA\"\nb = \"R\"\ndelay_ms = 33\n" in text
+    assert "# s.6.2: the MAP accepts local BUs only" in text
+    assert load_scenario(out) == window.controller.scenario
