@@ -64,10 +64,12 @@ def parse_value(text: str, kind: str) -> Value | None:
                 return convert(text)
             except ValueError:
                 pass
-    if kind == "numbers":  # "x0, y0, x1, y1" or "1, 3"
-        return tuple(parse_value(p, "number") for p in text.split(","))
-    if kind == "points":  # "x, y; x, y"
-        return tuple(parse_value(p, "numbers") for p in text.split(";") if p.strip())
+    if kind in ("numbers", "points"):  # "x0, y0, x1, y1", "1, 3" or "x, y; x, y"
+        if kind == "numbers":
+            parts = tuple(parse_value(p, "number") for p in text.split(","))
+        else:
+            parts = tuple(parse_value(p, "numbers") for p in text.split(";") if p.strip())
+        return text if None in parts else parts  # "1,,2" goes in as typed
     return text
 
 

@@ -320,6 +320,9 @@ class EditorWindow(QMainWindow):
         except (KeyError, IndexError) as missing:  # an item gone meanwhile: nothing to do
             self.statusBar().showMessage(f"Nothing to change: {missing} is not there", 5000)
             return False
+        except (ValueError, TypeError) as error:  # a value TOML cannot hold
+            self.statusBar().showMessage(f"Not changed: {error}", 8000)
+            return False
         if after == self.text:
             return False
         self.undo_stack.push(_command(self, self.text, after, edit.text))

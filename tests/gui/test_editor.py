@@ -257,3 +257,16 @@ def test_the_window_saves_into_the_opened_file_keeping_its_comments(window, qtbo
     assert "[[link]]  # our lab's cable\na = \"HA\"\nb = \"R\"\ndelay_ms = 33\n" in text
     assert "# s.6.2: the MAP accepts local BUs only" in text
     assert load_scenario(out) == window.controller.scenario
+
+
+def test_a_field_text_goes_in_as_a_value_or_as_typed():
+    from hmipviz.gui.editor_panel import parse_value
+
+    assert parse_value(" ", "number") is None  # empty: the key goes, its default applies
+    assert parse_value("20", "number") == 20 and parse_value("2.5", "number") == 2.5
+    assert parse_value("fast", "number") == "fast"  # for the validator to word
+    assert parse_value("0, 0, 800, 600", "numbers") == (0, 0, 800, 600)
+    assert parse_value("1,,2", "numbers") == "1,,2"
+    assert parse_value("300, 560; 700, 560", "points") == ((300, 560), (700, 560))
+    assert parse_value("2001:db8:2::/64, 2001:db8:3::/64", "list") == (
+        "2001:db8:2::/64", "2001:db8:3::/64")
