@@ -497,7 +497,9 @@ def open_editor(window: Any, new: bool = False) -> EditorWindow:
     from hmipviz.scenario.save_toml import read_base
 
     existing = getattr(window, "editor", None)
-    if existing is not None and existing.isVisible() and not new:
+    if existing is not None and existing.isVisible():  # one editor: raised, or emptied
+        if new:
+            existing.new_document()
         existing.raise_()
         existing.activateWindow()
         return existing
