@@ -170,12 +170,13 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
 
     def save_scenario(self, path: str) -> bool:
         try:
-            from hmipviz.scenario import ScenarioError, save_scenario
+            from hmipviz.scenario import ScenarioError
         except ImportError as exc:
             self.show_error(f"Saving scenarios is not available yet: {exc}")
             return False
-        try:
-            save_scenario(self.controller.scenario_with_actions(), path)
+        try:  # the opened (or edited) file's comments and layout are kept
+            from hmipviz.scenario.save_toml import save_keeping
+            save_keeping(self.controller.scenario_with_actions(), path, self.document_text())
         except (ScenarioError, OSError) as exc:
             self.show_error(f"Cannot save {path}:\n{exc}")
             return False
@@ -183,6 +184,30 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
         self._add_recent(str(Path(path).resolve()))
         self.statusBar().showMessage(f"Saved {path} (with your moves in its time line)", 6000)
         return True
+
+    def save(self) -> None:
+        """File > Save: to the opened file when there is one, else Save as."""
+        if self._scenario_path:
+            self.save_scenario(self._scenario_path)
+        else:
+            self.save_dialog()
+
+    # --- the scenario editor (gui/editor_window.py) -------------------------------------------
+    def edit_scenario(self, new: bool = False):
+        from hmipviz.gui.editor_window import open_editor
+        return open_editor(self, new=new)
+
+    def document_text(self) -> str | None:
+        """The editor's text of the scenario that runs, if it came from the editor."""
+        edited = getattr(self, "_edited", None)
+        return edited[1] if edited and edited[0] is self._scenario_full else None
+
+    def run_edited(self, scenario, text: str, path: str | None) -> None:
+        """The editor was left with a valid scenario: it runs from the start."""
+        self.controller.load(scenario)
+        self._edited = (self._scenario_full, text)
+        self._scenario_path = path
+        self.statusBar().showMessage(f"Running the edited scenario {scenario.name}", 6000)
 
     def recent_files(self) -> list[str]:
         value = settings().value("recentFiles", [])

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
         def open_scenario(self, source: str) -> bool: raise NotImplementedError
         def open_dialog(self) -> None: raise NotImplementedError
         def save_dialog(self) -> None: raise NotImplementedError
+        def save(self) -> None: raise NotImplementedError
+        def edit_scenario(self, new: bool = False) -> object: raise NotImplementedError
         def recent_files(self) -> list[str]: raise NotImplementedError
         def _clear_recent(self) -> None: raise NotImplementedError
         def export_capture_dialog(self) -> None: raise NotImplementedError

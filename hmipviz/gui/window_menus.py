@@ -29,8 +29,11 @@ class WindowMenus(WindowHost):
         self._fill_builtins()
         self.recent_menu = m.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self.save_action = m.addAction("&Save scenario as\u2026", self.save_dialog)
+        self.save_action = m.addAction("&Save scenario", self.save)
         self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_action.setToolTip("Keeps the comments and layout of the opened file")
+        a = m.addAction("Save scenario &as\u2026", self.save_dialog)
+        a.setShortcut(QKeySequence("Ctrl+Shift+S"))
         m.addSeparator()
         m.addAction("Export &capture (pcapng)\u2026", self.export_capture_dialog)
         m.addAction("Export &ladder diagram\u2026", self.export_ladder_dialog)
@@ -94,6 +97,14 @@ class WindowMenus(WindowHost):
         self.compare_action = m.addAction("&Compare Mobile IPv6 and HMIPv6\u2026",
                                           self.open_compare)
         self.compare_action.setToolTip("The same actions in both modes, side by side")
+        # Scenario: the editor (gui/editor_window.py)
+        m = mb.addMenu("S&cenario")
+        self.edit_action = m.addAction("&Edit scenario\u2026", self.edit_scenario)
+        self.edit_action.setShortcut(QKeySequence("E"))
+        self.edit_action.setToolTip("Draw and change the network; leaving runs it (E)")
+        self.addAction(self.edit_action)
+        a = m.addAction("&New scenario (empty canvas)\u2026", lambda: self.edit_scenario(True))
+        a.setShortcut(QKeySequence.StandardKey.New)
         # Simulation
         m = mb.addMenu("&Simulation")
         pb = self.playback
@@ -227,7 +238,9 @@ class WindowMenus(WindowHost):
             ("wheel, + / \u2212", "zoom"), ("drag the background", "pan"),
             ("Ctrl+0", "fit the network to the window"), ("Ctrl+D", "start / stop data"),
             ("L", "show / hide the legend (click its title to collapse it)"),
-            ("Ctrl+O / Ctrl+S", "open / save a scenario"), ("Ctrl+L", "open a lesson file"),
+            ("Ctrl+O / Ctrl+S", "open / save a scenario"),
+            ("E, Ctrl+N", "edit the scenario / draw a new one (docs/editor.md)"),
+            ("Ctrl+L", "open a lesson file"),
             ("F11 or F5", "classroom mode: full screen, large text"),
             ("  in it: Space, PgDn/PgUp, \u2192/\u2190", "play / pause, step (presenter remote)"),
             ("  in it: Home, 1\u20269, 0", "back to the start, MN to AR n, detach the MN"),
