@@ -15,8 +15,8 @@ start" button, and signalling focus.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QSizePolicy, QToolButton
+from PySide6.QtCore import QObject, QSize, Qt
+from PySide6.QtWidgets import QApplication, QSizePolicy, QStyle, QToolButton
 
 KEY_AT_ZERO = "pace/openAtZero"
 KEY_FOCUS = {False: "pace/signallingFocus", True: "pace/signallingFocusPresenting"}
@@ -41,7 +41,11 @@ class StartPace(QObject):
         c = self.controller = window.controller
         self.button = QToolButton()
         self.button.setObjectName("watchStart")
-        self.button.setText("\u23ee Watch the start")
+        self.button.setText("Watch the start")
+        # a standard icon, not a glyph: the media symbols are missing from many fonts
+        self.button.setIcon(self.button.style().standardIcon(
+            QStyle.StandardPixmap.SP_MediaSkipBackward))
+        self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.button.setAccessibleName("Watch the start")
         self.button.setToolTip("The scenario opened after its initial registration. Go "
                                "back to t = 0 and play it: Router Solicitation, RA, local "
@@ -94,7 +98,12 @@ class StartPace(QObject):
         return bool(presentation is not None and presentation.active)
 
     def _apply_focus(self, *_a) -> None:
-        """Entering or leaving presentation mode: that mode's focus setting."""
+        """Entering or leaving presentation mode: that mode's focus setting, and the
+        button at the mode's text size (under the caption's style sheet it would keep
+        the size it was made with)."""
+        self.button.setFont(QApplication.font())
+        side = self.button.fontMetrics().height()
+        self.button.setIconSize(QSize(side, side))
         p = self._presenting()
         on = _bool(self._settings().value(KEY_FOCUS[p]), FOCUS_DEFAULT[p])
         self.controller.set_signalling_focus(on)
