@@ -34,6 +34,7 @@ def test_open_shows_the_first_idle_moment_in_every_view(window):
     assert isinstance(c.trace[i], HandoverCompleted)
     # the views read the controller's answers at that position
     assert "initial handover complete" in w.caption._plain
+    assert c.selected == c.current_message(i)  # the inspector shows that event
     assert w.caches.model_for("MAP1").column_texts("RCoA") == ["2001:db8:100::a"]
     assert w.caches.model_for("HA").rowCount() == 1
     assert w.playback.event_label.text() == f"event {i + 1} of {len(c.trace)}"
