@@ -13,8 +13,9 @@ button goes back to t = 0. That moment is the end of the first simulated instant
   with that CN is in place (return routability starts with the first data, so this
   comes later; if it does not come before the deadline, the moment without it counts),
 
-all before the scenario's first scripted move, failure, restore or injected packet, and
-before any MN hands over a second time (MNs that walk on their own). No such moment:
+all before the scenario's first scripted move, failure, restore or injected packet,
+before any MN hands over a second time (MNs that walk on their own) and within the
+first ``HORIZON_S`` of simulated time. No such moment:
 the run opens at t = 0 (-1). Qt-free: :class:`IdleWatch` folds events one at a time so
 the window can run its lazy engine just far enough (:mod:`hmipviz.gui.pacing`), and
 :func:`first_idle_index` answers for a trace already at hand.
@@ -35,6 +36,9 @@ from hmipviz.engine.events import (
 )
 
 EPS = 1e-9
+# The start is over by then: a run with no idle moment before it opens at t = 0 (the
+# window does not run the engine further than this to look for one).
+HORIZON_S = 30.0
 # Packet kinds that are not signalling: they may be in flight at the idle moment.
 DATA_KINDS = frozenset({"data"})
 _GONE = ("deleted", "expired", "lost")
@@ -69,7 +73,7 @@ class IdleWatch:
     found (-1: none yet), :meth:`settled` says whether looking further can change it."""
 
     def __init__(self, scenario, mn_names: Sequence[str] = ()) -> None:
-        self.deadline_s = first_scripted_s(scenario)
+        self.deadline_s = min(first_scripted_s(scenario), HORIZON_S)
         self.mn_names = set(mn_names) or {n.name for n in scenario.nodes if n.role == "mn"}
         self.cn_peers = _cn_peers(scenario)
         self.attached: set[str] = set()
@@ -145,4 +149,4 @@ def first_idle_index(trace: Sequence[Event], scenario,
     return watch.index
 
 
-__all__ = ["IdleWatch", "first_idle_index", "first_scripted_s", "DATA_KINDS"]
+__all__ = ["IdleWatch", "first_idle_index", "first_scripted_s", "DATA_KINDS", "HORIZON_S"]

@@ -61,7 +61,7 @@ class WalkPacing(ControllerCore):
                               self.hop_factors(hops))
         return seg.duration_ms if seg is not None else 0.0
 
-    def seek_first_idle(self, max_events: int = 50_000) -> bool:
+    def seek_first_idle(self, max_events: int = 20_000) -> bool:
         """Show the first idle moment after the initial registration
         (:mod:`hmipviz.first_idle`), running the engine just far enough; False, and
         the position unchanged, when the run has none before the scenario first acts."""
