@@ -12,17 +12,23 @@ from hmipviz.first_idle import first_idle_index
 from hmipviz.gui.controller import QtController
 from hmipviz.gui.main_window import MainWindow, settings
 from hmipviz.gui.playback import FakeClock, Segment
-from hmipviz.gui.start_pace import KEY_AT_ZERO
+from hmipviz.gui.start_pace import KEY_AT_ZERO, KEY_FOCUS
 from hmipviz.scenario import load_scenario
+
+
+def _forget_pace_settings() -> None:
+    for key in (KEY_AT_ZERO, *KEY_FOCUS.values()):
+        settings().remove(key)
 
 
 @pytest.fixture
 def window(qtbot):
-    settings().remove(KEY_AT_ZERO)
+    _forget_pace_settings()  # the tests' settings folder is shared by the session
     w = MainWindow(scenario=load_scenario("figure1"), restore_settings=False)
     qtbot.addWidget(w)
     w.resize(1280, 800)
-    return w
+    yield w
+    _forget_pace_settings()
 
 
 def test_open_shows_the_first_idle_moment_in_every_view(window):
