@@ -27,9 +27,9 @@ from hmipviz.engine.events import Event, PacketReceived, PacketSent
 from hmipviz.report import SIGNALLING_TARGET, HandoverFigures, RunFigures
 from hmipviz.timeline import (
     EPS,
-    FlowToggled,
-    LinkParamsChanged,
-    MapOptionChanged,
+    FlowSetting,
+    LinkSetting,
+    MapOptionSetting,
     Timeline,
 )
 
@@ -149,19 +149,18 @@ def demo_actions(timeline: Timeline) -> tuple[DemoAction, ...]:
         found.append((a.t, a.index, n, act))
     base = len(found)
     changes = timeline.teacher_changes()
-    # the scenario's links, recorded at load; a link first recorded later is the MN's
-    # access link, noted with the settings, never one the teacher can change
-    links = {(c.a, c.b) for c in changes if isinstance(c, LinkParamsChanged) and c.index < 0}
+    # the scenario's links, recorded at load (a teacher changes only these)
+    links = {(c.a, c.b) for c in changes if isinstance(c, LinkSetting) and c.index < 0}
     for n, c in enumerate(changes):
         if c.index < 0:  # the scenario's own settings
             continue
-        if isinstance(c, LinkParamsChanged) and (c.a, c.b) not in links:
+        if isinstance(c, LinkSetting) and (c.a, c.b) not in links:
             continue
-        if isinstance(c, MapOptionChanged):
+        if isinstance(c, MapOptionSetting):
             act = SetMapOption(c.t, c.ar, c.map_name, c.pref, c.lifetime_s)
-        elif isinstance(c, LinkParamsChanged):
+        elif isinstance(c, LinkSetting):
             act = SetLink(c.t, c.a, c.b, c.delay_ms, c.loss)
-        elif isinstance(c, FlowToggled):
+        elif isinstance(c, FlowSetting):
             act = SetFlow(c.t, c.running)
         else:
             continue

@@ -22,7 +22,10 @@ from .engine.binding_cache import BindingCacheEntry
 from .engine.config import ProtocolConfig
 from .engine.events import (
     Event,
+    FlowToggled,
     InternalError,
+    LinkParamsChanged,
+    MapOptionChanged,
     NodeStatus,
     Note,
     PacketDropped,
@@ -263,12 +266,12 @@ class Simulation(SeveralMobileNodes):
     # --- teacher's controls (used by the GUI's properties panel) ----------------------
     def set_link(self, a: str, b: str, delay_ms: float | None = None,
                  loss: float | None = None) -> None:
-        """Change a link's delay and/or loss from now on (recorded as a Note)."""
+        """Change a link's delay and/or loss from now on (a LinkParamsChanged event)."""
         self.topology.set_link(a, b, delay_ms, loss)
         link = self.topology.link(a, b)
         assert link is not None  # set_link raises KeyError for a link that does not exist
-        self._record(Note(self.now, link.a, f"link {link.name} changed: delay "
-                          f"{link.delay_ms:g} ms, loss {link.loss:.0%}"))
+        self._record(LinkParamsChanged(self.now, link.a, link.b, link.name, link.delay_ms,
+                                       link.loss))
 
     def set_map_option(self, ar: str, map_name: str, pref: int | None = None,
                        lifetime_s: int | None = None) -> None:
@@ -282,10 +285,9 @@ class Simulation(SeveralMobileNodes):
         if address is not None:  # an AR without a MAP function advertises nothing for it
             node.set_map_option(address, pref=pref, lifetime_s=lifetime_s)
         now_adv = [a for a in node.advertised if a.map_address == address]
-        what = (f"Pref {now_adv[0].pref}, valid lifetime {now_adv[0].lifetime_s} s"
-                if now_adv else "not advertised by this AR")
-        self._record(Note(self.now, ar, f"{ar}'s MAP option for {map_name} changed: {what}",
-                          "RFC 5380 s.7"))
+        self._record(MapOptionChanged(
+            self.now, ar, map_name, "" if address is None else str(address),
+            now_adv[0].pref if now_adv else None, now_adv[0].lifetime_s if now_adv else None))
         node._advertise(f"{ar} re-advertises: its MAP option for {map_name} changed")
         self._drain(node, _Context())
 
@@ -315,9 +317,8 @@ class Simulation(SeveralMobileNodes):
                 flows[i] = dataclasses.replace(flow, start_s=self.now, stop_s=None)
                 self.scheduler.push(self.now, Action("flow", self._flow_tag(i), b"", i,
                                                      self._flow_seq(i)), _P_ACTION)
-            self._record(Note(self.now, flow.source, f"data flow {flow.source} -> "
-                              f"{flow.destination} ({flow.kind}) "
-                              + ("started" if running else "stopped")))
+            self._record(FlowToggled(self.now, flow.source, flow.destination, flow.kind,
+                                     running, sum(self._flow_on)))
         self.scenario = dataclasses.replace(self.scenario, flows=tuple(flows))
 
     def _flow_tag(self, index: int) -> str | None:

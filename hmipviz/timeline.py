@@ -25,7 +25,10 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 from hmipviz.engine.events import (
     BindingChanged,
     Event,
+    FlowToggled,
     LinkChanged,
+    LinkParamsChanged,
+    MapOptionChanged,
     NodeStatus,
     PacketDropped,
     PacketReceived,
@@ -91,11 +94,13 @@ class UserAction:
     mn: str = ""  # the MN a move concerns ("": the first)
 
 
-# --- the teacher's settings, as typed records ---------------------------------------
-# Each holds the value *after* the change (as the engine reports it), from trace length
-# ``index`` on; the scenario's own values are recorded at index -1.
+# --- the teacher's settings, as the trace says they stood ------------------------------
+# Folded from the trace's MapOptionChanged, LinkParamsChanged and FlowToggled events
+# (hmipviz.engine.events): each holds the value *after* the change from trace index
+# ``index`` on (the event's own index); the scenario's own values are recorded at
+# index -1 when a run is loaded.
 @dataclass(frozen=True)
-class MapOptionChanged:
+class MapOptionSetting:
     index: int
     t: float
     ar: str
@@ -105,7 +110,7 @@ class MapOptionChanged:
 
 
 @dataclass(frozen=True)
-class LinkParamsChanged:
+class LinkSetting:
     index: int
     t: float
     a: str
@@ -115,13 +120,24 @@ class LinkParamsChanged:
 
 
 @dataclass(frozen=True)
-class FlowToggled:
+class FlowSetting:
     index: int
     t: float
-    running: bool
+    running: bool  # some data flow is switched on
 
 
-TeacherChange = MapOptionChanged | LinkParamsChanged | FlowToggled
+TeacherSetting = MapOptionSetting | LinkSetting | FlowSetting
+
+
+def teacher_setting(i: int, e: Event) -> TeacherSetting | None:
+    """The setting trace event ``i`` records (None: it is not a teacher's change)."""
+    if isinstance(e, MapOptionChanged):
+        return MapOptionSetting(i, e.t, e.node, e.map_name, e.pref, e.lifetime_s)
+    if isinstance(e, LinkParamsChanged):
+        return LinkSetting(i, e.t, e.node, e.peer, e.delay_ms, e.loss)
+    if isinstance(e, FlowToggled):
+        return FlowSetting(i, e.t, e.flows_running > 0)
+    return None
 
 
 def cache_holders(nodes: Sequence) -> list[str]:
@@ -166,7 +182,7 @@ class Timeline:
         self._status: list[int] = []
         self._placements: list[Placement] = []
         self._actions: list[UserAction] = []
-        self._teacher: list[TeacherChange] = []
+        self._teacher: list[TeacherSetting] = []
 
     # --- keeping up with the trace ------------------------------------------------------
     def index_new(self) -> None:
@@ -197,7 +213,16 @@ class Timeline:
                     self._links.append(link)
             elif isinstance(e, NodeStatus):
                 self._status.append(i)
+            elif isinstance(e, (MapOptionChanged, LinkParamsChanged, FlowToggled)):
+                self._fold_teacher(i, e)
         self._indexed = len(trace)
+
+    def _fold_teacher(self, i: int, e: Event) -> None:
+        setting = teacher_setting(i, e)
+        if setting is not None:
+            self._teacher.append(setting)
+            if isinstance(setting, LinkSetting):
+                self.note_max_delay(setting.delay_ms / 1000.0)
 
     def truncate(self, n: int, t: float | None = None) -> None:
         """The trace was cut to ``n`` events (a new branch from time ``t``): forget the
@@ -223,10 +248,12 @@ class Timeline:
             # packet ids restart from the snapshot: forget the packets first seen later
             self._packet_mn = {k: v for k, v in self._packet_mn.items() if v[0] < n}
         self._indexed = min(self._indexed, n)
+        # the teacher's changes come from the trace (the scenario's own at -1 stay)
+        self._teacher = [c for c in self._teacher if c.index < n]
         if t is not None:
             self._placements = [p for p in self._placements if p.t <= t + EPS]
             self._actions = [a for a in self._actions if a.t <= t + EPS]
-            self._teacher = [c for c in self._teacher if c.t <= t + EPS]
+
 
     def note_max_delay(self, delay_s: float) -> None:
         """A link may now take this long (a teacher raised its delay)."""
@@ -275,13 +302,14 @@ class Timeline:
     def add_action(self, a: UserAction) -> None:
         self._actions.append(a)
 
-    def add_teacher_change(self, c: TeacherChange) -> None:
+    def add_teacher_change(self, c: TeacherSetting) -> None:
+        """Record a setting that is not in the trace (the scenario's own, index -1)."""
         self._teacher.append(c)
 
     def user_actions(self) -> list[UserAction]:
         return list(self._actions)
 
-    def teacher_changes(self) -> list[TeacherChange]:
+    def teacher_changes(self) -> list[TeacherSetting]:
         return list(self._teacher)
 
     # --- time and instants ----------------------------------------------------------------
@@ -417,19 +445,19 @@ class Timeline:
     def _teacher_at(self, i: int, kind: type) -> list:
         return [c for c in self._teacher if isinstance(c, kind) and c.index <= i]
 
-    def map_option_at(self, i: int, ar: str, map_name: str) -> MapOptionChanged | None:
+    def map_option_at(self, i: int, ar: str, map_name: str) -> MapOptionSetting | None:
         """The MAP option ``ar`` advertised for ``map_name`` after event ``i`` (None:
         nothing known)."""
         found = None
-        for c in self._teacher_at(i, MapOptionChanged):
+        for c in self._teacher_at(i, MapOptionSetting):
             if c.ar == ar and c.map_name == map_name:
                 found = c
         return found
 
-    def link_params_at(self, i: int, a: str, b: str) -> LinkParamsChanged | None:
+    def link_params_at(self, i: int, a: str, b: str) -> LinkSetting | None:
         """Delay and loss of the link between ``a`` and ``b`` after event ``i``."""
         found = None
-        for c in self._teacher_at(i, LinkParamsChanged):
+        for c in self._teacher_at(i, LinkSetting):
             if {c.a, c.b} == {a, b}:
                 found = c
         return found
@@ -437,11 +465,12 @@ class Timeline:
     def flow_running_at(self, i: int) -> bool | None:
         """Whether the data flow was switched on after event ``i`` (None: never set)."""
         found = None
-        for c in self._teacher_at(i, FlowToggled):
+        for c in self._teacher_at(i, FlowSetting):
             found = c.running
         return found
 
 
 __all__ = ["Timeline", "CacheRow", "CachesAt", "Placement", "UserAction",
-           "MapOptionChanged", "LinkParamsChanged", "FlowToggled", "TeacherChange",
+           "MapOptionSetting", "LinkSetting", "FlowSetting", "TeacherSetting",
+           "teacher_setting",
            "cache_holders", "EPS"]

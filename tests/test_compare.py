@@ -6,7 +6,7 @@ from hmipviz import compare as cmp
 from hmipviz import report
 from hmipviz.engine.events import LinkChanged, NodeStatus, PacketReceived, PacketSent
 from hmipviz.scenario import load_scenario
-from hmipviz.timeline import FlowToggled, LinkParamsChanged, Placement, Timeline, UserAction
+from hmipviz.timeline import FlowSetting, LinkSetting, Placement, Timeline, UserAction
 
 # which message kinds each role is the destination of, spelt out here independently of
 # report.SIGNALLING_TARGET
@@ -113,15 +113,15 @@ def test_an_unfinished_handover_has_no_figures_yet():
 
 def test_demo_actions_are_read_back_from_a_timeline_in_the_order_applied():
     tl = Timeline([], "MN")
-    tl.add_teacher_change(FlowToggled(-1, 0.0, True))  # the scenario's own: not an action
-    tl.add_teacher_change(LinkParamsChanged(-1, 0.0, "R", "MAP1", 10.0, 0.0))
+    tl.add_teacher_change(FlowSetting(-1, 0.0, True))  # the scenario's own: not an action
+    tl.add_teacher_change(LinkSetting(-1, 0.0, "R", "MAP1", 10.0, 0.0))
     # the MN's access link, noted with the settings: not the teacher's
-    tl.add_teacher_change(LinkParamsChanged(12, 2.0, "AR1", "MN", 2.0, 0.0))
+    tl.add_teacher_change(LinkSetting(12, 2.0, "AR1", "MN", 2.0, 0.0))
     tl.add_placement(Placement(10, 2.0, "AR2", (1.0, 2.0)))
     tl.add_action(UserAction(10, 2.0, "move", "AR2"))
-    tl.add_teacher_change(LinkParamsChanged(12, 2.0, "R", "MAP1", 50.0, 0.1))
+    tl.add_teacher_change(LinkSetting(12, 2.0, "R", "MAP1", 50.0, 0.1))
     tl.add_action(UserAction(30, 5.0, "fail", "MAP1"))
-    tl.add_teacher_change(FlowToggled(20, 4.0, False))
+    tl.add_teacher_change(FlowSetting(20, 4.0, False))
     tl.add_placement(Placement(40, 6.0, None, (9.0, 9.0)))
     tl.add_action(UserAction(40, 6.0, "move", None))
     assert cmp.demo_actions(tl) == (

@@ -49,7 +49,7 @@ def test_headless_layers_import_no_qt():
                         ["hmipviz.sim", "hmipviz.scenario", "hmipviz.cli", "hmipviz.report",
                          "hmipviz.outputs", "hmipviz.wire.codec", "hmipviz.wire.capture",
                          "hmipviz.timeline", "hmipviz.layout", "hmipviz.lesson_policy",
-                         "hmipviz.logsetup", "hmipviz.mobility"])
+                         "hmipviz.logsetup", "hmipviz.mobility", "hmipviz.first_idle"])
     assert proc.returncode == 0, proc.stderr
 
 

@@ -65,7 +65,8 @@ def test_listeners_see_events_recorded_outside_step():
     seen: list[Event] = []
     sim.add_listener(seen.append)
     sim.set_link("MAP1", "AR1", delay_ms=5)
-    assert len(seen) == 1 and "MAP1-AR1" in seen[0].to_json()["text"]
+    assert len(seen) == 1 and seen[0].to_json()["link"] == "MAP1-AR1"  # LinkParamsChanged
+    assert seen[0].to_json()["delay_ms"] == 5
 
 
 # --- the summary, folded: same figures as reading the whole trace ------------------------------

@@ -12,9 +12,9 @@ from hmipviz.engine.events import BindingChanged, NodeStatus, PacketSent
 from hmipviz.scenario import load_scenario
 from hmipviz.sim import Simulation
 from hmipviz.timeline import (
-    FlowToggled,
-    LinkParamsChanged,
-    MapOptionChanged,
+    FlowSetting,
+    LinkSetting,
+    MapOptionSetting,
     Placement,
     Timeline,
     UserAction,
@@ -174,8 +174,8 @@ def test_truncate_forgets_the_cut_future_and_later_records():
     tl.add_placement(Placement(5, t_cut - 0.01, "AR1", None))
     tl.add_placement(Placement(len(trace), 2.5, "AR2", (1.0, 2.0)))
     tl.add_action(UserAction(len(trace), 2.5, "move", "AR2"))
-    tl.add_teacher_change(MapOptionChanged(-1, 0.0, "AR1", "MAP1", 10, 600))
-    tl.add_teacher_change(MapOptionChanged(len(trace), 2.5, "AR1", "MAP1", 3, 600))
+    tl.add_teacher_change(MapOptionSetting(-1, 0.0, "AR1", "MAP1", 10, 600))
+    tl.add_teacher_change(MapOptionSetting(len(trace), 2.5, "AR1", "MAP1", 3, 600))
     assert tl.map_option_at(len(trace), "AR1", "MAP1").pref == 3
     assert tl.map_option_at(len(trace) - 1, "AR1", "MAP1").pref == 10
     assert tl.placement_at(len(trace)).ar == "AR2"
@@ -192,10 +192,10 @@ def test_truncate_forgets_the_cut_future_and_later_records():
 
 def test_teacher_settings_fold_by_index():
     tl = Timeline([])
-    tl.add_teacher_change(LinkParamsChanged(-1, 0.0, "R1", "AR1", 5.0, 0.0))
-    tl.add_teacher_change(FlowToggled(-1, 0.0, False))
-    tl.add_teacher_change(LinkParamsChanged(40, 3.0, "R1", "AR1", 50.0, 0.1))
-    tl.add_teacher_change(FlowToggled(40, 3.0, True))
+    tl.add_teacher_change(LinkSetting(-1, 0.0, "R1", "AR1", 5.0, 0.0))
+    tl.add_teacher_change(FlowSetting(-1, 0.0, False))
+    tl.add_teacher_change(LinkSetting(40, 3.0, "R1", "AR1", 50.0, 0.1))
+    tl.add_teacher_change(FlowSetting(40, 3.0, True))
     assert tl.link_params_at(39, "AR1", "R1").delay_ms == 5.0
     assert tl.link_params_at(40, "AR1", "R1").delay_ms == 50.0
     assert tl.link_params_at(40, "AR1", "R2") is None

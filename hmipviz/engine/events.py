@@ -170,6 +170,46 @@ class NodeStatus(Event):
     reason: str
 
 
+# --- the teacher's changes (the window's controls, a lesson's actions) -----------------
+# Recorded where they happen, so a view folding the trace knows each setting at any
+# index, and a saved trace says what the operator did.
+@dataclass(frozen=True)
+class MapOptionChanged(Event):
+    """The operator changed the MAP option access router ``node`` advertises for the MAP
+    ``map_name`` (RFC 5380 s.7: its Pref and Valid Lifetime); the AR re-advertises at
+    once. The values are those now advertised; ``pref`` and ``lifetime_s`` are None when
+    the AR no longer advertises this MAP."""
+
+    map_name: str
+    map_address: str  # the MAP's global address ("" when the node has none)
+    pref: int | None
+    lifetime_s: int | None  # the option's Valid Lifetime
+
+
+@dataclass(frozen=True)
+class LinkParamsChanged(Event):
+    """The operator changed the link between ``node`` and ``peer``: its one-way delay
+    and the fraction of packets it loses, from now on. (Not :class:`LinkChanged`, which
+    is an MN's layer 2 attachment.)"""
+
+    peer: str
+    link: str  # the link's name, as PacketSent.link gives it
+    delay_ms: float
+    loss: float  # 0..1
+
+
+@dataclass(frozen=True)
+class FlowToggled(Event):
+    """The operator started or stopped the data flow from ``node`` to ``destination``
+    (an ICMPv6 echo or UDP flow); ``flows_running`` counts the scenario's flows that
+    are switched on after this change."""
+
+    destination: str
+    flow_kind: str  # "echo" | "udp"
+    running: bool
+    flows_running: int
+
+
 @dataclass(frozen=True)
 class Note(Event):
     """A plain-words remark (e.g. MAP option changed, flow started)."""
@@ -245,6 +285,9 @@ __all__ = [
     "MapProbeChanged",
     "SecurityAssociationEstablished",
     "NodeStatus",
+    "MapOptionChanged",
+    "LinkParamsChanged",
+    "FlowToggled",
     "Note",
     "InternalError",
     "TunnelRefused",

@@ -491,9 +491,7 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
             self.pause()
             return
         t0 = self.display_time()
-        flying = [self.trace[j] for j in self.in_flight_at(self._position)]
-        hops = [(e.t, e.arrive_t) for e in flying if isinstance(e, PacketSent)]
-        seg = Segment.between(t0, self.trace[nxt].t, hops, self._speed, self.clock_ms())
+        seg = self._next_segment(t0, self.trace[nxt].t)  # pacing.py (signalling focus)
         if seg is not None:
             self._seg = seg
             self.frameAdvanced.emit(t0)

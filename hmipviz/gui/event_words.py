@@ -8,9 +8,12 @@ from __future__ import annotations
 from hmipviz.engine.events import (
     BindingChanged,
     Event,
+    FlowToggled,
     HandoverCompleted,
     HandoverStarted,
     LinkChanged,
+    LinkParamsChanged,
+    MapOptionChanged,
     MapSelected,
     MovementDetected,
     NodeStatus,
@@ -35,6 +38,9 @@ def event_kind(e: Event) -> str:
         HandoverStarted: "handover",
         HandoverCompleted: "handover",
         NodeStatus: "node status",
+        MapOptionChanged: "setting",
+        LinkParamsChanged: "setting",
+        FlowToggled: "setting",
         Note: "note",
     }.get(type(e), e.type)
 
@@ -83,6 +89,15 @@ def event_text(e: Event) -> str:
         return f"{e.kind} handover complete, {e.latency_s * 1000:.1f} ms after it started"
     if isinstance(e, NodeStatus):
         return f"{e.node} {'is back up' if e.up else 'fails'}: {e.reason}"
+    if isinstance(e, MapOptionChanged):
+        what = (f"Pref {e.pref}, Valid Lifetime {e.lifetime_s} s" if e.pref is not None
+                else "no longer advertised")
+        return f"{e.node}'s MAP option for {e.map_name} changed: {what}"
+    if isinstance(e, LinkParamsChanged):
+        return f"link {e.link} changed: delay {e.delay_ms:g} ms, loss {e.loss:.0%}"
+    if isinstance(e, FlowToggled):
+        return (f"data flow {e.node} \u2192 {e.destination} ({e.flow_kind}) "
+                + ("started" if e.running else "stopped"))
     if isinstance(e, Note):
         return e.text
     return e.type
@@ -93,6 +108,8 @@ def event_rfc(e: Event) -> str:
         return e.rfc
     if isinstance(e, MapSelected):
         return "RFC 5380 s.9.1"
+    if isinstance(e, MapOptionChanged):
+        return "RFC 5380 s.7"
     if isinstance(e, MovementDetected):
         return "RFC 6275 s.11.5.1"
     if isinstance(e, BindingChanged):

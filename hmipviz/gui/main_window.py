@@ -35,6 +35,7 @@ from hmipviz.gui.lesson_host import LessonHost
 from hmipviz.gui.playback import QtPlaybackBar
 from hmipviz.gui.presentation import Presentation
 from hmipviz.gui.scrubber_marks import ScrubberMarks
+from hmipviz.gui.start_pace import StartPace
 from hmipviz.gui.topology_view import QtTopologyView
 from hmipviz.gui.window_docks import WindowDocks
 from hmipviz.gui.window_layout import WindowLayout
@@ -121,6 +122,10 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
         self.presentation.scaleChanged.connect(self._sync_scale_actions)
         self._sync_scale_actions(self.presentation.scale)
         self.lessons = LessonHost(self)
+        # issue 13 item 5: open at the first idle moment, Watch the start, signalling focus
+        self.start_pace = StartPace(self)
+        if scenario is not None and restore_settings:  # the user's window, not a test's
+            self.start_pace.opened()
         if present:
             self.presentation.enter()
         self.topology.setFocus()
@@ -143,6 +148,7 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
             self.show_error(f"Cannot read {source}: {exc}")
             return False
         self.controller.load(scenario)
+        self.start_pace.opened()
         self._scenario_path = source if Path(str(source)).suffix == ".toml" else None
         if self._scenario_path:
             self._add_recent(str(Path(source).resolve()))

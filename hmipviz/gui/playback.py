@@ -38,6 +38,16 @@ SPEED_STEPS = 100  # slider units per decade
 FRAME_MS = 16  # one animation frame
 HOP_MS = 600.0  # a whole hop on screen at 1x, whatever its real delay
 EPS = 1e-9
+# Signalling focus (issue 13 item 5): with it on, a hop of these packet kinds plays this
+# many times faster than a signalling hop, so after a drag the handover's messages come
+# at once and data hops in flight never slow the one the caption describes. Every kind
+# not listed (RS, RA, BUs and BAs, return routability, errors) plays at 1.
+FOCUS_SPEED: dict[str, float] = {"data": 5.0}
+
+
+def focus_factor(kind: str, focus: bool) -> float:
+    """How much faster than a signalling hop a hop of ``kind`` plays."""
+    return FOCUS_SPEED.get(kind, 1.0) if focus else 1.0
 
 
 @dataclass
@@ -55,13 +65,21 @@ class Segment:
 
     @classmethod
     def between(cls, t0: float, t1: float, hops: Sequence[tuple[float, float]],
-                speed: float, now_ms: float) -> Segment | None:
+                speed: float, now_ms: float,
+                factors: Sequence[float] | None = None) -> Segment | None:
         """The segment from t0 to t1 with these hops (sent, arrive times) in flight;
-        None when nothing moves (the instant is applied at once)."""
+        None when nothing moves (the instant is applied at once). ``factors``: each
+        hop's speed factor (signalling focus: :data:`FOCUS_SPEED`), 1 when None. Only
+        the hops of the slowest class set the pace: with a signalling hop in flight the
+        segment lasts what that hop needs, and data hops never hold it up."""
         if not hops or t1 <= t0 + EPS:
             return None
-        frac = max(min(1.0, (t1 - t0) / max(arrive - sent, EPS)) for sent, arrive in hops)
-        return cls(t0, t1, HOP_MS / speed * frac, now_ms)
+        if factors is None:
+            factors = [1.0] * len(hops)
+        floor = min(factors)
+        frac = max(min(1.0, (t1 - t0) / max(arrive - sent, EPS))
+                   for (sent, arrive), f in zip(hops, factors, strict=True) if f == floor)
+        return cls(t0, t1, HOP_MS / speed * frac / floor, now_ms)
 
     def progress(self, now_ms: float) -> float:
         """0 at the start, 1 once it has lasted its duration."""
@@ -354,4 +372,4 @@ class QtPlaybackBar(QToolBar):
 
 
 __all__ = ["QtPlaybackBar", "speed_to_slider", "slider_to_speed", "WallClock", "FakeClock",
-           "Segment", "FRAME_MS", "HOP_MS"]
+           "Segment", "FRAME_MS", "HOP_MS", "FOCUS_SPEED", "focus_factor"]

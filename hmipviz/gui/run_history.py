@@ -23,9 +23,9 @@ from hmipviz.engine.events import Event
 from hmipviz.gui import snapshots
 from hmipviz.timeline import (
     EPS,
-    FlowToggled,
-    LinkParamsChanged,
-    MapOptionChanged,
+    FlowSetting,
+    LinkSetting,
+    MapOptionSetting,
     Placement,
     Timeline,
     UserAction,
@@ -77,7 +77,7 @@ class RunHistory:
                                  mobiles=getattr(sim, "mobiles", None))
         self.end_t = float(sim.duration_s)
         self.update_max_delay()
-        self.record_settings(-1, 0.0)
+        self.record_scenario_settings()
         self.take_snapshot()
 
     # --- the engine ---------------------------------------------------------------------
@@ -198,9 +198,8 @@ class RunHistory:
             self.timeline.add_placement(Placement(before, t, placement[0], placement[1], mn))
         if record is not None:
             self.timeline.add_action(UserAction(before, t, record[0], record[1], mn))
-        if settings:
+        if settings:  # the change itself is in the trace: the timeline folds it
             self.update_max_delay()
-            self.record_settings(before, t)
         self.end_t = max(self.end_t, t + ACTION_GRACE_S)
         self.step_to(t)
 
@@ -215,29 +214,20 @@ class RunHistory:
         sim = self.sim
         return bool(sim and hasattr(sim, "flow_running") and sim.flow_running())
 
-    def record_settings(self, index: int, t: float) -> None:
-        """Record the teacher's settings as the engine now has them (MAP options, links,
-        the flow switch) from trace length ``index`` on, where they changed, so views
-        show the values of the position they draw, not the live engine's."""
+    def record_scenario_settings(self) -> None:
+        """Record the teacher's settings as the scenario sets them (MAP options, links,
+        the flow switch), at index -1. Every later change is a trace event
+        (MapOptionChanged, LinkParamsChanged, FlowToggled) that the timeline folds, so
+        views show the values of the position they draw, not the live engine's."""
         sim, tl = self.sim, self.timeline
-        maps = {(c.ar, c.map_name): c for c in tl.teacher_changes()
-                if isinstance(c, MapOptionChanged)}
         for name, node in sim.nodes.items():
             for a in getattr(node, "advertised", ()):
-                old = maps.get((name, a.map_name))
-                if old is None or (old.pref, old.lifetime_s) != (a.pref, a.lifetime_s):
-                    tl.add_teacher_change(
-                        MapOptionChanged(index, t, name, a.map_name, a.pref, a.lifetime_s))
-        links = {(c.a, c.b): c for c in tl.teacher_changes()
-                 if isinstance(c, LinkParamsChanged)}
-        for link in sim.topology.links():
-            old_link = links.get((link.a, link.b))
-            if old_link is None or (old_link.delay_ms, old_link.loss) != (link.delay_ms, link.loss):
                 tl.add_teacher_change(
-                    LinkParamsChanged(index, t, link.a, link.b, link.delay_ms, link.loss))
-        running = self.flow_running()
-        if tl.flow_running_at(len(self.trace)) != running:
-            tl.add_teacher_change(FlowToggled(index, t, running))
+                    MapOptionSetting(-1, 0.0, name, a.map_name, a.pref, a.lifetime_s))
+        for link in sim.topology.links():
+            tl.add_teacher_change(LinkSetting(-1, 0.0, link.a, link.b, link.delay_ms,
+                                              link.loss))
+        tl.add_teacher_change(FlowSetting(-1, 0.0, self.flow_running()))
 
     # --- saving -----------------------------------------------------------------------------
     def user_actions(self) -> list[tuple[float, str, str | None]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from hmipviz.engine.events import PacketSent
 from hmipviz.gui.controller_core import ControllerCore
-from hmipviz.timeline import CachesAt, LinkParamsChanged, MapOptionChanged, Placement
+from hmipviz.timeline import CachesAt, LinkSetting, MapOptionSetting, Placement
 
 
 class TimelineQueries(ControllerCore):
@@ -99,11 +99,11 @@ class TimelineQueries(ControllerCore):
     def mn_links(self, mn: str | None = None) -> list[tuple[int, str | None]]:
         return self.timeline.mn_links(mn)
 
-    def map_option_at(self, i: int, ar: str, map_name: str) -> MapOptionChanged | None:
+    def map_option_at(self, i: int, ar: str, map_name: str) -> MapOptionSetting | None:
         """The MAP option ``ar`` advertised for ``map_name`` after event ``i``."""
         return self.timeline.map_option_at(i, ar, map_name)
 
-    def link_params_at(self, i: int, a: str, b: str) -> LinkParamsChanged | None:
+    def link_params_at(self, i: int, a: str, b: str) -> LinkSetting | None:
         """The delay and loss of link ``a``-``b`` after event ``i``."""
         return self.timeline.link_params_at(i, a, b)
 

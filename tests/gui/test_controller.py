@@ -151,7 +151,8 @@ def test_teacher_controls_change_the_engine(controller):
     c.set_link("R", "MAP1", delay_ms=50.0, loss=0.0)
     assert c.sim.topology.link("R", "MAP1").delay_ms == 50.0
     c.set_map_option("AR1", "MAP1", pref=3, lifetime_s=100)
-    assert any(e.type == "Note" and "Pref 3" in e.text for e in c.trace)
+    assert [(e.node, e.map_name, e.pref, e.lifetime_s) for e in c.trace
+            if e.type == "MapOptionChanged"] == [("AR1", "MAP1", 3, 100)]
     assert c.flow_running()
     c.set_flow(False)
     assert not c.flow_running()

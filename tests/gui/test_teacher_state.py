@@ -68,3 +68,33 @@ def test_a_branch_before_the_change_forgets_it(controller):
     c.move_mn("AR2")  # a new branch at 1 s: the change at 3 s is gone
     c.seek_time(4.0)
     assert c.map_option_at(c.position, "AR1", "MAP1").pref == base
+
+
+def test_caption_and_caches_show_the_position_not_the_live_engine(qtbot, controller):
+    """The change is a typed trace event: the caption names it at its index, and one
+    event earlier (and at 2.9 s, after a later move) the caption and the caches show
+    the earlier state while the engine stands later."""
+    from hmipviz.engine.events import MapOptionChanged
+    from hmipviz.gui.caches import QtBindingCaches
+    from hmipviz.gui.caption import CaptionBar
+
+    c = controller
+    caches, caption = QtBindingCaches(c), CaptionBar(c)
+    qtbot.addWidget(caches)
+    qtbot.addWidget(caption)
+    c.seek_time(3.0)
+    c.set_map_option("AR1", "MAP1", pref=3, lifetime_s=100)
+    k = next(i for i, e in enumerate(c.trace) if isinstance(e, MapOptionChanged))
+    c.select(k)  # the event list's click: the caption describes the change
+    assert "MAP option for MAP1 changed: Pref 3, Valid Lifetime 100 s" in caption._plain
+    c.select(k - 1)
+    assert "Pref 3" not in caption._plain
+    old_coa = caches.model_for("MAP1").column_texts("Care-of address")
+    c.seek(len(c.trace) - 1)
+    c.move_mn("AR2")
+    c.seek_time(5.0)
+    assert caches.model_for("MAP1").column_texts("Care-of address") != old_coa
+    c.seek_time(2.9)
+    assert c.sim.now >= 5.0
+    assert caches.model_for("MAP1").column_texts("Care-of address") == old_coa
+    assert "Pref 3" not in caption._plain
