@@ -11,3 +11,24 @@ from __future__ import annotations
 from hmipviz.sim import Simulation
 
 Simulation.default_strict = True
+
+
+# --- CPU time per test (opt-in) ---------------------------------------------------------
+# HMIPVIZ_TEST_CPU=FILE appends "seconds<TAB>test id" for each test's call phase: process
+# CPU time, which a machine shared with other jobs inflates far less than wall time
+# (benchmarks/suite_cpu.py sums and ranks the lines; docs/performance.md).
+import os  # noqa: E402
+import time  # noqa: E402
+
+import pytest  # noqa: E402
+
+_CPU_LOG = os.environ.get("HMIPVIZ_TEST_CPU")
+
+
+if _CPU_LOG:
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(item):
+        t0 = time.process_time()
+        yield
+        with open(_CPU_LOG, "a", encoding="utf-8") as f:
+            f.write(f"{time.process_time() - t0:.3f}\t{item.nodeid}\n")
