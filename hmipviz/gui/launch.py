@@ -123,6 +123,7 @@ def launch(scenario, present: bool = False, lesson=None, *, open_scenario: str |
     app.setOrganizationName("hmipviz")
     app.setApplicationName("hmipviz")
     QApplication.setApplicationDisplayName("hmipviz")  # a static QGuiApplication setter
+    set_application_icon(app)
 
     from hmipviz.gui.main_window import MainWindow, install_excepthook, setup_logging
     setup_logging()
@@ -138,6 +139,17 @@ def launch(scenario, present: bool = False, lesson=None, *, open_scenario: str |
     if open_lesson is not None:
         window.open_lesson(open_lesson)
     return app.exec()
+
+
+def set_application_icon(app) -> None:
+    """The window icon (assets/icons/hmipviz.svg) for every top-level window, and the
+    desktop file's name, which Wayland compositors match the window to its launcher by
+    (``hmipviz --install-desktop``)."""
+    from PySide6.QtGui import QIcon
+
+    from hmipviz.desktop import APP_ID, icon_path
+    app.setWindowIcon(QIcon(str(icon_path())))
+    app.setDesktopFileName(APP_ID)
 
 
 def _probe_first_frame(app, window) -> None:
@@ -161,4 +173,4 @@ def _probe_first_frame(app, window) -> None:
     window.topology.viewport().installEventFilter(window._first_paint_probe)
 
 
-__all__ = ["launch", "platform_problem", "explain", "INSTALL_HINT"]
+__all__ = ["launch", "set_application_icon", "platform_problem", "explain", "INSTALL_HINT"]
