@@ -179,6 +179,14 @@ class EventTableModel(QAbstractTableModel):
         return None
 
 
+    def apply_theme(self) -> None:
+        """Future rows' grey for the light or dark theme (gui/theme_scheme.py)."""
+        self._future = QBrush(theme.muted_text())
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(self._rows - 1, self.columnCount() - 1))
+
+
 class EventFilterModel(QSortFilterProxyModel):
     """Kind / node / text filters over :class:`EventTableModel`."""
 
@@ -353,6 +361,9 @@ class QtEventList(QWidget):
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.modelReset.connect(self._update_count)
         self._on_scenario()
+
+    def apply_theme(self) -> None:  # gui/theme_scheme.py calls it on a theme change
+        self.model.apply_theme()
 
     # --- filters ------------------------------------------------------------------------
     def _on_scenario(self) -> None:

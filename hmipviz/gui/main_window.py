@@ -120,6 +120,7 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
         self.presentation = Presentation(self)
         self.presentation.scaleChanged.connect(self._sync_scale_actions)
         self._sync_scale_actions(self.presentation.scale)
+        self.theme_choice.follow(self.presentation)  # the theme again after classroom mode
         self.lessons = LessonHost(self)
         if present:
             self.presentation.enter()

@@ -129,6 +129,15 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
             controller.mnSelected.connect(self._on_mn_selected)
         self.rebuild()
 
+    def apply_theme(self) -> None:
+        """The light or dark theme changed (gui/theme_scheme.py): background, links' and
+        labels' colours are set when items are built, so build them again."""
+        if theme.high_contrast():
+            return  # classroom mode keeps black on white
+        self.setBackgroundBrush(theme.canvas_background())
+        self.rebuild()
+        self.legend.update()
+
     # --- building ----------------------------------------------------------------------
     def rebuild(self) -> None:
         self.scene_.clear()

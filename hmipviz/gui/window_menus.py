@@ -83,6 +83,8 @@ class WindowMenus(WindowHost):
         self.fullscreen_action.setCheckable(True)
         self.fullscreen_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
         m.addAction("&Reset layout", self.reset_layout)
+        from hmipviz.gui.theme_scheme import add_theme_menu
+        self.theme_choice = add_theme_menu(m, self)  # View > Theme: system, light, dark
         m.addSeparator()
         self.compare_action = m.addAction("&Compare Mobile IPv6 and HMIPv6\u2026",
                                           self.open_compare)
