@@ -346,16 +346,19 @@ def cmd_gui(args: argparse.Namespace, present: bool = False) -> int:
     (a desktop launcher has no terminal); the terminal gets the same lines, and the exit
     status is 2."""
     from .gui.launch import launch
-    from .lesson import LessonError, load_lesson
     from .scenario import ScenarioError, load_scenario
     source = getattr(args, "scenario", None) or "figure1"
     is_lesson = source.lower().endswith(".md")
+    # the lesson package only for a lesson: its imports cost start-up time (issue 13)
+    problems: tuple[type[Exception], ...] = (ScenarioError,)
     try:
         if is_lesson:
+            from .lesson import LessonError, load_lesson
+            problems = (ScenarioError, LessonError)
             lesson = load_lesson(source)
             return launch(lesson.scenario, present=present, lesson=lesson)
         return launch(load_scenario(source), present=present)
-    except (ScenarioError, LessonError) as exc:
+    except problems as exc:
         for line in str(exc).splitlines() or [""]:
             print(f"error: {line}", file=sys.stderr)
         sys.stderr.flush()

@@ -17,12 +17,10 @@ No Qt here: the CLI imports this module.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
 from hmipviz import __version__
-from hmipviz.fileio import atomic_write
 from hmipviz.resources import assets_dir
 
 APP_ID = "io.github.hmipviz.hmipviz"
@@ -50,6 +48,7 @@ def launcher_command() -> list[str]:
     beside = Path(sys.executable).parent / "hmipviz"
     if beside.is_file() and os.access(beside, os.X_OK):
         return [str(beside.absolute())]
+    import shutil  # here: the window imports this module at start-up
     found = shutil.which("hmipviz")
     if found:
         return [str(Path(found).absolute())]
@@ -91,6 +90,7 @@ def targets(home: Path | None = None) -> dict[str, Path]:
 
 def install(home: Path | None = None, command: list[str] | None = None) -> list[Path]:
     """Write the launcher, icon and metainfo; return their paths."""
+    from hmipviz.fileio import atomic_write  # here: the window imports this module too
     where = targets(home)
     contents = {
         "launcher": desktop_entry(command or launcher_command()),

@@ -180,7 +180,8 @@ class CanvasFit(_ViewBase):
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
-        self.place_legend()
+        if self.isVisible():  # a hidden canvas places it when shown (start-up time)
+            self.place_legend()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

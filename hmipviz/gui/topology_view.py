@@ -34,8 +34,11 @@ from __future__ import annotations
 
 import math
 from functools import partial
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
+
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
@@ -115,7 +118,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         self.ar_order: list[str] = []
         self._drag_target: str | None = None
         self._user_zoomed = False
-        self._graph: nx.Graph[str] = nx.Graph()
+        self._graph: nx.Graph[str] | None = None  # built for the first token's path
         self._paths: dict[tuple[str, str], list[str]] = {}
         # tunnels that end at a moving MN: (item, node names, offset), redrawn per frame
         self._moving_tunnels: list[tuple[QGraphicsPathItem, list[str], float]] = []
@@ -157,10 +160,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         if sc is None:
             return
         self.positions = compute_layout(sc)
-        self._graph = nx.Graph()
-        self._graph.add_nodes_from(self.positions)
-        for lk in sc.links:
-            self._graph.add_edge(lk.a, lk.b)
+        self._graph = None  # networkx is imported when a token first needs a path
         # cells, tinted by MAP domain (the set of MAPs an AR advertises)
         domain_of, domains = layout.map_domains(sc)
         self.ar_order = [n.name for n in sc.nodes if n.role == "ar"]
@@ -291,6 +291,13 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
     def _path(self, a: str, b: str) -> list[str]:
         key = (a, b)
         if key not in self._paths:
+            import networkx as nx  # not at start-up: about 150 ms (issue 13)
+            if self._graph is None:
+                graph: nx.Graph[str] = nx.Graph()
+                graph.add_nodes_from(self.positions)
+                sc = self.controller.scenario
+                graph.add_edges_from((lk.a, lk.b) for lk in (sc.links if sc else ()))
+                self._graph = graph
             try:
                 self._paths[key] = nx.shortest_path(self._graph, a, b)
             except (nx.NetworkXNoPath, nx.NodeNotFound):

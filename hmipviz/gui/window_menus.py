@@ -26,7 +26,7 @@ class WindowMenus(WindowHost):
         self.open_action.setToolTip("A built-in scenario (with what it does) or a file")
         m.addAction("Open scenario &file\u2026", self.open_dialog)
         self.builtin_menu = m.addMenu("&Built-in scenarios")
-        self._fill_builtins()
+        self.builtin_menu.aboutToShow.connect(self._fill_builtins)  # not at start-up
         self.recent_menu = m.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.save_action = m.addAction("&Save scenario as\u2026", self.save_dialog)
