@@ -42,6 +42,7 @@ from hmipviz.gui.event_words import (
     event_text,
     event_verb,
 )
+from hmipviz.gui.idle_moment import registering_at
 from hmipviz.gui.mode_switch import ModeSwitch
 from hmipviz.gui.pacing import WalkPacing
 from hmipviz.gui.playback import FRAME_MS, HOP_MS, Segment, WallClock
@@ -304,8 +305,9 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
         self._set_position(-1)
 
     def jump_to_next_idle(self, max_events: int = 20000, max_ms: int = 1500) -> bool:
-        """Apply instants until no packet is in flight (at least one instant); at most
-        ``max_events`` events or ``max_ms`` of work (a flow keeps packets in flight)."""
+        """Apply instants until no packet is in flight and no MN is registering (at least
+        one instant); at most ``max_events`` events or ``max_ms`` of work (a flow keeps
+        packets in flight)."""
         self._seg = None
         start = self._position
         moved = False
@@ -317,8 +319,10 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
                 break
             self._position = self.group_range(nxt)[1]
             moved = True
-            if not self.in_flight_at(self._position) or self._should_stop():
-                break
+            if self._should_stop() or not (self.in_flight_at(self._position) or
+                                           registering_at(self.trace, self._position,
+                                                          self.mn_names)):
+                break  # idle: nothing in flight and no MN registering (gui/idle_moment.py)
         if moved:
             self._moved_to(self._position)
             self.frameAdvanced.emit(self.display_time())

@@ -146,7 +146,7 @@ def launch(scenario, present: bool = False, lesson=None, *, open_scenario: str |
     app.setApplicationName("hmipviz")
     QApplication.setApplicationDisplayName("hmipviz")  # a static QGuiApplication setter
     from hmipviz.desktop import APP_ID
-    app.setDesktopFileName(APP_ID)  # before the first window: Wayland's app id
+    QApplication.setDesktopFileName(APP_ID)  # before the first window: Wayland's app id
 
     from hmipviz.gui.main_window import MainWindow, install_excepthook, setup_logging
     setup_logging()

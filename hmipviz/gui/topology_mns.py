@@ -247,6 +247,7 @@ class MnLayerMixin(TopologyViewCore):
             self.mnDropTarget.emit(target)
         name = item.name if item is not None else self.controller.mn_name
         self._update_access_line(name)
+        self.follow_dragged_mn(name)
         if self.no_link is not None:
             self.no_link.setVisible(target is None)
             self.no_link.setPos(p.x() + MN_R + 6, p.y() - MN_R - 4)

@@ -354,6 +354,15 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
                 tip = (f"{what}: {node} \u2192 {end}\n{row.home_address} \u2192 "
                        f"{row.care_of_address} (seq {row.sequence})"
                        + (f" for {row.peer}" if self.several else ""))
+                # a binding whose care-of address is on an AR the MN has left: what is
+                # tunnelled there is lost; drawn dotted and faint, not like a live one
+                stale = (roles.get(end) is not None and roles[end].role == "ar"
+                         and roles[end].map_address is None)
+                if stale:
+                    tip = (f"stale {what}: {node} \u2192 {end}, which the MN has left; "
+                           f"what {node} tunnels there is lost until its binding is "
+                           f"updated\n{row.home_address} \u2192 {row.care_of_address} "
+                           f"(seq {row.sequence})")
                 names = self._tunnel_names(node, end)
                 # a static MN's end is where it is drawn now; a moving one's follows it
                 # every frame anyway
@@ -361,7 +370,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
                 at = self.node_pos(end) if static else None
                 wanted.append((node, end, color, tip, tuple(names),
                                None if at is None else (at.x(), at.y()),
-                               bool(chosen) and row.peer != chosen))
+                               bool(chosen) and row.peer != chosen, stale))
         if wanted == self._tunnel_specs:
             return
         self._tunnel_specs = wanted
@@ -369,9 +378,10 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
             self.scene_.removeItem(item)
         self.tunnels.clear()
         self._moving_tunnels.clear()
-        for _node, end, color, tip, hops, _at, faint in wanted:
+        for _node, end, color, tip, hops, _at, faint, stale in wanted:
             tunnel = self._add_tunnel(list(hops), end, color, tip,
-                                    offset=-13 if color == theme.TUNNEL_HOME else 13)
+                                    offset=-13 if color == theme.TUNNEL_HOME else 13,
+                                    stale=stale)
             if tunnel is not None and faint:
                 tunnel.setOpacity(0.18)  # another MN's tunnel: kept, faint
 
@@ -383,14 +393,24 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         return self._path(a, b)
 
     def _add_tunnel(self, names: list[str], b: str, color: str, tip: str,
-                    offset: float) -> QGraphicsPathItem | None:
-        item = make_tunnel([self.node_pos(n) for n in names], color, tip, offset)
+                    offset: float, stale: bool = False) -> QGraphicsPathItem | None:
+        item = make_tunnel([self.node_pos(n) for n in names], color, tip, offset, stale)
         if item is not None:
+            item.setData(2, (tuple(names), offset))  # what follow_dragged_mn re-routes
             self.scene_.addItem(item)
             self.tunnels.append(item)
             if b in self.mn_items and self.controller.mn_trajectory(b) is not None:
                 self._moving_tunnels.append((item, names, offset))
         return item
+
+    def follow_dragged_mn(self, name: str) -> None:
+        """While the MN is dragged, the tunnels that end at it end where it is, not
+        where it was picked up (issue 13: the MN-MAP line dangled)."""
+        for item in self.tunnels:
+            meta = item.data(2)
+            if meta and meta[0] and meta[0][-1] == name:
+                names, offset = meta
+                item.setPath(tunnel_path([self.node_pos(n) for n in names], offset))
 
     def _redraw_moving_tunnels(self, every_frame: bool = False) -> None:
         """Re-route the tunnels that end at a moving MN to where it is. Each frame only

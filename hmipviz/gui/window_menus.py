@@ -39,6 +39,7 @@ class WindowMenus(WindowHost):
         q = m.addAction("&Quit", self.close)
         # Ctrl+Q everywhere (the platform's StandardKey.Quit is empty on Windows), once
         q.setShortcut(QKeySequence("Ctrl+Q"))
+        self.addAction(q)  # with the menu bar hidden too (classroom mode, issue 13)
         # View
         m = mb.addMenu("&View")
         for key in ("caches", "inspector", "teacher", "events", "ladder", "plot"):
