@@ -162,6 +162,12 @@ class QtSignallingPlot(QWidget):
         return e.t if e is not None else 0.0
 
     # --- drawing --------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._plot is not None and self._drawn_marks:
+            self._drawn_marks = ()  # the labels' places depend on the height
+            QTimer.singleShot(0, self._redraw)
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self.ensure_plot()
@@ -246,15 +252,25 @@ class QtSignallingPlot(QWidget):
         shade.setAlpha(30)
         fill = QColor(QApplication.palette().color(QPalette.ColorRole.Base))
         fill.setAlpha(170)
+        right_edge = max(self.now(), 1.0)
+        # the labels stay below the legend (its top rows of pixels) and inside the box
+        height = max(1.0, item.getViewBox().height())
+        legend_px = 4 + (self._legend.boundingRect().height() if self._legend else 0) + 6
+        label_px = 40  # two lines of text
+        highest = max(0.0, 1 - legend_px / height)
+        lowest = min(highest, label_px / height)
         for k, m in enumerate(marks):
+            # a label near the right edge reads to the left of its line, not cut off
+            anchor = (1, 0) if m.t > 0.75 * right_edge else (0, 0)
             region = pg.LinearRegionItem((m.started_t, m.t), movable=False,
                                          brush=pg.mkBrush(shade), pen=pg.mkPen(None))
             region.setZValue(-10)
             line = pg.InfiniteLine(
                 pos=m.t, angle=90, movable=False,
                 pen=pg.mkPen(fg, width=1, style=Qt.PenStyle.DashLine), label=m.label,
-                labelOpts={"position": 0.74 - 0.2 * (k % 3), "color": fg.name(),
-                           "fill": pg.mkBrush(fill), "anchors": [(0, 0), (0, 0)]})
+                labelOpts={"position": max(lowest, min(highest, 0.74 - 0.2 * (k % 3))),
+                           "color": fg.name(),
+                           "fill": pg.mkBrush(fill), "anchors": [anchor, anchor]})
             for it in (region, line):
                 item.addItem(it, ignoreBounds=True)
                 self._mark_items.append(it)

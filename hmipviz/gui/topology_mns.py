@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsSimpleTextItem
 
@@ -123,7 +123,34 @@ class MnLayerMixin(TopologyViewCore):
         return self._mn_ars.get(self.controller.mn_name)
 
     def spot(self, ar: str | None, mn: str | None = None) -> QPointF:
+        """Where ``mn`` is drawn on ``ar`` (None: no link), clear of the AR's label."""
         mn = mn or self.controller.mn_name
+        return self._clear_of_label(ar, mn, self._raw_spot(ar, mn))
+
+    def _clear_of_label(self, ar: str | None, mn: str, p: QPointF) -> QPointF:
+        node = self.nodes.get(ar) if ar is not None else None
+        item = self.mn_items.get(mn)
+        if node is None or item is None:
+            return p
+        # at small sizes the labels grow in scene units (9 pt on screen) and the MN's
+        # icon would cover the AR's name: the nearest place beside or below the AR's
+        # labels that is still in its cell
+        label = node.sceneBoundingRect()
+        r = item.r
+
+        def clear(q: QPointF) -> bool:
+            return not QRectF(q.x() - r, q.y() - r, 2 * r, 2 * r).intersects(label)
+        if clear(p):
+            return p
+        centre = node.pos()
+        left, right = label.left() - r - 2, label.right() + r + 2
+        candidates = [QPointF(x, y) for y in (p.y(), centre.y()) for x in (left, right)]
+        candidates.append(QPointF(p.x(), label.bottom() + r + 2))
+        candidates.sort(key=lambda q: (q - p).manhattanLength())
+        inside = [q for q in candidates if self.cell_at(q) == ar]
+        return inside[0] if inside else candidates[0]
+
+    def _raw_spot(self, ar: str | None, mn: str) -> QPointF:
         spots = self._mn_spots.get(mn, {})
         if ar in spots:
             return QPointF(spots[ar])
@@ -177,7 +204,7 @@ class MnLayerMixin(TopologyViewCore):
             return self._moving_pos(name, t)
         placed = c.placement_at(position, name)
         if placed is not None and (ar is None or placed.ar == ar) and placed.point:
-            return QPointF(*placed.point)
+            return self._clear_of_label(placed.ar, name, QPointF(*placed.point))
         if ar is not None:
             return self.spot(ar, name)
         # detached by the time line: just outside the last cell

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog
 
@@ -183,3 +183,42 @@ def test_export_dialogs_start_where_the_last_export_went(window, tmp_path, monke
     assert starts[0].endswith("hmipviz.png")
     assert starts[1] == str(tmp_path / "out" / "two-domains.pcapng")
     settings().remove("exportDir")
+
+
+def test_the_plot_legend_covers_no_handover_label_and_none_is_cut_off(qtbot, window):
+    window.docks["plot"].show()
+    window.docks["plot"].raise_()
+    qtbot.waitUntil(lambda: getattr(window, "plot", None) is not None)
+    plot = window.plot
+    window.controller.seek_time(16.0)  # three handovers, the last near the right edge
+    for height in (160, 300):
+        window.docks["plot"].setFloating(True)
+        window.docks["plot"].resize(540, height + 40)
+        qtbot.wait(30)
+        widget = plot.ensure_plot()
+        plot._drawn_marks = ()
+        plot._redraw()
+        qtbot.wait(30)  # the labels find their places when the view range is applied
+        legend = plot._legend.mapRectToScene(plot._legend.boundingRect())
+        labels = [it.label for it in plot._mark_items if getattr(it, "label", None)]
+        assert len(labels) == 4  # initial, intra-MAP, inter-MAP, intra-MAP
+        box = widget.getPlotItem().getViewBox().sceneBoundingRect()
+        for label in labels:
+            rect = label.mapRectToScene(label.boundingRect())
+            assert not rect.intersects(legend), label.toPlainText()
+            assert rect.right() <= box.right() + 1, label.toPlainText()
+
+
+def test_the_mn_icon_leaves_the_ar_label_readable_at_1024x768(qtbot):
+    w = MainWindow(scenario=load_scenario("two-domains"), restore_settings=False)
+    qtbot.addWidget(w)
+    w.resize(1024, 768)
+    w.show()
+    qtbot.waitExposed(w)
+    w.controller.seek_time(3.0)
+    view = w.topology
+    mn = view.mn_item
+    p = mn.pos()
+    icon = QRectF(p.x() - mn.r, p.y() - mn.r, 2 * mn.r, 2 * mn.r)  # not its labels
+    assert not icon.intersects(view.nodes["AR1"].sceneBoundingRect())
+    assert view.cell_at(mn.pos()) == "AR1"  # still drawn in its cell
