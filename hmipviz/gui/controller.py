@@ -42,7 +42,7 @@ from hmipviz.gui.event_words import (
     event_text,
     event_verb,
 )
-from hmipviz.gui.idle_moment import registering_at
+from hmipviz.gui.idle_moment import RegistrationWatch
 from hmipviz.gui.mode_switch import ModeSwitch
 from hmipviz.gui.pacing import WalkPacing
 from hmipviz.gui.playback import FRAME_MS, HOP_MS, Segment, WallClock
@@ -313,6 +313,7 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
         moved = False
         clock = QElapsedTimer()
         clock.start()
+        watch = RegistrationWatch(self.trace, start, self.mn_names)
         while self._position - start < max_events and clock.elapsed() < max_ms:
             nxt = self._position + 1
             if not self._ensure(nxt):
@@ -320,8 +321,7 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
             self._position = self.group_range(nxt)[1]
             moved = True
             if self._should_stop() or not (self.in_flight_at(self._position) or
-                                           registering_at(self.trace, self._position,
-                                                          self.mn_names)):
+                                           watch.at(self._position)):
                 break  # idle: nothing in flight and no MN registering (gui/idle_moment.py)
         if moved:
             self._moved_to(self._position)

@@ -17,20 +17,49 @@ TRANSIENT = frozenset({MNState.AWAITING_RA.value, MNState.LOCAL_REGISTRATION.val
 _MAX_LOOK_BACK = 200_000
 
 
+def _state(e: StateChanged) -> str:
+    """The new state's text (an MNState member hashes by its name, not its value)."""
+    return str(getattr(e.new, "value", e.new))
+
+
+class RegistrationWatch:
+    """Which MNs are registering, followed forward from a trace index: the states at
+    the start are found once by looking back, then each event read once."""
+
+    def __init__(self, trace: Sequence[Event], start: int,
+                 mobile_nodes: Collection[str]) -> None:
+        self.trace = trace
+        self.registering: set[str] = set()
+        left = set(mobile_nodes)
+        self._names = frozenset(mobile_nodes)
+        k = min(start, len(trace) - 1)
+        stop = max(-1, k - _MAX_LOOK_BACK)
+        while k > stop and left:
+            e = trace[k]
+            if isinstance(e, StateChanged) and e.node in left:
+                if _state(e) in TRANSIENT:
+                    self.registering.add(e.node)
+                left.discard(e.node)
+            k -= 1
+        self._read = start
+
+    def at(self, i: int) -> bool:
+        """Whether some MN is registering after event ``i`` (``i`` not before the last
+        index asked about)."""
+        for k in range(self._read + 1, min(i, len(self.trace) - 1) + 1):
+            e = self.trace[k]
+            if isinstance(e, StateChanged) and e.node in self._names:
+                if _state(e) in TRANSIENT:
+                    self.registering.add(e.node)
+                else:
+                    self.registering.discard(e.node)
+        self._read = max(self._read, i)
+        return bool(self.registering)
+
+
 def registering_at(trace: Sequence[Event], i: int, mobile_nodes: Collection[str]) -> bool:
-    """Whether some MN is registering after event ``i``: its last state change at or
-    before ``i`` entered a transient state."""
-    left = set(mobile_nodes)
-    k = min(i, len(trace) - 1)
-    stop = max(-1, k - _MAX_LOOK_BACK)
-    while k > stop and left:
-        e = trace[k]
-        if isinstance(e, StateChanged) and e.node in left:
-            if e.new in TRANSIENT:
-                return True
-            left.discard(e.node)
-        k -= 1
-    return False
+    """Whether some MN is registering after event ``i``."""
+    return RegistrationWatch(trace, i, mobile_nodes).at(i)
 
 
-__all__ = ["TRANSIENT", "registering_at"]
+__all__ = ["TRANSIENT", "RegistrationWatch", "registering_at"]

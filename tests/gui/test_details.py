@@ -90,7 +90,7 @@ def test_the_inspector_shows_the_exported_captures_frame_number(window):
 def test_end_from_the_start_runs_the_first_registration_through(window):
     c = window.controller
     c.reset()
-    assert c.jump_to_next_idle()
+    assert c.jump_to_next_idle(max_ms=60_000)  # the time cap is for a loaded machine
     done = [e for e in c.trace[:c.position + 1] if isinstance(e, ev.HandoverCompleted)]
     assert len(done) == 1 and done[0].kind == "initial"
     assert not c.in_flight_at(c.position)
@@ -222,3 +222,22 @@ def test_the_mn_icon_leaves_the_ar_label_readable_at_1024x768(qtbot):
     icon = QRectF(p.x() - mn.r, p.y() - mn.r, 2 * mn.r, 2 * mn.r)  # not its labels
     assert not icon.intersects(view.nodes["AR1"].sceneBoundingRect())
     assert view.cell_at(mn.pos()) == "AR1"  # still drawn in its cell
+
+
+def test_the_registration_watch_reads_forward_as_a_fresh_look_back_would():
+    from hmipviz.gui.idle_moment import RegistrationWatch, registering_at
+    from hmipviz.sim import Simulation
+
+    sim = Simulation(load_scenario("two-domains"))
+    sim.run(11.0)
+    trace = sim.trace
+    watch = RegistrationWatch(trace, 240, ["MN"])
+    for i in range(240, len(trace), 7):
+        assert watch.at(i) == registering_at(trace, i, ["MN"]), i
+    # registering from the move at 10 s until the home BA, idle before and after
+    moved = _index(trace, ev.StateChanged, new="detached", t=10.0)
+    done = next(i for i in range(moved, len(trace))
+                if isinstance(trace[i], ev.StateChanged) and trace[i].new == "registered")
+    assert not registering_at(trace, moved - 1, ["MN"])
+    assert registering_at(trace, done - 1, ["MN"])
+    assert not registering_at(trace, done, ["MN"])
