@@ -128,10 +128,18 @@ class MnLayerMixin(TopologyViewCore):
         return self._clear_of_label(ar, mn, self._raw_spot(ar, mn))
 
     def _clear_of_label(self, ar: str | None, mn: str, p: QPointF) -> QPointF:
-        node = self.nodes.get(ar) if ar is not None else None
         item = self.mn_items.get(mn)
-        if node is None or item is None:
+        if item is None:
             return p
+        r0 = item.r
+        icon0 = QRectF(p.x() - r0, p.y() - r0, 2 * r0, 2 * r0)
+        # the AR it is on, else (no link: mid-move) whichever fixed node it would cover
+        node = self.nodes.get(ar) if ar is not None else next(
+            (n for name, n in self.nodes.items() if name not in self.mn_items
+             and n.sceneBoundingRect().intersects(icon0)), None)
+        if node is None:
+            return p
+        cell = self.cell_at(p)
         # at small sizes the labels grow in scene units (9 pt on screen) and the MN's
         # icon would cover the AR's name: the nearest place beside or below the AR's
         # labels that is still in its cell
@@ -147,7 +155,7 @@ class MnLayerMixin(TopologyViewCore):
         candidates = [QPointF(x, y) for y in (p.y(), centre.y()) for x in (left, right)]
         candidates.append(QPointF(p.x(), label.bottom() + r + 2))
         candidates.sort(key=lambda q: (q - p).manhattanLength())
-        inside = [q for q in candidates if self.cell_at(q) == ar]
+        inside = [q for q in candidates if self.cell_at(q) == cell]
         return inside[0] if inside else candidates[0]
 
     def _raw_spot(self, ar: str | None, mn: str) -> QPointF:
