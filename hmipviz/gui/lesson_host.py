@@ -84,7 +84,7 @@ class LessonHost(QObject):
         for name, title, summary in items:
             number = name.split("-", 1)[0]
             label = f"{int(number)}. {title}" if number.isdigit() else title
-            def open_it(n: str = name) -> bool:
+            def open_it(_checked: bool = False, n: str = name) -> bool:
                 return self.open(n)
             a = QAction(label.replace("&", "&&"), menu)
             a.triggered.connect(open_it)

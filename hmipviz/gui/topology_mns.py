@@ -60,6 +60,7 @@ class MnLayerMixin(TopologyViewCore):
         self.no_link: QGraphicsSimpleTextItem | None = None
         self._mn_ars: dict[str, str | None] = {}
         self._mn_spots: dict[str, dict[str | None, QPointF]] = {}
+        self._dropped_spots: set[tuple[str, str | None]] = set()  # (MN, AR) the user chose
         self._mn_offsets: dict[str, QPointF] = {}
         self._legs: dict[str, Leg] = {}
         self.several = False
@@ -125,6 +126,8 @@ class MnLayerMixin(TopologyViewCore):
     def spot(self, ar: str | None, mn: str | None = None) -> QPointF:
         """Where ``mn`` is drawn on ``ar`` (None: no link), clear of the AR's label."""
         mn = mn or self.controller.mn_name
+        if (mn, ar) in self._dropped_spots:
+            return self._raw_spot(ar, mn)  # where the user dropped it: theirs to choose
         return self._clear_of_label(ar, mn, self._raw_spot(ar, mn))
 
     def _clear_of_label(self, ar: str | None, mn: str, p: QPointF) -> QPointF:
@@ -212,7 +215,7 @@ class MnLayerMixin(TopologyViewCore):
             return self._moving_pos(name, t)
         placed = c.placement_at(position, name)
         if placed is not None and (ar is None or placed.ar == ar) and placed.point:
-            return self._clear_of_label(placed.ar, name, QPointF(*placed.point))
+            return QPointF(*placed.point)  # where the user dropped it: theirs to choose
         if ar is not None:
             return self.spot(ar, name)
         # detached by the time line: just outside the last cell
@@ -298,6 +301,7 @@ class MnLayerMixin(TopologyViewCore):
         p = QPointF(*layout.clamp_point((p.x(), p.y()), self._scene_tuple(), MN_R + 4))
         target = self.cell_at(p)
         self._mn_spots.setdefault(name, {})[target] = QPointF(p)
+        self._dropped_spots.add((name, target))
         current = c.mn_ar_at(c.position, name)
         moving = c.mn_trajectory(name) is not None
         if target != current or moving:
