@@ -53,6 +53,11 @@ def _build_parser() -> argparse.ArgumentParser:
                 "(RFC 5380). With no command, opens the window on the figure1 scenario.")
     p.add_argument("--version", action="version", version=f"hmipviz {__version__}")
     p.add_argument("--present", action="store_true", help="open in presentation mode")
+    p.add_argument("--install-desktop", action="store_true",
+                   help="add hmipviz to the desktop's applications menu (launcher, icon and "
+                        "AppStream metainfo under $XDG_DATA_HOME or ~/.local/share)")
+    p.add_argument("--uninstall-desktop", action="store_true",
+                   help="remove what --install-desktop wrote")
     p.add_argument("-v", "--verbose", action="count", default=0,
                    help="print more of the log on stderr (-v info, -vv debug)")
     p.add_argument("--log-level", choices=LEVELS, type=str.lower, metavar="LEVEL",
@@ -343,16 +348,19 @@ def cmd_gui(args: argparse.Namespace, present: bool = False) -> int:
     (a desktop launcher has no terminal); the terminal gets the same lines, and the exit
     status is 2."""
     from .gui.launch import launch
-    from .lesson import LessonError, load_lesson
     from .scenario import ScenarioError, load_scenario
     source = getattr(args, "scenario", None) or "figure1"
     is_lesson = source.lower().endswith(".md")
+    # the lesson package only for a lesson: its imports cost start-up time (issue 13)
+    problems: tuple[type[Exception], ...] = (ScenarioError,)
     try:
         if is_lesson:
+            from .lesson import LessonError, load_lesson
+            problems = (ScenarioError, LessonError)
             lesson = load_lesson(source)
             return launch(lesson.scenario, present=present, lesson=lesson)
         return launch(load_scenario(source), present=present)
-    except (ScenarioError, LessonError) as exc:
+    except problems as exc:
         for line in str(exc).splitlines() or [""]:
             print(f"error: {line}", file=sys.stderr)
         sys.stderr.flush()
@@ -396,6 +404,9 @@ def _quiet_stdout() -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.install_desktop or args.uninstall_desktop:
+        from .desktop import cmd_desktop
+        return cmd_desktop(remove=args.uninstall_desktop)
     if args.command == "run":
         return cmd_run(args)
     if args.command == "scenarios":

@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 Point = tuple[float, float]
 
@@ -34,6 +36,7 @@ def compute_layout(scenario) -> dict[str, Point]:
     given = {n.name: n.position for n in fixed if n.position is not None}
     if len(given) == len(fixed):
         return {k: (float(v[0]), float(v[1])) for k, v in given.items()}
+    import networkx as nx  # here: when every position is given, start-up skips its import
     g: nx.Graph[str] = nx.Graph()
     g.add_nodes_from(n.name for n in fixed)
     g.add_edges_from((lk.a, lk.b) for lk in scenario.links if lk.a in g and lk.b in g)

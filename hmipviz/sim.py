@@ -396,7 +396,7 @@ class Simulation(SeveralMobileNodes):
             old = self.nodes[mn.ar]
             assert isinstance(old, AccessRouter)
             old.on_detach(mn.name)
-            self.topology.graph.remove_edge(mn.name, old.name)
+            self.topology.remove_access_link(mn.name, old.name)
             mn.detach(self.now)
             self._drain(mn, _Context())
         # the latest move decides where the link layer ends up, even mid-switch
@@ -414,8 +414,8 @@ class Simulation(SeveralMobileNodes):
         ar = self.nodes[ar_name]
         assert isinstance(ar, AccessRouter)
         ar.on_attach(mn.name)
-        self.topology.graph.add_edge(ar.name, mn.name, link=Link(
-            ar.name, mn.name, self.config.access_link_delay_ms), weight=1e9)
+        self.topology.add_access_link(
+            Link(ar.name, mn.name, self.config.access_link_delay_ms), weight=1e9)
         mn.attach(ar_name, self.now)
         self._drain(mn, _Context())
         self._reschedule_timer(ar)

@@ -41,6 +41,9 @@ def test_the_wheel_carries_licence_typing_marker_and_data(built):
     assert "hmipviz/py.typed" in names
     assert "hmipviz/assets/scenarios/figure1.toml" in names
     assert "hmipviz/assets/icons/mn.svg" in names
+    assert "hmipviz/assets/icons/hmipviz.svg" in names  # the application icon
+    assert "hmipviz/assets/desktop/hmipviz.desktop.in" in names  # --install-desktop
+    assert "hmipviz/assets/desktop/hmipviz.metainfo.xml" in names
     assert "hmipviz/lessons/01-why-local-anchor.md" in names
     assert any(n.startswith("hmipviz/lessons/scenarios/") for n in names)
     meta = next(n for n in names if n.endswith(".dist-info/METADATA"))

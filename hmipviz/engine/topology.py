@@ -1,12 +1,20 @@
-"""The network graph: nodes, links with delay and loss, routes and hop counts (networkx)."""
+"""The network graph: nodes, links with delay and loss, routes (networkx) and hop counts.
+
+The links are kept in plain dictionaries; networkx, which costs about 150 ms to import,
+is imported when the first packet needs a route, not when a scenario opens (the
+window's start-up, issue 13).
+"""
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
 from ipaddress import IPv6Address, IPv6Network
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 _MAX_REMEMBERED = 1 << 16
 
@@ -27,7 +35,9 @@ class Topology:
     """Wired links between fixed nodes; the MN's access link is added and removed on moves."""
 
     def __init__(self) -> None:
-        self.graph: nx.Graph[str] = nx.Graph()
+        # node -> neighbour -> (link, route weight)
+        self._adjacent: dict[str, dict[str, tuple[Link, float]]] = {}
+        self._graph: nx.Graph[str] | None = None  # for routing, built when first asked
         self._next_hop: dict[tuple[str, str], str | None] = {}
         self._routes: list[tuple[IPv6Network, str]] = []
         # the routes as (network, mask, node) integers, and the owners found so far by
@@ -36,7 +46,8 @@ class Topology:
         self._owners: dict[bytes, str | None] = {}
 
     def add_node(self, name: str, prefixes: list[IPv6Network]) -> None:
-        self.graph.add_node(name)
+        self._adjacent.setdefault(name, {})
+        self._graph = None
         for prefix in prefixes:
             self._routes.append((prefix, name))
         # longest prefix first, so the first match is the best one
@@ -46,12 +57,30 @@ class Topology:
         self._owners.clear()
 
     def add_link(self, link: Link) -> None:
-        self.graph.add_edge(link.a, link.b, link=link, weight=link.delay_ms)
+        entry = (link, link.delay_ms)
+        self._adjacent.setdefault(link.a, {})[link.b] = entry
+        self._adjacent.setdefault(link.b, {})[link.a] = entry
+        self._graph = None
         self._next_hop.clear()
 
+    def add_access_link(self, link: Link, weight: float) -> None:
+        """The MN's radio link to its AR (``link.b`` the MN): weighed ``weight`` so no
+        route passes through an MN; the routes found so far stay (a move is frequent)."""
+        entry = (link, weight)
+        self._adjacent.setdefault(link.a, {})[link.b] = entry
+        self._adjacent.setdefault(link.b, {})[link.a] = entry
+        if self._graph is not None:
+            self._graph.add_edge(link.a, link.b, weight=weight)
+
+    def remove_access_link(self, a: str, b: str) -> None:
+        del self._adjacent[a][b]
+        del self._adjacent[b][a]
+        if self._graph is not None:
+            self._graph.remove_edge(a, b)
+
     def link(self, a: str, b: str) -> Link | None:
-        data = self.graph.get_edge_data(a, b)
-        return data["link"] if data else None
+        entry = self._adjacent.get(a, {}).get(b)
+        return entry[0] if entry else None
 
     def set_link(self, a: str, b: str, delay_ms: float | None = None,
                  loss: float | None = None) -> None:
@@ -63,7 +92,25 @@ class Topology:
         self.add_link(new)
 
     def links(self) -> list[Link]:
-        return [d["link"] for _, _, d in self.graph.edges(data=True)]
+        seen: set[int] = set()
+        out = []
+        for neighbours in self._adjacent.values():
+            for link, _weight in neighbours.values():
+                if id(link) not in seen:
+                    seen.add(id(link))
+                    out.append(link)
+        return out
+
+    def _routing_graph(self) -> nx.Graph[str]:
+        if self._graph is None:
+            import networkx as nx
+            graph: nx.Graph[str] = nx.Graph()
+            graph.add_nodes_from(self._adjacent)
+            for a, neighbours in self._adjacent.items():
+                for b, (_link, weight) in neighbours.items():
+                    graph.add_edge(a, b, weight=weight)
+            self._graph = graph
+        return self._graph
 
     def owner_of(self, address: IPv6Address | bytes) -> str | None:
         """The node a destination address (or its 16 octets) routes to (longest prefix
@@ -84,16 +131,28 @@ class Topology:
     def next_hop(self, here: str, target: str) -> str | None:
         key = (here, target)
         if key not in self._next_hop:
+            import networkx as nx
             try:
-                path = nx.shortest_path(self.graph, here, target, weight="weight")
+                path = nx.shortest_path(self._routing_graph(), here, target, weight="weight")
                 self._next_hop[key] = path[1] if len(path) > 1 else None
             except (nx.NetworkXNoPath, nx.NodeNotFound):
                 self._next_hop[key] = None
         return self._next_hop[key]
 
     def hop_count(self, a: str, b: str) -> int:
-        """Router hops between two nodes (for the MAP option's Dist, RFC 5380 s.5)."""
-        try:
-            return int(nx.shortest_path_length(self.graph, a, b))  # unweighted: an int
-        except (nx.NetworkXNoPath, nx.NodeNotFound):
+        """Router hops between two nodes (for the MAP option's Dist, RFC 5380 s.5); 0
+        when one is unknown or unreachable. A breadth-first walk: the network is built
+        before the first route is needed, and networkx is not imported for this."""
+        if a not in self._adjacent or b not in self._adjacent:
             return 0
+        hops = {a: 0}
+        queue = deque([a])
+        while queue:
+            here = queue.popleft()
+            if here == b:
+                return hops[here]
+            for there in self._adjacent[here]:
+                if there not in hops:
+                    hops[there] = hops[here] + 1
+                    queue.append(there)
+        return 0

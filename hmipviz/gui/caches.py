@@ -204,7 +204,7 @@ class CacheTableModel(QAbstractTableModel):
             return (f"{row.node} {kind}\n{row.home_address} \u2192 {row.care_of_address}\n"
                     f"sequence {row.sequence}, lifetime {row.lifetime_s} s, flags "
                     f"{row.flags or '-'}\nlast change: {row.change} at t = {row.since_t:.4f} s "
-                    f"(event #{row.index}; double-click to go there)")
+                    f"(event {row.index + 1}; double-click to go there)")
         if role == Qt.ItemDataRole.TextAlignmentRole and name in ("Seq", "Remaining"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -151,10 +151,8 @@ class CaptionBar(QFrame):
             self.set_caption(c.scenario.name, scenario_summary(c.scenario) or self.HINT)
             self.detail.setText(self.HINT_SHORT)
             return
-        kind = event_kind(e)
-        summary = event_text(e)
+        head, summary = caption_parts(event_kind(e), event_text(e))
         rfc = event_rfc(e)
-        head = kind[:1].upper() + kind[1:]
         tail = f" \u2014 <i>{html.escape(rfc)}</i>" if rfc and rfc not in summary else ""
         if i > pos:
             tail += " <span style='color:gray'>(later in the history)</span>"
@@ -169,4 +167,14 @@ class CaptionBar(QFrame):
             self.detail.setText(f"{e.node}\nt = {e.t:.4f} s")
 
 
-__all__ = ["CaptionBar", "KindChip", "scenario_summary"]
+def caption_parts(kind: str, summary: str) -> tuple[str, str]:
+    """(bold head, text) of a caption: the kind, unless the summary already starts with
+    it ("BU to HA: bind ..."), when its own opening words up to the colon are the head,
+    so the kind is not said twice (issue 13)."""
+    opening, colon, rest = summary.partition(": ")
+    if colon and opening.lower().startswith(kind.lower()):
+        return opening[:1].upper() + opening[1:], rest
+    return kind[:1].upper() + kind[1:], summary
+
+
+__all__ = ["CaptionBar", "KindChip", "caption_parts", "scenario_summary"]

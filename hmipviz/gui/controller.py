@@ -42,6 +42,7 @@ from hmipviz.gui.event_words import (
     event_text,
     event_verb,
 )
+from hmipviz.gui.idle_moment import RegistrationWatch
 from hmipviz.gui.mode_switch import ModeSwitch
 from hmipviz.gui.pacing import WalkPacing
 from hmipviz.gui.playback import FRAME_MS, HOP_MS, Segment, WallClock
@@ -304,21 +305,24 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
         self._set_position(-1)
 
     def jump_to_next_idle(self, max_events: int = 20000, max_ms: int = 1500) -> bool:
-        """Apply instants until no packet is in flight (at least one instant); at most
-        ``max_events`` events or ``max_ms`` of work (a flow keeps packets in flight)."""
+        """Apply instants until no packet is in flight and no MN is registering (at least
+        one instant); at most ``max_events`` events or ``max_ms`` of work (a flow keeps
+        packets in flight)."""
         self._seg = None
         start = self._position
         moved = False
         clock = QElapsedTimer()
         clock.start()
+        watch = RegistrationWatch(self.trace, start, self.mn_names)
         while self._position - start < max_events and clock.elapsed() < max_ms:
             nxt = self._position + 1
             if not self._ensure(nxt):
                 break
             self._position = self.group_range(nxt)[1]
             moved = True
-            if not self.in_flight_at(self._position) or self._should_stop():
-                break
+            if self._should_stop() or not (self.in_flight_at(self._position) or
+                                           watch.at(self._position)):
+                break  # idle: nothing in flight and no MN registering (gui/idle_moment.py)
         if moved:
             self._moved_to(self._position)
             self.frameAdvanced.emit(self.display_time())

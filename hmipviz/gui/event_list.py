@@ -129,7 +129,7 @@ class EventTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             if col == COL_INDEX:
-                return row
+                return row + 1  # numbered from 1, as the toolbar's "event N of M"
             if col == COL_TIME:
                 return f"{e.t:.4f}"
             if col == COL_NODE:
@@ -177,6 +177,14 @@ class EventTableModel(QAbstractTableModel):
         if role == HopRole:
             return not isinstance(e, PacketSent) or e.origin
         return None
+
+
+    def apply_theme(self) -> None:
+        """Future rows' grey for the light or dark theme (gui/theme_scheme.py)."""
+        self._future = QBrush(theme.muted_text())
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(self._rows - 1, self.columnCount() - 1))
 
 
 class EventFilterModel(QSortFilterProxyModel):
@@ -276,16 +284,14 @@ class QtEventList(QWidget):
         self.hops_box = QCheckBox("First hop only")
         self.hops_box.setAccessibleName("Show only the first hop of each packet")
         self.hops_box.setToolTip("Hide the forwarding hops: one row per packet sent")
-        self.hops_box.toggled.connect(
-            lambda on: self.proxy.set_filters(first_hop_only=on))
+        self.hops_box.toggled.connect(self._hops_changed)
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search events (address, kind, RFC section…)")
         self.search.setAccessibleName("Search events")
         self.search.setClearButtonEnabled(True)
         self._search_timer = QTimer(self, singleShot=True, interval=150)
-        self._search_timer.timeout.connect(
-            lambda: self.proxy.set_filters(text=self.search.text()))
+        self._search_timer.timeout.connect(self._search_changed)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
 
         self.count = QLabel()
@@ -352,7 +358,13 @@ class QtEventList(QWidget):
             playing.connect(lambda on: None if on else self._flush_selection())
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.modelReset.connect(self._update_count)
+        # a filter change removes rows or lays them out again: the count follows
+        self.proxy.rowsRemoved.connect(self._update_count)
+        self.proxy.layoutChanged.connect(self._update_count)
         self._on_scenario()
+
+    def apply_theme(self) -> None:  # gui/theme_scheme.py calls it on a theme change
+        self.model.apply_theme()
 
     # --- filters ------------------------------------------------------------------------
     def _on_scenario(self) -> None:
@@ -379,7 +391,7 @@ class QtEventList(QWidget):
         self.proxy.set_filters(hidden_kinds=hidden)
         self.kind_button.setText("Kinds \u25be" if not hidden else
                                  f"Kinds ({len(self.kind_actions) - len(hidden)}) \u25be")
-        self._update_count()
+        self._after_filter()
 
     def _set_all_kinds(self, on: bool) -> None:
         for a in self.kind_actions.values():
@@ -408,7 +420,37 @@ class QtEventList(QWidget):
 
     def _node_changed(self, _i: int) -> None:
         self.proxy.set_filters(node=self.node_box.currentData() or "")
+        self._after_filter()
+
+    def _search_changed(self) -> None:
+        self.proxy.set_filters(text=self.search.text())
+        self._after_filter()
+
+    def _hops_changed(self, on: bool) -> None:
+        self.proxy.set_filters(first_hop_only=on)
+        self._after_filter()
+
+    def _after_filter(self) -> None:
+        """After the filters change (a search cleared too): the count of what matches,
+        and the current event in view, not the top of the table (issue 13), once the
+        table has laid its rows out again (the next turn of the event loop)."""
         self._update_count()
+        QTimer.singleShot(0, self._scroll_to_current)
+
+    def _scroll_to_current(self) -> None:
+        i = self.controller.selected
+        if i is None or i < 0:
+            i = self.controller.position
+        if i < 0:
+            self.table.scrollToTop()
+            return
+        k = i
+        idx = self.proxy.mapFromSource(self.model.index(k, 0))
+        while not idx.isValid() and k > 0 and i - k < 2000:
+            k -= 1  # hidden by the filters: the last row shown before it
+            idx = self.proxy.mapFromSource(self.model.index(k, 0))
+        if idx.isValid():
+            self.table.scrollTo(idx, QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _update_count(self, *_a) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()

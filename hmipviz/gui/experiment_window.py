@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from hmipviz.experiment.stats import median
 from hmipviz.fileio import atomic_write
 from hmipviz.gui.experiment_figures import _axis_label, _positions
+from hmipviz.gui.plot_theme import style_plot
 
 _COLOURS = {"mipv6": (200, 60, 40), "hmipv6": (30, 90, 200)}
 _LABELS = {"mipv6": "Mobile IPv6", "hmipv6": "HMIPv6"}
@@ -164,10 +165,11 @@ class ExperimentWindow(QMainWindow):
         self.cancel_button.clicked.connect(self.cancel)
         row.addWidget(self.cancel_button)
         layout.addLayout(row)
-        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_widget = pg.PlotWidget()
         self.plot = self.plot_widget.getPlotItem()
         self.plot.showGrid(x=False, y=True, alpha=0.25)
-        self.legend = self.plot.addLegend(offset=(10, 10), labelTextColor="k")
+        self.legend = self.plot.addLegend(offset=(10, 10))
+        style_plot(self.plot_widget, self.legend)  # light or dark (gui/plot_theme.py)
         self.tip = pg.TextItem("", color="k", fill=pg.mkBrush(255, 255, 230, 235),
                                border=pg.mkPen(120, 120, 120), anchor=(0, 1))
         self.tip.setZValue(10)
@@ -181,6 +183,10 @@ class ExperimentWindow(QMainWindow):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.setCentralWidget(central)
+
+    def apply_theme(self) -> None:
+        """The theme changed (gui/theme_scheme.py): the plot in its colours."""
+        style_plot(self.plot_widget, self.legend)
 
     # --- results --------------------------------------------------------------------------
 

@@ -47,6 +47,8 @@ from PySide6.QtWidgets import (
 )
 
 from hmipviz.engine import events as ev
+from hmipviz.gui.export_folder import export_start, remember_export
+from hmipviz.gui.frame_numbers import FrameNumbers
 from hmipviz.gui.palette import kind_glyph, kind_hex
 
 BYTES_PER_LINE = 16
@@ -192,6 +194,14 @@ class _Shown:
     packet_index: int  # the PacketSent whose bytes are shown (or -1)
 
 
+def field_text(value: object) -> str:
+    """An event field for a reader: times and latencies to the microsecond, not every
+    digit of a float (0.070923, not 0.07092256536134167; issue 13)."""
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".") if value == value else str(value)
+    return str(value)
+
+
 def describe_event(e: ev.Event) -> tuple[str, str]:
     """(title, one plain-words sentence) for an event the inspector has no bytes for."""
     if isinstance(e, ev.BindingChanged):
@@ -325,6 +335,7 @@ class QtPacketInspector(QWidget):
         outer.setContentsMargins(4, 4, 4, 4)
         outer.addWidget(self.stack)
 
+        self.frames = FrameNumbers(lambda: self.controller.trace)
         controller.selectionChanged.connect(self.show_event)
         controller.scenarioLoaded.connect(self._on_scenario_loaded)
         self.show_event(getattr(controller, "selected", -1))
@@ -382,7 +393,7 @@ class QtPacketInspector(QWidget):
         if e is not None:
             rows = "".join(
                 f"<tr><td style='color:gray;padding-right:12px'>{html.escape(str(k))}</td>"
-                f"<td><code>{html.escape(str(v))}</code></td></tr>"
+                f"<td><code>{html.escape(field_text(v))}</code></td></tr>"
                 for k, v in e.to_json().items() if k != "type")
             rows = f"<table style='margin-top:8px'>{rows}</table>"
         when = f" at t = {e.t:.6f} s" if e is not None else ""
@@ -396,7 +407,10 @@ class QtPacketInspector(QWidget):
         swatch = (f"<span style='background:{kind_hex(sent.kind)};color:white;"
                   f"font-weight:bold'>&nbsp;{html.escape(kind_glyph(sent.kind))}&nbsp;</span>")
         tunnel = f", tunnelled (depth {sent.tunnel_depth})" if sent.tunnel_depth else ""
-        line1 = (f"<b>Packet #{sent.packet_id}, hop {html.escape(sent.node)} -&gt; "
+        frame = self.frames.of(self._shown.packet_index) if self._shown is not None else None
+        number = (f"Frame {frame} (packet #{sent.packet_id})" if frame
+                  else f"Packet #{sent.packet_id}")
+        line1 = (f"<b>{number}, hop {html.escape(sent.node)} -&gt; "
                  f"{html.escape(sent.to_node)} on link {html.escape(sent.link)}, "
                  f"t = {sent.t:.6f} s, {len(data)} bytes, {html.escape(sent.kind)}</b>"
                  f"{tunnel}")
@@ -574,8 +588,8 @@ class QtPacketInspector(QWidget):
         if self._sent is None:
             return
         name = f"packet-{self._sent.packet_id}-{self._sent.kind.replace(' ', '-')}.pcapng"
-        path, _ = QFileDialog.getSaveFileName(self, "Save packet as pcapng", name,
-                                              "pcapng capture (*.pcapng)")
+        path, _ = QFileDialog.getSaveFileName(self, "Save packet as pcapng",
+                                              export_start(name), "pcapng capture (*.pcapng)")
         if not path:
             return
         try:
@@ -584,6 +598,8 @@ class QtPacketInspector(QWidget):
             QMessageBox.warning(self, "Could not save the packet",
                                 f"Could not write {path}: {exc.strerror or exc}.\n"
                                 "Choose another folder or file name.")
+            return
+        remember_export(path)
 
     def _tree_menu(self, pos: QPoint) -> None:
         if not self._data:

@@ -9,7 +9,7 @@ which system packages to install (or how to get a display) and returns 2.
 
 from __future__ import annotations
 
-import ctypes.util
+import ctypes
 import os
 import sys
 import time
@@ -21,9 +21,31 @@ XCB_PACKAGES = ("libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 "
                 "libxcb-xinerama0 libxcb-xkb1 libegl1 libfontconfig1 libdbus-1-3")
 INSTALL_HINT = f"sudo apt-get install {XCB_PACKAGES}"
 
-# xcb libraries Qt's xcb plugin loads (Qt >= 6.5 needs xcb-cursor), by ctypes name
-_XCB_LIBS = ("xcb-cursor", "xkbcommon-x11", "xcb-icccm", "xcb-keysyms", "xcb-shape",
-             "xcb-render-util", "xcb-image", "xcb-randr", "xcb-xkb")
+# xcb libraries Qt's xcb plugin loads (Qt >= 6.5 needs xcb-cursor): ctypes name, soname
+_XCB_LIBS = (("xcb-cursor", "libxcb-cursor.so.0"), ("xkbcommon-x11", "libxkbcommon-x11.so.0"),
+             ("xcb-icccm", "libxcb-icccm.so.4"), ("xcb-keysyms", "libxcb-keysyms.so.1"),
+             ("xcb-shape", "libxcb-shape.so.0"), ("xcb-render-util", "libxcb-render-util.so.0"),
+             ("xcb-image", "libxcb-image.so.0"), ("xcb-randr", "libxcb-randr.so.0"),
+             ("xcb-xkb", "libxcb-xkb.so.1"))
+
+
+def _dlopen_ok(soname: str) -> bool:
+    """Whether the dynamic loader finds ``soname`` (microseconds; Qt loads it next)."""
+    try:
+        ctypes.CDLL(soname)
+    except OSError:
+        return False
+    return True
+
+
+def _library_present(name: str, soname: str) -> bool:
+    """dlopen by soname first: ctypes.util.find_library runs ``ldconfig -p`` once per
+    library, about 250 ms for the nine at start-up; it is asked only when the soname is
+    not found (another version of the library may be installed)."""
+    if _dlopen_ok(soname):
+        return True
+    import ctypes.util
+    return ctypes.util.find_library(name) is not None
 
 
 def _platform_name() -> str:
@@ -49,7 +71,7 @@ def platform_problem() -> str | None:
             return ("hmipviz needs a display: no DISPLAY is set (run it on a desktop, over "
                     "ssh -X, under Xvfb: xvfb-run hmipviz, or use the headless "
                     "`hmipviz run`)")
-        missing = [lib for lib in _XCB_LIBS if ctypes.util.find_library(lib) is None]
+        missing = [lib for lib, soname in _XCB_LIBS if not _library_present(lib, soname)]
         if missing:
             return (f"hmipviz cannot start Qt's xcb platform plugin: missing "
                     f"{', '.join('lib' + m for m in missing)}. Install the system packages: "
@@ -123,6 +145,8 @@ def launch(scenario, present: bool = False, lesson=None, *, open_scenario: str |
     app.setOrganizationName("hmipviz")
     app.setApplicationName("hmipviz")
     QApplication.setApplicationDisplayName("hmipviz")  # a static QGuiApplication setter
+    from hmipviz.desktop import APP_ID
+    QApplication.setDesktopFileName(APP_ID)  # before the first window: Wayland's app id
 
     from hmipviz.gui.main_window import MainWindow, install_excepthook, setup_logging
     setup_logging()
@@ -133,11 +157,24 @@ def launch(scenario, present: bool = False, lesson=None, *, open_scenario: str |
     if os.environ.get("HMIPVIZ_STARTUP_PROBE"):
         _probe_first_frame(app, window)
     window.show()
+    from PySide6.QtCore import QTimer
+    QTimer.singleShot(0, lambda: set_application_icon(app))  # after the first frame's work
     if open_scenario is not None:
         window.open_scenario(open_scenario)
     if open_lesson is not None:
         window.open_lesson(open_lesson)
     return app.exec()
+
+
+def set_application_icon(app) -> None:
+    """The window icon (assets/icons/hmipviz.svg) for every top-level window, and the
+    desktop file's name, which Wayland compositors match the window to its launcher by
+    (``hmipviz --install-desktop``)."""
+    from PySide6.QtGui import QIcon
+
+    from hmipviz.desktop import APP_ID, icon_path
+    app.setWindowIcon(QIcon(str(icon_path())))
+    app.setDesktopFileName(APP_ID)
 
 
 def _probe_first_frame(app, window) -> None:
@@ -151,8 +188,11 @@ def _probe_first_frame(app, window) -> None:
                 self.done = True
 
                 def report() -> None:
+                    import resource
+                    use = resource.getrusage(resource.RUSAGE_SELF)
                     print(f"first-frame {time.time():.6f} in-process "
-                          f"{time.perf_counter() - _T0:.4f}", flush=True)
+                          f"{time.perf_counter() - _T0:.4f} cpu "
+                          f"{use.ru_utime + use.ru_stime:.4f}", flush=True)
                     app.quit()
                 QTimer.singleShot(0, report)  # after this paint has been drawn
             return False
@@ -161,4 +201,4 @@ def _probe_first_frame(app, window) -> None:
     window.topology.viewport().installEventFilter(window._first_paint_probe)
 
 
-__all__ = ["launch", "platform_problem", "explain", "INSTALL_HINT"]
+__all__ = ["launch", "set_application_icon", "platform_problem", "explain", "INSTALL_HINT"]

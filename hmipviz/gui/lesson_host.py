@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QFontMetrics, QKeySequence
+from PySide6.QtGui import QAction, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMenu, QMessageBox
 
-from hmipviz.gui.lesson_panel import QtLessonPanel
-from hmipviz.lesson import Lesson, LessonError, builtin_lessons, load_lesson
+if TYPE_CHECKING:  # imported when a lesson opens: the lesson code costs start-up time
+    from hmipviz.gui.lesson_panel import QtLessonPanel
 
 log = logging.getLogger("hmipviz.gui")
 
@@ -53,19 +54,8 @@ class LessonHost(QObject):
             mb.insertMenu(help_action, menu)
         else:
             mb.addMenu(menu)
-        try:
-            items = builtin_lessons()
-        except Exception as exc:  # the lessons folder is missing from this install
-            items = []
-            menu.addAction(f"(no built-in lessons: {exc})").setEnabled(False)
-        for name, title, summary in items:
-            number = name.split("-", 1)[0]
-            label = f"{int(number)}. {title}" if number.isdigit() else title
-            def open_it(n: str = name) -> bool:
-                return self.open(n)
-            a = menu.addAction(label.replace("&", "&&"), open_it)
-            a.setToolTip(summary)
-            a.setStatusTip(summary)
+        self._builtins_at: QAction | None = None
+        menu.aboutToShow.connect(self._fill_builtins)  # read the lesson files when asked
         menu.setToolTipsVisible(True)
         menu.addSeparator()
         self.open_action = menu.addAction("&Open lesson file\u2026", self.open_dialog)
@@ -76,6 +66,33 @@ class LessonHost(QObject):
         self._sync_actions()
         return menu
 
+    def _fill_builtins(self) -> None:
+        """The built-in lessons at the top of the menu, read the first time it opens
+        (not at start-up: that would import the lesson code)."""
+        if self._builtins_at is not None:
+            return
+        from hmipviz.lesson import builtin_lessons
+        menu = self.menu
+        first = menu.actions()[0]  # the separator above "Open lesson file"
+        try:
+            items = builtin_lessons()
+        except Exception as exc:  # the lessons folder is missing from this install
+            items = []
+            a = QAction(f"(no built-in lessons: {exc})", menu)
+            a.setEnabled(False)
+            menu.insertAction(first, a)
+        for name, title, summary in items:
+            number = name.split("-", 1)[0]
+            label = f"{int(number)}. {title}" if number.isdigit() else title
+            def open_it(_checked: bool = False, n: str = name) -> bool:
+                return self.open(n)
+            a = QAction(label.replace("&", "&&"), menu)
+            a.triggered.connect(open_it)
+            a.setToolTip(summary)
+            a.setStatusTip(summary)
+            menu.insertAction(first, a)
+        self._builtins_at = first
+
     def _sync_actions(self) -> None:
         on = self.panel is not None and self.panel.lesson is not None
         self.start_over_action.setEnabled(on)
@@ -83,6 +100,7 @@ class LessonHost(QObject):
 
     def _ensure_dock(self) -> QtLessonPanel:
         if self.panel is None:
+            from hmipviz.gui.lesson_panel import QtLessonPanel
             w = self.window
             self.panel = QtLessonPanel(w.controller, progress_dir=self.progress_dir)
             self.panel.nextLessonRequested.connect(self.open)
@@ -129,6 +147,7 @@ class LessonHost(QObject):
     def open(self, source) -> bool:
         """Open a lesson (a Lesson, a built-in name or number, or a file); a file that
         cannot be read shows its problems in a dialog. True when it is open."""
+        from hmipviz.lesson import Lesson, LessonError, load_lesson
         if isinstance(source, Lesson):
             lesson = source
         else:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from hmipviz.gui.caption import CaptionBar
 from hmipviz.gui.controller import QtController
+from hmipviz.gui.export_folder import export_start, remember_export
 from hmipviz.gui.lesson_host import LessonHost
 from hmipviz.gui.playback import QtPlaybackBar
 from hmipviz.gui.presentation import Presentation
@@ -121,6 +122,7 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
         self.presentation = Presentation(self)
         self.presentation.scaleChanged.connect(self._sync_scale_actions)
         self._sync_scale_actions(self.presentation.scale)
+        self.theme_choice.follow(self.presentation)  # the theme again after classroom mode
         self.lessons = LessonHost(self)
         # issue 13 item 5: open at the first idle moment, Watch the start, signalling focus
         self.start_pace = StartPace(self)
@@ -240,7 +242,7 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
     def export_capture_dialog(self) -> None:
         c = self.controller
         name = f"{c.scenario.name}.pcapng" if c.scenario else "capture.pcapng"
-        path, _ = QFileDialog.getSaveFileName(self, "Export capture", name,
+        path, _ = QFileDialog.getSaveFileName(self, "Export capture", export_start(name),
                                               "pcapng capture (*.pcapng)")
         if not path:
             return
@@ -249,11 +251,13 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
         except Exception as exc:
             self.show_error(f"Cannot write {path}: {exc}")
             return
+        remember_export(path)
         self.statusBar().showMessage(f"Wrote {n} packets to {path}", 6000)
 
     def export_ladder_dialog(self) -> None:
         ladder = self.ladder
-        path, chosen = QFileDialog.getSaveFileName(self, "Export ladder diagram", "ladder.svg",
+        path, chosen = QFileDialog.getSaveFileName(self, "Export ladder diagram",
+                                                   export_start("ladder.svg"),
                                                    "SVG (*.svg);;PNG (*.png)")
         if not path:
             return
@@ -267,15 +271,20 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
         except Exception as exc:
             self.show_error(f"Cannot write {path}: {exc}")
             return
+        remember_export(path)
         self.statusBar().showMessage(f"Wrote {path}", 6000)
 
     def export_screenshot(self, path: str) -> bool:
         return self.grab().save(path, "PNG")
 
     def export_screenshot_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export screenshot", "hmipviz.png",
-                                              "PNG image (*.png)")
-        if path and not self.export_screenshot(path):
+        path, _ = QFileDialog.getSaveFileName(self, "Export screenshot",
+                                              export_start("hmipviz.png"), "PNG image (*.png)")
+        if not path:
+            return
+        if self.export_screenshot(path):
+            remember_export(path)
+        else:
             self.show_error(f"Cannot write {path}")
 
     # --- view --------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ compare view.
 
 from __future__ import annotations
 
-from hmipviz import compare
 from hmipviz.gui.controller_core import ControllerCore
 from hmipviz.gui.run_history import RunHistory
 
@@ -20,6 +19,7 @@ class ModeSwitch(ControllerCore):
         branch's user actions replayed at the same simulated times (play to watch them
         happen). The run left is kept: switching back restores it with its position,
         unless the actions changed meanwhile."""
+        from hmipviz import compare  # here: its imports are not needed at start-up
         if mode not in compare.MODES:
             raise ValueError(f"unknown mode {mode!r}: hmipv6 or mipv6")
         current = self.mode
@@ -68,6 +68,8 @@ class ModeSwitch(ControllerCore):
 
     def _apply_recorded(self, a) -> None:
         """Apply one action at its time, recorded as :meth:`_act` records it."""
+        from hmipviz import compare
+
         def run(t: float, a=a) -> None:
             a.apply(self.sim, t)
         if isinstance(a, compare.MoveMN):

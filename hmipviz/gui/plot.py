@@ -23,9 +23,11 @@ from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 from hmipviz.engine.events import HandoverCompleted, PacketSent
 from hmipviz.gui.palette import TARGET_COLORS
+from hmipviz.gui.plot_theme import style_plot
 from hmipviz.report import SIGNALLING_TARGET
 
 TARGETS = ("MAP", "HA", "CN")
+PLOT_TITLE = "Signalling sent by the MN (cumulative)"
 _STYLE = {"MAP": Qt.PenStyle.SolidLine, "HA": Qt.PenStyle.DashLine, "CN": Qt.PenStyle.DotLine}
 _SYMBOL = {"MAP": "o", "HA": "s", "CN": "t"}
 _REDRAW_MS = 40
@@ -68,6 +70,7 @@ class QtSignallingPlot(QWidget):
         self._dots: dict[str, Any] = {}
         self._mark_items: list[object] = []
         self._drawn_marks: tuple = ()
+        self._legend: Any = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._placeholder = QLabel("The signalling plot appears when this tab is shown.")
@@ -159,6 +162,12 @@ class QtSignallingPlot(QWidget):
         return e.t if e is not None else 0.0
 
     # --- drawing --------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._plot is not None and self._drawn_marks:
+            self._drawn_marks = ()  # the labels' places depend on the height
+            QTimer.singleShot(0, self._redraw)
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self.ensure_plot()
@@ -170,26 +179,18 @@ class QtSignallingPlot(QWidget):
             return self._plot
         import pyqtgraph as pg  # lazy: about 0.2 s of imports
 
-        pal = QApplication.palette()
-        fg = pal.color(QPalette.ColorRole.Text)
-        bg = pal.color(QPalette.ColorRole.Base)
         plot = pg.PlotWidget()
         plot.setAccessibleName("Signalling messages over time")
-        plot.setBackground(bg)
         item = plot.getPlotItem()
-        item.setTitle("Signalling sent by the MN (cumulative)", color=fg.name())
         for name, text in (("bottom", "simulated time (s)"), ("left", "messages")):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(fg))
-            axis.setTextPen(pg.mkPen(fg))
-            axis.setLabel(text, color=fg.name())
+            item.getAxis(name).setLabel(text)
         item.showGrid(x=True, y=True, alpha=0.15)
         item.setMenuEnabled(False)
         item.setMouseEnabled(x=True, y=False)
         item.getViewBox().setLimits(xMin=0, yMin=0)
-        legend = item.addLegend(offset=(8, 4), labelTextColor=fg, colCount=3, horSpacing=18)
-        legend.setBrush(pg.mkBrush(bg))
-        legend.setPen(pg.mkPen(fg))
+        legend = item.addLegend(offset=(8, 4), colCount=3, horSpacing=18)
+        self._legend = legend
+        style_plot(plot, legend, PLOT_TITLE)
         for target in TARGETS:
             color = QColor(TARGET_COLORS[target])
             pen = pg.mkPen(color, width=2.5, style=_STYLE[target])
@@ -202,6 +203,14 @@ class QtSignallingPlot(QWidget):
         self._layout.addWidget(plot)
         self._plot = plot
         return plot
+
+    def apply_theme(self) -> None:
+        """The light or dark theme changed (gui/theme_scheme.py): recolour the plot."""
+        if self._plot is None:
+            return  # built later, in the colours of the day
+        style_plot(self._plot, self._legend, PLOT_TITLE)
+        self._drawn_marks = ()  # the handover labels again, in the new colours
+        self._redraw()
 
     def curve_data(self, target: str) -> tuple[list[float], list[float]]:
         """(x edges, y) of the drawn step curve for ``target`` (builds and redraws)."""
@@ -243,15 +252,25 @@ class QtSignallingPlot(QWidget):
         shade.setAlpha(30)
         fill = QColor(QApplication.palette().color(QPalette.ColorRole.Base))
         fill.setAlpha(170)
+        right_edge = max(self.now(), 1.0)
+        # the labels stay below the legend (its top rows of pixels) and inside the box
+        height = max(1.0, item.getViewBox().height())
+        legend_px = 4 + (self._legend.boundingRect().height() if self._legend else 0) + 6
+        label_px = 40  # two lines of text
+        highest = max(0.0, 1 - legend_px / height)
+        lowest = min(highest, label_px / height)
         for k, m in enumerate(marks):
+            # a label near the right edge reads to the left of its line, not cut off
+            anchor = (1, 0) if m.t > 0.75 * right_edge else (0, 0)
             region = pg.LinearRegionItem((m.started_t, m.t), movable=False,
                                          brush=pg.mkBrush(shade), pen=pg.mkPen(None))
             region.setZValue(-10)
             line = pg.InfiniteLine(
                 pos=m.t, angle=90, movable=False,
                 pen=pg.mkPen(fg, width=1, style=Qt.PenStyle.DashLine), label=m.label,
-                labelOpts={"position": 0.74 - 0.2 * (k % 3), "color": fg.name(),
-                           "fill": pg.mkBrush(fill), "anchors": [(0, 0), (0, 0)]})
+                labelOpts={"position": max(lowest, min(highest, 0.74 - 0.2 * (k % 3))),
+                           "color": fg.name(),
+                           "fill": pg.mkBrush(fill), "anchors": [anchor, anchor]})
             for it in (region, line):
                 item.addItem(it, ignoreBounds=True)
                 self._mark_items.append(it)

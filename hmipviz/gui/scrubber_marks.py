@@ -37,6 +37,8 @@ class _Overlay(QWidget):
         size = max(5.0, h * 0.22)
         for mark, x in zip(marks, self.owner.mark_xs(), strict=True):
             colour = QColor(MARK_COLOUR.get(mark.what, "#000000"))
+            if mark.what == "fail" and self.palette().window().color().lightness() < 128:
+                colour = self.palette().windowText().color()  # black vanishes on dark
             p.setPen(QPen(colour.darker(130), 1.2))
             p.setBrush(colour)
             if mark.what == "user":  # up from the bottom edge

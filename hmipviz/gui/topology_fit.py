@@ -103,9 +103,11 @@ class CanvasFit(_ViewBase):
             return f
 
         label, sub = floored(0.5, True), floored(-1.5, False)
+        relabelled = False
         for item in self.nodes.values():
             if item.label_font == label and item.sub_font == sub:
                 continue
+            relabelled = True
             item.prepareGeometryChange()
             item.label_font, item.sub_font = label, sub
             fm = QFontMetricsF(label)
@@ -114,6 +116,11 @@ class CanvasFit(_ViewBase):
             text, item.sublabel = item.sublabel, ""
             item.set_sublabel(text)
             item.update()
+        controller = getattr(self, "controller", None)
+        update_mns = getattr(self, "_update_mns", None)
+        if relabelled and update_mns is not None and controller is not None \
+                and controller.scenario is not None:
+            update_mns(controller.position)  # the MN keeps clear of the resized labels
         link_font = floored(-0.5, False)
         for line, link_text in self.links.values():
             if link_text.font() == link_font:
@@ -180,7 +187,8 @@ class CanvasFit(_ViewBase):
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
-        self.place_legend()
+        if self.isVisible():  # a hidden canvas places it when shown (start-up time)
+            self.place_legend()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -63,16 +63,19 @@ def tunnel_path(pts: list[QPointF], offset: float) -> QPainterPath:
 
 
 def make_tunnel(pts: list[QPointF], color: str, tip: str,
-                offset: float) -> QGraphicsPathItem | None:
+                offset: float, stale: bool = False) -> QGraphicsPathItem | None:
     """A dashed path through ``pts``, ``offset`` to one side (home and local tunnels on
-    opposite sides of the links they share)."""
+    opposite sides of the links they share); to a binding the MN has left (``stale``)
+    thin, dotted and faint."""
     if len(pts) < 2:
         return None
     item = QGraphicsPathItem(tunnel_path(pts, offset))
-    pen = QPen(QColor(color), 3.2, Qt.PenStyle.DashLine)
+    pen = QPen(QColor(color), 2.0 if stale else 3.2,
+               Qt.PenStyle.DotLine if stale else Qt.PenStyle.DashLine)
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
     item.setPen(pen)
-    item.setOpacity(0.85)
+    item.setOpacity(0.45 if stale else 0.85)
+    item.setData(3, stale)
     item.setZValue(-6)
     # a dashed, antialiased path is costly to stroke and every repaint around a moving
     # MN or token crosses some: draw it once into a pixmap (many MNs, many tunnels)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsSimpleTextItem
 
@@ -60,6 +60,7 @@ class MnLayerMixin(TopologyViewCore):
         self.no_link: QGraphicsSimpleTextItem | None = None
         self._mn_ars: dict[str, str | None] = {}
         self._mn_spots: dict[str, dict[str | None, QPointF]] = {}
+        self._dropped_spots: set[tuple[str, str | None]] = set()  # (MN, AR) the user chose
         self._mn_offsets: dict[str, QPointF] = {}
         self._legs: dict[str, Leg] = {}
         self.several = False
@@ -123,7 +124,44 @@ class MnLayerMixin(TopologyViewCore):
         return self._mn_ars.get(self.controller.mn_name)
 
     def spot(self, ar: str | None, mn: str | None = None) -> QPointF:
+        """Where ``mn`` is drawn on ``ar`` (None: no link), clear of the AR's label."""
         mn = mn or self.controller.mn_name
+        if (mn, ar) in self._dropped_spots:
+            return self._raw_spot(ar, mn)  # where the user dropped it: theirs to choose
+        return self._clear_of_label(ar, mn, self._raw_spot(ar, mn))
+
+    def _clear_of_label(self, ar: str | None, mn: str, p: QPointF) -> QPointF:
+        item = self.mn_items.get(mn)
+        if item is None:
+            return p
+        r0 = item.r
+        icon0 = QRectF(p.x() - r0, p.y() - r0, 2 * r0, 2 * r0)
+        # the AR it is on, else (no link: mid-move) whichever fixed node it would cover
+        node = self.nodes.get(ar) if ar is not None else next(
+            (n for name, n in self.nodes.items() if name not in self.mn_items
+             and n.sceneBoundingRect().intersects(icon0)), None)
+        if node is None:
+            return p
+        cell = self.cell_at(p)
+        # at small sizes the labels grow in scene units (9 pt on screen) and the MN's
+        # icon would cover the AR's name: the nearest place beside or below the AR's
+        # labels that is still in its cell
+        label = node.sceneBoundingRect()
+        r = item.r
+
+        def clear(q: QPointF) -> bool:
+            return not QRectF(q.x() - r, q.y() - r, 2 * r, 2 * r).intersects(label)
+        if clear(p):
+            return p
+        centre = node.pos()
+        left, right = label.left() - r - 2, label.right() + r + 2
+        candidates = [QPointF(x, y) for y in (p.y(), centre.y()) for x in (left, right)]
+        candidates.append(QPointF(p.x(), label.bottom() + r + 2))
+        candidates.sort(key=lambda q: (q - p).manhattanLength())
+        inside = [q for q in candidates if self.cell_at(q) == cell]
+        return inside[0] if inside else candidates[0]
+
+    def _raw_spot(self, ar: str | None, mn: str) -> QPointF:
         spots = self._mn_spots.get(mn, {})
         if ar in spots:
             return QPointF(spots[ar])
@@ -177,7 +215,7 @@ class MnLayerMixin(TopologyViewCore):
             return self._moving_pos(name, t)
         placed = c.placement_at(position, name)
         if placed is not None and (ar is None or placed.ar == ar) and placed.point:
-            return QPointF(*placed.point)
+            return QPointF(*placed.point)  # where the user dropped it: theirs to choose
         if ar is not None:
             return self.spot(ar, name)
         # detached by the time line: just outside the last cell
@@ -247,6 +285,7 @@ class MnLayerMixin(TopologyViewCore):
             self.mnDropTarget.emit(target)
         name = item.name if item is not None else self.controller.mn_name
         self._update_access_line(name)
+        self.follow_dragged_mn(name)
         if self.no_link is not None:
             self.no_link.setVisible(target is None)
             self.no_link.setPos(p.x() + MN_R + 6, p.y() - MN_R - 4)
@@ -262,6 +301,7 @@ class MnLayerMixin(TopologyViewCore):
         p = QPointF(*layout.clamp_point((p.x(), p.y()), self._scene_tuple(), MN_R + 4))
         target = self.cell_at(p)
         self._mn_spots.setdefault(name, {})[target] = QPointF(p)
+        self._dropped_spots.add((name, target))
         current = c.mn_ar_at(c.position, name)
         moving = c.mn_trajectory(name) is not None
         if target != current or moving:

@@ -96,7 +96,7 @@ class NodeItem(QGraphicsObject):
             opts = ", ".join(f"{o.map} (Pref {o.pref}, {o.lifetime_s} s)" for o in s.map_options)
             lines.append(f"advertises {opts}")
         if s.role == "mn":
-            lines.append(f"home address <tt>{s.home_address}</tt> (HA {s.home_agent})")
+            lines.append(f"home address <tt>{s.home_address}</tt>, home agent {s.home_agent}")
             lines.extend(self.view.mn_addresses(s.name))
             lines.append("<i>drag me to another cell, or select me and press N</i>")
         elif s.role != "host":

@@ -34,8 +34,11 @@ from __future__ import annotations
 
 import math
 from functools import partial
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
+
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
@@ -115,7 +118,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         self.ar_order: list[str] = []
         self._drag_target: str | None = None
         self._user_zoomed = False
-        self._graph: nx.Graph[str] = nx.Graph()
+        self._graph: nx.Graph[str] | None = None  # built for the first token's path
         self._paths: dict[tuple[str, str], list[str]] = {}
         # tunnels that end at a moving MN: (item, node names, offset), redrawn per frame
         self._moving_tunnels: list[tuple[QGraphicsPathItem, list[str], float]] = []
@@ -128,6 +131,15 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         if hasattr(controller, "mnSelected"):
             controller.mnSelected.connect(self._on_mn_selected)
         self.rebuild()
+
+    def apply_theme(self) -> None:
+        """The light or dark theme changed (gui/theme_scheme.py): background, links' and
+        labels' colours are set when items are built, so build them again."""
+        if theme.high_contrast():
+            return  # classroom mode keeps black on white
+        self.setBackgroundBrush(theme.canvas_background())
+        self.rebuild()
+        self.legend.update()
 
     # --- building ----------------------------------------------------------------------
     def rebuild(self) -> None:
@@ -148,10 +160,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         if sc is None:
             return
         self.positions = compute_layout(sc)
-        self._graph = nx.Graph()
-        self._graph.add_nodes_from(self.positions)
-        for lk in sc.links:
-            self._graph.add_edge(lk.a, lk.b)
+        self._graph = None  # networkx is imported when a token first needs a path
         # cells, tinted by MAP domain (the set of MAPs an AR advertises)
         domain_of, domains = layout.map_domains(sc)
         self.ar_order = [n.name for n in sc.nodes if n.role == "ar"]
@@ -282,6 +291,13 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
     def _path(self, a: str, b: str) -> list[str]:
         key = (a, b)
         if key not in self._paths:
+            import networkx as nx  # not at start-up: about 150 ms (issue 13)
+            if self._graph is None:
+                graph: nx.Graph[str] = nx.Graph()
+                graph.add_nodes_from(self.positions)
+                sc = self.controller.scenario
+                graph.add_edges_from((lk.a, lk.b) for lk in (sc.links if sc else ()))
+                self._graph = graph
             try:
                 self._paths[key] = nx.shortest_path(self._graph, a, b)
             except (nx.NetworkXNoPath, nx.NodeNotFound):
@@ -338,6 +354,15 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
                 tip = (f"{what}: {node} \u2192 {end}\n{row.home_address} \u2192 "
                        f"{row.care_of_address} (seq {row.sequence})"
                        + (f" for {row.peer}" if self.several else ""))
+                # a binding whose care-of address is on an AR the MN has left: what is
+                # tunnelled there is lost; drawn dotted and faint, not like a live one
+                stale = (roles.get(end) is not None and roles[end].role == "ar"
+                         and roles[end].map_address is None)
+                if stale:
+                    tip = (f"stale {what}: {node} \u2192 {end}, which the MN has left; "
+                           f"what {node} tunnels there is lost until its binding is "
+                           f"updated\n{row.home_address} \u2192 {row.care_of_address} "
+                           f"(seq {row.sequence})")
                 names = self._tunnel_names(node, end)
                 # a static MN's end is where it is drawn now; a moving one's follows it
                 # every frame anyway
@@ -345,7 +370,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
                 at = self.node_pos(end) if static else None
                 wanted.append((node, end, color, tip, tuple(names),
                                None if at is None else (at.x(), at.y()),
-                               bool(chosen) and row.peer != chosen))
+                               bool(chosen) and row.peer != chosen, stale))
         if wanted == self._tunnel_specs:
             return
         self._tunnel_specs = wanted
@@ -353,9 +378,10 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
             self.scene_.removeItem(item)
         self.tunnels.clear()
         self._moving_tunnels.clear()
-        for _node, end, color, tip, hops, _at, faint in wanted:
+        for _node, end, color, tip, hops, _at, faint, stale in wanted:
             tunnel = self._add_tunnel(list(hops), end, color, tip,
-                                    offset=-13 if color == theme.TUNNEL_HOME else 13)
+                                    offset=-13 if color == theme.TUNNEL_HOME else 13,
+                                    stale=stale)
             if tunnel is not None and faint:
                 tunnel.setOpacity(0.18)  # another MN's tunnel: kept, faint
 
@@ -367,14 +393,24 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         return self._path(a, b)
 
     def _add_tunnel(self, names: list[str], b: str, color: str, tip: str,
-                    offset: float) -> QGraphicsPathItem | None:
-        item = make_tunnel([self.node_pos(n) for n in names], color, tip, offset)
+                    offset: float, stale: bool = False) -> QGraphicsPathItem | None:
+        item = make_tunnel([self.node_pos(n) for n in names], color, tip, offset, stale)
         if item is not None:
+            item.setData(2, (tuple(names), offset))  # what follow_dragged_mn re-routes
             self.scene_.addItem(item)
             self.tunnels.append(item)
             if b in self.mn_items and self.controller.mn_trajectory(b) is not None:
                 self._moving_tunnels.append((item, names, offset))
         return item
+
+    def follow_dragged_mn(self, name: str) -> None:
+        """While the MN is dragged, the tunnels that end at it end where it is, not
+        where it was picked up (issue 13: the MN-MAP line dangled)."""
+        for item in self.tunnels:
+            meta = item.data(2)
+            if meta and meta[0] and meta[0][-1] == name:
+                names, offset = meta
+                item.setPath(tunnel_path([self.node_pos(n) for n in names], offset))
 
     def _redraw_moving_tunnels(self, every_frame: bool = False) -> None:
         """Re-route the tunnels that end at a moving MN to where it is. Each frame only

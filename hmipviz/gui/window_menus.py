@@ -26,7 +26,7 @@ class WindowMenus(WindowHost):
         self.open_action.setToolTip("A built-in scenario (with what it does) or a file")
         m.addAction("Open scenario &file\u2026", self.open_dialog)
         self.builtin_menu = m.addMenu("&Built-in scenarios")
-        self._fill_builtins()
+        self.builtin_menu.aboutToShow.connect(self._fill_builtins)  # not at start-up
         self.recent_menu = m.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.save_action = m.addAction("&Save scenario", self.save)
@@ -49,6 +49,7 @@ class WindowMenus(WindowHost):
         q = m.addAction("&Quit", self.close)
         # Ctrl+Q everywhere (the platform's StandardKey.Quit is empty on Windows), once
         q.setShortcut(QKeySequence("Ctrl+Q"))
+        self.addAction(q)  # with the menu bar hidden too (classroom mode, issue 13)
         # View
         m = mb.addMenu("&View")
         for key in ("caches", "inspector", "teacher", "events", "ladder", "plot"):
@@ -93,6 +94,8 @@ class WindowMenus(WindowHost):
         self.fullscreen_action.setCheckable(True)
         self.fullscreen_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
         m.addAction("&Reset layout", self.reset_layout)
+        from hmipviz.gui.theme_scheme import add_theme_menu
+        self.theme_choice = add_theme_menu(m, self)  # View > Theme: system, light, dark
         m.addSeparator()
         self.compare_action = m.addAction("&Compare Mobile IPv6 and HMIPv6\u2026",
                                           self.open_compare)

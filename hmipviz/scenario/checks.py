@@ -5,10 +5,9 @@ Each problem is reported with the line of the key it is about; all are collected
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from ipaddress import IPv6Address, IPv6Network
-
-import networkx as nx
 
 from hmipviz import convert as cv
 from hmipviz.address_plan import care_of_clashes, overlapping_prefixes
@@ -289,16 +288,37 @@ def _check_links(report: _Report, read: _Read, by_name: dict[str, NodeSpec]) -> 
     return ends_ok
 
 
+def _components(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[set[str]]:
+    """The connected parts of a small graph (edges to unknown nodes ignored). A
+    breadth-first walk rather than networkx: importing networkx costs the window about
+    150 ms of start-up, and opening a scenario needs only this (issue 13)."""
+    neighbours: dict[str, set[str]] = {n: set() for n in nodes}
+    for a, b in edges:
+        if a in neighbours and b in neighbours:
+            neighbours[a].add(b)
+            neighbours[b].add(a)
+    parts: list[set[str]] = []
+    seen: set[str] = set()
+    for start in neighbours:
+        if start in seen:
+            continue
+        part = {start}
+        queue = deque([start])
+        while queue:
+            for there in neighbours[queue.popleft()] - part:
+                part.add(there)
+                queue.append(there)
+        seen |= part
+        parts.append(part)
+    return parts
+
+
 def _check_connected(report: _Report, read: _Read) -> None:
     """Every fixed node can reach every other (the MN aside, which joins by radio)."""
     fixed = [node for node in read.nodes if node.role != "mn"]
     order = {node.name: i for i, node in reversed(list(enumerate(fixed)))}
-    graph: nx.Graph[str] = nx.Graph()
-    graph.add_nodes_from(order)
-    graph.add_edges_from(
-        (link.a, link.b) for link in read.links if link.a in order and link.b in order
-    )
-    parts = sorted(nx.connected_components(graph), key=lambda part: min(order[n] for n in part))
+    parts = sorted(_components(order, [(link.a, link.b) for link in read.links]),
+                   key=lambda part: min(order[n] for n in part))
     if len(parts) < 2:
         return
     anchor = min(parts[0], key=order.__getitem__)

@@ -351,10 +351,11 @@ def _locate(source: str | os.PathLike[str]) -> tuple[Path, str, str]:
     name = source.removeprefix(_BUILTIN_PREFIX)
     bare = not source.endswith(".toml") and "/" not in source and os.sep not in source
     if source.startswith(_BUILTIN_PREFIX) or bare:
-        builtins = builtin_scenarios()
-        if name in builtins:
-            path = builtin_scenarios_dir() / f"{name}.toml"
+        path = builtin_scenarios_dir() / f"{name}.toml"
+        plain = bool(name) and not ({"/", os.sep} & set(name)) and not name.startswith(".")
+        if plain and path.is_file():  # found without reading every built-in (start-up)
             return path, str(path), _BUILTIN_PREFIX + name
+        builtins = builtin_scenarios()
         if source.startswith(_BUILTIN_PREFIX) or not Path(source).exists():
             listed = ", ".join(builtins) or "none installed"
             raise ScenarioError(

@@ -79,7 +79,10 @@ def test_local_bu_has_m_flag_and_hao_highlights_exactly_the_rcoa(inspector, sim)
     assert widget.highlighted_range() == (offset, offset + 16)
     # and what is painted in the hex view is exactly those 16 bytes
     assert _highlighted_hex_text(widget.hex) == " ".join(f"{b:02x}" for b in rcoa)
-    assert "Packet #" in widget.header.text() and "local BU" in widget.header.text()
+    assert "local BU" in widget.header.text()
+    # the frame number in the capture File > Export capture writes, and the packet number
+    frame = sum(isinstance(e, PacketSent) for e in sim.trace[:i + 1])
+    assert f"Frame {frame} (packet #{sim.trace[i].packet_id})" in widget.header.text()
     assert f"{len(data)} bytes" in widget.header.text()
 
 

@@ -48,12 +48,36 @@ def test_missing_xcb_libraries_are_named_with_the_packages(monkeypatch):
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.setattr(sys, "platform", "linux")
-    monkeypatch.setattr(gui_launch.ctypes.util, "find_library",
+    import ctypes.util
+    monkeypatch.setattr(gui_launch, "_dlopen_ok", lambda soname: "cursor" not in soname)
+    monkeypatch.setattr(ctypes.util, "find_library",
                         lambda name: None if name == "xcb-cursor" else f"lib{name}.so")
     problem = gui_launch.platform_problem()
     assert problem is not None and "\n" not in problem
     assert "libxcb-cursor" in problem and "libxcb-cursor0" in problem
     assert "apt-get install" in problem
+
+
+def test_a_library_under_another_soname_is_still_found(monkeypatch):
+    """dlopen by the usual soname first; ldconfig's list when that fails."""
+    import ctypes.util
+    monkeypatch.setattr(gui_launch, "_dlopen_ok", lambda soname: False)
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: f"lib{name}.so.9")
+    assert gui_launch._library_present("xcb-cursor", "libxcb-cursor.so.0")
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    assert not gui_launch._library_present("xcb-cursor", "libxcb-cursor.so.0")
+
+
+def test_the_usual_sonames_load_without_asking_ldconfig(monkeypatch):
+    import ctypes.util
+
+    def no_ldconfig(name):
+        raise AssertionError(f"find_library({name!r}) asked: {name} not found by soname")
+    monkeypatch.setattr(ctypes.util, "find_library", no_ldconfig)
+    present = [soname for _n, soname in gui_launch._XCB_LIBS if gui_launch._dlopen_ok(soname)]
+    if len(present) < len(gui_launch._XCB_LIBS):
+        pytest.skip(f"xcb libraries not installed here ({len(present)} of 9 found)")
+    assert all(gui_launch._library_present(n, s) for n, s in gui_launch._XCB_LIBS)
 
 
 def test_qt_platform_failure_text_names_the_packages():
