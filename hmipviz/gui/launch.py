@@ -113,6 +113,10 @@ def launch(scenario, present: bool = False, lesson=None, *, open_scenario: str |
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    # on glibc, run the window on the system allocator, which gives a dropped history's
+    # memory back (issue 9; see hmipviz.gui.release); returns here when it does not
+    from hmipviz.gui.release import use_system_allocator
+    use_system_allocator()
     watch = _PlatformWatch()
     qInstallMessageHandler(watch)
     app = QApplication.instance() or QApplication(sys.argv[:1])
