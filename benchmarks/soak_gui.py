@@ -3,11 +3,13 @@
     python benchmarks/soak_gui.py [--minutes 30] [--seed 1] [--interval-ms 150]
 
 Starts the window as ``hmipviz`` does (xcb; when DISPLAY is unset it starts ``Xvfb :99``
-itself) and drives it from its own event loop with random actions: real mouse drags of
-the MN onto random access routers and into empty space, play/pause, steps, scrubber
-moves, speed and mode switches, MAP failures and restorations (controller API), opening
-built-in lessons, Show me (and Esc during it), Next, key presses (QTest), restarts
-and built-in scenarios. Dialogs the actions open are closed again.
+itself; on glibc re-executed with PYTHONMALLOC=malloc, see :mod:`hmipviz.gui.release`;
+PYTHONMALLOC=pymalloc in the environment keeps Python's allocator) and drives it from
+its own event loop with random actions: real mouse drags of the MN onto random access
+routers and into empty space, play/pause, steps, scrubber moves, speed and mode
+switches, MAP failures and restorations (controller API), opening built-in lessons, Show
+me (and Esc during it), Next, key presses (QTest), restarts and built-in scenarios.
+Dialogs the actions open are closed again.
 
 Every minute it prints the resident set size and the counts so far, then restarts
 the network (as Ctrl+R: the history is dropped) and prints the RSS again: the history
