@@ -45,7 +45,7 @@ def test_a_restart_releases_the_old_historys_qt_objects(qtbot) -> None:
         return (len(w.findChildren(QObject)), sum(len(s.items()) for s in scenes),
                 w.ladder.item_count())
 
-    scenario = dataclasses.replace(load_scenario("figure1"), duration_s=60.0)
+    scenario = dataclasses.replace(load_scenario("figure1"), duration_s=25.0)
     w = MainWindow(scenario=scenario, restore_settings=False)
     qtbot.addWidget(w)
     w.resize(1024, 768)
@@ -59,10 +59,10 @@ def test_a_restart_releases_the_old_historys_qt_objects(qtbot) -> None:
     w.controller.restart()
     flush()
     fresh = counts(w)
-    w.controller.seek_time(60.0)
+    w.controller.seek_time(25.0)
     w.ladder.sync()
     flush()
-    assert len(w.ladder._rows) > 2000  # a history worth dropping
+    assert len(w.ladder._rows) > 500  # rows far beyond the items a view may have
     assert 0 < w.ladder.item_count() < 200
     w.controller.restart()
     flush()
