@@ -3,11 +3,13 @@
     python benchmarks/soak_gui.py [--minutes 30] [--seed 1] [--interval-ms 150]
 
 Starts the window as ``hmipviz`` does (xcb; when DISPLAY is unset it starts ``Xvfb :99``
-itself) and drives it from its own event loop with random actions: real mouse drags of
-the MN onto random access routers and into empty space, play/pause, steps, scrubber
-moves, speed and mode switches, MAP failures and restorations (controller API), opening
-built-in lessons, Show me (and Esc during it), Next, key presses (QTest), restarts
-and built-in scenarios. Dialogs the actions open are closed again.
+itself; on glibc re-executed with PYTHONMALLOC=malloc, see :mod:`hmipviz.gui.release`;
+PYTHONMALLOC=pymalloc in the environment keeps Python's allocator) and drives it from
+its own event loop with random actions: real mouse drags of the MN onto random access
+routers and into empty space, play/pause, steps, scrubber moves, speed and mode
+switches, MAP failures and restorations (controller API), opening built-in lessons, Show
+me (and Esc during it), Next, key presses (QTest), restarts and built-in scenarios.
+Dialogs the actions open are closed again.
 
 Every minute it prints the resident set size and the counts so far, then restarts
 the network (as Ctrl+R: the history is dropped) and prints the RSS again: the history
@@ -319,21 +321,71 @@ def _pymalloc_arenas_mb() -> float:
     return int(match.group(1).replace(",", "")) if match else 0.0
 
 
+def _glibc_heap() -> str:
+    """glibc's view (mallinfo2): its arenas, the bytes in use, the bytes free but kept,
+    and the large blocks it mmapped; '' without glibc."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost")]
+    try:
+        f = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return ""
+    f.restype = MallInfo2
+    m, mb = f(), 2**20
+    return (f"glibc heap {m.arena / mb:.0f} MB: in use {m.uordblks / mb:.0f}, free but kept "
+            f"{m.fordblks / mb:.0f}; mmapped blocks {m.hblkhd / mb:.0f} MB")
+
+
+def _rss_by_mapping() -> str:
+    """Resident MB by kind of mapping (/proc/self/smaps): the heap, anonymous maps
+    (pymalloc arenas, thread arenas, Qt's buffers), files (code, fonts)."""
+    kinds: dict[str, int] = {}
+    kind = "anon"
+    with open("/proc/self/smaps", encoding="ascii", errors="replace") as f:
+        for line in f:
+            parts = line.split()
+            if "-" in parts[0] and not parts[0].endswith(":"):
+                name = parts[5] if len(parts) > 5 else ""
+                kind = ("heap" if name == "[heap]" else "anon" if not name
+                        else "file" if name.startswith("/") else "other")
+            elif parts[0] == "Rss:":
+                kinds[kind] = kinds.get(kind, 0) + int(parts[1])
+    return ", ".join(f"{k} {v / 1024:.0f}" for k, v in sorted(kinds.items()))
+
+
+def _qt_counts(window) -> str:
+    from PySide6.QtCore import QObject
+    from PySide6.QtWidgets import QGraphicsScene
+    scenes = window.findChildren(QGraphicsScene)
+    return (f"QObjects under the window {len(window.findChildren(QObject))}, graphics "
+            f"items {sum(len(sc.items()) for sc in scenes)} in {len(scenes)} scenes "
+            f"(ladder {window.ladder.item_count()})")
+
+
 _first_counts: dict[str, int] = {}
 _first_snapshot = None
 
 
-def diagnose(minute: int) -> None:
-    """Print what grew since minute 1: Python objects by type, and with tracemalloc on
-    (PYTHONTRACEMALLOC=1) the allocation sites. Finding what keeps memory is the point."""
+def diagnose(minute: int, window) -> None:
+    """Print what grew since minute 1: the resident size by mapping, glibc's heap,
+    pymalloc's arenas, the window's Qt objects, Python objects by type, and with
+    tracemalloc on (PYTHONTRACEMALLOC=1) the allocation sites. Finding what keeps
+    memory is the point."""
     import collections
     import gc
     import tracemalloc
 
     global _first_snapshot
+    print(f"  resident MB by mapping: {_rss_by_mapping()}", flush=True)
+    print(f"  {_glibc_heap()}", flush=True)
+    print(f"  {_qt_counts(window)}", flush=True)
     arenas_mb = _pymalloc_arenas_mb()
     print(f"  pymalloc arenas in use: {arenas_mb:.1f} MB (live Python objects and the "
-          "free space pinned between them)", flush=True)
+          "free space pinned between them; 0 with PYTHONMALLOC=malloc)", flush=True)
     counts = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
     if minute == 1:
         _first_counts.update(counts)
@@ -365,6 +417,10 @@ def main() -> int:
                    help="each minute, print the Python object types and (with tracemalloc) "
                         "the allocation sites that grew since minute 1")
     args = p.parse_args()
+    # the window as `hmipviz` runs it: on glibc, on the system allocator (see
+    # hmipviz.gui.release; PYTHONMALLOC=pymalloc in the environment keeps Python's own)
+    from hmipviz.gui.release import use_system_allocator
+    use_system_allocator(program_check=False)
 
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     # SIGTERM / SIGHUP end the soak through sys.exit, so atexit stops our Xvfb
@@ -432,7 +488,7 @@ def main() -> int:
         release_freed_memory()
         settled.append(rss_mb())
         if args.diagnose:
-            diagnose(len(samples))
+            diagnose(len(samples), window)
         done = sum(soak.counts.values())
         print(f"minute {len(samples):3d}: RSS {samples[-1]:7.1f} MB with a trace of "
               f"{events:,} events, {settled[-1]:7.1f} MB after a restart; {done:6d} "
@@ -444,7 +500,8 @@ def main() -> int:
 
     minutes.timeout.connect(every_minute)
     print(f"soak: {args.minutes:g} min, seed {args.seed}, an action every "
-          f"{args.interval_ms} ms, DISPLAY={os.environ.get('DISPLAY')}, start RSS "
+          f"{args.interval_ms} ms, DISPLAY={os.environ.get('DISPLAY')}, allocator "
+          f"{os.environ.get('PYTHONMALLOC', 'pymalloc')}, start RSS "
           f"{rss_mb():.1f} MB", flush=True)
     actions.start()
     minutes.start()

@@ -15,6 +15,13 @@ Rows are added as the trace grows and removed only when a new branch discards th
 future; a position change repaints just the rows it crossed. While the widget is
 hidden (another dock tab in front) it only remembers that it is out of date.
 
+Only the rows in or near the viewport have a graphics item (a few dozen, whatever the
+length of the run): a long run has hundreds of thousands of rows, and an item per row
+cost about 1.4 kB of C++ heap each (issue 9 soak: 280 MB for a 290,000-event
+history), freed only when the history was dropped, into a heap that then stayed large.
+Scrolling and resizing hand items to the rows that come into view; the model keeps
+the rows themselves compactly (:mod:`hmipviz.gui.ladder_model`).
+
 The rows themselves (filters, lifelines, branches) are :mod:`hmipviz.gui.ladder_model`
 (no Qt); their painting is :mod:`hmipviz.gui.ladder_items`.
 
@@ -50,6 +57,7 @@ from hmipviz.gui.ladder_items import (
     RowItem,
     icon_renderer,
     mid_color,
+    paint_row,
     text_color,
 )
 from hmipviz.gui.ladder_model import (
@@ -64,6 +72,9 @@ from hmipviz.gui.ladder_model import (
 from hmipviz.gui.mn_picker import MnPicker
 
 MAX_PNG_SIDE = 30000
+# rows above and below the viewport that keep an item, so a small scroll shows rows
+# already painted; the items at any time are the viewport's rows plus twice this
+MARGIN_ROWS = 12
 
 
 class QtLadder(QWidget):
@@ -80,9 +91,9 @@ class QtLadder(QWidget):
         self.setObjectName("ladder")
         self.setAccessibleName("Sequence diagram")
         self.model = LadderModel()  # what the rows are (no Qt)
-        self._items: dict[int, RowItem] = {}  # trace index -> its row's item
+        self._items: dict[int, RowItem] = {}  # trace index -> item, rows near the viewport
         self._programmatic = False
-        self._selected_row: RowItem | None = None
+        self._selected_row: LadderRow | None = None
         self._dirty = True
         self._follow = True
         self._exporting = False
@@ -96,8 +107,12 @@ class QtLadder(QWidget):
         self.name_font.setBold(True)
 
         self.scene = LadderScene(self)
+        # a few dozen items come and go as the view scrolls: a linear search is cheaper
+        # than keeping Qt's BSP index up to date
+        self.scene.setItemIndexMethod(LadderScene.ItemIndexMethod.NoIndex)
         self.view = LadderView(self.scene)
         self.view.rowClicked.connect(self._row_clicked)
+        self.view.resized.connect(self._realize)
         self.view.horizontalScrollBar().valueChanged.connect(self._hscrolled)
         self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.header = LadderHeader(self)
@@ -263,21 +278,20 @@ class QtLadder(QWidget):
         pos = int(getattr(self.controller, "position", n - 1))
         change = self.model.sync(trace, pos)
         for row in change.removed:
-            item = self._items.pop(row.index, None)
-            if item is not None:
-                self.scene.removeItem(item)
-                if item is self._selected_row:
-                    self._selected_row = None
-        for row in change.added:
-            item = RowItem(self, row)
-            self.scene.addItem(item)
-            self._items[row.index] = item
+            if row is self._selected_row:
+                self._selected_row = None
+        if change.removed:
+            rows = self.model.rows  # an item whose row was cut (or replaced) goes
+            self._drop_items(lambda item: item.row >= len(rows) or rows[item.row] is not
+                             item.model)
         if change.new_lifelines:
             self.header.update()
-        for row in change.crossed:
-            item = self._items.get(row.index)
-            if item is not None:
-                item.update()
+        if change.crossed:  # their faded state changed: repaint those that have items
+            crossed = {row.index for row in change.crossed} if len(change.crossed) < len(
+                self._items) else None
+            for index, item in self._items.items():
+                if crossed is None or index in crossed:
+                    item.update()
         self._update_rect()
         shown = self.model.shown()
         ahead = len(self.model.rows) - shown
@@ -287,8 +301,32 @@ class QtLadder(QWidget):
         sel = getattr(self.controller, "selected", -1)
         if self._selected_row is None and sel is not None and sel >= 0:
             self._highlight(sel, scroll=False)
+        self._realize()
 
-    def _scroll_to(self, row: LadderRow | RowItem) -> None:
+    # --- items for the rows in view ---------------------------------------------------
+    def _drop_items(self, unwanted) -> None:
+        for index in [i for i, item in self._items.items() if unwanted(item)]:
+            self.scene.removeItem(self._items.pop(index))
+
+    def _realize(self) -> None:
+        """Items for the rows in or near the viewport, none for the others."""
+        with contextlib.suppress(RuntimeError):  # being destroyed
+            visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+            margin = MARGIN_ROWS * ROW_H
+            wanted = self.model.rows_between(visible.top() - margin, visible.bottom() + margin)
+            keep = {id(row) for row in wanted}
+            self._drop_items(lambda item: id(item.model) not in keep)
+            for row in wanted:
+                if row.index not in self._items:
+                    item = RowItem(self, row)
+                    self.scene.addItem(item)
+                    self._items[row.index] = item
+
+    def item_count(self) -> int:
+        """Graphics items in the diagram's scene (bounded by the viewport, not the run)."""
+        return len(self.scene.items())
+
+    def _scroll_to(self, row: LadderRow) -> None:
         self._programmatic = True
         try:
             self.view.ensureVisible(QRectF(GUTTER, row.top, 10, ROW_H), 40, int(ROW_H * 2))
@@ -308,6 +346,7 @@ class QtLadder(QWidget):
 
     def _scrolled(self, _value: int) -> None:
         """Follow the present while it is in view; stop when the user scrolls away."""
+        self._realize()
         if self._programmatic:
             return
         shown = self.model.shown()
@@ -339,21 +378,24 @@ class QtLadder(QWidget):
     def _row_clicked(self, index: int) -> None:
         self.controller.select(index)
 
-    def _row_for(self, i: int) -> RowItem | None:
-        row = self.model.row_for(i, self.controller.trace)
-        return self._items.get(row.index) if row is not None else None
+    def selected_row(self) -> LadderRow | None:
+        """The highlighted row (painted with a band), or None."""
+        return self._selected_row
+
+    def _repaint_row(self, row: LadderRow | None) -> None:
+        item = self._items.get(row.index) if row is not None else None
+        if item is not None and item.model is row:
+            item.update()
 
     def _highlight(self, i: int, scroll: bool = True) -> None:
-        if self._selected_row is not None:
-            self._selected_row.selected = False
-            self._selected_row.update()
-            self._selected_row = None
-        row = self._row_for(i) if i is not None and i >= 0 else None
+        old, self._selected_row = self._selected_row, None
+        self._repaint_row(old)
+        row = (self.model.row_for(i, self.controller.trace)
+               if i is not None and i >= 0 else None)
         if row is None:
             return
-        row.selected = True
-        row.update()
         self._selected_row = row
+        self._repaint_row(row)
         if scroll:
             self._scroll_to(row)
 
@@ -384,7 +426,7 @@ class QtLadder(QWidget):
 
     def row_center(self, index: int) -> QPointF | None:
         """Scene point in the middle of the arrow for trace ``index`` (for clicking)."""
-        row = self.model.by_index.get(index)
+        row = self.model.row_at(index)
         if row is None:
             return None
         x = (row.x1 + row.x2) / 2 if row.x2 is not None else row.x1
@@ -392,7 +434,7 @@ class QtLadder(QWidget):
 
     def click_index(self, index: int) -> bool:
         """What a click on that arrow does (for keyboard users and tests)."""
-        if index not in self.model.by_index:
+        if self.model.row_at(index) is None:
             return False
         self._row_clicked(index)
         return True
@@ -413,12 +455,12 @@ class QtLadder(QWidget):
         self.scene.drawBackground(p, QRectF(0, 0, rect.width(), rect.height()))
         self._exporting = True
         try:
-            for row in self.model.rows:
+            for row in self.model.rows:  # every row, with an item or not
                 if row.index > self.model.pos:
                     break
                 p.save()
                 p.translate(0, row.top)
-                self._items[row.index].paint(p, None, None)
+                paint_row(self, p, row, False)
                 p.restore()
         finally:
             self._exporting = False

@@ -28,10 +28,11 @@ def lifeline_order(scenario) -> list[tuple[str, str]]:
     return [(n.name, n.role) for _, n in ranked]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class LadderRow:
     """One row: an arrow from x1 to x2 (a hop), or a cross at x1 (x2 None: a drop);
-    ``gap`` the quiet time before it when longer than GAP_S."""
+    ``gap`` the quiet time before it when longer than GAP_S. Slotted: a long run has
+    hundreds of thousands of rows, and they are all the model keeps of them."""
 
     index: int  # trace index
     event: PacketSent | PacketDropped
@@ -72,7 +73,6 @@ class LadderModel:
     def clear(self) -> None:
         self.rows: list[LadderRow] = []
         self.row_idx: list[int] = []  # trace index of each row (sorted), for bisect
-        self.by_index: dict[int, LadderRow] = {}
         self.last_hop: dict[int, LadderRow] = {}  # packet id -> its latest shown row
         self.upto = -1  # last trace index examined
         self.upto_event: object = None
@@ -152,7 +152,6 @@ class LadderModel:
         row = LadderRow(i, e, len(self.rows), x1, x2, gap)
         self.rows.append(row)
         self.row_idx.append(i)
-        self.by_index[i] = row
         if isinstance(e, PacketSent):
             self.last_hop[e.packet_id] = row
         return row, new1 or new2
@@ -167,7 +166,6 @@ class LadderModel:
         del self.row_idx[k:]
         cut: set[int] = set()
         for row in gone:
-            self.by_index.pop(row.index, None)
             e = row.event
             if isinstance(e, PacketSent) and self.last_hop.get(e.packet_id) is row:
                 del self.last_hop[e.packet_id]
@@ -189,9 +187,23 @@ class LadderModel:
     def is_future(self, index: int) -> bool:
         return index > self.pos
 
+    def row_at(self, i: int) -> LadderRow | None:
+        """The row of trace index ``i``, if it has one (a bisect: no per-row dict)."""
+        k = bisect.bisect_left(self.row_idx, i)
+        if k < len(self.row_idx) and self.row_idx[k] == i:
+            return self.rows[k]
+        return None
+
+    def rows_between(self, top: float, bottom: float) -> list[LadderRow]:
+        """The rows that overlap scene y from ``top`` to ``bottom`` (rows are ROW_H apart
+        and row k is at k * ROW_H)."""
+        first = max(0, int(top // ROW_H))
+        last = min(len(self.rows), int(bottom // ROW_H) + 1)
+        return self.rows[first:last]
+
     def row_for(self, i: int, trace) -> LadderRow | None:
         """The row of event ``i``; a PacketReceived selects its packet's latest hop."""
-        row = self.by_index.get(i)
+        row = self.row_at(i)
         if row is None and 0 <= i < len(trace):
             e = trace[i]
             if isinstance(e, PacketReceived):

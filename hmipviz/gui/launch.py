@@ -123,6 +123,12 @@ def launch(scenario, present: bool = False, lesson=None, *, open_scenario: str |
     status. ``open_scenario`` / ``open_lesson``: a file the window then opens as File
     ▸ Open would, so a file that cannot be read shows the loader's message in the
     window's error dialog (the CLI passes a broken file given on the command line)."""
+    if platform_problem() is None:
+        # on glibc, run the window on the system allocator, which gives a dropped
+        # history's memory back (issue 9; hmipviz.gui.release); before Qt is imported,
+        # so the first start costs little; returns here when it does not re-execute
+        from hmipviz.gui.release import use_system_allocator
+        use_system_allocator()
     try:
         from PySide6.QtCore import qInstallMessageHandler
         from PySide6.QtWidgets import QApplication
