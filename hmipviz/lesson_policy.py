@@ -227,7 +227,13 @@ def summary_markdown(lesson, run) -> str:
                 if s.questions_answered != s.questions_total else ""),
              f"- **Hints used:** {s.hints_used}",
              f"- **Time taken:** {format_duration(s.elapsed_s)}",
-             "", "### Your answers", ""]
+             "", "### Your steps", ""]
+    shown = set(getattr(s, "shown", ()))
+    for step in lesson.steps:
+        how = ("\u2014 not done" if step.index not in run.passed else
+               "\u2713 with Show me" if step.index in shown else "\u2713 done by you")
+        lines.append(f"- {step.index + 1}. {step.title}: {how}")
+    lines += ["", "### Your answers", ""]
     marks: dict[bool | None, str] = {True: "\u2713", False: "\u2717"}
     for step in lesson.steps:
         for q in step.questions:

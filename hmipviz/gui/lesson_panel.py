@@ -254,6 +254,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
                     pass
         self.hints.setVisible(False)
         self.hints.clear()
+        self.attacker.configure(run)  # shown on a step where the student attacks
         self.step_scroll.verticalScrollBar().setValue(0)
         self._refresh_steps()
         self.result = CheckResult(False, "")
@@ -455,6 +456,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
             c.seek(len(c.trace) - 1)
         self._busy += 1
         self._set_status_note("Show me is doing the step\u2026 (Esc stops it)")
+        self.run.note_show_me()  # the summary says which steps Show me did
         self.show_runner.start(self.run, self.run.step.solution)  # may finish at once
         self._refresh_buttons()
 

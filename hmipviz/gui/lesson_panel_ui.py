@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hmipviz.gui.lesson_attacker import AttackerBox
 from hmipviz.gui.lesson_panel_host import LessonPanelHost
 from hmipviz.gui.lesson_widgets import MarkdownView
 
@@ -100,6 +101,8 @@ class LessonPanelUi(LessonPanelHost):
         self.body.setSpacing(10)
         self.text = MarkdownView("Step text")
         self.body.addWidget(self.text)
+        self.attacker = AttackerBox(self)  # lesson 9: the student plays EVE
+        self.body.addWidget(self.attacker)
         self.questions = QVBoxLayout()
         self.questions.setSpacing(10)
         self.body.addLayout(self.questions)

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from typing import Protocol
 
+from hmipviz.lesson import attack
 from hmipviz.lesson import evaluate as ev
 from hmipviz.lesson import fields as lf
 from hmipviz.lesson.checks import Check, Window
@@ -228,6 +229,8 @@ def _apply_unbounded(action: Action, driver: LessonDriver, lesson: Lesson,
         driver.set_flows(action.value)
     elif v == "inject":
         driver.inject(action.value, action.get("hex"))
+    elif v == attack.VERB:  # the attacker's BU, built from the engine's state now
+        driver.inject(action.value, attack.packet_bytes(driver.sim, action))
     elif v == "play":
         driver.play()
     elif v == "pause":
