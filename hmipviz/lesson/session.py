@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hmipviz.fileio import atomic_write
+from hmipviz.lesson import distance
 from hmipviz.lesson.checks import Window
 from hmipviz.lesson.format import STATE_VERBS, Action, Lesson, Step, parse_action
 from hmipviz.lesson.measures import measure
@@ -298,8 +299,9 @@ class LessonRun:
     def fork(self) -> LessonRun:
         """A run on a copy of this one's simulation, at the same step and mark: try
         something out without touching this run (headless)."""
-        twin = LessonRun(self.lesson, SimDriver(self.lesson.scenario, fork(self.sim)),
-                         clock=self._clock, start=False)
+        driver = SimDriver(self.lesson.scenario, fork(self.sim))
+        driver.actions = list(self.driver.demo_actions())
+        twin = LessonRun(self.lesson, driver, clock=self._clock, start=False)
         twin.index = self.index
         twin.passed = set(self.passed) - {self.index}
         twin._predictions = dict(self._predictions)
@@ -353,6 +355,8 @@ class LessonRun:
         _step, q = self.lesson.question(question_id)
         if q.numeric is None:
             raise ValueError(f"question {question_id} is not a numeric question")
+        if q.numeric in distance.RUN_MEASURES:  # both modes replayed (lesson 18)
+            return distance.measure(self, q.numeric)
         return measure(q.numeric, Window(self.sim, self.mark))
 
     def answer_number(self, question_id: str, value: float) -> Feedback:
