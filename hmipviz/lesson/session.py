@@ -357,7 +357,7 @@ class LessonRun:
             raise ValueError(f"question {question_id} is not a numeric question")
         if q.numeric in distance.RUN_MEASURES:  # both modes replayed (lesson 18)
             return distance.measure(self, q.numeric)
-        return measure(q.numeric, Window(self.sim, self.mark))
+        return measure(q.numeric, Window(self.sim, self.mark, tuple(self._selections)))
 
     def answer_number(self, question_id: str, value: float) -> Feedback:
         """Grade a number the learner read off their own run: right within the
