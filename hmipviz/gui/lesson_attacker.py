@@ -175,4 +175,46 @@ class AttackerBox(QGroupBox):
         self.feedback.setVisible(True)
 
 
-__all__ = ["AttackerBox"]
+class RestartBox(QGroupBox):
+    """A restart of the network with a chosen security setting (lesson 9's "start again
+    with ESP"): the window has no other control for it, so a step whose solution
+    restarts with ``security`` shows this box instead of leaving it to Show me. The
+    restart goes through :meth:`hmipviz.lesson.LessonRun.act`, as the learner's own."""
+
+    def __init__(self, panel: Any, parent: QWidget | None = None) -> None:
+        super().__init__("Restart the network", parent)
+        self.panel = panel
+        self.setObjectName("restartBox")
+        self.setAccessibleName("Restart the network")
+        form = QFormLayout(self)
+        self.security = QComboBox()
+        self.security.setAccessibleName("Security")
+        self.security.addItem("none: BUs travel unprotected", "none")
+        self.security.addItem("esp: IPsec ESP on the BUs to the MAP and the HA", "esp")
+        form.addRow("Security", self.security)
+        self.button = QPushButton("Restart")
+        self.button.setAccessibleName("Restart the network with this security")
+        self.button.clicked.connect(self.restart)
+        form.addRow(self.button)
+        self.setVisible(False)
+
+    def configure(self, run: LessonRun | None) -> None:
+        wanted = run is not None and any(a.verb == "reset" and a.get("security")
+                                         for a in run.step.solution)
+        self.setVisible(wanted)
+        if wanted and run is not None:
+            self.security.setCurrentIndex(max(0, self.security.findData(
+                run.lesson.scenario.security)))
+
+    def restart(self) -> bool:
+        panel = self.panel
+        run: LessonRun | None = panel.run
+        if run is None or panel.detached:
+            return False
+        run.act(reset=True, security=self.security.currentData(),
+                mode=panel.controller.mode or run.lesson.mode)
+        panel.controller.play()
+        return True
+
+
+__all__ = ["AttackerBox", "RestartBox"]

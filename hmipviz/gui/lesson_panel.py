@@ -255,6 +255,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         self.hints.setVisible(False)
         self.hints.clear()
         self.attacker.configure(run)  # shown on a step where the student attacks
+        self.restart_box.configure(run)  # ... or restarts with another security
         self.step_scroll.verticalScrollBar().setValue(0)
         self._refresh_steps()
         self.result = CheckResult(False, "")

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmipviz.gui.lesson_attacker import AttackerBox
+from hmipviz.gui.lesson_attacker import AttackerBox, RestartBox
 from hmipviz.gui.lesson_panel_host import LessonPanelHost
 from hmipviz.gui.lesson_widgets import MarkdownView
 
@@ -103,6 +103,8 @@ class LessonPanelUi(LessonPanelHost):
         self.body.addWidget(self.text)
         self.attacker = AttackerBox(self)  # lesson 9: the student plays EVE
         self.body.addWidget(self.attacker)
+        self.restart_box = RestartBox(self)  # lesson 9: restart with ESP
+        self.body.addWidget(self.restart_box)
         self.questions = QVBoxLayout()
         self.questions.setSpacing(10)
         self.body.addLayout(self.questions)

@@ -100,3 +100,23 @@ def test_the_student_sends_eves_bu_and_the_step_passes_without_show_me(qtbot, wi
     text = summary_markdown(panel.lesson, panel.run)
     assert "2. EVE sends a local BU for the MN's RCoA: \u2713 done by you" in text
 
+
+
+def test_the_student_restarts_with_esp_from_the_lesson_panel(qtbot, window, tmp_path):
+    """Lesson 9's "start again with ESP": the window has no security control of its own,
+    so the step shows a Restart box; choosing esp and clicking Restart does the step."""
+    from hmipviz.lesson import Progress, ProgressStore
+    ProgressStore(tmp_path / "progress").save(Progress("09-security", 4, (0, 1, 2, 3)))
+    assert window.open_lesson("9")
+    panel = window.lessons.panel
+    c = window.controller
+    assert panel.run.step.title == "Start again with ESP"
+    box = panel.restart_box
+    assert not box.isHidden() and panel.attacker.isHidden()
+    assert box.security.currentData() == "none"  # the scenario's: the student chooses
+    box.security.setCurrentIndex(box.security.findData("esp"))
+    c.autoplay_on_action = False
+    _click(box.button)
+    c.pause()
+    _settle(c, lambda: panel.next_button.isEnabled())
+    assert c.sim.scenario.security == "esp" and panel.run.shown == set()
