@@ -230,9 +230,11 @@ def summary_markdown(lesson, run) -> str:
              "", "### Your steps", ""]
     shown = set(getattr(s, "shown", ()))
     for step in lesson.steps:
-        how = ("\u2014 not done" if step.index not in run.passed else
-               "\u2713 with Show me" if step.index in shown else "\u2713 done by you")
-        lines.append(f"- {step.index + 1}. {step.title}: {how}")
+        mark, how = (("\u2014", "not done") if step.index not in run.passed else
+                     ("\u2713", "with Show me") if step.index in shown else
+                     ("\u2713", "done by you"))
+        # "Step N," not "N.": a list item that starts with "N." is a nested list
+        lines.append(f"- {mark} Step {step.index + 1}, {step.title}: {how}")
     lines += ["", "### Your answers", ""]
     marks: dict[bool | None, str] = {True: "\u2713", False: "\u2717"}
     for step in lesson.steps:

@@ -102,6 +102,8 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         self.policy = StepPolicy()  # attempts, hints, predictions of the current step
         self.blocked: Blocked | None = None  # why the step can no longer pass, if so
         self._blocked_t: float | None = None  # display time of the last look-ahead
+        self._acts = 0  # the learner's actions so far (a new one calls for a look-ahead)
+        self._blocked_acts = -1  # ... and how many there were at the last look-ahead
         self.detached = False
         self._busy = 0
         self.show_runner = ShowMeRunner(self)
@@ -325,6 +327,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
     def _on_action(self, _text: str) -> None:
         if not self._busy:
             self.policy.acted(self.controller.display_time())
+            self._acts += 1  # a look-ahead is due again
 
     def _on_playing(self, playing: bool) -> None:
         if playing and not self._busy:
@@ -365,16 +368,20 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
 
     def _watch_blocked(self) -> None:
         """After a wrong attempt, ask the player whether the step can still pass on this
-        branch (a look-ahead on a copy of the engine: at most once per simulated second
-        while playing); when it cannot, pause and offer to try the step again."""
+        branch (a look-ahead on a copy of the engine: at most once per simulated second,
+        playing or stepping, unless the learner acted since); when it cannot, pause and
+        offer to try the step again."""
         c = self.controller
         if self.result.passed or not self.policy.wrong_attempt:
             self.blocked = None
             return
         now = c.display_time()
-        if c.playing and self._blocked_t is not None and now - self._blocked_t < 1.0:
-            return
+        acts = self._acts
+        if self._blocked_t is not None and 0 <= now - self._blocked_t < 1.0 \
+                and acts == self._blocked_acts:
+            return  # stepping event by event through a long wait must stay quick
         self._blocked_t = now
+        self._blocked_acts = acts
         try:
             was = self.blocked
             assert self.run is not None, "watched only by evaluate, with a lesson open"
