@@ -230,7 +230,7 @@ def summary_markdown(lesson, run) -> str:
              "", "### Your steps", ""]
     shown = set(getattr(s, "shown", ()))
     for step in lesson.steps:
-        mark, how = (("\u2014", "not done") if step.index not in run.passed else
+        mark, how = ((OPEN, "not done") if step.index not in run.passed else
                      ("\u2713", "with Show me") if step.index in shown else
                      ("\u2713", "done by you"))
         # "Step N," not "N.": a list item that starts with "N." is a nested list
