@@ -377,9 +377,14 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
             return
         now = c.display_time()
         acts = self._acts
-        if self._blocked_t is not None and 0 <= now - self._blocked_t < 1.0 \
+        # once a look-ahead found the step still passable, waiting on cannot change that
+        # for a while: the look-ahead ran the step's whole time limit (a long wait, as
+        # for a MAP failure found by probing, must not re-run it every second)
+        gap = 1.0 if self.blocked is not None or self.run is None else \
+            max(1.0, self.run.step.time_limit_s / 2)
+        if self._blocked_t is not None and 0 <= now - self._blocked_t < gap \
                 and acts == self._blocked_acts:
-            return  # stepping event by event through a long wait must stay quick
+            return  # playing or stepping through a long wait must stay quick
         self._blocked_t = now
         self._blocked_acts = acts
         try:
@@ -610,8 +615,13 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         nxt = self._next_builtin()
         self.next_lesson_button.setVisible(nxt is not None)
         if nxt is not None:
-            self.next_lesson_button.setText(f"Next lesson: {nxt[1]}")
-            self.next_lesson_button.setToolTip(nxt[2])
+            # elided: a long title would widen the dock, and the window with it, past a
+            # 1024-pixel screen (and keep it so for the next lessons)
+            fm = self.next_lesson_button.fontMetrics()
+            title = fm.elidedText(nxt[1], Qt.TextElideMode.ElideRight,
+                                  fm.averageCharWidth() * 36)
+            self.next_lesson_button.setText(f"Next lesson: {title}")
+            self.next_lesson_button.setToolTip(f"{nxt[1]}: {nxt[2]}")
         self.stack.setCurrentIndex(1)
 
     def summary_text(self) -> str:

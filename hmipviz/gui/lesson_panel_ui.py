@@ -187,8 +187,9 @@ class LessonPanelUi(LessonPanelHost):
         row.addWidget(self.review_button)
         row.addWidget(self.again_button)
         row.addStretch(1)
-        row.addWidget(self.next_lesson_button)
         dl.addLayout(row)
+        # a row of its own: with the title in it, it would widen a narrow dock
+        dl.addWidget(self.next_lesson_button, 0, Qt.AlignmentFlag.AlignRight)
         self.stack.addWidget(done)
         self._apply_fonts()
         self._refresh_buttons()
