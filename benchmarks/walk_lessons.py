@@ -63,7 +63,7 @@ def main(out: Path, names: list[str]) -> int:
         n = len(lesson.steps)
         shots = {0, n // 2, n - 1}
 
-        def settle(wall_s: float = 120.0) -> bool:
+        def settle(wall_s: float = 900.0) -> bool:
             """Play (at the fastest speed a student can pick) until the step is done."""
             import time
             c.set_speed(10.0)
