@@ -122,6 +122,11 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
             self.load(lesson, resume=resume)
 
     # --- widgets ------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if (event.size().height() >= 760) != (event.oldSize().height() >= 760):
+            self._fit_steps_list()
+
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):

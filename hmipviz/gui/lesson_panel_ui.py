@@ -210,7 +210,13 @@ class LessonPanelUi(LessonPanelHost):
         bold = QFont(base)
         bold.setBold(True)
         self.next_button.setFont(bold)
-        rows = min(8, max(3, self.steps.count()))
+        self._fit_steps_list()
+
+    def _fit_steps_list(self) -> None:
+        """The steps list: up to 8 rows, but 4 in a short dock (a 768-line screen), so
+        that the step's text keeps room (the list scrolls to the current step)."""
+        most = 8 if self.height() <= 0 or self.height() >= 760 else 4
+        rows = min(most, max(3, self.steps.count()))
         fm = self.steps.fontMetrics()
         self.steps.setFixedHeight(rows * (fm.height() + 6) + 2 * self.steps.frameWidth() + 4)
 
