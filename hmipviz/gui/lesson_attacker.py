@@ -111,7 +111,7 @@ class AttackerBox(QGroupBox):
         scenario = run.lesson.scenario
         self.setTitle(f"Attacker: you are {self.sender_name}")
         self.intro.setText(f"{esc(self.sender_name)} sends a local BU (flags A and M) "
-                           "from her own address. Fill in the fields, then send it.")
+                           "from its own address. Fill in the fields, then send it.")
         self.send_button.setText(f"Send {self.sender_name}'s BU")
         maps = [n.name for n in scenario.nodes
                 if n.role == "map" or (n.role == "ar" and n.map_address is not None)]
@@ -166,7 +166,8 @@ class AttackerBox(QGroupBox):
             return False
         self._say(f"Sent: a local BU for {params['home']} with sequence number "
                   f"{params['seq']}" + (" through the lent SA" if params["sa"] != "none"
-                                        else ", without ESP") + ". Watch MAP1's answer.")
+                                        else ", without ESP")
+                  + f". Watch {params['map']}'s answer.")
         return True
 
     def _say(self, text: str, bad: bool = False) -> None:
