@@ -31,11 +31,10 @@ def main(out: Path, names: list[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
-    from hmipviz.engine.events import PacketReceived, PacketSent
     from hmipviz.gui.main_window import MainWindow, settings
     from hmipviz.lesson import fields as lf
-    from hmipviz.lesson.selection import packet_matches
     from hmipviz.lesson.checks import Check, Window
+    from hmipviz.lesson.selection import packet_matches
     from hmipviz.scenario import load_scenario
 
     out.mkdir(parents=True, exist_ok=True)
@@ -63,7 +62,7 @@ def main(out: Path, names: list[str]) -> int:
         n = len(lesson.steps)
         shots = {0, n // 2, n - 1}
 
-        def settle(wall_s: float = 900.0) -> bool:
+        def settle(wall_s: float = 900.0, panel=panel, c=c) -> bool:
             """Play (at the fastest speed a student can pick) until the step is done."""
             import time
             c.set_speed(10.0)
@@ -165,7 +164,6 @@ def main(out: Path, names: list[str]) -> int:
         if panel.stack.currentIndex() == 1:
             shoot(f"{num}-summary")
             print(f"{num} summary: {panel.summary_text()[:200]!r}", flush=True)
-        _ = (PacketReceived, PacketSent)
     w.close()
     return 1 if failures else 0
 
