@@ -227,7 +227,15 @@ def summary_markdown(lesson, run) -> str:
                 if s.questions_answered != s.questions_total else ""),
              f"- **Hints used:** {s.hints_used}",
              f"- **Time taken:** {format_duration(s.elapsed_s)}",
-             "", "### Your answers", ""]
+             "", "### Your steps", ""]
+    shown = set(getattr(s, "shown", ()))
+    for step in lesson.steps:
+        mark, how = ((OPEN, "not done") if step.index not in run.passed else
+                     ("\u2713", "with Show me") if step.index in shown else
+                     ("\u2713", "done by you"))
+        # "Step N," not "N.": a list item that starts with "N." is a nested list
+        lines.append(f"- {mark} Step {step.index + 1}, {step.title}: {how}")
+    lines += ["", "### Your answers", ""]
     marks: dict[bool | None, str] = {True: "\u2713", False: "\u2717"}
     for step in lesson.steps:
         for q in step.questions:

@@ -21,6 +21,9 @@ driver              controller
 ``set_map_option``  ``controller.set_map_option``
 ``set_flows``       ``controller.set_flow``
 ``inject``          ``controller.inject``
+``set_link``        ``controller.set_link`` (a teacher control: the properties panel)
+``compare``         the window's View > Compare (``open_compare``), replaying the run
+``demo_actions``    ``hmipviz.compare.demo_actions`` of the controller's time line
 ``play/pause``      ``controller.play`` / ``controller.pause``
 ==================  ====================================================================
 
@@ -101,6 +104,21 @@ class QtLessonDriver:
     def inject(self, node: str, data: bytes) -> None:
         with self._no_autoplay():
             self.controller.inject(node, data)
+
+    def set_link(self, a: str, b: str, delay_ms: float) -> None:
+        with self._no_autoplay():
+            self.controller.set_link(a, b, delay_ms=delay_ms)
+
+    def compare(self) -> None:
+        """Open the side-by-side compare view on this run (not while replaying)."""
+        window = self.controller.parent()
+        opener = getattr(window, "open_compare", None)
+        if opener is not None and not self.replaying:
+            opener()
+
+    def demo_actions(self) -> list:
+        from hmipviz import compare
+        return list(compare.demo_actions(self.controller.timeline))
 
     def play(self) -> None:
         if not self.replaying:

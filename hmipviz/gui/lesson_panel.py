@@ -103,6 +103,8 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         self.blocked: Blocked | None = None  # why the step can no longer pass, if so
         self._blocked_t: float | None = None  # display time of the last look-ahead
         self._blocked_ms = 0.0  # and the playback clock's time then (wall ms on screen)
+        self._acts = 0  # the learner's actions so far (a new one calls for a look-ahead)
+        self._blocked_acts = -1  # ... and how many there were at the last look-ahead
         self.detached = False
         self._busy = 0
         self.show_runner = ShowMeRunner(self)
@@ -121,6 +123,11 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
             self.load(lesson, resume=resume)
 
     # --- widgets ------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if (event.size().height() >= 760) != (event.oldSize().height() >= 760):
+            self._fit_steps_list()
+
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
@@ -255,6 +262,8 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
                     pass
         self.hints.setVisible(False)
         self.hints.clear()
+        self.attacker.configure(run)  # shown on a step where the student attacks
+        self.restart_box.configure(run)  # ... or restarts with another security
         self.step_scroll.verticalScrollBar().setValue(0)
         self._refresh_steps()
         self.result = CheckResult(False, "")
@@ -324,6 +333,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
     def _on_action(self, _text: str) -> None:
         if not self._busy:
             self.policy.acted(self.controller.display_time())
+            self._acts += 1  # a look-ahead is due again
 
     def _on_playing(self, playing: bool) -> None:
         if playing and not self._busy:
@@ -364,21 +374,28 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
 
     def _watch_blocked(self) -> None:
         """After a wrong attempt, ask the player whether the step can still pass on this
-        branch (a look-ahead on a copy of the engine: at most once per simulated second
-        while playing); when it cannot, pause and offer to try the step again."""
+        branch (a look-ahead on a copy of the engine: at most once per simulated second,
+        playing or stepping, unless the learner acted since); when it cannot, pause and
+        offer to try the step again."""
         c = self.controller
         if self.result.passed or not self.policy.wrong_attempt:
             self.blocked = None
             return
         now = c.display_time()
-        # a look-ahead simulates the rest of the step (a few hundred ms of work on a long
-        # step): at most once per simulated second AND once per second of playback clock,
-        # so fast playback does not spend its frames looking ahead
+        acts = self._acts
+        # once a look-ahead found the step still passable, waiting on cannot change that
+        # for a while: the look-ahead ran the step's whole time limit (a long wait, as
+        # for a MAP failure found by probing, must not re-run it every second); and fast
+        # playback looks ahead at most once per second of playback clock, so it does not
+        # spend its frames looking ahead
+        gap = 1.0 if self.blocked is not None or self.run is None else \
+            max(1.0, self.run.step.time_limit_s / 2)
         clock_ms = c.clock_ms()
-        if c.playing and self._blocked_t is not None and (
-                now - self._blocked_t < 1.0 or clock_ms - self._blocked_ms < 1000.0):
-            return
-        self._blocked_t, self._blocked_ms = now, clock_ms
+        if self._blocked_t is not None and acts == self._blocked_acts and (
+                0 <= now - self._blocked_t < gap
+                or (c.playing and clock_ms - self._blocked_ms < 1000.0)):
+            return  # playing or stepping through a long wait must stay quick
+        self._blocked_t, self._blocked_ms, self._blocked_acts = now, clock_ms, acts
         try:
             was = self.blocked
             assert self.run is not None, "watched only by evaluate, with a lesson open"
@@ -461,6 +478,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
             c.seek(len(c.trace) - 1)
         self._busy += 1
         self._set_status_note("Show me is doing the step\u2026 (Esc stops it)")
+        self.run.note_show_me()  # the summary says which steps Show me did
         self.show_runner.start(self.run, self.run.step.solution)  # may finish at once
         self._refresh_buttons()
 
@@ -606,8 +624,13 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         nxt = self._next_builtin()
         self.next_lesson_button.setVisible(nxt is not None)
         if nxt is not None:
-            self.next_lesson_button.setText(f"Next lesson: {nxt[1]}")
-            self.next_lesson_button.setToolTip(nxt[2])
+            # elided: a long title would widen the dock, and the window with it, past a
+            # 1024-pixel screen (and keep it so for the next lessons)
+            fm = self.next_lesson_button.fontMetrics()
+            title = fm.elidedText(nxt[1], Qt.TextElideMode.ElideRight,
+                                  fm.averageCharWidth() * 36)
+            self.next_lesson_button.setText(f"Next lesson: {title}")
+            self.next_lesson_button.setToolTip(f"{nxt[1]}: {nxt[2]}")
         self.stack.setCurrentIndex(1)
 
     def summary_text(self) -> str:

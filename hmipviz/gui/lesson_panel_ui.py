@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hmipviz.gui.lesson_attacker import AttackerBox, RestartBox
 from hmipviz.gui.lesson_panel_host import LessonPanelHost
 from hmipviz.gui.lesson_widgets import MarkdownView
 
@@ -100,6 +101,10 @@ class LessonPanelUi(LessonPanelHost):
         self.body.setSpacing(10)
         self.text = MarkdownView("Step text")
         self.body.addWidget(self.text)
+        self.attacker = AttackerBox(self)  # lesson 9: the student plays EVE
+        self.body.addWidget(self.attacker)
+        self.restart_box = RestartBox(self)  # lesson 9: restart with ESP
+        self.body.addWidget(self.restart_box)
         self.questions = QVBoxLayout()
         self.questions.setSpacing(10)
         self.body.addLayout(self.questions)
@@ -182,8 +187,9 @@ class LessonPanelUi(LessonPanelHost):
         row.addWidget(self.review_button)
         row.addWidget(self.again_button)
         row.addStretch(1)
-        row.addWidget(self.next_lesson_button)
         dl.addLayout(row)
+        # a row of its own: with the title in it, it would widen a narrow dock
+        dl.addWidget(self.next_lesson_button, 0, Qt.AlignmentFlag.AlignRight)
         self.stack.addWidget(done)
         self._apply_fonts()
         self._refresh_buttons()
@@ -204,7 +210,13 @@ class LessonPanelUi(LessonPanelHost):
         bold = QFont(base)
         bold.setBold(True)
         self.next_button.setFont(bold)
-        rows = min(8, max(3, self.steps.count()))
+        self._fit_steps_list()
+
+    def _fit_steps_list(self) -> None:
+        """The steps list: up to 8 rows, but 4 in a short dock (a 768-line screen), so
+        that the step's text keeps room (the list scrolls to the current step)."""
+        most = 8 if self.height() <= 0 or self.height() >= 760 else 4
+        rows = min(most, max(3, self.steps.count()))
         fm = self.steps.fontMetrics()
         self.steps.setFixedHeight(rows * (fm.height() + 6) + 2 * self.steps.frameWidth() + 4)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hmipviz.lesson import attack, distance
 from hmipviz.lesson import fields as lf
 from hmipviz.lesson.evaluate import parse_check
 from hmipviz.lesson.model import Action, Choice, Lesson, LessonError, Question, Step
@@ -35,10 +36,11 @@ STEP_KEYS = ("setup", "check", "solution", "hints", "time_limit_s", "question")
 QUESTION_KEYS = ("id", "ask", "choices", "predict", "after", "ignore", "within_s",
                  "numeric", "tolerance", "explain")
 ACTION_VERBS = ("move", "fail", "restore", "reset", "run_for_s", "run_until_s",
-                "set_map_option", "flows", "inject", "play", "pause", "select_field")
+                "set_map_option", "flows", "inject", "play", "pause", "select_field",
+                "inject_bu", "set_link", "compare")
 # verbs that change what the engine does (not just let time pass)
 STATE_VERBS = frozenset({"move", "fail", "restore", "reset", "set_map_option", "flows",
-                         "inject"})
+                         "inject", "inject_bu", "set_link"})
 
 _FENCE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})\s*([^`\s]*)")
 _STEP = re.compile(r"^##\s+Step:\s*(.*?)\s*#*\s*$")
@@ -245,6 +247,8 @@ _ACTION_HEAD: dict[str, lf.Convert] = {
     "play": lambda v, s: lf.boolean(v, s) or _need_true("play"),
     "pause": lambda v, s: lf.boolean(v, s) or _need_true("pause"),
     "select_field": lambda v, s: _selection().field_key(v, s),
+    attack.VERB: attack.HEAD,  # the attacker's crafted local BU (lesson 9)
+    **distance.HEADS,  # a link's delay, the compare view (lesson 18)
 }
 _ACTION_PARAMS: dict[str, dict[str, lf.Convert]] = {
     "reset": {"mode": lf.choice(("hmipv6", "mipv6")), "security": lf.choice(SECURITIES)},
@@ -252,6 +256,8 @@ _ACTION_PARAMS: dict[str, dict[str, lf.Convert]] = {
     "select_field": {"kind": lf.kind_or_any, "from": lambda v, s: lf.node()(v, s)},
     "set_map_option": {"map": lf.map_node, "pref": lf.integer(0, 15),
                        "lifetime_s": lf.integer(0, 2**32 - 1)},
+    attack.VERB: attack.PARAMS,
+    **distance.PARAMS,
 }
 
 
@@ -323,6 +329,12 @@ def _actions(raw: Any, reader: _Reader, path: KeyPath, scope: lf.Scope,
         action = Action(verb, value, tuple(params), reader.line(here))
         if ok and verb == "set_map_option":
             ok = _check_map_option(action, reader, here, scenario)
+        if ok and (lack := distance.missing(verb, action, scenario)):
+            reader.add(here, lack)
+            ok = False
+        if ok and verb == attack.VERB and (lack := attack.missing(action)):
+            reader.add(here, lack)
+            ok = False
         if ok and verb == "inject" and action.get("hex") is None:
             reader.add(here, 'inject: missing "hex" (the packet\'s bytes)')
             ok = False

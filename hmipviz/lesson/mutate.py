@@ -6,7 +6,9 @@ For each step, the step's solution is changed the way a student would change it:
   branches there, and the step's events start at that instant);
 - ``sibling AR``: a move to another AR of the same MAP's domain;
 - ``detour``: the MN dropped outside every cell for a second before the right move;
-- ``idle 300 s``: the engine left running 300 s before the learner acts.
+- ``idle 300 s``: the engine left running 300 s before the learner acts;
+- ``attacker's slip``: the attacker's crafted BU (``inject_bu``) sent first with a
+  stale sequence number, or for another address than the MN's RCoA.
 
 Each mutation must either still pass the step, or leave the player saying that the
 step can no longer pass (:meth:`LessonRun.blocked`), whereupon trying the step again
@@ -19,13 +21,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hmipviz.lesson import attack
 from hmipviz.lesson.format import STATE_VERBS, Action, Lesson, Step
 from hmipviz.lesson.run import BudgetExceeded, SimDriver, _apply, fork, run_bounded, run_target
 from hmipviz.lesson.session import LessonRun
 
 IDLE_S = 300.0
 DETOUR_S = 1.0
-KINDS = ("step back", "sibling AR", "detour", "idle 300 s")
+KINDS = ("step back", "sibling AR", "detour", "idle 300 s", "attacker's slip")
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ def mutations(lesson: Lesson, step: Step, attached: str | None) -> list[Mutation
         detour = (Action("move", "none"), Action("run_for_s", DETOUR_S), sol[i])
         out.append(Mutation("detour", f"out of every cell for {DETOUR_S:g} s, then {ar}",
                             sol[:i] + detour + sol[i + 1:]))
+    for label, actions in attack.mutations(sol):  # a wrong field in the attacker's BU
+        out.append(Mutation("attacker's slip", label, actions))
     if acts and not (sol and sol[0].verb == "reset"):
         out.append(Mutation("idle 300 s", f"{IDLE_S:g} s of waiting, then the solution",
                             (Action("run_for_s", IDLE_S),) + sol))

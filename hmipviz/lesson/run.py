@@ -12,9 +12,11 @@ import math
 from collections.abc import Callable
 from typing import Protocol
 
+from hmipviz.lesson import attack
 from hmipviz.lesson import evaluate as ev
 from hmipviz.lesson import fields as lf
 from hmipviz.lesson.checks import Check, Window
+from hmipviz.lesson.distance import log_action
 from hmipviz.lesson.format import Action, Lesson, Question, Step
 from hmipviz.scenario import Scenario
 from hmipviz.sim import Simulation
@@ -100,6 +102,14 @@ class LessonDriver(Protocol):
 
     def inject(self, node: str, data: bytes) -> None: ...
 
+    # a link's one-way delay (lesson 18's HA distance); the compare view (window only)
+    def set_link(self, a: str, b: str, delay_ms: float) -> None: ...
+
+    def compare(self) -> None: ...
+
+    # the actions done so far, as the compare view replays them (hmipviz.compare)
+    def demo_actions(self) -> list: ...
+
     def play(self) -> None: ...
 
     def pause(self) -> None: ...
@@ -112,6 +122,7 @@ class SimDriver:
     def __init__(self, scenario: Scenario, sim: Simulation | None = None) -> None:
         self.scenario = scenario
         self._sim = sim if sim is not None else Simulation(scenario)
+        self.actions: list = []  # what was done, for the compare measures (lesson 18)
 
     @property
     def sim(self) -> Simulation:
@@ -119,6 +130,7 @@ class SimDriver:
 
     def reset(self, mode: str, security: str | None = None) -> None:
         self._sim = Simulation(self.scenario, mode=mode, security=security)
+        self.actions = []
 
     def step(self) -> bool:
         if self._sim.next_time() is None:
@@ -131,22 +143,40 @@ class SimDriver:
 
     def move(self, ar: str | None) -> None:
         self._sim.move(ar)
+        log_action(self.actions, self._sim.now, "move", ar)
 
     def fail(self, node: str) -> None:
         self._sim.fail(node)
+        log_action(self.actions, self._sim.now, "fail", node)
 
     def restore(self, node: str) -> None:
         self._sim.restore(node)
+        log_action(self.actions, self._sim.now, "restore", node)
 
     def set_map_option(self, ar: str, map_name: str, pref: int | None,
                        lifetime_s: int | None) -> None:
         self._sim.set_map_option(ar, map_name, pref=pref, lifetime_s=lifetime_s)
+        log_action(self.actions, self._sim.now, "set_map_option", ar, map_name, pref,
+                   lifetime_s)
 
     def set_flows(self, running: bool) -> None:
         self._sim.set_flows(running)
+        log_action(self.actions, self._sim.now, "flows", running)
 
     def inject(self, node: str, data: bytes) -> None:
         self._sim.inject(node, data)
+
+    def set_link(self, a: str, b: str, delay_ms: float) -> None:
+        self._sim.set_link(a, b, delay_ms=delay_ms)
+        link = self._sim.topology.link(a, b)
+        log_action(self.actions, self._sim.now, "set_link", a, b, delay_ms,
+                   link.loss if link is not None else 0.0)
+
+    def compare(self) -> None:
+        pass  # headless: the compare measures replay the actions when asked
+
+    def demo_actions(self) -> list:
+        return list(self.actions)
 
     def play(self) -> None:
         pass
@@ -228,6 +258,12 @@ def _apply_unbounded(action: Action, driver: LessonDriver, lesson: Lesson,
         driver.set_flows(action.value)
     elif v == "inject":
         driver.inject(action.value, action.get("hex"))
+    elif v == "set_link":
+        driver.set_link(action.value, action.get("to"), float(action.get("delay_ms")))
+    elif v == "compare":
+        driver.compare()
+    elif v == attack.VERB:  # the attacker's BU, built from the engine's state now
+        driver.inject(action.value, attack.packet_bytes(driver.sim, action))
     elif v == "play":
         driver.play()
     elif v == "pause":

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hmipviz.fileio import atomic_write
+from hmipviz.lesson import distance
 from hmipviz.lesson.checks import Window
 from hmipviz.lesson.format import STATE_VERBS, Action, Lesson, Step, parse_action
 from hmipviz.lesson.measures import measure
@@ -65,6 +66,7 @@ class Summary:
     questions_total: int
     hints_used: int
     elapsed_s: float
+    shown: tuple[int, ...] = ()  # steps done with Show me (0-based); the others by the learner
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Progress:
     answers: tuple[tuple[str, int, bool], ...] = ()  # (question id, first choice, right)
     hints_used: int = 0
     elapsed_s: float = 0.0
+    shown: tuple[int, ...] = ()  # steps Show me did (0-based)
 
 
 class LessonRun:
@@ -102,6 +105,7 @@ class LessonRun:
         self._predictions: dict[str, str] = {}
         self._hints_shown = 0
         self.hints_used = 0
+        self.shown: set[int] = set()  # steps Show me did; the learner did the others
         self._evaluator: _Evaluator | None = None
         self._selections: list[tuple[int, str]] = []
         self._blocked_key: tuple | None = None
@@ -226,6 +230,22 @@ class LessonRun:
         (:class:`LessonError` when wrong)."""
         self._do(parse_action(dict(action), self.lesson))
 
+    def inject_bu(self, sender: str, **params: object) -> None:
+        """The attacker's control (lesson 9): ``sender`` sends the MAP a local BU built
+        from ``params`` (``map``, ``home``, ``seq``, ``lifetime_s``, ``sa``; see
+        :mod:`hmipviz.lesson.attack`), as ``act(inject_bu=sender, ...)``."""
+        self.act(inject_bu=sender, **params)
+
+    def show_me(self) -> CheckResult:
+        """Show me: the step's solution done for the learner, and recorded as such in
+        the summary (``summary().shown``)."""
+        self.note_show_me()
+        return self.apply_solution()
+
+    def note_show_me(self) -> None:
+        """The window's Show me is doing the current step."""
+        self.shown.add(self.index)
+
     def play(self, limit_s: float | None = None) -> CheckResult:
         """Run the engine until the step's check holds or ``limit_s`` simulated
         seconds pass (default: the step's ``time_limit_s``)."""
@@ -279,8 +299,9 @@ class LessonRun:
     def fork(self) -> LessonRun:
         """A run on a copy of this one's simulation, at the same step and mark: try
         something out without touching this run (headless)."""
-        twin = LessonRun(self.lesson, SimDriver(self.lesson.scenario, fork(self.sim)),
-                         clock=self._clock, start=False)
+        driver = SimDriver(self.lesson.scenario, fork(self.sim))
+        driver.actions = list(self.driver.demo_actions())
+        twin = LessonRun(self.lesson, driver, clock=self._clock, start=False)
         twin.index = self.index
         twin.passed = set(self.passed) - {self.index}
         twin._predictions = dict(self._predictions)
@@ -334,7 +355,9 @@ class LessonRun:
         _step, q = self.lesson.question(question_id)
         if q.numeric is None:
             raise ValueError(f"question {question_id} is not a numeric question")
-        return measure(q.numeric, Window(self.sim, self.mark))
+        if q.numeric in distance.RUN_MEASURES:  # both modes replayed (lesson 18)
+            return distance.measure(self, q.numeric)
+        return measure(q.numeric, Window(self.sim, self.mark, tuple(self._selections)))
 
     def answer_number(self, question_id: str, value: float) -> Feedback:
         """Grade a number the learner read off their own run: right within the
@@ -387,12 +410,13 @@ class LessonRun:
         total = sum(len(s.questions) for s in self.lesson.steps)
         right = sum(1 for _, ok in self._answers.values() if ok)
         return Summary(len(self.passed), len(self.lesson.steps), right, len(self._answers),
-                       total, self.hints_used, self.elapsed_s())
+                       total, self.hints_used, self.elapsed_s(),
+                       tuple(sorted(self.shown & self.passed)))
 
     def progress(self) -> Progress:
         return Progress(self.lesson.name, self.index, tuple(sorted(self.passed)),
                         tuple((q, c, ok) for q, (c, ok) in self._answers.items()),
-                        self.hints_used, self.elapsed_s())
+                        self.hints_used, self.elapsed_s(), tuple(sorted(self.shown)))
 
     def resume(self, progress: Progress) -> None:
         """Rebuild the engine state of a saved session (the engine is deterministic)."""
@@ -401,6 +425,7 @@ class LessonRun:
         self.passed = {i for i in progress.passed if 0 <= i < len(self.lesson.steps)}
         self._answers = {q: (c, ok) for q, c, ok in progress.answers}
         self.hints_used = progress.hints_used
+        self.shown = set(progress.shown)
         self._elapsed_before = progress.elapsed_s
         self._started = self._clock()
 
@@ -446,7 +471,8 @@ class ProgressStore:
                 return None
             return Progress(lesson, int(data["step"]), tuple(int(i) for i in data["passed"]),
                             tuple((str(q), int(c), bool(ok)) for q, c, ok in data["answers"]),
-                            int(data["hints_used"]), float(data["elapsed_s"]))
+                            int(data["hints_used"]), float(data["elapsed_s"]),
+                            tuple(int(i) for i in data.get("shown", ())))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
