@@ -94,6 +94,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     from .experiment.cli import add_parsers as add_experiment_parsers
     add_experiment_parsers(sub)  # `experiment` and `experiments`
+    from .webexport.cli import add_parsers as add_web_parsers
+    add_web_parsers(sub)  # `schema` and `export-html`
     gui = sub.add_parser("gui", help="open the window on a scenario or a lesson file (.md); "
                          "`hmipviz FILE` does the same")
     gui.add_argument("scenario", nargs="?", default="figure1")
@@ -359,8 +361,9 @@ def cmd_gui(args: argparse.Namespace, present: bool = False) -> int:
     return status or EXIT_USAGE
 
 
-COMMANDS = ("run", "scenarios", "check", "lessons", "lesson", "gui", "experiment",
-            "experiments")
+COMMANDS: tuple[str, ...] = ("run", "scenarios", "check", "lessons", "lesson", "gui",
+                             "experiment", "experiments")
+COMMANDS += ("schema", "export-html")
 
 
 def _file_means_gui(argv: list[str]) -> list[str]:
@@ -404,6 +407,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_lessons(args)
     if args.command == "lesson":
         return cmd_lesson(args)
+    if args.command in ("schema", "export-html"):
+        from .webexport.cli import COMMANDS as WEB_COMMANDS
+        return WEB_COMMANDS[args.command](args, CliError)
     if args.command in ("experiment", "experiments"):
         from .experiment import cli as experiment_cli
         if args.command == "experiments":
