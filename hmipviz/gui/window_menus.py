@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
+from hmipviz.gui.web_export import export_web_page_dialog
 from hmipviz.gui.window_host import WindowHost
 
 
@@ -35,6 +36,7 @@ class WindowMenus(WindowHost):
         m.addAction("Export &capture (pcapng)\u2026", self.export_capture_dialog)
         m.addAction("Export &ladder diagram\u2026", self.export_ladder_dialog)
         m.addAction("Export screens&hot (PNG)\u2026", self.export_screenshot_dialog)
+        m.addAction("Export &web page\u2026", lambda: export_web_page_dialog(self))
         m.addSeparator()
         q = m.addAction("&Quit", self.close)
         # Ctrl+Q everywhere (the platform's StandardKey.Quit is empty on Windows), once

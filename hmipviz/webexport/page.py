@@ -47,6 +47,9 @@ from hmipviz.wire.fields import FieldNode
 
 # A tree deeper than this is cut (a packet tunnelled twice is 6 deep).
 _TREE_DEPTH = 8
+# The browser refuses any fetch: the page runs its own inline code, shows data: images.
+_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+           "img-src data:")
 # Label sizes in scene units, to place them as the canvas does (12 px text).
 _CHAR_W, _LINE_H = 7.0, 14.0
 
@@ -213,7 +216,7 @@ def page_html(sim: Simulation) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="{_POLICY}">
 <title>{title}</title>
 <style>
 {_css_colours()}{_asset("page.css")}
