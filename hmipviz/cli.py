@@ -101,6 +101,8 @@ def _build_parser() -> argparse.ArgumentParser:
     add_experiment_parsers(sub)  # `experiment` and `experiments`
     from .export_cli import add_parsers as add_export_parsers
     add_export_parsers(sub)  # `export-animation` and `export-ladder`
+    from .webexport.cli import add_parsers as add_web_parsers
+    add_web_parsers(sub)  # `schema` and `export-html`
     gui = sub.add_parser("gui", help="open the window on a scenario or a lesson file (.md); "
                          "`hmipviz FILE` does the same")
     gui.add_argument("scenario", nargs="?", default="figure1")
@@ -369,8 +371,10 @@ def cmd_gui(args: argparse.Namespace, present: bool = False) -> int:
     return status or EXIT_USAGE
 
 
-COMMANDS = ("run", "scenarios", "check", "lessons", "lesson", "gui", "experiment",
-            "experiments", "export-animation", "export-ladder")
+COMMANDS: tuple[str, ...] = ("run", "scenarios", "check", "lessons", "lesson", "gui",
+                             "experiment", "experiments", "export-animation",
+                             "export-ladder")
+COMMANDS += ("schema", "export-html")
 
 
 def _file_means_gui(argv: list[str]) -> list[str]:
@@ -420,6 +424,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("export-animation", "export-ladder"):
         from . import export_cli
         return export_cli.dispatch(args, CliError)
+    if args.command in ("schema", "export-html"):
+        from .webexport.cli import COMMANDS as WEB_COMMANDS
+        return WEB_COMMANDS[args.command](args, CliError)
     if args.command in ("experiment", "experiments"):
         from .experiment import cli as experiment_cli
         if args.command == "experiments":

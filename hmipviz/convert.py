@@ -17,6 +17,22 @@ from typing import Any, TypeGuard
 Convert = Callable[[Any], Any]
 """A converter: a TOML value in, a typed value out, :class:`Bad` when unusable."""
 
+_SCHEMA_ATTR = "json_schema"
+
+
+def describe(convert: Convert, schema: dict[str, Any]) -> Convert:
+    """``convert``, carrying the JSON Schema of the values it accepts (or a looser one:
+    what a schema cannot say, the converter still checks). Written where the converter
+    is made, from the same bounds, so ``hmipviz schema`` has one source."""
+    setattr(convert, _SCHEMA_ATTR, schema)
+    return convert
+
+
+def schema_of(convert: Convert) -> dict[str, Any]:
+    """The JSON Schema ``convert`` was described with; {} (anything) if none."""
+    schema: dict[str, Any] = getattr(convert, _SCHEMA_ATTR, {})
+    return dict(schema)
+
 
 class Bad(Exception):
     """A value that cannot be used; its text completes ``<key> ...``."""
@@ -102,6 +118,9 @@ def text(value: Any) -> str:
     return string
 
 
+describe(text, {"type": "string", "pattern": "\\S"})
+
+
 def any_text(value: Any) -> str:
     """A string, possibly empty."""
     return _string(value)
@@ -110,6 +129,10 @@ def any_text(value: Any) -> str:
 def boolean(value: Any) -> bool:
     need(value, "true or false", isinstance(value, bool))
     return value is True
+
+
+describe(any_text, {"type": "string"})
+describe(boolean, {"type": "boolean"})
 
 
 def integer(lo: int, hi: int | None = None) -> Convert:
@@ -123,7 +146,8 @@ def integer(lo: int, hi: int | None = None) -> Convert:
             raise Bad(f"must be {span}, not {value}")
         return value
 
-    return convert
+    bounds = {"minimum": lo} if hi is None else {"minimum": lo, "maximum": hi}
+    return describe(convert, {"type": "integer", **bounds})
 
 
 def number(
@@ -145,7 +169,12 @@ def number(
             raise Bad(f"must be {wanted}, not {fmt(number)}")
         return number
 
-    return convert
+    schema: dict[str, Any] = {"type": "number", ("exclusiveMinimum" if above else "minimum"): lo}
+    if at_most is not None:
+        schema["maximum"] = at_most
+    elif below is not None:
+        schema["exclusiveMaximum"] = below
+    return describe(convert, schema)
 
 
 def choice(options: tuple[str, ...]) -> Convert:
@@ -159,7 +188,7 @@ def choice(options: tuple[str, ...]) -> Convert:
             )
         return string
 
-    return convert
+    return describe(convert, {"enum": list(options)})
 
 
 def array_of(item: Convert, what: str) -> Convert:
@@ -175,4 +204,4 @@ def array_of(item: Convert, what: str) -> Convert:
                 raise Bad(f"item {i}: {bad}") from None
         return tuple(found)
 
-    return convert
+    return describe(convert, {"type": "array", "items": schema_of(item)})

@@ -18,17 +18,21 @@ from PySide6.QtGui import QColor, QPen
 
 from hmipviz.engine import describe as d
 
-# Okabe-Ito
-SKY_BLUE = "#56B4E9"
-VERMILLION = "#D55E00"
-BLUE = "#0072B2"
-REDDISH_PURPLE = "#CC79A7"
-BLUISH_GREEN = "#009E73"
-ORANGE = "#E69F00"
-YELLOW = "#F0E442"
-BLACK = "#000000"
-GREY = "#7F7F7F"
-CROSS_RED = "#E0001B"  # the cross on drops and errors (drawn over black)
+# the colours as text live in colours.py (no Qt there: the web page export uses them too)
+from hmipviz.gui.colours import (  # noqa: F401  (re-exported under the palette's names)
+    BLACK,
+    BLUE,
+    BLUISH_GREEN,
+    CROSS_RED,
+    GREY,
+    ORANGE,
+    REDDISH_PURPLE,
+    SKY_BLUE,
+    VERMILLION,
+    YELLOW,
+)
+from hmipviz.gui.colours import KIND_GLYPH as _GLYPH
+from hmipviz.gui.colours import KIND_HEX as _HEX
 
 KIND_ORDER: tuple[str, ...] = (
     d.RS, d.RA,
@@ -39,32 +43,6 @@ KIND_ORDER: tuple[str, ...] = (
     d.DATA,
     d.BE, d.ICMP_ERROR, d.OTHER,
 )
-
-_HEX: dict[str, str] = {
-    d.RS: SKY_BLUE, d.RA: SKY_BLUE,
-    d.LOCAL_BU: VERMILLION, d.LOCAL_BA: VERMILLION,
-    d.HOME_BU: BLUE, d.HOME_BA: BLUE,
-    d.CN_BU: REDDISH_PURPLE, d.CN_BA: REDDISH_PURPLE,
-    d.HOTI: REDDISH_PURPLE, d.COTI: REDDISH_PURPLE,
-    d.HOT: REDDISH_PURPLE, d.COT: REDDISH_PURPLE,
-    d.BRR: ORANGE,
-    d.DATA: BLUISH_GREEN,
-    d.BE: BLACK, d.ICMP_ERROR: BLACK,
-    d.OTHER: GREY,
-}
-
-# Short text drawn on tokens and in legends: the second cue besides colour.
-_GLYPH: dict[str, str] = {
-    d.RS: "RS", d.RA: "RA",
-    d.LOCAL_BU: "LBU", d.LOCAL_BA: "LBA",
-    d.HOME_BU: "HBU", d.HOME_BA: "HBA",
-    d.CN_BU: "CBU", d.CN_BA: "CBA",
-    d.HOTI: "HoTI", d.COTI: "CoTI", d.HOT: "HoT", d.COT: "CoT",
-    d.BRR: "BRR",
-    d.DATA: "D",
-    d.BE: "BE", d.ICMP_ERROR: "ERR",
-    d.OTHER: "?",
-}
 
 # Kinds drawn black with a red cross (errors); drops of any kind get the cross too.
 ERROR_KINDS = frozenset({d.BE, d.ICMP_ERROR})

@@ -51,9 +51,7 @@ LEGEND_ROWS: tuple[tuple[str, str, bool], ...] = (
 
 # --- MAP domains and nodes ----------------------------------------------------------------
 # Okabe-Ito yellow and orange first (ui.md), then the others, as light tints.
-DOMAIN_HEX: tuple[str, ...] = ("#F0E442", "#E69F00", "#56B4E9", "#CC79A7", "#009E73",
-                               "#0072B2", "#D55E00")
-NO_DOMAIN_HEX = "#B8B8B8"
+from hmipviz.gui.colours import DOMAIN_HEX, NO_DOMAIN_HEX, ROLE_FILL, ROLE_LETTER  # noqa: E402
 
 
 def domain_color(index: int | None, alpha: int = 70) -> QColor:
@@ -64,12 +62,6 @@ def domain_color(index: int | None, alpha: int = 70) -> QColor:
     return c
 
 
-ROLE_FILL = {
-    "ha": "#0072B2", "cn": "#CC79A7", "map": "#D55E00", "ar": "#4D4D4D",
-    "router": "#7F7F7F", "mn": "#009E73", "host": "#7F7F7F",
-}
-ROLE_LETTER = {"ha": "HA", "cn": "CN", "map": "MAP", "ar": "AR", "router": "R", "mn": "MN",
-               "host": "H"}
 ROLE_TEXT = {"ha": "home agent", "cn": "correspondent node", "map": "mobility anchor point",
              "ar": "access router", "router": "router", "mn": "mobile node", "host": "host"}
 

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
+from hmipviz.gui.web_export import export_web_page_dialog
 from hmipviz.gui.window_host import WindowHost
 
 
@@ -45,6 +46,7 @@ class WindowMenus(WindowHost):
                     lambda: ad.export_ladder_text_dialog(self, "mermaid"))
         m.addAction("Export ladder as &PlantUML\u2026",
                     lambda: ad.export_ladder_text_dialog(self, "plantuml"))
+        m.addAction("Export &web page\u2026", lambda: export_web_page_dialog(self))
         m.addSeparator()
         q = m.addAction("&Quit", self.close)
         # Ctrl+Q everywhere (the platform's StandardKey.Quit is empty on Windows), once

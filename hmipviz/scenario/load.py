@@ -56,7 +56,7 @@ from hmipviz.scenario.values import (
 from hmipviz.tomlpos import KeyPath, LineIndex
 
 _BUILTIN_PREFIX = "builtin:"
-_NODE_CONVERT: dict[str, cv.Convert] = {
+NODE_CONVERT: dict[str, cv.Convert] = {
     "position": _position,
     "address": _address,
     "prefix": _prefix,
@@ -73,7 +73,47 @@ _NODE_CONVERT: dict[str, cv.Convert] = {
     "probe_maps": cv.boolean,
     "duplicate_addresses": _addresses,
 }
-_OPTION_KEYS = ("map", "pref", "lifetime_s", "r", "dist")
+# The keys of each table with their converters: the readers below use them, and
+# hmipviz.scenario.schema writes the JSON Schema from them (required keys listed apart).
+OPTION_CONVERT: dict[str, cv.Convert] = {
+    "map": cv.text,
+    "pref": cv.integer(0, 15),
+    "lifetime_s": cv.integer(0, _U32_MAX),
+    "r": cv.boolean,
+    "dist": cv.integer(1, 15),  # s.5: zero MUST NOT be used
+}
+_OPTION_KEYS = tuple(OPTION_CONVERT)
+LINK_CONVERT: dict[str, cv.Convert] = {
+    "a": cv.text, "b": cv.text, "delay_ms": cv.number(0), "loss": cv.number(0, below=1)}
+_AT_S = cv.number(0)
+MOVE_CONVERT: dict[str, cv.Convert] = {"at_s": _AT_S, "to": cv.text, "mn": cv.text}
+ACTION_CONVERT: dict[str, cv.Convert] = {"at_s": _AT_S, "node": cv.text}
+FLOW_CONVERT: dict[str, cv.Convert] = {
+    "from": cv.text,
+    "to": cv.text,
+    "kind": cv.choice(FLOW_KINDS),
+    "start_s": cv.number(0),
+    "interval_ms": cv.number(limits.MIN_FLOW_INTERVAL_MS),
+    "stop_s": cv.number(0),
+    "use_rcoa": cv.boolean,
+    "map": cv.text,
+    "mn": cv.text,
+}
+INJECT_CONVERT: dict[str, cv.Convert] = {
+    "at_s": _AT_S, "from": cv.text, "hex": _hex, "mn": cv.text}
+SCENARIO_CONVERT: dict[str, cv.Convert] = {
+    "name": cv.text,
+    "description": cv.any_text,
+    "mode": cv.choice(MODES),
+    "seed": cv.integer(0, _U64_MAX),
+    "duration_s": cv.number(0, above=True, at_most=limits.MAX_DURATION_S),
+    "security": cv.choice(SECURITIES),
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "map_options": ("map",), "link": ("a", "b"), "move": ("at_s", "to"),
+    "fail": ("at_s", "node"), "restore": ("at_s", "node"), "flow": ("from", "to"),
+    "inject": ("at_s", "from", "hex"),
+}
 
 
 def _read_node(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any]) -> None:
@@ -90,7 +130,7 @@ def _read_node(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any])
     else:
         table.check_keys(keys.all, _ALL_NODE_KEYS, f'role "{role}"')
         values = {
-            key: table.get(key, _NODE_CONVERT[key], required=key in keys.required)
+            key: table.get(key, NODE_CONVERT[key], required=key in keys.required)
             for key in ("position",) + keys.required + keys.optional
             if key not in ("map_options", "mobility")
         }
@@ -132,13 +172,8 @@ def _read_map_options(report: _Report, read: _Read, node: _Table) -> tuple[MapOp
         )
         table = _Table(report, item, path, f"{node.context}: {label}")
         table.check_keys(_OPTION_KEYS)
-        values = {
-            "map": table.get("map", cv.text, required=True),
-            "pref": table.get("pref", cv.integer(0, 15)),
-            "lifetime_s": table.get("lifetime_s", cv.integer(0, _U32_MAX)),
-            "r": table.get("r", cv.boolean),
-            "dist": table.get("dist", cv.integer(1, 15)),  # s.5: zero MUST NOT be used
-        }
+        values = {key: table.get(key, convert, required=key in REQUIRED["map_options"])
+                  for key, convert in OPTION_CONVERT.items()}
         if values["map"] is not None:
             option = MapOptionSpec(line=report.line(path), **_kwargs(**values))
             read.where[id(option)] = path
@@ -150,11 +185,9 @@ def _read_link(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any])
     a, b = raw.get("a"), raw.get("b")
     named = isinstance(a, str) and isinstance(b, str)
     table = _Table(report, raw, path, f'link "{a}"-"{b}"' if named else f"link #{int(path[1]) + 1}")
-    table.check_keys(("a", "b", "delay_ms", "loss"))
-    a = table.get("a", cv.text, required=True)
-    b = table.get("b", cv.text, required=True)
-    delay_ms = table.get("delay_ms", cv.number(0))
-    loss = table.get("loss", cv.number(0, below=1))
+    table.check_keys(LINK_CONVERT)
+    a, b, delay_ms, loss = (table.get(key, convert, required=key in REQUIRED["link"])
+                            for key, convert in LINK_CONVERT.items())
     if a is not None and b is not None:
         link = LinkSpec(a, b, line=report.line(path), **_kwargs(delay_ms=delay_ms, loss=loss))
         read.keep(read.links, link, path)
@@ -167,14 +200,14 @@ def _timed(
     at = cv.finite_or_none(raw.get("at_s"))
     context = f"{what} at {cv.fmt(at)} s" if at is not None else f"{what} #{int(path[1]) + 1}"
     table = _Table(report, raw, path, context)
-    table.check_keys(("at_s",) + keys)
-    return table, table.get("at_s", cv.number(0), required=True)
+    table.check_keys(keys)  # at_s among them
+    return table, table.get("at_s", _AT_S, required=True)
 
 
 def _read_move(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any]) -> None:
-    table, at_s = _timed(report, path, raw, "move", ("to", "mn"))
-    to = table.get("to", cv.text, required=True)
-    mn = table.get("mn", cv.text)
+    table, at_s = _timed(report, path, raw, "move", tuple(MOVE_CONVERT))
+    to = table.get("to", MOVE_CONVERT["to"], required="to" in REQUIRED["move"])
+    mn = table.get("mn", MOVE_CONVERT["mn"])
     if at_s is not None and to is not None:
         move = MoveSpec(at_s, None if to == "none" else to, line=report.line(path), mn=mn)
         read.keep(read.moves, move, path)
@@ -182,8 +215,8 @@ def _read_move(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any])
 
 def _read_node_action(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any]) -> None:
     kind = str(path[0])
-    table, at_s = _timed(report, path, raw, kind, ("node",))
-    node = table.get("node", cv.text, required=True)
+    table, at_s = _timed(report, path, raw, kind, tuple(ACTION_CONVERT))
+    node = table.get("node", ACTION_CONVERT["node"], required="node" in REQUIRED[kind])
     if at_s is not None and node is not None:
         action = NodeActionSpec(at_s, node, line=report.line(path))
         read.keep(read.fails if kind == "fail" else read.restores, action, path)
@@ -194,30 +227,29 @@ def _read_flow(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any])
     named = isinstance(source, str) and isinstance(destination, str)
     context = f'flow "{source}" -> "{destination}"' if named else f"flow #{int(path[1]) + 1}"
     table = _Table(report, raw, path, context)
-    table.check_keys(
-        ("from", "to", "kind", "start_s", "interval_ms", "stop_s", "use_rcoa", "map", "mn")
-    )
+    table.check_keys(FLOW_CONVERT)
+    got = {key: table.get(key, convert, required=key in REQUIRED["flow"])
+           for key, convert in FLOW_CONVERT.items()}
     values = {
-        "source": table.get("from", cv.text, required=True),
-        "destination": table.get("to", cv.text, required=True),
-        "kind": table.get("kind", cv.choice(FLOW_KINDS)) or "echo",
-        "start_s": table.get("start_s", cv.number(0)) or 0.0,
-        "interval_ms": table.get("interval_ms", cv.number(limits.MIN_FLOW_INTERVAL_MS))
-        or 1000.0,
-        "stop_s": table.get("stop_s", cv.number(0)),
-        "use_rcoa": table.get("use_rcoa", cv.boolean) or False,
-        "map": table.get("map", cv.text),
-        "mn": table.get("mn", cv.text),
+        "source": got["from"],
+        "destination": got["to"],
+        "kind": got["kind"] or "echo",
+        "start_s": got["start_s"] or 0.0,
+        "interval_ms": got["interval_ms"] or 1000.0,
+        "stop_s": got["stop_s"],
+        "use_rcoa": got["use_rcoa"] or False,
+        "map": got["map"],
+        "mn": got["mn"],
     }
     if values["source"] is not None and values["destination"] is not None:
         read.keep(read.flows, FlowSpec(line=report.line(path), **values), path)
 
 
 def _read_inject(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any]) -> None:
-    table, at_s = _timed(report, path, raw, "inject", ("from", "hex", "mn"))
-    source = table.get("from", cv.text, required=True)
-    mn = table.get("mn", cv.text)
-    data = table.get("hex", _hex, required=True)
+    table, at_s = _timed(report, path, raw, "inject", tuple(INJECT_CONVERT))
+    source = table.get("from", INJECT_CONVERT["from"], required="from" in REQUIRED["inject"])
+    mn = table.get("mn", INJECT_CONVERT["mn"])
+    data = table.get("hex", INJECT_CONVERT["hex"], required="hex" in REQUIRED["inject"])
     if data is not None and len(data) < 40:
         table.problem(
             "hex",
@@ -311,16 +343,7 @@ def _read_all(report: _Report, raw: dict[str, Any]) -> _Read:
         section = {}
     top = _Table(report, section, ("scenario",), "[scenario]")
     top.check_keys(_SCENARIO_KEYS)
-    read.top = {
-        "name": top.get("name", cv.text),
-        "description": top.get("description", cv.any_text),
-        "mode": top.get("mode", cv.choice(MODES)),
-        "seed": top.get("seed", cv.integer(0, _U64_MAX)),
-        "duration_s": top.get(
-            "duration_s", cv.number(0, above=True, at_most=limits.MAX_DURATION_S)
-        ),
-        "security": top.get("security", cv.choice(SECURITIES)),
-    }
+    read.top = {key: top.get(key, convert) for key, convert in SCENARIO_CONVERT.items()}
     read.duration_s = read.top["duration_s"]
     if "duration_s" not in top.bad and read.duration_s is None:
         read.duration_s = DEFAULT_DURATION_S

@@ -12,14 +12,11 @@ from __future__ import annotations
 from ipaddress import IPv6Address
 from typing import Any
 
-from hmipviz.convert import Bad as _Bad
 from hmipviz.convert import Convert
 from hmipviz.convert import boolean as _boolean
 from hmipviz.convert import choice as _choice
-from hmipviz.convert import finite as _finite
 from hmipviz.convert import fmt as _fmt
 from hmipviz.convert import integer as _integer
-from hmipviz.convert import need as _need
 from hmipviz.convert import number as _number
 from hmipviz.convert import text as _text
 from hmipviz.mobility import MODELS, MobilitySpec
@@ -29,25 +26,42 @@ from hmipviz.scenario.model import FLOW_KINDS, FlowSpec, GroupFlowSpec, MnGroupS
 from hmipviz.scenario.tables import _Read, _Report, _Table
 from hmipviz.scenario.values import (
     _U64_MAX,
+    _area,
     _interface_id,
     _node_name,
-    _position,
+    _points,
     _prefix,
+    _span,
 )
 from hmipviz.tomlpos import KeyPath
 
 #: the most MNs one group generates (the benchmarks go to 1000)
 MAX_GROUP_COUNT = 10_000
 
-_MODEL_KEYS = {
-    "still": (),
-    "waypoints": ("points", "speed_mps", "loop"),
-    "random_waypoint": ("area", "speed_mps", "pause_s"),
+# The keys of each table, with their converters: the reader uses them, and
+# hmipviz.scenario.schema writes the JSON Schema from them.
+MODEL_CONVERT: dict[str, dict[str, Convert]] = {
+    "still": {},
+    "waypoints": {"points": _points(), "speed_mps": _number(0, above=True), "loop": _boolean},
+    "random_waypoint": {"area": _area(), "speed_mps": _span("speed_mps", positive=True),
+                        "pause_s": _span("pause_s", positive=False)},
 }
-_REQUIRED = {"waypoints": ("points", "speed_mps"), "random_waypoint": ("area", "speed_mps")}
+_MODEL_KEYS = {model: tuple(keys) for model, keys in MODEL_CONVERT.items()}
+MODEL_REQUIRED = {"waypoints": ("points", "speed_mps"),
+                  "random_waypoint": ("area", "speed_mps")}
+GROUP_CONVERT: dict[str, Convert] = {
+    "name": _node_name, "count": _integer(1, MAX_GROUP_COUNT), "home_agent": _text,
+    "home_prefix": _prefix, "interface_id": _interface_id, "attach": _text,
+    "route_optimization": _boolean,
+}
+GROUP_REQUIRED = ("name", "count", "home_agent", "home_prefix")
 GROUP_KEYS = ("name", "count", "home_agent", "home_prefix", "interface_id", "attach",
               "mobility", "flow", "route_optimization")
-FLOW_TEMPLATE_KEYS = ("kind", "interval_ms", "to", "from", "start_s", "stop_s")
+FLOW_TEMPLATE_CONVERT: dict[str, Convert] = {
+    "kind": _choice(FLOW_KINDS), "interval_ms": _number(limits.MIN_FLOW_INTERVAL_MS),
+    "to": _text, "from": _text, "start_s": _number(0), "stop_s": _number(0),
+}
+FLOW_TEMPLATE_KEYS = tuple(FLOW_TEMPLATE_CONVERT)
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -72,70 +86,19 @@ def read_mobility(table: _Table, key: str = "mobility") -> MobilitySpec | None:
     allowed = ("model",) + _MODEL_KEYS[model]
     others = {k for keys in _MODEL_KEYS.values() for k in keys}
     sub.check_keys(allowed, others, f'model "{model}"')
-    values: dict[str, Any] = {}
-    for name in _REQUIRED.get(model, ()):
+    for name in MODEL_REQUIRED.get(model, ()):
         if name not in raw:
             sub.problem(None, f'model "{model}" needs "{name}"')
             sub.bad.add(name)
-    if model == "waypoints":
-        values["points"] = sub.get("points", _points())
-        speed = sub.get("speed_mps", _number(0, above=True))
-        values["speed_mps"] = (speed, speed) if speed is not None else None
-        values["loop"] = sub.get("loop", _boolean)
-    elif model == "random_waypoint":
-        values["area"] = sub.get("area", _area())
-        values["speed_mps"] = sub.get("speed_mps", _span("speed_mps", positive=True))
-        values["pause_s"] = sub.get("pause_s", _span("pause_s", positive=False))
+    values: dict[str, Any] = {name: sub.get(name, convert)
+                              for name, convert in MODEL_CONVERT[model].items()}
+    if model == "waypoints" and values["speed_mps"] is not None:
+        values["speed_mps"] = (values["speed_mps"],) * 2
     if sub.bad:
         table.bad.add(key)
         return None
     return MobilitySpec(model, line=table.report.line(path),
                         **{k: v for k, v in values.items() if v is not None})
-
-
-def _points() -> Convert:
-    def convert(value: Any) -> tuple[tuple[float, float], ...]:
-        _need(value, "an array of [x, y] points in metres", isinstance(value, list))
-        if not value:
-            raise _Bad("must hold at least one [x, y] point")
-        found = []
-        for i, item in enumerate(value, start=1):
-            try:
-                found.append(_position(item))
-            except _Bad as bad:
-                raise _Bad(f"item {i}: {bad}") from None
-        return tuple(found)
-    return convert
-
-
-def _area() -> Convert:
-    def convert(value: Any) -> tuple[float, float, float, float]:
-        numbers = [_finite(v) for v in value] if isinstance(value, list) else []
-        if len(numbers) != 4 or None in numbers:
-            raise _Bad("must be [x0, y0, x1, y1], four numbers in metres")
-        x0, y0, x1, y1 = numbers
-        if not (x0 < x1 and y0 < y1):
-            raise _Bad(f"[{_fmt(x0)}, {_fmt(y0)}, {_fmt(x1)}, {_fmt(y1)}] needs "
-                         "x0 < x1 and y0 < y1")
-        return (x0, y0, x1, y1)
-    return convert
-
-
-def _span(key: str, positive: bool) -> Convert:
-    """A number or a [low, high] range; a speed must be above 0, a pause at least 0."""
-    wanted = "above 0" if positive else "at least 0"
-
-    def convert(value: Any) -> tuple[float, float]:
-        items = value if isinstance(value, list) else [value]
-        numbers = [_finite(v) for v in items]
-        if len(numbers) not in (1, 2) or None in numbers or isinstance(value, bool):
-            raise _Bad("must be a number or [low, high], two numbers")
-        lo, hi = numbers[0], numbers[-1]
-        if (lo <= 0 if positive else lo < 0) or lo > hi:
-            raise _Bad(f"must be {wanted} with low <= high, not {_fmt(lo)} .. "
-                         f"{_fmt(hi)}")
-        return (lo, hi)
-    return convert
 
 
 def read_mn_group(report: _Report, read: _Read, path: KeyPath, raw: dict[str, Any]) -> None:
@@ -146,13 +109,10 @@ def read_mn_group(report: _Report, read: _Read, path: KeyPath, raw: dict[str, An
                else f"mn_group #{int(path[1]) + 1}")
     table = _Table(report, raw, path, context)
     table.check_keys(GROUP_KEYS)
-    name = table.get("name", _node_name, required=True)
-    count = table.get("count", _integer(1, MAX_GROUP_COUNT), required=True)
-    home_agent = table.get("home_agent", _text, required=True)
-    home_prefix = table.get("home_prefix", _prefix, required=True)
-    iid = table.get("interface_id", _interface_id)
-    attach = table.get("attach", _text)
-    ro = table.get("route_optimization", _boolean)
+    got = {key: table.get(key, convert, required=key in GROUP_REQUIRED)
+           for key, convert in GROUP_CONVERT.items()}
+    name, count, home_agent, home_prefix = (got[key] for key in GROUP_REQUIRED)
+    iid, attach, ro = got["interface_id"], got["attach"], got["route_optimization"]
     mobility = read_mobility(table)
     flow = _read_flow_template(report, table)
     if None in (name, count, home_agent, home_prefix) or table.bad:
@@ -194,17 +154,14 @@ def _read_flow_template(report: _Report, table: _Table) -> GroupFlowSpec | None:
         return None
     sub = _Table(report, raw, path, f"{table.context}: flow")
     sub.check_keys(FLOW_TEMPLATE_KEYS)
-    to, source = sub.get("to", _text), sub.get("from", _text)
+    to = sub.get("to", FLOW_TEMPLATE_CONVERT["to"])
+    source = sub.get("from", FLOW_TEMPLATE_CONVERT["from"])
     if (to is None) == (source is None) and not sub.bad:
         sub.problem(None, 'name the correspondent with exactly one of "to" (each MN sends '
                     'to it) or "from" (it sends to each MN)')
         sub.bad.add("to")
-    values = {
-        "kind": sub.get("kind", _choice(FLOW_KINDS)),
-        "interval_ms": sub.get("interval_ms", _number(limits.MIN_FLOW_INTERVAL_MS)),
-        "start_s": sub.get("start_s", _number(0)),
-        "stop_s": sub.get("stop_s", _number(0)),
-    }
+    values = {key: sub.get(key, FLOW_TEMPLATE_CONVERT[key])
+              for key in ("kind", "interval_ms", "start_s", "stop_s")}
     if sub.bad:
         table.bad.add("flow")
         return None

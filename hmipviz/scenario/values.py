@@ -13,7 +13,10 @@ _U32_MAX = 2**32 - 1
 _U64_MAX = 2**64 - 1
 # The Lifetime of a BU/BA is 16 bits in units of 4 s (RFC 6275 s.6.1.7, s.6.1.8).
 _MAX_BINDING_LIFETIME_S = 0xFFFF * 4
-_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*\Z")
+_NAME_PATTERN = "[A-Za-z][A-Za-z0-9_.-]*"
+_NAME_RE = re.compile(_NAME_PATTERN + r"\Z")
+# What an address or prefix may be made of: a schema's first check (the loader parses it).
+_ADDRESS_CHARS = "[0-9A-Fa-f:.]+"
 
 
 def _node_name(value: Any) -> str:
@@ -25,6 +28,10 @@ def _node_name(value: Any) -> str:
     if name.lower() == "none":
         raise cv.Bad('must not be "none": a move uses to = "none" to detach the MN')
     return name
+
+
+cv.describe(_node_name, {"type": "string", "pattern": f"^{_NAME_PATTERN}$",
+                         "not": {"pattern": "^[Nn][Oo][Nn][Ee]$"}})
 
 
 def _address(value: Any) -> IPv6Address:
@@ -49,6 +56,8 @@ def _prefix(value: Any) -> IPv6Network:
         raise cv.Bad(f'"{value}" is not a valid IPv6 prefix ({error})') from None
 
 
+cv.describe(_address, {"type": "string", "pattern": f"^{_ADDRESS_CHARS}$"})
+cv.describe(_prefix, {"type": "string", "pattern": f"^{_ADDRESS_CHARS}/[0-9]+$"})
 _addresses = cv.array_of(_address, "an array of IPv6 addresses")
 _prefixes = cv.array_of(_prefix, "an array of IPv6 prefixes")
 _names = cv.array_of(cv.text, 'an array of node names like ["MAP2"]')
@@ -60,6 +69,10 @@ def _position(value: Any) -> tuple[float, float]:
     if x is None or y is None:
         raise cv.Bad("must be [x, y], two numbers")
     return (x, y)
+
+
+cv.describe(_position, {"type": "array", "items": {"type": "number"},
+                        "minItems": 2, "maxItems": 2})
 
 
 def _interface_id(value: Any) -> int:
@@ -82,6 +95,12 @@ def _interface_id(value: Any) -> int:
     return iid
 
 
+cv.describe(_interface_id, {"anyOf": [
+    {"type": "integer", "minimum": 1, "maximum": _U64_MAX},
+    {"type": "string", "pattern": f"^{_ADDRESS_CHARS}$"},
+]})
+
+
 def _hex(value: Any) -> bytes:
     cv.need(value, "a string of hex digits", isinstance(value, str))
     digits = "".join(value.split())
@@ -91,3 +110,58 @@ def _hex(value: Any) -> bytes:
     if len(digits) % 2:
         raise cv.Bad(f"has an odd number of hex digits ({len(digits)})")
     return bytes.fromhex(digits)
+
+
+cv.describe(_hex, {"type": "string", "pattern": "^[0-9A-Fa-f\\s]*$"})
+
+
+# --- mobility models (hmipviz.mobility; metres, seconds) -----------------------------------
+
+
+def _points() -> cv.Convert:
+    def convert(value: Any) -> tuple[tuple[float, float], ...]:
+        cv.need(value, "an array of [x, y] points in metres", isinstance(value, list))
+        if not value:
+            raise cv.Bad("must hold at least one [x, y] point")
+        found = []
+        for i, item in enumerate(value, start=1):
+            try:
+                found.append(_position(item))
+            except cv.Bad as bad:
+                raise cv.Bad(f"item {i}: {bad}") from None
+        return tuple(found)
+    return cv.describe(convert, {"type": "array", "minItems": 1,
+                                 "items": cv.schema_of(_position)})
+
+
+def _area() -> cv.Convert:
+    def convert(value: Any) -> tuple[float, float, float, float]:
+        numbers = [cv.finite(v) for v in value] if isinstance(value, list) else []
+        if len(numbers) != 4 or None in numbers:
+            raise cv.Bad("must be [x0, y0, x1, y1], four numbers in metres")
+        x0, y0, x1, y1 = numbers
+        if not (x0 < x1 and y0 < y1):
+            raise cv.Bad(f"[{cv.fmt(x0)}, {cv.fmt(y0)}, {cv.fmt(x1)}, {cv.fmt(y1)}] needs "
+                         "x0 < x1 and y0 < y1")
+        return (x0, y0, x1, y1)
+    return cv.describe(convert, {"type": "array", "items": {"type": "number"},
+                                 "minItems": 4, "maxItems": 4})
+
+
+def _span(key: str, positive: bool) -> cv.Convert:
+    """A number or a [low, high] range; a speed must be above 0, a pause at least 0."""
+    wanted = "above 0" if positive else "at least 0"
+
+    def convert(value: Any) -> tuple[float, float]:
+        items = value if isinstance(value, list) else [value]
+        numbers = [cv.finite(v) for v in items]
+        if len(numbers) not in (1, 2) or None in numbers or isinstance(value, bool):
+            raise cv.Bad("must be a number or [low, high], two numbers")
+        lo, hi = numbers[0], numbers[-1]
+        if (lo <= 0 if positive else lo < 0) or lo > hi:
+            raise cv.Bad(f"must be {wanted} with low <= high, not {cv.fmt(lo)} .. "
+                         f"{cv.fmt(hi)}")
+        return (lo, hi)
+    one = {"type": "number", ("exclusiveMinimum" if positive else "minimum"): 0}
+    return cv.describe(convert, {"anyOf": [
+        one, {"type": "array", "items": one, "minItems": 1, "maxItems": 2}]})
