@@ -46,6 +46,8 @@ if TYPE_CHECKING:
         def show_me(self) -> None: raise NotImplementedError
         def next_step(self) -> bool: raise NotImplementedError
         def _next_lesson(self) -> None: raise NotImplementedError
+        def export_summary(self, path: str | None = None) -> object: raise NotImplementedError
+        def set_seed(self, seed: int | None = None) -> bool: raise NotImplementedError
         # one mixin calls into another
         def _refresh_buttons(self) -> None: raise NotImplementedError  # LessonStatusView
 else:
