@@ -103,6 +103,12 @@ def test_verify_lesson_finds_no_problem(name):
     assert verify_lesson(load_lesson(name)) == []
 
 
+# the answers of the predictions of a destination, a status and a field, when the learner
+# does what the step says
+SOLUTION_ANSWERS = {"predict-first-bu": "MAP1", "predict-status": "129",
+                    "predict-ha-lifetime": "120"}
+
+
 @pytest.mark.parametrize("name, index, qid", predictions())
 def test_prediction_answer_is_what_the_engine_sends(name, index, qid):
     """Locked in at the step's start and graded on the run itself: once the solution
@@ -125,6 +131,8 @@ def test_prediction_answer_is_what_the_engine_sends(name, index, qid):
         e = run.sim.trace[got.index]
         assert got.index >= commit.mark and lp_.answer_of(question, e, book) == got.answer
     assert run.answers[qid] == (0, got.correct)
+    if qid in SOLUTION_ANSWERS:  # what the lesson's text teaches, on its solution's path
+        assert got.answer == SOLUTION_ANSWERS[qid]
     with pytest.raises(lp_.PredictionRefused):
         run.predict(qid, 1)
 

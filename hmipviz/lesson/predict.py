@@ -256,7 +256,7 @@ def _choice_value(key: str, raw: Any, reader: Any, at: tuple, scope: lf.Scope,
         if key == "status":
             return lf.integer(0, 255)(raw, scope)
         if field is None or field not in lf.FIELDS:
-            return None  # reported by the caller / the field's own check
+            return raw  # no field (reported by the caller) or a bad one (by its reader)
         ftype = lf.FIELDS[field].type
         if ftype == "int":
             return lf.integer(0)(raw, scope)
