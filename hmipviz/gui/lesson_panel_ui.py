@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QStyle,
     QToolButton,
@@ -191,8 +192,11 @@ class LessonPanelUi(LessonPanelHost):
         row.addWidget(self.export_button)
         row.addWidget(self.again_button)
         row.addStretch(1)
-        row.addWidget(self.next_lesson_button)
         dl.addLayout(row)
+        # on a row of its own: a long title must not widen the dock
+        self.next_lesson_button.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                              QSizePolicy.Policy.Fixed)
+        dl.addWidget(self.next_lesson_button)
         self.stack.addWidget(done)
         self._apply_fonts()
         self._refresh_buttons()

@@ -39,8 +39,8 @@ def reveal_boxes(boxes: dict, run) -> None:
         got = run.revealed(qid) if q.is_prediction else None
         if got is None or box.reveal.isVisible():
             continue
-        box.show_graded(got.choice, got.correct, lp.describe_answer(q, got.answer),
-                        got.explanation)
+        box.show_graded(got.choice, got.correct,
+                        lp.describe_answer(q, got.answer, got.kind), got.explanation)
 
 
 def show_state(box, run, earlier: dict[str, int]) -> None:
@@ -49,8 +49,8 @@ def show_state(box, run, earlier: dict[str, int]) -> None:
     q = box.question
     got = run.revealed(q.id)
     if got is not None:
-        box.show_graded(got.choice, got.correct, lp.describe_answer(q, got.answer),
-                        got.explanation)
+        box.show_graded(got.choice, got.correct,
+                        lp.describe_answer(q, got.answer, got.kind), got.explanation)
     elif run.committed(q.id) is not None:
         box.show_locked(run.committed(q.id).choice)
     elif q.id in run.answers:

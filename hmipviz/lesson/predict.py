@@ -58,6 +58,7 @@ class Reveal:
     choice: int | None
     correct: bool
     explanation: str  # the question's own explanation and the right choice's
+    kind: str = ""  # the kind of the message (empty for nothing)
 
 
 # =====================================================================================
@@ -156,7 +157,7 @@ def reveal(q: Question, commit: Commitment | None, watch: PredictionWatch,
         answer = answer_of(q, e, book)
         if answer is None:
             answer = lf.NOTHING
-        return _graded(q, commit, answer, i, book)
+        return dataclasses.replace(_graded(q, commit, answer, i, book), kind=e.kind)
     if commit is None:
         return None
     offers_nothing = any(c.kind == lf.NOTHING or c.value == lf.NOTHING for c in q.choices)
@@ -175,14 +176,15 @@ def _graded(q: Question, commit: Commitment | None, answer: str, index: int | No
                   " ".join(parts))
 
 
-def describe_answer(q: Question, answer: str) -> str:
-    """The reveal's headline: what the learner's run sent, in words."""
+def describe_answer(q: Question, answer: str, kind: str = "") -> str:
+    """The reveal's headline: what the learner's run sent, in words (``kind``: the
+    kind of the message it was)."""
     if answer == lf.NOTHING:
         return "Your run sent nothing of the kind in time."
     who = "The node" if q.predict == lf.ANY else q.predict
     if q.about == "kind":
         return f"{who} sent a {answer}."
-    what = "/".join(q.message) if q.message else "message"
+    what = kind or (" or ".join(q.message) if q.message else "message")
     if q.about == "to":
         return f"{who}'s {what} went to {answer}."
     if q.about == "status":

@@ -151,7 +151,7 @@ def markdown(r: LessonReport, heading: str) -> str:
              + (" (stopped at Finish)" if r.finished else "")]
     if r.seed is not None:
         lines.append(f"- **Your seed:** {r.seed}"
-                     + (" (" + ", ".join(f"{label} {value:g}" for label, value in r.drawn)
+                     + (" (" + ", ".join(f"{label} = {value:g}" for label, value in r.drawn)
                         + ")" if r.drawn else ""))
     lines += ["", "### Steps", ""]
     lines += [f"- {marks[s.result]} {s.number}. {s.title}: {s.result}"

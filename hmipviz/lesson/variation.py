@@ -48,8 +48,8 @@ class Variation:
 
     def label(self) -> str:
         if self.what == "delay_ms":
-            return f"delay of the {self.a}-{self.b} link (ms)"
-        return f"interface id of {self.a}"
+            return f"{self.a}-{self.b} delay_ms"
+        return f"{self.a} interface_id"
 
 
 def parse_variations(raw: Any, reader: Any, scenario: Scenario) -> tuple[Variation, ...]:
