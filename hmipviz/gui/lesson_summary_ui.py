@@ -24,8 +24,7 @@ def export_dialog(panel) -> Path | None:
     run = panel.run
     if run is None:
         return None
-    settings = QSettings()
-    folder = str(settings.value(FOLDER_KEY, "") or Path.home())
+    folder = str(_settings().value(FOLDER_KEY, "") or Path.home())
     seed = f"-seed{run.lesson.seed}" if run.lesson.seed is not None else ""
     suggested = str(Path(folder) / f"{run.lesson.name}{seed}-summary.json")
     path, chosen = QFileDialog.getSaveFileName(
@@ -45,9 +44,15 @@ def export_to(panel, path: str | Path) -> Path | None:
         panel._set_status_note(f"The summary could not be saved to {path}: "
                                f"{exc.strerror or exc}", bad=True)
         return None
-    QSettings().setValue(FOLDER_KEY, str(written.parent))
+    _settings().setValue(FOLDER_KEY, str(written.parent))
     panel._set_status_note(f"Summary saved to {written}.")
     return written
+
+
+def _settings() -> QSettings:
+    """The window's own settings file (imported late: the window imports this)."""
+    from hmipviz.gui.main_window import settings
+    return settings()
 
 
 def choose_seed(lesson: Lesson, saved: Progress | None) -> tuple[Lesson, Progress | None]:

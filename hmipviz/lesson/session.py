@@ -626,9 +626,8 @@ def _revealed_ahead(run: LessonRun, qid: str) -> str | None:
     _step, q = run.lesson.question(qid)
     twin = run.fork()
     until = (commit.t if commit else run.sim.now) + q.within_s
-    if run.sim.now < until:
-        twin.driver.run_until(until)
-    twin.driver.run_until(until + 1e-9) if twin.sim.now <= until else None
+    if twin.sim.now <= until:  # just past it: "nothing" is the answer from then on
+        twin.driver.run_until(until + 1e-6)
     twin.watch_predictions()
     got = twin.revealed(qid)
     return got.answer if got is not None else None

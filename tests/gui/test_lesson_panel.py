@@ -245,6 +245,9 @@ def test_the_summary_at_the_end(qtbot, window, tmp_path):
     assert data["lesson"] == "04-intra-map" and data["finished"] is True
     assert [s["result"] for s in data["steps"]] == ["done with Show me"] * 6
     assert data["seed"] == panel.lesson.seed is not None  # lesson 4 varies its network
+    from hmipviz.gui.lesson_summary_ui import FOLDER_KEY
+    from hmipviz.gui.main_window import settings
+    assert settings().value(FOLDER_KEY) == str(tmp_path)  # the dialog starts there next
     assert panel.next_lesson_button.isVisible()
     assert panel.next_lesson_button.text() == "Next lesson: Moving between MAP domains"
     # the next lesson opens from there
