@@ -12,6 +12,7 @@ import pytest
 
 from hmipviz.cli import main
 from hmipviz.lesson import LessonError, LessonRun, load_lesson, verify_lesson
+from hmipviz.lesson import fields as lf
 from hmipviz.lesson import summary as ls
 from hmipviz.lesson import variation as lv
 
@@ -101,8 +102,8 @@ def test_seeds_draw_different_numbers_and_the_same_seed_the_same():
     assert abs(a - b) > 1.0  # neighbours' answers differ by more than the tolerance
     assert latency(1) == a
     seeded = lv.with_seed(lesson, 3)
-    assert [d for _l, d in lv.drawn_values(seeded)] == [2.0, 4.0]
-    assert all(2 <= d <= 9 for s in range(50) for _l, d in lv.drawn_values(
+    assert [d for _l, d in lv.drawn_values(seeded)] == ["2", "4"]
+    assert all(2 <= float(d) <= 9 for s in range(50) for _l, d in lv.drawn_values(
         lv.with_seed(lesson, s)))
     run = LessonRun(seeded)
     assert run.report().seed == 3 and run.progress().seed == 3
@@ -127,6 +128,10 @@ def test_check_verifies_a_varied_lesson_for_several_seeds(tmp_path, monkeypatch)
     ('vary = [{ node = "AR1", interface_id = [1, 9] }]', r"node"),
     ('vary = [{ link = ["MAP1", "AR1"], delay_ms = [1, 2], jitter = 1 }]',
      r'unknown key "jitter"'),
+    ('vary = [{ node = "AR1", prefix = ["2001:db8:2::/64", "2001:db8:1::/64"] }]',
+     r"2001:db8:1::/64 is another node's prefix"),
+    ('vary = [{ node = "AR1", prefix = ["2001:db8:2::/48", "2001:db8:7::/64"] }]',
+     r"each must be a /64"),
 ])
 def test_bad_variations_are_reported_with_their_line(tmp_path, vary, message):
     path = tmp_path / "v.md"
@@ -147,3 +152,35 @@ def test_seeds_are_checked():
 def test_cli_lesson_seed_is_checked(capsys):
     assert main(["lesson", "4", "--seed", "-5"]) != 0
     assert "--seed: a seed is a whole number" in capsys.readouterr().err
+
+
+def test_interface_ids_and_prefixes_vary_the_addresses(tmp_path):
+    """The MN's interface id and AR1's prefix drawn from the seed: the local BU's source
+    (the LCoA) differs between seeds, and the check (by node names) still holds."""
+    path = tmp_path / "v.md"
+    path.write_text(
+        '+++\ntitle = "T"\nsummary = "S"\ngoals = ["g"]\nscenario = "figure1"\n'
+        'vary = [{ node = "MN", interface_id = [16, 4095] },\n'
+        '        { node = "AR1", prefix = ["2001:db8:2::/64", "2001:db8:22::/64", '
+        '"2001:db8:222::/64"] }]\n+++\n\n## Step: s\n\n```toml\n'
+        'check = { sent = "local BU", from = "MN", to = "MAP1", acknowledged = true, '
+        'where = { "ipv6.src" = { in_prefix_of = "AR1" } } }\n'
+        'solution = [{ play = true }]\n```\n')
+    lesson = load_lesson(str(path))
+    assert verify_lesson(lesson) == []  # the file's values and seeds 1, 2 and 3
+
+    def lcoa(seed: int) -> str:
+        run = LessonRun(lv.with_seed(lesson, seed))
+        assert run.play().passed
+        e = next(e for e in run.sim.trace if getattr(e, "kind", "") == "local BU")
+        return str(lf.packet_of(e).src)
+
+    seen = {lcoa(s) for s in range(1, 6)}
+    assert len(seen) >= 4
+    seeded = lv.with_seed(lesson, 2)
+    ar1 = seeded.scenario.node("AR1")
+    assert ar1.address in ar1.prefix  # the AR's own address moved with its prefix
+    assert ar1.prefix in seeded.scenario.node("MAP1").valid_onlink_prefixes
+    drawn = dict(lv.drawn_values(seeded))
+    assert drawn["AR1 prefix"] == str(ar1.prefix)
+    assert int(drawn["MN interface_id"]) == seeded.scenario.node("MN").interface_id

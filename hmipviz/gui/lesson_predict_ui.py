@@ -37,7 +37,7 @@ def reveal_boxes(boxes: dict, run) -> None:
     for qid, box in boxes.items():
         q = box.question
         got = run.revealed(qid) if q.is_prediction else None
-        if got is None or box.reveal.isVisible():
+        if got is None or not box.reveal.isHidden():
             continue
         box.show_graded(got.choice, got.correct,
                         lp.describe_answer(q, got.answer, got.kind), got.explanation)

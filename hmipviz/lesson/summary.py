@@ -53,7 +53,7 @@ class LessonReport:
     questions: tuple[QuestionRow, ...]
     goals_learnt: tuple[str, ...]
     goals_to_practise: tuple[str, ...]  # a step teaching them was shown or not done
-    drawn: tuple[tuple[str, float], ...] = ()  # the seed's values, with their labels
+    drawn: tuple[tuple[str, str], ...] = ()  # the seed's values, with their labels
 
     @property
     def steps_by_learner(self) -> int:
@@ -151,7 +151,7 @@ def markdown(r: LessonReport, heading: str) -> str:
              + (" (stopped at Finish)" if r.finished else "")]
     if r.seed is not None:
         lines.append(f"- **Your seed:** {r.seed}"
-                     + (" (" + ", ".join(f"{label} = {value:g}" for label, value in r.drawn)
+                     + (" (" + ", ".join(f"{label} = {value}" for label, value in r.drawn)
                         + ")" if r.drawn else ""))
     lines += ["", "### Steps", ""]
     lines += [f"- {marks[s.result]} {s.number}. {s.title}: {s.result}"
