@@ -195,3 +195,19 @@ def test_old_kind_predictions_still_load():
     lesson = load_lesson("1")
     kinds = [q for s in lesson.steps for q in s.questions if q.is_prediction]
     assert kinds and all(q.about == "kind" and all(c.kind for c in q.choices) for q in kinds)
+
+
+def test_a_message_after_the_step_is_graded_when_the_learner_goes_on():
+    """Lesson 3, step 2: the MN's next message after MAP1's BA (the BU to the HA)
+    comes after the step's check holds. Going on grades the prediction on the
+    learner's run as it stands, not leaving it unanswered."""
+    lesson = load_lesson("3")
+    step, q = lesson.question("predict-after-ba")
+    run = LessonRun(lesson, start=False)
+    run.goto(step.index)
+    run.predict(q.id, 0)  # "BU to HA"
+    run.apply_solution()
+    assert run.can_advance()
+    assert run.pending_predictions() == [q.id] and q.id not in run.answers
+    assert run.advance()
+    assert run.answers[q.id] == (0, True)

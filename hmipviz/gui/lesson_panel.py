@@ -303,7 +303,11 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
                     # the moment the step was done: the next one starts from there
                     i = c.position
                     self.policy.done_at(i, c.trace[i] if i >= 0 else None)
-                c.pause()  # let the learner read, answer and go on
+                if run.pending_predictions():  # its message comes next: keep playing
+                    self._set_status_note("Done. Play on to see the message you "
+                                          "predicted; Next step is open.")
+                else:
+                    c.pause()  # let the learner read, answer and go on
                 self._refresh_steps()
                 self._schedule_save()
             self.checkChanged.emit(self.result.passed)
@@ -416,7 +420,9 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         runs only while the newest event is shown)."""
         if self.run is not None:
             self.run.watch_predictions(self.controller.position + 1)
-            lesson_predict_ui.reveal_boxes(self.question_boxes, self.run)
+            new = lesson_predict_ui.reveal_boxes(self.question_boxes, self.run)
+            if new and self.run.can_advance():
+                self.controller.pause()  # played on past the step to see it: stop here
 
     def commit_prediction(self, question_id: str, choice: int) -> bool:
         """Lock in the learner's prediction (one attempt) before the engine moves."""

@@ -32,8 +32,10 @@ def commit(panel, question_id: str, choice: int) -> bool:
     return True
 
 
-def reveal_boxes(boxes: dict, run) -> None:
-    """Show the reveal in each prediction box whose message the run has shown."""
+def reveal_boxes(boxes: dict, run) -> int:
+    """Show the reveal in each prediction box whose message the run has shown; how
+    many were newly shown."""
+    n = 0
     for qid, box in boxes.items():
         q = box.question
         got = run.revealed(qid) if q.is_prediction else None
@@ -41,6 +43,8 @@ def reveal_boxes(boxes: dict, run) -> None:
             continue
         box.show_graded(got.choice, got.correct,
                         lp.describe_answer(q, got.answer, got.kind), got.explanation)
+        n += 1
+    return n
 
 
 def show_state(box, run, earlier: dict[str, int]) -> None:

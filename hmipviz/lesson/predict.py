@@ -368,6 +368,31 @@ class PredictionsMixin:
         """The reveal of a prediction of this step, once its message was shown."""
         return self._reveals.get(question_id)
 
+    def pending_predictions(self) -> list[str]:
+        """The step's predictions locked in whose message has not been shown yet."""
+        return [q for q in self._commits if q not in self._reveals]
+
+    def reveal_ahead(self, question_id: str, record: bool = True) -> Reveal | None:
+        """The reveal of a locked-in prediction whose message comes after the step was
+        done: read on a copy of this run, played on as it stands up to ``within_s``
+        after the commitment (the learner's own run, not the step's solution). With
+        ``record`` it is graded as if shown (the learner went on without playing)."""
+        if question_id in self._reveals:
+            return self._reveals[question_id]
+        _step, q = self.lesson.question(question_id)
+        commit = self._commits.get(question_id)
+        twin = self.fork()  # type: ignore[attr-defined]
+        until = (commit.t if commit is not None else self.sim.now) + q.within_s
+        if twin.sim.now <= until:  # just past it: "nothing" is the answer from then on
+            twin.driver.run_until(until + 1e-6)
+        twin.watch_predictions()
+        got = twin.revealed(question_id)
+        if got is not None and record:
+            self._reveals[question_id] = got
+            if got.choice is not None and question_id not in self._answers:
+                self._answers[question_id] = (got.choice, got.correct)
+        return got
+
     def prediction(self, question_id: str) -> str | None:
         """The learner's run's answer to a prediction, once revealed (else None)."""
         got = self._reveals.get(question_id)

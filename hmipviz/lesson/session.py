@@ -326,6 +326,8 @@ class LessonRun(lp.PredictionsMixin):
         """Go to the next step if this one passed; False at the end or when not passed."""
         if not self.can_advance() or self.index + 1 >= len(self.lesson.steps):
             return False
+        for qid in self.pending_predictions():
+            self.reveal_ahead(qid)  # its message comes after the step was done
         self.start_step(self.index + 1)
         return True
 
@@ -418,6 +420,8 @@ class LessonRun(lp.PredictionsMixin):
         a step is still to be done."""
         if not self.finished:
             return False
+        for qid in self.pending_predictions():
+            self.reveal_ahead(qid)
         if self._finished_s is None:
             self._finished_s = self.elapsed_s()
         return True
@@ -615,19 +619,7 @@ def _verify_step(lesson: Lesson, step: Step, run: LessonRun, where: str,
                             f"{q.numeric} to ask about once the step is done")
     return True
 
-
 def _revealed_ahead(run: LessonRun, qid: str) -> str | None:
-    """A prediction's answer on ``run``: revealed already, or by running a copy on
-    until the question's ``within_s`` after its commitment has passed."""
-    got = run.revealed(qid)
-    if got is not None:
-        return got.answer
-    commit = run.committed(qid)
-    _step, q = run.lesson.question(qid)
-    twin = run.fork()
-    until = (commit.t if commit else run.sim.now) + q.within_s
-    if twin.sim.now <= until:  # just past it: "nothing" is the answer from then on
-        twin.driver.run_until(until + 1e-6)
-    twin.watch_predictions()
-    got = twin.revealed(qid)
+    """A prediction's answer on ``run``: revealed already, or read ahead on a copy."""
+    got = run.revealed(qid) or run.reveal_ahead(qid, record=False)
     return got.answer if got is not None else None
