@@ -303,11 +303,10 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
                     # the moment the step was done: the next one starts from there
                     i = c.position
                     self.policy.done_at(i, c.trace[i] if i >= 0 else None)
-                if run.pending_predictions():  # its message comes next: keep playing
+                c.pause()  # let the learner read, answer and go on
+                if run.pending_predictions():  # its message comes after the step
                     self._set_status_note("Done. Play on to see the message you "
-                                          "predicted; Next step is open.")
-                else:
-                    c.pause()  # let the learner read, answer and go on
+                                          "predicted, or go on: Next step grades it.")
                 self._refresh_steps()
                 self._schedule_save()
             self.checkChanged.emit(self.result.passed)
