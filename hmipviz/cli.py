@@ -96,6 +96,8 @@ def _build_parser() -> argparse.ArgumentParser:
     lesson.add_argument("name", help="a lesson file (.md), a built-in name or its number")
     lesson.add_argument("--present", action="store_true", default=argparse.SUPPRESS,
                         help="open in presentation mode")
+    lesson.add_argument("--seed", type=int, default=None, metavar="S",
+                        help="the student seed of a lesson that varies its network")
 
     from .experiment.cli import add_parsers as add_experiment_parsers
     add_experiment_parsers(sub)  # `experiment` and `experiments`
@@ -341,6 +343,12 @@ def cmd_lesson(args: argparse.Namespace) -> int:
     if "lesson" not in inspect.signature(launch).parameters:
         raise CliError(f"lesson {lesson.name} is valid, but this version's window cannot "
                        "play lessons yet")
+    if getattr(args, "seed", None) is not None:
+        from .lesson.variation import check_seed, with_seed
+        try:
+            lesson = with_seed(lesson, check_seed(args.seed))
+        except ValueError as exc:
+            raise CliError(f"--seed: {exc}") from None
     return launch(lesson.scenario, present=args.present, lesson=lesson)
 
 

@@ -9,11 +9,8 @@ draws what it answers; so the teaching rules can be read and tested on their own
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-from hmipviz import lesson_checks as lc
-from hmipviz import lesson_fields as lf
 
 # After the learner acts (or starts the engine) in a step, the check gets this much
 # simulated time before the attempt counts as wrong and the hints open.
@@ -55,14 +52,6 @@ class StatusLine:
 
 
 @dataclass
-class _Watch:
-    """A prediction's watch: which message comes next, read from trace index ``read``."""
-
-    next_message: lc.NextMessage
-    read: int
-
-
-@dataclass
 class StepPolicy:
     """The learner's state in one step: attempts, hints, predictions, where it was done.
 
@@ -73,8 +62,7 @@ class StepPolicy:
     attempt_t: float | None = None
     wrong_attempt: bool = False
     hints_shown: list[str] = field(default_factory=list)
-    revealed: set[str] = field(default_factory=set)
-    watches: dict[str, _Watch] = field(default_factory=dict)
+    watches: dict[str, object] = field(default_factory=dict)
     pass_at: tuple[int, object] | None = None  # (trace index, event) when done
 
     # --- attempts ---------------------------------------------------------------------
@@ -145,36 +133,8 @@ class StepPolicy:
 
     # --- predictions ----------------------------------------------------------------------
     def forget_watches(self) -> None:
-        """A new branch or a new engine: each watch reads the trace again from the mark."""
+        """A new branch or a new engine (the run re-reads its predictions itself)."""
         self.watches = {}
-
-    def watch_predictions(self, questions: Iterable, trace: Sequence, mark: int,
-                          book, expected: Callable[[str], str | None],
-                          now: float) -> list[tuple[str, str]]:
-        """(question id, kind seen) for each prediction whose message has now been
-        shown, "nothing" when the learner predicted no message and none came within
-        the question's ``within_s``. Each watch reads on from where it stopped (the
-        trace of a long step is long); each question is revealed once."""
-        out = []
-        for q in questions:
-            if not q.is_prediction or q.id in self.revealed:
-                continue
-            watch = self.watches.get(q.id)
-            if watch is None or watch.read > len(trace):
-                watch = self.watches[q.id] = _Watch(
-                    lc.NextMessage(q.predict, q.after, q.ignore), mark)
-            seen = None
-            for e in trace[watch.read:]:
-                seen = watch.next_message.feed(e, book)
-                if seen is not None:
-                    break
-            watch.read = len(trace)
-            if seen is None and expected(q.id) == lf.NOTHING and now > self.step_t + q.within_s:
-                seen = lf.NOTHING
-            if seen is not None:
-                self.revealed.add(q.id)
-                out.append((q.id, seen))
-        return out
 
     # --- the next step ----------------------------------------------------------------------
     def done_at(self, index: int, event: object) -> None:
@@ -214,35 +174,12 @@ def show_button(ok: bool, passed: bool, showing: bool) -> ButtonState:
 
 
 def summary_markdown(lesson, run) -> str:
-    """The end-of-lesson page: steps done, questions right at the first try, hints
-    used, time taken, each answer, and the goals."""
-    s = run.summary()
-    answers = {q: ok for q, _c, ok in run.progress().answers}
-    lines = [f"## {lesson.title}: done" if run.finished else f"## {lesson.title}",
-             "",
-             f"- **Steps done:** {s.steps_passed} of {s.steps_total}",
-             f"- **Questions right at the first try:** {s.questions_right} of "
-             f"{s.questions_total}"
-             + (f" ({s.questions_answered} answered)"
-                if s.questions_answered != s.questions_total else ""),
-             f"- **Hints used:** {s.hints_used}",
-             f"- **Time taken:** {format_duration(s.elapsed_s)}",
-             "", "### Your steps", ""]
-    shown = set(getattr(s, "shown", ()))
-    for step in lesson.steps:
-        mark, how = ((OPEN, "not done") if step.index not in run.passed else
-                     ("\u2713", "with Show me") if step.index in shown else
-                     ("\u2713", "done by you"))
-        # "Step N," not "N.": a list item that starts with "N." is a nested list
-        lines.append(f"- {mark} Step {step.index + 1}, {step.title}: {how}")
-    lines += ["", "### Your answers", ""]
-    marks: dict[bool | None, str] = {True: "\u2713", False: "\u2717"}
-    for step in lesson.steps:
-        for q in step.questions:
-            mark = marks.get(answers.get(q.id), "\u2014")
-            lines.append(f"- {mark} {q.ask}")
-    lines += ["", "### What you learnt", ""] + [f"- {g}" for g in lesson.goals]
-    return "\n".join(lines)
+    """The end-of-lesson page: per step done, with hints or shown, questions right at
+    the first try, time taken, the seed, and the goals learnt
+    (:func:`hmipviz.lesson.summary.markdown`)."""
+    from hmipviz.lesson import summary
+    return summary.markdown(summary.report(run), f"## {lesson.title}: done"
+                            if run.finished else f"## {lesson.title}")
 
 
 def next_builtin(name: str | None, items: Sequence[tuple[str, str, str]]

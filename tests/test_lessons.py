@@ -31,8 +31,8 @@ from hmipviz.lesson import (
     verify_lesson,
 )
 from hmipviz.lesson import checks as lc
-from hmipviz.lesson import evaluate as ev
 from hmipviz.lesson import fields as lf
+from hmipviz.lesson import predict as lp_
 from hmipviz.resources import lessons_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,42 +103,55 @@ def test_verify_lesson_finds_no_problem(name):
     assert verify_lesson(load_lesson(name)) == []
 
 
+# the answers of the predictions of a destination, a status and a field, when the learner
+# does what the step says
+SOLUTION_ANSWERS = {"predict-first-bu": "MAP1", "predict-status": "129",
+                    "predict-ha-lifetime": "120"}
+
+
 @pytest.mark.parametrize("name, index, qid", predictions())
 def test_prediction_answer_is_what_the_engine_sends(name, index, qid):
-    """The answer given at the step's start (computed on a fork) is the kind the real
-    run sends once the solution is applied, and it is one of the choices."""
+    """Locked in at the step's start and graded on the run itself: once the solution
+    is done, the reveal names the message the trace holds, it is one of the choices,
+    and only that first attempt counts (a second is refused)."""
     lesson = load_lesson(name)
     _, question = lesson.question(qid)
     run = LessonRun(lesson, start=False)
     run.goto(index)
-    expected = run.prediction(qid)
-    assert expected in [c.kind for c in question.choices]
-    mark, start_t = run.mark, run.sim.now
-    run.apply_solution(settle=False)
-    if any(a.verb == "reset" for a in run.step.solution):
-        mark = 0
-    run.driver.run_until(start_t + question.within_s)
-    seen = ev.next_message(lc.Window(run.sim, mark), question.predict, question.after,
-                           question.ignore, start_t + question.within_s)
-    assert (seen or lf.NOTHING) == expected
-    right = next(i for i, c in enumerate(question.choices) if c.kind == expected)
-    wrong = next(i for i, c in enumerate(question.choices) if c.kind != expected)
-    assert run.answer(qid, wrong).correct is False
-    feedback = run.answer(qid, right)
-    assert feedback.correct and feedback.answer == expected and not feedback.first_try
+    commit = run.predict(qid, 0)
+    run.apply_solution(settle=True)
+    if run.revealed(qid) is None:  # the message may come after the check holds
+        run.driver.run_until(commit.t + question.within_s + 1e-6)
+        run.watch_predictions()
+    got = run.revealed(qid)
+    assert got is not None and got.choice == 0
+    book = lf.AddressBook(run.sim)
+    assert any(lp_.choice_matches(question, c, got.answer, book) for c in question.choices)
+    if got.index is not None:  # the message is in the trace, after the commitment
+        e = run.sim.trace[got.index]
+        assert got.index >= commit.mark and lp_.answer_of(question, e, book) == got.answer
+    assert run.answers[qid] == (0, got.correct)
+    if qid in SOLUTION_ANSWERS:  # what the lesson's text teaches, on its solution's path
+        assert got.answer == SOLUTION_ANSWERS[qid]
+    with pytest.raises(lp_.PredictionRefused):
+        run.predict(qid, 1)
 
 
 def test_some_predictions_teach_what_the_rfc_says():
-    """Spot checks that the engine's answers are the ones the lesson texts explain."""
-    def answer(name: str, qid: str) -> str:
+    """Spot checks that the answers on the solution's path are the ones the lesson
+    texts explain."""
+    def answer(name: str, qid: str) -> str | None:
         lesson = load_lesson(name)
         step, _ = lesson.question(qid)
         run = LessonRun(lesson, start=False)
         run.goto(step.index)
+        run.predict(qid, 0)
+        run.apply_solution(settle=True)
+        run.reveal_ahead(qid)  # its message may come after the step is done
         return run.prediction(qid)
 
     assert answer("03-first-registration", "predict-after-ba") == describe.HOME_BU
-    assert answer("04-intra-map", "predict-first-bu") == describe.LOCAL_BU
+    assert answer("04-intra-map", "predict-first-bu") == "MAP1"
     assert answer("01-why-local-anchor", "predict-mip") == describe.HOME_BU
     assert answer("02-map-discovery", "predict-rs") == describe.RS
 
@@ -660,6 +673,10 @@ VERIFY = [
         '[[question]]\nid = "p"\npredict = "MN"\nask = "?"\n'
         'choices = [{ kind = "BU to HA", explain = "x" }, { kind = "RA", explain = "y" }]')),
      r'x\.md:17: question p: the engine\'s answer "RS" is not among the choices'),
+    ("destination not offered", one_step('{ handover = "initial" }', extra=(
+        '[[question]]\nid = "p"\npredict = "MN"\nmessage = ["local BU", "BU to HA"]\n'
+        'ask = "?"\nchoices = [{ to = "HA", explain = "x" }, { to = "CN", explain = "y" }]')),
+     r'x\.md:17: question p: the engine\'s answer "MAP1" is not among the choices'),
 ]
 
 

@@ -62,6 +62,8 @@ class LessonHost(QObject):
         self.open_action.setShortcut(QKeySequence("Ctrl+L"))
         self.window.addAction(self.open_action)  # with the menu bar hidden too
         self.start_over_action = menu.addAction("&Start the lesson over", self._start_over)
+        self.export_action = menu.addAction("&Export the lesson summary\u2026",
+                                            self._export)
         self.close_action = menu.addAction("&Close the lesson", self.close)
         self._sync_actions()
         return menu
@@ -96,6 +98,7 @@ class LessonHost(QObject):
     def _sync_actions(self) -> None:
         on = self.panel is not None and self.panel.lesson is not None
         self.start_over_action.setEnabled(on)
+        self.export_action.setEnabled(on)
         self.close_action.setEnabled(on)
 
     def _ensure_dock(self) -> QtLessonPanel:
@@ -192,6 +195,10 @@ class LessonHost(QObject):
                                               "Lesson files (*.md);;All files (*)")
         if path:
             self.open(path)
+
+    def _export(self) -> None:
+        if self.panel is not None:
+            self.panel.export_summary()
 
     def _start_over(self) -> None:
         if self.panel is not None:

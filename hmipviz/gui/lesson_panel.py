@@ -42,9 +42,8 @@ from PySide6.QtCore import QEvent, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QListWidgetItem, QWidget
 
-from hmipviz import lesson_fields as lf
 from hmipviz import lesson_policy
-from hmipviz.gui import theme
+from hmipviz.gui import lesson_predict_ui, lesson_summary_ui, theme
 from hmipviz.gui.lesson_driver import QtLessonDriver
 from hmipviz.gui.lesson_panel_ui import LessonPanelUi
 from hmipviz.gui.lesson_status import LessonStatusView
@@ -151,6 +150,8 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         if self.run is not None:
             self.save_progress()
         c = self.controller
+        saved = self.store.load(lesson.name) if resume else None
+        lesson, saved = lesson_summary_ui.choose_seed(lesson, saved)
         self.lesson = lesson
         self.detached = False
         self.driver = QtLessonDriver(c, lesson)
@@ -159,7 +160,6 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
             c.pause()
             c.load(lesson.scenario, mode=lesson.mode)
             self.run = LessonRun(lesson, self.driver)
-            saved = self.store.load(lesson.name) if resume else None
             self.resumed = saved is not None and (saved.step > 0 or bool(saved.passed)
                                                   or bool(saved.answers))
             if saved is not None and self.resumed:
@@ -168,7 +168,10 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         finally:
             self._busy -= 1
         self.title.setText(esc(lesson.title))
-        self.title.setToolTip(lesson.summary)
+        self.title.setToolTip(lesson.summary + (f"\nSeed: {lesson.seed}"
+                                                if lesson.variations else ""))
+        self.seed_action.setVisible(bool(lesson.variations))
+        self.seed_action.setText(f"Seed {lesson.seed}: change\u2026")
         self.goals.setText("<ul style='margin-left:-20px'>" + "".join(
             f"<li>{esc(g)}</li>" for g in lesson.goals) + "</ul>")
         self._fill_steps(lesson)
@@ -251,10 +254,12 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
             box = QuestionBox(q, n)
             box.chosen.connect(self.answer)
             box.numberEntered.connect(self.answer_number)
+            box.committed.connect(self.commit_prediction)
             self.questions.addWidget(box)
             self.question_boxes[q.id] = box
-            if q.id in earlier and not q.is_numeric and (
-                    not q.is_prediction or run.prediction(q.id) is not None):
+            if q.is_prediction:
+                lesson_predict_ui.show_state(box, run, earlier)
+            elif q.id in earlier and not q.is_numeric:
                 try:
                     fb = run.answer(q.id, earlier[q.id])  # not first: the score is kept
                     box.show_feedback(fb, earlier[q.id], earlier=True)
@@ -309,6 +314,9 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
                     i = c.position
                     self.policy.done_at(i, c.trace[i] if i >= 0 else None)
                 c.pause()  # let the learner read, answer and go on
+                if run.pending_predictions():  # its message comes after the step
+                    self._set_status_note("Done. Play on to see the message you "
+                                          "predicted, or go on: Next step grades it.")
                 self._refresh_steps()
                 self._schedule_save()
             self.checkChanged.emit(self.result.passed)
@@ -372,41 +380,6 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         self.policy.watch_attempt(self.result.passed, c.display_time(),
                                   run.step.time_limit_s, c.at_end(), c.playing)
 
-    def _watch_blocked(self) -> None:
-        """After a wrong attempt, ask the player whether the step can still pass on this
-        branch (a look-ahead on a copy of the engine: at most once per simulated second,
-        playing or stepping, unless the learner acted since); when it cannot, pause and
-        offer to try the step again."""
-        c = self.controller
-        if self.result.passed or not self.policy.wrong_attempt:
-            self.blocked = None
-            return
-        now = c.display_time()
-        acts = self._acts
-        # once a look-ahead found the step still passable, waiting on cannot change that
-        # for a while: the look-ahead ran the step's whole time limit (a long wait, as
-        # for a MAP failure found by probing, must not re-run it every second); and fast
-        # playback looks ahead at most once per second of playback clock, so it does not
-        # spend its frames looking ahead
-        gap = 1.0 if self.blocked is not None or self.run is None else \
-            max(1.0, self.run.step.time_limit_s / 2)
-        clock_ms = c.clock_ms()
-        if self._blocked_t is not None and acts == self._blocked_acts and (
-                0 <= now - self._blocked_t < gap
-                or (c.playing and clock_ms - self._blocked_ms < 1000.0)):
-            return  # playing or stepping through a long wait must stay quick
-        self._blocked_t, self._blocked_ms, self._blocked_acts = now, clock_ms, acts
-        try:
-            was = self.blocked
-            assert self.run is not None, "watched only by evaluate, with a lesson open"
-            self.blocked = self.run.blocked()
-        except Exception:  # the look-ahead must never take the window down
-            log.exception("lesson look-ahead failed")
-            self.blocked = None
-            return
-        if self.blocked is not None and was is None:
-            c.pause()
-
     def retry_step(self) -> bool:
         """Try this step again: back to its start (the network restarts and the earlier
         steps' solutions are replayed)."""
@@ -430,18 +403,17 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
         return True
 
     def _watch_predictions(self) -> None:
-        """Reveal a prediction once the message it is about has been shown."""
-        run = self.run
-        questions = [b.question for b in self.question_boxes.values()]
-        if run is None or not any(q.is_prediction and q.id not in self.policy.revealed
-                                  for q in questions):
-            return
-        shown = self.policy.watch_predictions(
-            questions, run.sim.trace, run.mark, lf.AddressBook(run.sim), run.prediction,
-            self.controller.display_time())
-        for qid, seen in shown:
-            box = self.question_boxes[qid]
-            box.show_reveal(seen, any(b.isChecked() for b in box.buttons))
+        """Reveal a prediction once the message it is about is on screen (evaluate
+        runs only while the newest event is shown)."""
+        if self.run is not None:
+            self.run.watch_predictions(self.controller.position + 1)
+            new = lesson_predict_ui.reveal_boxes(self.question_boxes, self.run)
+            if new and self.run.can_advance():
+                self.controller.pause()  # played on past the step to see it: stop here
+
+    def commit_prediction(self, question_id: str, choice: int) -> bool:
+        """Lock in the learner's prediction (one attempt) before the engine moves."""
+        return lesson_predict_ui.commit(self, question_id, choice)
 
     # --- the learner's buttons --------------------------------------------------------------
     def show_hint(self) -> str | None:
@@ -508,6 +480,7 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
             return False  # detached: the window shows another network (soak finding)
         self.show_runner.cancel()
         if run.index + 1 >= len(run.lesson.steps):
+            run.finish()  # the clock stops at Finish
             self.save_progress()
             self.show_summary()
             self.finished.emit()
@@ -632,6 +605,28 @@ class QtLessonPanel(LessonPanelUi, LessonStatusView, QWidget):
             self.next_lesson_button.setText(f"Next lesson: {title}")
             self.next_lesson_button.setToolTip(f"{nxt[1]}: {nxt[2]}")
         self.stack.setCurrentIndex(1)
+
+    def export_summary(self, path: str | Path | None = None) -> Path | None:
+        """Save the teacher's summary (JSON or CSV): to ``path``, or where the save
+        dialog says (its folder is remembered)."""
+        if path is not None:
+            return lesson_summary_ui.export_to(self, path)
+        return lesson_summary_ui.export_dialog(self)
+
+    def set_seed(self, seed: int | None = None) -> bool:
+        """Restart the lesson on the network of another student seed (asked for when
+        None); the progress made with the old seed is set aside."""
+        if self.lesson is None or not self.lesson.variations:
+            return False
+        if seed is None:
+            seed = lesson_summary_ui.seed_dialog(self, self.lesson)
+            if seed is None:
+                return False
+        from hmipviz.lesson.variation import with_seed
+        self.run = None
+        self.store_clear()
+        self.load(with_seed(self.lesson, seed), resume=False)
+        return True
 
     def summary_text(self) -> str:
         return self.summary_view.toPlainText()

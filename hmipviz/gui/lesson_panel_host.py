@@ -7,7 +7,7 @@ unchanged."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
@@ -28,6 +28,11 @@ if TYPE_CHECKING:
         blocked: Blocked | None
         detached: bool
         show_runner: ShowMeRunner
+        controller: Any  # the window's QtController
+        _acts: int  # the learner's actions so far, and the look-ahead's bookkeeping
+        _blocked_t: float | None
+        _blocked_ms: float
+        _blocked_acts: int
         # given by LessonPanelUi._build, read by LessonStatusView
         status: QLabel
         retry_button: QPushButton
@@ -46,6 +51,8 @@ if TYPE_CHECKING:
         def show_me(self) -> None: raise NotImplementedError
         def next_step(self) -> bool: raise NotImplementedError
         def _next_lesson(self) -> None: raise NotImplementedError
+        def export_summary(self, path: str | None = None) -> object: raise NotImplementedError
+        def set_seed(self, seed: int | None = None) -> bool: raise NotImplementedError
         # one mixin calls into another
         def _refresh_buttons(self) -> None: raise NotImplementedError  # LessonStatusView
 else:

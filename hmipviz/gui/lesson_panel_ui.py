@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QStyle,
     QToolButton,
@@ -51,10 +52,14 @@ class LessonPanelUi(LessonPanelHost):
         self.menu_button = QToolButton()
         self.menu_button.setText("\u22ee")
         self.menu_button.setAccessibleName("Lesson menu")
-        self.menu_button.setToolTip("Start the lesson over")
+        self.menu_button.setToolTip("Start over, export the summary, the seed")
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.menu_button)
         self.start_over_action = menu.addAction("Start the lesson over", self.start_over)
+        self.export_action = menu.addAction("Export the summary for the teacher\u2026",
+                                            self.export_summary)
+        self.seed_action = menu.addAction("Seed\u2026", self.set_seed)
+        self.seed_action.setVisible(False)
         self.menu_button.setMenu(menu)
         head.addWidget(self.menu_button, 0, Qt.AlignmentFlag.AlignTop)
         lay.addLayout(head)
@@ -178,6 +183,10 @@ class LessonPanelUi(LessonPanelHost):
         self.review_button = QPushButton("Review the steps")
         self.review_button.setAccessibleName("Review the steps")
         self.review_button.clicked.connect(lambda: self.stack.setCurrentIndex(0))
+        self.export_button = QPushButton("Export for the teacher\u2026")
+        self.export_button.setAccessibleName("Export the summary for the teacher")
+        self.export_button.setToolTip("Save this summary as JSON or CSV")
+        self.export_button.clicked.connect(lambda: self.export_summary())
         self.again_button = QPushButton("Start over")
         self.again_button.setAccessibleName("Start the lesson over")
         self.again_button.clicked.connect(self.start_over)
@@ -185,11 +194,14 @@ class LessonPanelUi(LessonPanelHost):
         self.next_lesson_button.setAccessibleName("Next lesson")
         self.next_lesson_button.clicked.connect(self._next_lesson)
         row.addWidget(self.review_button)
+        row.addWidget(self.export_button)
         row.addWidget(self.again_button)
         row.addStretch(1)
         dl.addLayout(row)
-        # a row of its own: with the title in it, it would widen a narrow dock
-        dl.addWidget(self.next_lesson_button, 0, Qt.AlignmentFlag.AlignRight)
+        # on a row of its own: a long title must not widen the dock
+        self.next_lesson_button.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                              QSizePolicy.Policy.Fixed)
+        dl.addWidget(self.next_lesson_button)
         self.stack.addWidget(done)
         self._apply_fonts()
         self._refresh_buttons()

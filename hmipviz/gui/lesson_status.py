@@ -16,7 +16,43 @@ log = logging.getLogger("hmipviz.gui")
 
 
 class LessonStatusView(LessonPanelHost):
-    """Renders the status line (``_refresh_status``) and the buttons' states."""
+    """Renders the status line (``_refresh_status``) and the buttons' states, and asks
+    whether the step can still pass (``_watch_blocked``)."""
+
+    def _watch_blocked(self) -> None:
+        """After a wrong attempt, ask the player whether the step can still pass on this
+        branch (a look-ahead on a copy of the engine: at most once per simulated second,
+        playing or stepping, unless the learner acted since); when it cannot, pause and
+        offer to try the step again."""
+        c = self.controller
+        if self.result.passed or not self.policy.wrong_attempt:
+            self.blocked = None
+            return
+        now = c.display_time()
+        acts = self._acts
+        # once a look-ahead found the step still passable, waiting on cannot change that
+        # for a while: the look-ahead ran the step's whole time limit (a long wait, as
+        # for a MAP failure found by probing, must not re-run it every second); and fast
+        # playback looks ahead at most once per second of playback clock, so it does not
+        # spend its frames looking ahead
+        gap = 1.0 if self.blocked is not None or self.run is None else \
+            max(1.0, self.run.step.time_limit_s / 2)
+        clock_ms = c.clock_ms()
+        if self._blocked_t is not None and acts == self._blocked_acts and (
+                0 <= now - self._blocked_t < gap
+                or (c.playing and clock_ms - self._blocked_ms < 1000.0)):
+            return  # playing or stepping through a long wait must stay quick
+        self._blocked_t, self._blocked_ms, self._blocked_acts = now, clock_ms, acts
+        try:
+            was = self.blocked
+            assert self.run is not None, "watched only by evaluate, with a lesson open"
+            self.blocked = self.run.blocked()
+        except Exception:  # the look-ahead must never take the window down
+            log.exception("lesson look-ahead failed")
+            self.blocked = None
+            return
+        if self.blocked is not None and was is None:
+            c.pause()
 
     def _refresh_status(self) -> None:
         if self.run is None or self.detached:

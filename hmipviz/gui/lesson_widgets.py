@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid as shiboken_valid
 
-from hmipviz import lesson_fields as lf
 from hmipviz.gui import theme
 from hmipviz.lesson import Feedback, Question
 
@@ -101,6 +100,7 @@ class QuestionBox(QGroupBox):
 
     chosen = Signal(str, int)
     numberEntered = Signal(str, float)  # a numeric question: (question id, the number)
+    committed = Signal(str, int)  # a prediction locked in: (question id, choice index)
 
     def __init__(self, question: Question, number: int) -> None:
         title = f"Question {number}" + (": predict the next message"
@@ -116,9 +116,11 @@ class QuestionBox(QGroupBox):
         self.ask.setTextFormat(Qt.TextFormat.RichText)
         self.ask.setAccessibleName("Question text")
         lay.addWidget(self.ask)
+        self.lock_button: QPushButton | None = None
         if question.is_prediction:
-            note = QLabel("Pick your answer before you do the step: the engine shows the "
-                          "real answer as it sends it.")
+            note = QLabel("Predict before you act: pick an answer and lock it in (one "
+                          "attempt). Your own run gives the answer when the message is "
+                          "on screen.")
             note.setWordWrap(True)
             note.setAccessibleName("How predictions work")
             note.setStyleSheet(f"color:{theme.muted_text().name()}")
@@ -158,7 +160,14 @@ class QuestionBox(QGroupBox):
             self.group.addButton(button, i)
             self.buttons.append(button)
             self.labels.append(label)
-        self.group.idClicked.connect(lambda i: self.chosen.emit(self.question.id, i))
+        self.group.idClicked.connect(self._clicked)
+        if question.is_prediction:
+            self.lock_button = QPushButton("Lock in my prediction")
+            self.lock_button.setAccessibleName("Lock in my prediction")
+            self.lock_button.setAutoDefault(False)
+            self.lock_button.setEnabled(False)
+            self.lock_button.clicked.connect(self._commit)
+            lay.addWidget(self.lock_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.feedback = QLabel()
         self.feedback.setWordWrap(True)
         self.feedback.setTextFormat(Qt.TextFormat.RichText)
@@ -171,6 +180,58 @@ class QuestionBox(QGroupBox):
         self.reveal.setAccessibleName("What the engine sent")
         self.reveal.setVisible(False)
         lay.addWidget(self.reveal)
+
+    def _clicked(self, i: int) -> None:
+        if self.question.is_prediction:
+            if self.lock_button is not None and not self.locked:
+                self.lock_button.setEnabled(True)
+            return
+        self.chosen.emit(self.question.id, i)
+
+    def _commit(self) -> None:
+        i = self.group.checkedId()
+        if i >= 0 and not self.locked:
+            self.committed.emit(self.question.id, i)
+
+    def lock(self) -> None:
+        """No more answers: the choices and the lock button are disabled."""
+        self.locked = True
+        for b in self.buttons:
+            b.setEnabled(False)
+        for label in self.labels:
+            label.setEnabled(False)
+        if self.lock_button is not None:
+            self.lock_button.setEnabled(False)
+            self.lock_button.setVisible(False)
+
+    def show_locked(self, choice: int, earlier: bool = False) -> None:
+        """The prediction is committed: it cannot change; the answer comes later."""
+        self.buttons[choice].setChecked(True)
+        self.lock()
+        text = self.question.choices[choice].text or self.question.choices[choice].kind or ""
+        before = "<i>(your earlier prediction)</i> " if earlier else ""
+        self.feedback.setText(f"{before}<b>Locked in: {esc(text)}.</b> Now do the "
+                              "step: the answer comes from your own run, when the message "
+                              "is on screen.")
+        self.feedback.setVisible(True)
+
+    def show_graded(self, choice: int | None, correct: bool, headline: str,
+                    explanation: str) -> None:
+        """The predicted message is on screen: right or not, what the run sent, why."""
+        if choice is None:
+            self.feedback.setText("<i>Too late to predict: the message is already on "
+                                  "screen.</i>")
+            self.feedback.setVisible(True)
+        else:
+            self.buttons[choice].setChecked(True)
+            head = "\u2713 Right." if correct else "\u2717 Not what your run did."
+            colour = good_colour() if correct else bad_colour()
+            self.feedback.setText(f"<b style='color:{colour}'>{head}</b> You predicted "
+                                  f"{esc(self.question.choices[choice].text)}.")
+            self.feedback.setVisible(True)
+        self.lock()
+        self.reveal.setText(f"<b>{esc(headline)}</b> {esc(explanation)}")
+        self.reveal.setVisible(True)
 
     def _enter_number(self) -> None:
         text = self.number.text().strip().replace(",", ".") if self.number else ""
@@ -200,40 +261,14 @@ class QuestionBox(QGroupBox):
         q = self.question
         picked = q.choices[choice]
         self.buttons[choice].setChecked(True)
-        if q.is_prediction:
-            if fb.correct:
-                head = "\u2713 Right: that is what the engine will send."
-                tail = " Now do the step and watch it go."
-            else:
-                head = "\u2717 That is not what the engine will send."
-                tail = " Do the step and watch which message it really sends."
-        else:
-            head = "\u2713 Right." if fb.correct else "\u2717 Not quite."
-            tail = "" if fb.correct else " Try another answer to read its explanation."
+        head = "\u2713 Right." if fb.correct else "\u2717 Not quite."
+        tail = "" if fb.correct else " Try another answer to read its explanation."
         colour = good_colour() if fb.correct else bad_colour()
         before = "<i>(your earlier answer)</i> " if earlier else ""
         self.feedback.setText(
             f"{before}<b style='color:{colour}'>{esc(head)}</b> "
             f"{esc(picked.explain)}{esc(tail)}")
         self.feedback.setVisible(True)
-
-    def show_reveal(self, kind: str, answered: bool) -> None:
-        """The predicted message has been shown: say what it was; lock if unanswered."""
-        q = self.question
-        good = next((c for c in q.choices if c.kind == kind), None)
-        what = "nothing" if kind == lf.NOTHING else f"a {kind}"
-        text = f"<b>The engine sent {esc(what)}.</b>"
-        if good is not None and good.explain:
-            text += " " + esc(good.explain)
-        if not answered:
-            text = ("<i>Too late to predict: the message is already on screen.</i> " + text)
-            for b in self.buttons:
-                b.setEnabled(False)
-            for label in self.labels:
-                label.setEnabled(False)
-            self.locked = True
-        self.reveal.setText(text)
-        self.reveal.setVisible(True)
 
 
 __all__ = ["MarkdownView", "ClickLabel", "QuestionBox", "esc", "good_colour", "bad_colour"]

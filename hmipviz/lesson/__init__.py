@@ -36,7 +36,6 @@ from hmipviz.lesson.run import (
     LessonDriver,
     SimDriver,
     fork,
-    predict_answer,
     run_bounded,
     run_target,
 )
@@ -54,7 +53,7 @@ from hmipviz.lesson.status import Blocked, Condition, StepStatus
 __all__ = [
     "ACTION_VERBS", "FRONT_KEYS", "QUESTION_KEYS", "STATE_VERBS", "STEP_KEYS", "Action",
     "Choice", "Lesson", "LessonError", "Question", "Step", "builtin_lessons", "load_lesson",
-    "parse_lesson", "LessonDriver", "SimDriver", "fork", "predict_answer", "CheckResult",
+    "parse_lesson", "LessonDriver", "SimDriver", "fork", "CheckResult",
     "Feedback", "Summary", "Progress", "LessonRun", "ProgressStore", "verify_lesson",
     "STEP_BUDGET", "BudgetExceeded", "run_bounded", "run_target", "parse_action",
     "Blocked", "Condition", "StepStatus", "MutationOutcome", "verify_mutations",

@@ -1,6 +1,6 @@
 """Using the check language of :mod:`hmipviz.lesson.checks`: a check parsed from its
-TOML table (problems named by key), evaluated on the events of a step, and the next
-message a node builds, for "predict the next message" questions."""
+TOML table (problems named by key) and evaluated on the events of a step. (What a
+prediction is about is read off the trace by :mod:`hmipviz.lesson.predict`.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from hmipviz.engine import describe
 from hmipviz.engine.events import Event, PacketDropped, PacketReceived, PacketSent
 from hmipviz.lesson.checks import CHECKS, Check, Window, find_then
-from hmipviz.lesson.fields import ANY, AddressBook, Bad, Scope, originator, suggest, type_name
+from hmipviz.lesson.fields import ANY, Bad, Scope, suggest, type_name
 from hmipviz.tomlpos import KeyPath
 
 # =====================================================================================
@@ -171,43 +171,3 @@ def watches_data(check: Check) -> bool:
 def is_data_event(e: Event) -> bool:
     return isinstance(e, (PacketSent, PacketReceived, PacketDropped)) and \
         e.kind == describe.DATA
-
-
-# =====================================================================================
-# "Predict the next message": the answer read off the trace
-# =====================================================================================
-
-
-class NextMessage:
-    """Watches events one by one for the first message ``who`` builds (any node for
-    "any"), after it received a packet of kind ``after`` when given, skipping kinds in
-    ``ignore``."""
-
-    def __init__(self, who: str, after: str | None, ignore: tuple[str, ...]) -> None:
-        self.who, self.after, self.ignore = who, after, ignore
-        self.armed = after is None
-
-    def feed(self, e: Event, book: AddressBook) -> str | None:
-        if not self.armed:
-            self.armed = isinstance(e, PacketReceived) and e.kind == self.after and (
-                self.who == ANY or e.node == self.who)
-            return None
-        if isinstance(e, PacketSent) and e.origin and e.kind not in self.ignore:
-            src = originator(e, book)
-            if src is not None and (self.who == ANY or src == self.who):
-                return e.kind
-        return None
-
-
-def next_message(w: Window, who: str, after: str | None, ignore: tuple[str, ...],
-                 until_t: float) -> str | None:
-    """The kind of the first message ``who`` builds in the window (see
-    :class:`NextMessage`), or None when none comes before ``until_t``."""
-    watch = NextMessage(who, after, ignore)
-    for _, e in w.events():
-        if e.t > until_t:
-            return None
-        found = watch.feed(e, w.book)
-        if found is not None:
-            return found
-    return None

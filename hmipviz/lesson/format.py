@@ -31,10 +31,10 @@ from hmipviz.tomlpos import KeyPath, LineIndex
 # Reading the file
 # =====================================================================================
 
-FRONT_KEYS = ("title", "summary", "goals", "scenario", "mode", "duration_s")
-STEP_KEYS = ("setup", "check", "solution", "hints", "time_limit_s", "question")
+FRONT_KEYS = ("title", "summary", "goals", "scenario", "mode", "duration_s", "vary")
+STEP_KEYS = ("setup", "check", "solution", "hints", "time_limit_s", "question", "goals")
 QUESTION_KEYS = ("id", "ask", "choices", "predict", "after", "ignore", "within_s",
-                 "numeric", "tolerance", "explain")
+                 "numeric", "tolerance", "explain", "message", "field")
 ACTION_VERBS = ("move", "fail", "restore", "reset", "run_for_s", "run_until_s",
                 "set_map_option", "flows", "inject", "play", "pause", "select_field",
                 "inject_bu", "set_link", "compare")
@@ -382,7 +382,7 @@ def _questions(raw: Any, reader: _Reader, scope: lf.Scope, step_no: int,
         ask = reader.get(q, path, "ask", lf.text, scope, required=True)
         predict = reader.get(q, path, "predict", lf.node(extra=(lf.ANY,)), scope)
         if predict is None:
-            for key in ("after", "ignore", "within_s"):
+            for key in ("after", "ignore", "within_s", "message", "field"):
                 if key in q:
                     reader.add(path + (key,), f'"{key}" belongs to a prediction '
                                               '(a question with predict = NODE)')
@@ -402,11 +402,29 @@ def _questions(raw: Any, reader: _Reader, scope: lf.Scope, step_no: int,
                 out.append(Question(qid, ask, (), reader.line(path), numeric=numeric,
                                     tolerance=tol, explain=explain))
             continue
-        for key in ("tolerance", "explain"):
+        for key in ("tolerance",) if predict is not None else ("tolerance", "explain"):
             if key in q:
                 reader.add(path + (key,), f'"{key}" belongs to a numeric question '
                                           '(numeric = "handover_latency_ms", ...)')
-        choices = _choices(q.get("choices"), reader, path, scope, predict is not None)
+        if predict is not None:
+            from hmipviz.lesson import predict as lp
+            message = reader.get(q, path, "message", _kinds_or_one, scope, default=())
+            fld = reader.get(q, path, "field", lp.parse_field, scope)
+            explain = reader.get(q, path, "explain", lf.text, scope, default="")
+            raw = q.get("choices")
+            if not isinstance(raw, list) or len(raw) < 2:
+                reader.add(path + (("choices",) if "choices" in q else ()),
+                           "choices must be an array of at least two tables"
+                           if "choices" in q else 'missing "choices"')
+                continue
+            parsed = lp.parse_choices(raw, reader, path + ("choices",), scope, fld)
+            if ask is None or parsed is None or ("field" in q and fld is None):
+                continue
+            out.append(Question(qid, ask, parsed[1], reader.line(path), predict, after,
+                                tuple(ignore), within, explain=explain,
+                                message=tuple(message), about=parsed[0], field=fld))
+            continue
+        choices = _choices(q.get("choices"), reader, path, scope, False)
         if ask is None or choices is None:
             continue
         out.append(Question(qid, ask, choices, reader.line(path), predict, after,
@@ -462,7 +480,7 @@ def _choices(raw: Any, reader: _Reader, path: KeyPath, scope: lf.Scope,
 
 
 def _step(raw: _RawStep, index: int, problems: _Problems, scope: lf.Scope,
-          scenario: Scenario | None, seen: set[str]) -> Step | None:
+          scenario: Scenario | None, seen: set[str], goal_count: int = 0) -> Step | None:
     where = f'step {index + 1} "{raw.title}"'
     if raw.block is None:
         problems.add(raw.line, f"{where}: no ```toml block with the step's check and solution")
@@ -492,10 +510,24 @@ def _step(raw: _RawStep, index: int, problems: _Problems, scope: lf.Scope,
         for path, what in found:
             reader.add(path, what)
     questions = _questions(table.get("question", []), reader, scope, index + 1, limit, seen)
+    teaches = reader.get(table, (), "goals", _goal_numbers(goal_count), scope, ())
     if len(problems.found) > before or check is None:
         return None
     return Step(index, raw.title, _markdown(raw.text_lines), check, solution, setup,
-                hints, questions, limit, raw.line, reader.line(("check",)))
+                hints, questions, limit, raw.line, reader.line(("check",)), teaches)
+
+
+def _goal_numbers(count: int) -> lf.Convert:
+    """A step's ``goals``: the numbers (1-based) of the front matter goals it teaches."""
+    def convert(value: Any, scope: lf.Scope) -> tuple[int, ...]:
+        if not isinstance(value, list) or not value:
+            raise lf.Bad("must be a non-empty array of goal numbers (1 is the first goal)")
+        return tuple(lf.integer(1, max(1, count))(v, scope) - 1 for v in value)
+    return convert
+
+
+def _kinds_or_one(value: Any, scope: lf.Scope) -> tuple[str, ...]:
+    return (lf.kind(value, scope),) if isinstance(value, str) else lf.kinds(value, scope)
 
 
 def _front(block: _Block, problems: _Problems, lesson_path: Path
@@ -513,6 +545,8 @@ def _front(block: _Block, problems: _Problems, lesson_path: Path
         "duration_s": reader.get(table, (), "duration_s",
                                  lf.number(0.0, above=True, hi=MAX_DURATION_S), _EMPTY_SCOPE),
     }
+    if "vary" in table:
+        out["vary"] = table["vary"]
     if "goals" in table and not out["goals"]:
         reader.add(("goals",), "goals must list at least one learning goal")
     source = reader.get(table, (), "scenario", lf.text, _EMPTY_SCOPE, required=True)
@@ -565,11 +599,19 @@ def parse_lesson(text: str, label: str, path: Path) -> Lesson:
         problems.add(front_block.first_line, 'no steps: add "## Step: TITLE" sections')
     scope = lf.Scope.of(scenario) if scenario is not None else _EMPTY_SCOPE
     seen: set[str] = set()
-    steps = [_step(raw, i, problems, scope, scenario, seen) for i, raw in enumerate(raw_steps)]
+    goal_count = len(front.get("goals") or ())
+    steps = [_step(raw, i, problems, scope, scenario, seen, goal_count)
+             for i, raw in enumerate(raw_steps)]
+    variations: tuple = ()
+    if front_block is not None and scenario is not None and "vary" in front:
+        from hmipviz.lesson.variation import parse_variations
+        variations = parse_variations(front["vary"], _Reader(front_block, problems,
+                                                             "front matter"), scenario)
     problems.raise_if_any()
     assert scenario is not None and all(s is not None for s in steps)
     return Lesson(path.stem, label, front["title"], front["summary"], tuple(front["goals"]),
-                  scenario, front["mode"], _markdown(intro), tuple(steps))  # type: ignore[arg-type]
+                  scenario, front["mode"], _markdown(intro), tuple(steps),  # type: ignore[arg-type]
+                  variations)
 
 
 # =====================================================================================

@@ -40,6 +40,8 @@ class Choice:
     explain: str
     correct: bool = False
     kind: str | None = None
+    # a prediction about a destination, a status or a field: the node, number or value
+    value: Any = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,11 @@ class Question:
     after: str | None = None
     ignore: tuple[str, ...] = ("data",)
     within_s: float = 10.0
+    # which kinds of message the prediction is about (empty: any not ignored), and
+    # what about it: "kind", "to" (its destination node), "status" or "field"
+    message: tuple[str, ...] = ()
+    about: str = "kind"
+    field: str | None = None
     # a number read off the learner's own run (hmipviz.lesson.measures), +- tolerance
     numeric: str | None = None
     tolerance: float = 0.0
@@ -80,6 +87,7 @@ class Step:
     time_limit_s: float = 10.0
     line: int = 0  # of the "## Step:" heading
     check_line: int = 0
+    teaches: tuple[int, ...] = ()  # 0-based indexes of the lesson goals it teaches
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,18 @@ class Lesson:
     mode: str
     intro: str  # Markdown before the first step
     steps: tuple[Step, ...]
+    # per-student variation (hmipviz.lesson.variation): what is drawn from a seed, the
+    # seed this lesson's scenario was drawn with (None: the file's own values), and
+    # the file's own scenario once a seed was applied
+    variations: tuple[Any, ...] = ()
+    seed: int | None = None
+    unvaried: Scenario | None = None
+
+    def goal_steps(self, goal: int) -> tuple[int, ...]:
+        """The steps that teach goal ``goal`` (0-based): those naming it in their
+        ``goals``; every step when none does."""
+        named = tuple(s.index for s in self.steps if goal in s.teaches)
+        return named or tuple(s.index for s in self.steps)
 
     def question(self, qid: str) -> tuple[Step, Question]:
         for step in self.steps:

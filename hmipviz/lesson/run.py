@@ -1,6 +1,7 @@
 """Driving the engine for a lesson: actions applied through a :class:`LessonDriver`
-(the window's, or :class:`SimDriver` headless), the engine run with a step budget, a
-check evaluated as events arrive, and the engine's answer to a prediction.
+(the window's, or :class:`SimDriver` headless), the engine run with a step budget, and
+a check evaluated as events arrive. (A prediction's answer is read off the learner's
+own run, :mod:`hmipviz.lesson.predict`, never off a step's solution.)
 
 It imports no Qt, so the window and the headless verifier share one implementation.
 """
@@ -14,10 +15,9 @@ from typing import Protocol
 
 from hmipviz.lesson import attack
 from hmipviz.lesson import evaluate as ev
-from hmipviz.lesson import fields as lf
 from hmipviz.lesson.checks import Check, Window
 from hmipviz.lesson.distance import log_action
-from hmipviz.lesson.format import Action, Lesson, Question, Step
+from hmipviz.lesson.format import Action, Lesson
 from hmipviz.scenario import Scenario
 from hmipviz.sim import Simulation
 
@@ -289,36 +289,3 @@ def _settle(driver: LessonDriver, evaluator: _Evaluator, limit_s: float,
                                  driver.sim.now, deadline)
         driver.step()
         n += 1
-
-
-def predict_answer(lesson: Lesson, step: Step, question: Question, sim: Simulation) -> str:
-    """What the engine sends next when the step's solution is applied to ``sim`` (a
-    fork is used; ``sim`` is untouched): a packet kind, or "nothing"."""
-    twin = SimDriver(lesson.scenario, fork(sim))
-    marks = [len(twin.sim.trace)]
-    start_t = twin.sim.now
-    for action in step.solution:
-        _apply(action, twin, lesson, lambda: marks.append(0))
-    until = start_t + question.within_s
-    watch = ev.NextMessage(question.predict or lf.ANY, question.after, question.ignore)
-    book = lf.AddressBook(twin.sim)
-    pos = marks[-1]
-    n = 0
-    while True:
-        trace = twin.sim.trace
-        for e in trace[pos:]:
-            if e.t > until:
-                return lf.NOTHING
-            found = watch.feed(e, book)
-            if found is not None:
-                return found
-        pos = len(trace)
-        t = twin.sim.next_time()
-        if t is None or t > until:
-            return lf.NOTHING
-        if n >= STEP_BUDGET:
-            raise BudgetExceeded(f"question {question.id}: looking {question.within_s:g} s "
-                                 "ahead", n, twin.sim.now, until, question.line)
-        twin.step()
-        n += 1
-

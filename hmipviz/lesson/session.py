@@ -14,7 +14,9 @@ from pathlib import Path
 
 from hmipviz.fileio import atomic_write
 from hmipviz.lesson import distance
+from hmipviz.lesson import predict as lp
 from hmipviz.lesson.checks import Window
+from hmipviz.lesson.fields import AddressBook
 from hmipviz.lesson.format import STATE_VERBS, Action, Lesson, Step, parse_action
 from hmipviz.lesson.measures import measure
 from hmipviz.lesson.run import (
@@ -25,7 +27,6 @@ from hmipviz.lesson.run import (
     _Evaluator,
     _settle,
     fork,
-    predict_answer,
 )
 from hmipviz.lesson.status import (
     Blocked,
@@ -79,10 +80,15 @@ class Progress:
     answers: tuple[tuple[str, int, bool], ...] = ()  # (question id, first choice, right)
     hints_used: int = 0
     elapsed_s: float = 0.0
-    shown: tuple[int, ...] = ()  # steps Show me did (0-based)
+    # for the teacher's summary (hmipviz.lesson.summary): hints per step, steps shown
+    # (Show me), whether the clock stopped at Finish, and the per-student seed
+    step_hints: tuple[tuple[int, int], ...] = ()
+    shown: tuple[int, ...] = ()
+    finished: bool = False
+    seed: int | None = None
 
 
-class LessonRun:
+class LessonRun(lp.PredictionsMixin):
     """Plays a lesson on the engine, step by step.
 
     ``start_step(i)`` marks where the step's events begin and applies its set-up;
@@ -102,10 +108,14 @@ class LessonRun:
         self.index = -1
         self.passed: set[int] = set()
         self._answers: dict[str, tuple[int, bool]] = {}
-        self._predictions: dict[str, str] = {}
+        self._commits: dict[str, lp.Commitment] = {}  # this step's locked predictions
+        self._watches: dict[str, lp.PredictionWatch] = {}
+        self._reveals: dict[str, lp.Reveal] = {}
         self._hints_shown = 0
         self.hints_used = 0
-        self.shown: set[int] = set()  # steps Show me did; the learner did the others
+        self.step_hints: dict[int, int] = {}  # hints read in each step
+        self.shown: set[int] = set()  # steps the learner had done by Show me
+        self._finished_s: float | None = None  # the time taken, once finished
         self._evaluator: _Evaluator | None = None
         self._selections: list[tuple[int, str]] = []
         self._blocked_key: tuple | None = None
@@ -139,6 +149,7 @@ class LessonRun:
         self.index = index
         self._hints_shown = 0
         self._selections = []
+        self._commits, self._watches, self._reveals = {}, {}, {}
         self._evaluator = _Evaluator(self.step.check, len(self.sim.trace), self._selections)
         if setup:
             self.apply_setup()
@@ -146,8 +157,6 @@ class LessonRun:
     def apply_setup(self) -> None:
         for action in self.step.setup:
             self._do(action)
-        self._predictions = {q.id: predict_answer(self.lesson, self.step, q, self.sim)
-                             for q in self.step.questions if q.is_prediction}
 
     def do(self, action: Action) -> None:
         """Apply one action through the driver (the window's Show me plays a solution
@@ -188,6 +197,14 @@ class LessonRun:
         assert self._evaluator is not None
         self._evaluator.mark = 0
         self._evaluator.forget()
+        self._predictions_from(0)
+
+    def _predictions_from(self, length: int) -> None:
+        """The trace was cut to ``length``: commitments made later count from there,
+        and unrevealed predictions read the new branch again."""
+        self._commits = {q: dataclasses.replace(c, mark=min(c.mark, length))
+                         for q, c in self._commits.items()}
+        self._watches = {}
 
     def trace_truncated(self, length: int) -> None:
         """The window cut the trace back to ``length`` events (a new branch of its
@@ -196,10 +213,13 @@ class LessonRun:
         if self._evaluator is not None:
             self._evaluator.mark = min(self._evaluator.mark, max(0, length))
             self._evaluator.forget()
+        self._predictions_from(max(0, length))
 
     def check(self) -> CheckResult:
-        """Evaluate the current step's check now; a pass is remembered."""
+        """Evaluate the current step's check now; a pass is remembered. Predictions
+        whose message is now in the trace are revealed (:meth:`reveals`)."""
         assert self._evaluator is not None
+        self.watch_predictions()
         outcome = self._evaluator(self.sim)
         if outcome.passed:
             self.passed.add(self.index)
@@ -218,6 +238,7 @@ class LessonRun:
         assert self._evaluator is not None
         limit = self.step.time_limit_s if limit_s is None else limit_s
         outcome = _settle(self.driver, self._evaluator, limit)
+        self.watch_predictions()
         if outcome.passed:
             self.passed.add(self.index)
         return CheckResult(outcome.passed, outcome.detail)
@@ -235,12 +256,6 @@ class LessonRun:
         from ``params`` (``map``, ``home``, ``seq``, ``lifetime_s``, ``sa``; see
         :mod:`hmipviz.lesson.attack`), as ``act(inject_bu=sender, ...)``."""
         self.act(inject_bu=sender, **params)
-
-    def show_me(self) -> CheckResult:
-        """Show me: the step's solution done for the learner, and recorded as such in
-        the summary (``summary().shown``)."""
-        self.note_show_me()
-        return self.apply_solution()
 
     def note_show_me(self) -> None:
         """The window's Show me is doing the current step."""
@@ -304,7 +319,9 @@ class LessonRun:
         twin = LessonRun(self.lesson, driver, clock=self._clock, start=False)
         twin.index = self.index
         twin.passed = set(self.passed) - {self.index}
-        twin._predictions = dict(self._predictions)
+        twin._commits = dict(self._commits)
+        twin._reveals = dict(self._reveals)
+        twin._answers = dict(self._answers)
         twin._selections = list(self._selections)
         twin._evaluator = _Evaluator(self.step.check, self.mark, twin._selections)
         return twin
@@ -322,6 +339,8 @@ class LessonRun:
         """Go to the next step if this one passed; False at the end or when not passed."""
         if not self.can_advance() or self.index + 1 >= len(self.lesson.steps):
             return False
+        for qid in self.pending_predictions():
+            self.reveal_ahead(qid)  # its message comes after the step was done
         self.start_step(self.index + 1)
         return True
 
@@ -342,13 +361,16 @@ class LessonRun:
             return None
         self._hints_shown += 1
         self.hints_used += 1
+        self.step_hints[self.index] = self.step_hints.get(self.index, 0) + 1
         return hints[self._hints_shown - 1]
 
-    # --- questions ---------------------------------------------------------------------
-    def prediction(self, question_id: str) -> str | None:
-        """The engine's answer to a prediction of the current step (after set-up)."""
-        return self._predictions.get(question_id)
+    def show_me(self, settle: bool = True) -> CheckResult:
+        """The learner asked for Show me: the step's solution is done for them, and
+        the summary records the step as shown (not done by the learner)."""
+        self.shown.add(self.index)
+        return self.apply_solution(settle=settle)
 
+    # --- questions ---------------------------------------------------------------------
     def measured(self, question_id: str) -> float | None:
         """The engine's value for a numeric question, from this run now (None: the
         run has none yet, e.g. no handover)."""
@@ -379,23 +401,18 @@ class LessonRun:
         return Feedback(correct, q.explain, shown, q.explain, first)
 
     def answer(self, question_id: str, choice: int) -> Feedback:
-        step, q = self.lesson.question(question_id)
+        _step, q = self.lesson.question(question_id)
         if q.is_numeric:
             raise ValueError(f"question {question_id} takes a number: answer_number")
         if not 0 <= choice < len(q.choices):
             raise IndexError(f"question {question_id} has {len(q.choices)} choices")
         if q.is_prediction:
-            if step.index != self.index:
-                raise ValueError(f"question {question_id} belongs to step {step.index + 1}")
-            right = self._predictions[q.id]
-            picked = q.choices[choice]
-            correct = picked.kind == right
-            good = next((c for c in q.choices if c.kind == right), None)
-        else:
-            picked = q.choices[choice]
-            correct = picked.correct
-            good = next(c for c in q.choices if c.correct)
-            right = good.text
+            raise ValueError(f"question {question_id} is a prediction: predict() locks "
+                             "it in, and it is graded when its message is shown")
+        picked = q.choices[choice]
+        correct = picked.correct
+        good = next(c for c in q.choices if c.correct)
+        right = good.text
         first = question_id not in self._answers
         if first:
             self._answers[question_id] = (choice, correct)
@@ -403,8 +420,30 @@ class LessonRun:
                         good.explain if good is not None else "", first)
 
     # --- score and progress -----------------------------------------------------------------
+    @property
+    def answers(self) -> dict[str, tuple[int, bool]]:
+        """question id -> (first answer, right): the graded first attempts."""
+        return dict(self._answers)
+
     def elapsed_s(self) -> float:
+        if self._finished_s is not None:
+            return self._finished_s
         return self._elapsed_before + self._clock() - self._started
+
+    def finish(self) -> bool:
+        """Finish the lesson (its last step done): the clock stops here. False while
+        a step is still to be done."""
+        if not self.finished:
+            return False
+        for qid in self.pending_predictions():
+            self.reveal_ahead(qid)
+        if self._finished_s is None:
+            self._finished_s = self.elapsed_s()
+        return True
+
+    @property
+    def clock_stopped(self) -> bool:
+        return self._finished_s is not None
 
     def summary(self) -> Summary:
         total = sum(len(s.questions) for s in self.lesson.steps)
@@ -413,10 +452,22 @@ class LessonRun:
                        total, self.hints_used, self.elapsed_s(),
                        tuple(sorted(self.shown & self.passed)))
 
+    def report(self):  # -> hmipviz.lesson.summary.LessonReport
+        """The teacher's summary now (per step, per question, time, seed, goals)."""
+        from hmipviz.lesson.summary import report
+        return report(self)
+
+    def export_summary(self, path: str | os.PathLike[str]) -> Path:
+        """Write the teacher's summary atomically: CSV for a .csv name, else JSON."""
+        from hmipviz.lesson.summary import export
+        return export(self.report(), path)
+
     def progress(self) -> Progress:
         return Progress(self.lesson.name, self.index, tuple(sorted(self.passed)),
                         tuple((q, c, ok) for q, (c, ok) in self._answers.items()),
-                        self.hints_used, self.elapsed_s(), tuple(sorted(self.shown)))
+                        self.hints_used, self.elapsed_s(),
+                        tuple(sorted(self.step_hints.items())), tuple(sorted(self.shown)),
+                        self._finished_s is not None, self.lesson.seed)
 
     def resume(self, progress: Progress) -> None:
         """Rebuild the engine state of a saved session (the engine is deterministic)."""
@@ -425,9 +476,11 @@ class LessonRun:
         self.passed = {i for i in progress.passed if 0 <= i < len(self.lesson.steps)}
         self._answers = {q: (c, ok) for q, c, ok in progress.answers}
         self.hints_used = progress.hints_used
+        self.step_hints = {i: n for i, n in progress.step_hints}
         self.shown = set(progress.shown)
         self._elapsed_before = progress.elapsed_s
         self._started = self._clock()
+        self._finished_s = progress.elapsed_s if progress.finished else None
 
 
 class ProgressStore:
@@ -469,10 +522,14 @@ class ProgressStore:
             data = json.loads(path.read_text("utf-8"))
             if data.get("version") != self.VERSION or data.get("lesson") != lesson:
                 return None
+            seed = data.get("seed")
             return Progress(lesson, int(data["step"]), tuple(int(i) for i in data["passed"]),
                             tuple((str(q), int(c), bool(ok)) for q, c, ok in data["answers"]),
                             int(data["hints_used"]), float(data["elapsed_s"]),
-                            tuple(int(i) for i in data.get("shown", ())))
+                            tuple((int(i), int(n)) for i, n in data.get("step_hints", ())),
+                            tuple(int(i) for i in data.get("shown", ())),
+                            bool(data.get("finished", False)),
+                            None if seed is None else int(seed))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -515,7 +572,7 @@ class ProgressStore:
 # =====================================================================================
 
 
-def verify_lesson(lesson: Lesson) -> list[str]:
+def verify_lesson(lesson: Lesson, seeds: tuple[int, ...] | None = None) -> list[str]:
     """Play every step's solution on the engine; return problems as ``path:line: ...``.
 
     For each step: the check must not hold before the step's actions (at its start and
@@ -536,6 +593,9 @@ def verify_lesson(lesson: Lesson) -> list[str]:
             ok = False
         if not ok:
             break  # later steps build on this one
+    if lesson.variations and seeds != () and not problems:
+        from hmipviz.lesson.variation import VERIFY_SEEDS, verify_seeds
+        problems += verify_seeds(lesson, VERIFY_SEEDS if seeds is None else seeds)
     return problems
 
 
@@ -554,15 +614,16 @@ def _verify_step(lesson: Lesson, step: Step, run: LessonRun, where: str,
         if _settle(twin, idle, step.time_limit_s).passed:
             problems.append(f"{where}: the check holds without the solution after "
                             f"{step.time_limit_s:g} s")
-    for q in step.questions:
-        if q.is_numeric:
-            continue
-        if q.is_prediction:
-            got = run.prediction(q.id)
-            if all(c.kind != got for c in q.choices):
-                problems.append(f"{lesson.path}:{q.line}: question {q.id}: the engine's "
-                                f'answer "{got}" is not among the choices')
+    predictions = [q for q in step.questions if q.is_prediction]
+    for q in predictions:
+        run.predict(q.id, 0)  # locked in before the solution, as a learner does
     result = run.apply_solution(settle=True)
+    for q in predictions:
+        got = _revealed_ahead(run, q.id)
+        if got is None or all(not lp.choice_matches(q, c, got, AddressBook(run.sim))
+                              for c in q.choices):
+            problems.append(f"{lesson.path}:{q.line}: question {q.id}: the engine's "
+                            f'answer "{got or "(none yet)"}" is not among the choices')
     if not result.passed:
         problems.append(f"{lesson.path}:{step.check_line}: step {step.index + 1} "
                         f'"{step.title}": the check did not hold within '
@@ -573,3 +634,8 @@ def _verify_step(lesson: Lesson, step: Step, run: LessonRun, where: str,
             problems.append(f"{lesson.path}:{q.line}: question {q.id}: the run has no "
                             f"{q.numeric} to ask about once the step is done")
     return True
+
+def _revealed_ahead(run: LessonRun, qid: str) -> str | None:
+    """A prediction's answer on ``run``: revealed already, or read ahead on a copy."""
+    got = run.revealed(qid) or run.reveal_ahead(qid, record=False)
+    return got.answer if got is not None else None

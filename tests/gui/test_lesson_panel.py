@@ -146,11 +146,16 @@ def test_walking_lesson_4_with_the_mouse(qtbot, window):
     assert "Move to AR2" in panel.step_title.text()
     assert not panel.next_button.isEnabled()
 
-    # predict before acting: the feedback comes at once, the engine reveals later
-    assert panel.run.prediction("predict-first-bu") == "local BU"
-    _choose(panel, "predict-first-bu", "local BU")
+    # predict before acting: pick, lock in (then the choice is disabled); the
+    # learner's own run grades it when the message is on screen
+    _choose(panel, "predict-first-bu", "To MAP1")
     box = panel.question_boxes["predict-first-bu"]
-    assert "Right: that is what the engine will send" in box.feedback.text()
+    assert box.lock_button.isEnabled() and not box.locked
+    _click(box.lock_button)
+    assert box.locked and not any(b.isEnabled() for b in box.buttons)
+    assert "Locked in: To MAP1" in box.feedback.text()
+    assert panel.run.committed("predict-first-bu").choice == 0
+    assert panel.run.prediction("predict-first-bu") is None  # nothing shown yet
     assert not box.reveal.isVisible()
 
     # drag the MN into AR2's cell with real mouse events
@@ -167,7 +172,9 @@ def test_walking_lesson_4_with_the_mouse(qtbot, window):
     assert seen == [True]
     assert "moving to AR2" in panel.status.text()
     assert "3 of 3 conditions met (100%)" in panel.status.text()
-    assert box.reveal.isVisible() and "The engine sent a local BU" in box.reveal.text()
+    assert box.reveal.isVisible() and "went to MAP1" in box.reveal.text()
+    assert "Right" in box.feedback.text()
+    assert panel.run.answers["predict-first-bu"] == (0, True)
     assert panel.steps.item(1).text().startswith("\u2713")
 
     _click(panel.next_button)
@@ -220,7 +227,7 @@ def test_a_wrong_attempt_opens_the_hints_and_show_me_does_the_step(qtbot, window
     assert panel.run.summary().hints_used == 2
 
 
-def test_the_summary_at_the_end(qtbot, window):
+def test_the_summary_at_the_end(qtbot, window, tmp_path):
     panel = _open(window)
     c = window.controller
     c.autoplay_on_action = False
@@ -235,9 +242,22 @@ def test_the_summary_at_the_end(qtbot, window):
         _click(panel.next_button)
     assert panel.stack.currentIndex() == 1
     text = panel.summary_text()
-    assert "Steps done: 6 of 6" in text
-    assert "Questions right at the first try: 1 of 5 (2 answered)" in text
-    assert "Time taken:" in text
+    # every step was done by Show me: none counts as the learner's, no goal learnt
+    assert "Steps done by you: 0 of 6" in text
+    assert "2. Move to AR2: done with Show me" in text
+    assert "Questions right at the first try: 1 of 6" in text
+    assert "Time taken:" in text and "(stopped at Finish)" in text
+    assert "none yet" in text and "To practise again" in text
+    assert panel.run.clock_stopped
+    # exported for the teacher, headless of the dialog (the panel's own action)
+    out = panel.export_summary(tmp_path / "s.json")
+    data = json.loads(out.read_text())
+    assert data["lesson"] == "04-intra-map" and data["finished"] is True
+    assert [s["result"] for s in data["steps"]] == ["done with Show me"] * 6
+    assert data["seed"] == panel.lesson.seed is not None  # lesson 4 varies its network
+    from hmipviz.gui.lesson_summary_ui import FOLDER_KEY
+    from hmipviz.gui.main_window import settings
+    assert settings().value(FOLDER_KEY) == str(tmp_path)  # the dialog starts there next
     assert panel.next_lesson_button.isVisible()
     assert panel.next_lesson_button.text() == "Next lesson: Moving between MAP domains"
     # the next lesson opens from there
@@ -424,7 +444,7 @@ def test_a_lesson_file_from_disk_with_its_own_scenario(qtbot, window, tmp_path):
     _settle(c, lambda: panel.next_button.isEnabled())
     assert panel.next_button.text() == "Finish"
     _click(panel.next_button)
-    assert "Steps done: 1 of 1" in panel.summary_text()
+    assert "Steps done by you: 1 of 1" in panel.summary_text()
     assert not panel.next_lesson_button.isVisible()
 
 
@@ -442,11 +462,20 @@ def test_every_lesson_can_be_done_in_the_window(qtbot, window, name):
         for q in step.questions:
             if q.is_numeric:
                 continue  # read off the run: answered once the step is done
+            if q.is_prediction:  # locked in before acting; graded when it is shown, or
+                assert panel.commit_prediction(q.id, 0)  # on going on (its message
+                assert panel.question_boxes[q.id].locked  # comes after the step)
+                assert not panel.commit_prediction(q.id, 1)  # one attempt
+                total += 1
+                continue
             assert panel.answer(q.id, 0) is not None
             assert not panel.question_boxes[q.id].feedback.isHidden()
             total += 1
         _finish_step(panel)
         for q in step.questions:
+            if q.is_prediction and panel.run.revealed(q.id) is not None:
+                assert not panel.question_boxes[q.id].reveal.isHidden()
+                assert panel.run.answers[q.id][0] == 0
             if q.is_numeric:
                 fb = panel.answer_number(q.id, panel.run.measured(q.id))
                 assert fb is not None and fb.correct
