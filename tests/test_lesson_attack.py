@@ -40,7 +40,7 @@ def test_the_headless_api_passes_step_2_done_by_the_learner(lesson9):
     run.inject_bu("EVE", map="MAP1", home="2001:db8:100::a", seq=100)
     assert run.play().passed
     assert run.summary().shown == ()
-    assert "\u2713 Step 2, EVE sends a local BU for the MN's RCoA: done by you" in \
+    assert "\u2713 2. EVE sends a local BU for the MN's RCoA: done\n" in \
         summary_markdown(lesson9, run)
 
 
@@ -60,7 +60,7 @@ def test_show_me_is_recorded_in_the_summary(lesson9):
     run = LessonRun(lesson9)
     assert run.show_me().passed
     assert run.summary().shown == (0,)
-    assert "\u2713 Step 1, The MN registers: with Show me" in summary_markdown(lesson9, run)
+    assert "\u25d0 1. The MN registers: done with Show me" in summary_markdown(lesson9, run)
     assert run.progress().shown == (0,)
 
 

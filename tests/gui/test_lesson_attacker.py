@@ -98,7 +98,7 @@ def test_the_student_sends_eves_bu_and_the_step_passes_without_show_me(qtbot, wi
     assert 1 in panel.run.passed and s.shown == ()
     from hmipviz.lesson_policy import summary_markdown
     text = summary_markdown(panel.lesson, panel.run)
-    assert "\u2713 Step 2, EVE sends a local BU for the MN's RCoA: done by you" in text
+    assert "\u2713 2. EVE sends a local BU for the MN's RCoA: done\n" in text
 
 
 
