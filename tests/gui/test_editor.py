@@ -76,9 +76,10 @@ def window(qtbot):
     return w
 
 
-def _trace(scenario, until_s: float = 5.0) -> list:
+def _trace(scenario) -> list:
+    """The whole run, to the scenario's own ``duration_s``."""
     sim = Simulation(scenario)
-    sim.run(until_s)
+    sim.run()
     return sim.trace
 
 
@@ -131,6 +132,7 @@ def test_figure1_drawn_on_an_empty_canvas_runs_like_the_builtin(window, qtbot, t
     mine = load_scenario(saved)
     assert mine.nodes == builtin.nodes and mine.links == builtin.links
     assert mine.flows == builtin.flows and mine.duration_s == builtin.duration_s
+    assert mine.duration_s == builtin.duration_s
     assert _trace(mine) == _trace(builtin)
 
     # undo walks back through every state, to the empty canvas, and redo forward again
