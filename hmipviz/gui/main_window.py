@@ -127,7 +127,9 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
         # issue 13 item 5: open at the first idle moment, Watch the start, signalling focus
         self.start_pace = StartPace(self)
         if scenario is not None and restore_settings:  # the user's window, not a test's
-            self.start_pace.opened()
+            # after the first frame is painted: running the engine to that moment (and
+            # importing networkx for its routes) must not delay the window's appearance
+            QTimer.singleShot(0, self.start_pace.opened)
         if present:
             self.presentation.enter()
         self.topology.setFocus()
