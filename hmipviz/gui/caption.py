@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
@@ -94,6 +94,9 @@ class CaptionBar(QFrame):
         lay.addWidget(self.detail, 0)
         self._html = ""
         self._plain = ""
+        # the label's width changes after the caption is set (the chip, the details, the
+        # Watch-the-start button): lay the text out again whenever the label is resized
+        self.text.installEventFilter(self)
         self.fix_height()
         controller.positionChanged.connect(self.refresh)
         controller.selectionChanged.connect(self.refresh)
@@ -125,14 +128,32 @@ class CaptionBar(QFrame):
         tail_text = html.unescape(re.sub(r"<[^>]+>", "", tail))
         room = 2 * width * 0.9 - fm.horizontalAdvance(head + ": ") * 1.15 \
             - fm.horizontalAdvance(tail_text)
-        shown = fm.elidedText(body, Qt.TextElideMode.ElideRight, int(max(40, room)))
-        text = (f"<b>{html.escape(head)}</b>: " if head else "") + html.escape(shown)
-        self._html = text + tail
-        self.text.setText(self._html)
+        # the estimate can still wrap to a third line (a long unbreakable tail such as
+        # "RFC 6275 s.10.4.5" moves down whole): shorten until the label's own layout
+        # of the rich text fits the two lines the fixed height shows
+        limit = 2 * fm.height() + 4
+        for _ in range(12):
+            shown = fm.elidedText(body, Qt.TextElideMode.ElideRight, int(max(40, room)))
+            text = (f"<b>{html.escape(head)}</b>: " if head else "") + html.escape(shown)
+            self._html = text + tail
+            self.text.setText(self._html)
+            if room <= 40 or self.text.heightForWidth(self.text.width()) <= limit:
+                break
+            room *= 0.85
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._render()
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.text and event.type() == QEvent.Type.Resize and \
+                not getattr(self, "_rendering", False):
+            self._rendering = True  # setting the text must not start another round
+            try:
+                self._render()
+            finally:
+                self._rendering = False
+        return False
 
     def refresh(self, *_a) -> None:
         c = self.controller

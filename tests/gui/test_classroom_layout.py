@@ -304,3 +304,24 @@ def test_reset_layout_brings_every_dock_back(qtbot):
     w.reset_layout()
     QApplication.processEvents()
     assert w.canvas_share() >= 0.6
+
+
+def test_a_long_caption_with_its_rfc_reference_stays_within_two_lines(qtbot):
+    """At 1024x768 a long data caption and its RFC reference wrapped to a third line,
+    cut off by the fixed height: the caption was laid out before the details beside it
+    took their width. Now the text is laid out again when its label is resized."""
+    w = _window(qtbot, (1024, 768))
+    cap = w.caption
+    body = ("HA decapsulates the packet the MN tunnelled from 2001:db8:100::a and "
+            "forwards the inner packet to 2001:db8:2::c, its destination ") * 2
+    limit = 2 * cap.text.fontMetrics().height() + 4
+    cap.detail.setText("")
+    QApplication.processEvents()
+    cap.set_caption("Data", body, " \u2014 <i>RFC 6275 s.10.4.5</i>")
+    # then the details take their room, as refresh() sets them
+    cap.detail.setText("R \u2192 CN\nlink delay 20 ms, 104 B, and a long detail\n"
+                       "t = 5.3860 s")
+    QApplication.processEvents()
+    assert cap.text.heightForWidth(cap.text.width()) <= limit
+    assert cap.text.text().endswith("</i>")  # the reference is kept, the body elided
+    assert "\u2026" in cap.text.text()
