@@ -186,8 +186,14 @@ def test_what_is_saved_reads_back_as_the_scenario(tmp_path_factory, x, y):
     assert load_scenario(fresh) == x
     base = dump_scenario(y)  # another scenario's file, changed into x's
     kept = sync_text(x, base)
-    assert kept is not None, "the file could not be kept"
     path = folder / "kept.toml"
-    path.write_text(kept)
+    if kept is None:
+        # a description with a carriage return cannot be edited into the other file's
+        # multi-line string (TOML reads its line ends back as "\n"): Save then writes the
+        # fixed layout, which must still read back as x
+        assert "\r" in x.description, "the file could not be kept"
+        save_keeping(x, path, base=base)
+    else:
+        path.write_text(kept)
     assert load_scenario(path) == x
     assert scenario_text(x, None) == dump_scenario(x)  # nothing to keep: the fixed layout
