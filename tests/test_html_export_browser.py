@@ -150,6 +150,8 @@ def test_selecting_an_event_shows_the_bytes_the_capture_holds(browser, run):
         row = browser.find_elements("css selector", "#events tbody tr")[hops[k]]
         row.click()
         assert _counter(browser) == hops[k] + 1
+        # the row says the number the counter says (events count from 1, as in the window)
+        assert row.find_elements("css selector", "td")[0].text == str(hops[k] + 1)
         shown = browser.execute_script(
             "return [...document.querySelectorAll('#hex .b')].map(b => b.textContent).join('')")
         assert bytes.fromhex(shown) == records[k].data

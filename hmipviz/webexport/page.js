@@ -132,7 +132,8 @@
   E.forEach((e, i) => {
     const tr = document.createElement("tr");
     tr.dataset.i = i;
-    const cells = [i, e[0].toFixed(4), e[2], e[6], e[3], e[4], e[5]];
+    // numbered from 1, as the counter and the window number events
+    const cells = [i + 1, e[0].toFixed(4), e[2], e[6], e[3], e[4], e[5]];
     for (const text of cells) {
       const td = document.createElement("td");
       td.textContent = text;
