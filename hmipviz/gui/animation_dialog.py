@@ -42,6 +42,7 @@ from hmipviz.gui.animation_export import (
     path_with_format,
     walking,
 )
+from hmipviz.gui.export_folder import export_start, remember_export
 
 SIZES = ("640x360", "960x540", "1280x720", "1920x1080")
 ESTIMATE_EVENTS = 20000  # a longer span is not planned while the user types
@@ -242,7 +243,8 @@ def export_animation_dialog(window) -> None:
     """File > Export animation...: choose, record, tell."""
     if window.controller.scenario is None:
         return
-    dialog = AnimationDialog(window.controller, window)
+    start = Path(export_start("animation")).parent  # where the last export went
+    dialog = AnimationDialog(window.controller, window, start_dir=str(start))
     if not dialog.exec():
         return
     try:
@@ -257,6 +259,7 @@ def export_animation_dialog(window) -> None:
     if frames is None:
         window.statusBar().showMessage("Animation cancelled; nothing was written", 6000)
     else:
+        remember_export(str(request.path))
         window.statusBar().showMessage(f"Wrote {request.path}: {frames} frames", 8000)
 
 
@@ -281,7 +284,8 @@ def export_ladder_text_dialog(window, fmt: str) -> None:
     suffix, what = (".mmd", "Mermaid (*.mmd *.mermaid)") if fmt == "mermaid" else \
         (".puml", "PlantUML (*.puml *.plantuml)")
     name = f"{getattr(window.controller.scenario, 'name', 'ladder')}-ladder{suffix}"
-    path, _ = QFileDialog.getSaveFileName(window, "Export ladder as text", name, what)
+    path, _ = QFileDialog.getSaveFileName(window, "Export ladder as text",
+                                          export_start(name), what)
     if not path:
         return
     if ladder_text.format_for(path) is None:
@@ -291,6 +295,7 @@ def export_ladder_text_dialog(window, fmt: str) -> None:
     except OSError as exc:
         window.show_error(f"Cannot write {path}: {exc.strerror or exc}")
         return
+    remember_export(path)
     window.statusBar().showMessage(f"Wrote {path}", 6000)
 
 

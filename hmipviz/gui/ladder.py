@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmipviz.fileio import atomic_path
+from hmipviz.gui.export_folder import export_start, remember_export
 from hmipviz.gui.ladder_items import (
     LadderHeader,
     LadderScene,
@@ -523,7 +524,8 @@ class QtLadder(QWidget):
         scenario = getattr(self.controller, "scenario", None)
         name = f"{getattr(scenario, 'name', 'ladder')}-ladder.svg"
         path, chosen = QFileDialog.getSaveFileName(
-            self, "Export sequence diagram", name, "SVG image (*.svg);;PNG image (*.png)")
+            self, "Export sequence diagram", export_start(name),
+            "SVG image (*.svg);;PNG image (*.png)")
         if not path:
             return
         try:
@@ -534,6 +536,8 @@ class QtLadder(QWidget):
                 self.export_svg(path if path.lower().endswith(".svg") else path + ".svg")
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self, "Could not export the diagram", str(exc))
+            return
+        remember_export(path)  # the next export dialog starts in this folder
 
 
 __all__ = ["QtLadder", "lifeline_order"]

@@ -185,6 +185,28 @@ def test_export_dialogs_start_where_the_last_export_went(window, tmp_path, monke
     settings().remove("exportDir")
 
 
+def test_the_ladders_own_export_button_and_the_web_page_share_that_folder(
+        window, tmp_path, monkeypatch):
+    from hmipviz.gui.web_export import export_web_page_dialog
+    settings().remove("exportDir")
+    starts = []
+    out = tmp_path / "exports"
+    out.mkdir()
+
+    def save_name(_parent, _title, start, _filter):
+        starts.append(start)
+        suffix = ".svg" if len(starts) == 1 else ".html"
+        return str(out / f"file{len(starts)}{suffix}"), ""
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_name)
+    window.controller.seek_time(1.0)
+    window.ladder.export_button.click()  # the ladder dock's own button
+    assert (out / "file1.svg").stat().st_size > 0
+    export_web_page_dialog(window)
+    assert starts[1] == str(out / "two-domains.html")  # where the ladder went
+    assert (out / "file2.html").stat().st_size > 0
+    settings().remove("exportDir")
+
+
 def test_the_plot_legend_covers_no_handover_label_and_none_is_cut_off(qtbot, window):
     window.docks["plot"].show()
     window.docks["plot"].raise_()
