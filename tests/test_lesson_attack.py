@@ -102,3 +102,12 @@ def test_the_attackers_slips_leave_step_2_passable(lesson9):
         "sequence number 1 instead of 100": "recoverable",
         "EVE's own address instead of rcoa": "recoverable",
     }
+
+
+def test_can_it_still_pass_when_the_mn_has_no_rcoa_says_nothing_instead_of_failing(lesson9):
+    """Found by the 30-minute soak: on the attacker's step, with the network restarted
+    (the MN has no RCoA yet), the window's look-ahead applied EVE's BU, whose target
+    address did not exist, and the look-ahead failed with an AttackError."""
+    run = _at_step_2(lesson9)
+    run.act(reset=True)
+    assert run.blocked() is None  # cannot tell: no claim, and no exception

@@ -295,9 +295,12 @@ class LessonRun(lp.PredictionsMixin):
 
     def _look_ahead(self) -> list[str]:
         twin = self.fork()
-        if any(a.verb in STATE_VERBS for a in self.step.solution):
-            for action in self.step.solution:
-                twin._do(action)
+        try:
+            if any(a.verb in STATE_VERBS for a in self.step.solution):
+                for action in self.step.solution:
+                    twin._do(action)
+        except ValueError:  # e.g. EVE's BU names an RCoA the MN does not have now
+            return []  # the solution cannot be tried here: say nothing rather than wrong
         try:
             if twin.settle().passed:
                 return []
