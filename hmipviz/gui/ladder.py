@@ -134,7 +134,7 @@ class QtLadder(QWidget):
         self.export_button = QToolButton()
         self.export_button.setText("Export…")
         self.export_button.setToolTip("Save the diagram as SVG or PNG")
-        self.export_button.clicked.connect(self._export_dialog)
+        self.export_button.clicked.connect(self.export_dialog)
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Ladder arrow count")
         self.mn_box = MnPicker(controller, self)
@@ -520,7 +520,9 @@ class QtLadder(QWidget):
             if not image.save(str(tmp), "PNG"):  # type: ignore[call-overload]
                 raise OSError(f"cannot write {target}")
 
-    def _export_dialog(self) -> None:
+    def export_dialog(self) -> None:
+        """Ask where, write SVG or PNG (by suffix or the filter chosen), remember the
+        folder (the dock's Export button and File > Export ladder diagram)."""
         scenario = getattr(self.controller, "scenario", None)
         name = f"{getattr(scenario, 'name', 'ladder')}-ladder.svg"
         path, chosen = QFileDialog.getSaveFileName(

@@ -257,24 +257,8 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
         self.statusBar().showMessage(f"Wrote {n} packets to {path}", 6000)
 
     def export_ladder_dialog(self) -> None:
-        ladder = self.ladder
-        path, chosen = QFileDialog.getSaveFileName(self, "Export ladder diagram",
-                                                   export_start("ladder.svg"),
-                                                   "SVG (*.svg);;PNG (*.png)")
-        if not path:
-            return
-        try:
-            png = path.lower().endswith(".png") or (
-                "PNG" in chosen and not path.lower().endswith(".svg"))
-            if png:
-                ladder.export_png(path)
-            else:
-                ladder.export_svg(path)
-        except Exception as exc:
-            self.show_error(f"Cannot write {path}: {exc}")
-            return
-        remember_export(path)
-        self.statusBar().showMessage(f"Wrote {path}", 6000)
+        """File > Export ladder diagram: the same dialog as the ladder dock's button."""
+        self.ladder.export_dialog()
 
     def export_screenshot(self, path: str) -> bool:
         return self.grab().save(path, "PNG")

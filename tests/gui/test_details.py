@@ -204,6 +204,9 @@ def test_the_ladders_own_export_button_and_the_web_page_share_that_folder(
     export_web_page_dialog(window)
     assert starts[1] == str(out / "two-domains.html")  # where the ladder went
     assert (out / "file2.html").stat().st_size > 0
+    window.export_ladder_dialog()  # File > Export ladder diagram: the same dialog
+    assert starts[2] == str(out / "two-domains-ladder.svg")
+    assert (out / "file3.html.svg").stat().st_size > 0  # no .svg suffix: added
     settings().remove("exportDir")
 
 
