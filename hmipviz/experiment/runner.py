@@ -14,10 +14,13 @@ from __future__ import annotations
 import concurrent.futures as cf
 import hashlib
 import json
+import os
 import signal
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -94,8 +97,51 @@ def execute(task: RunTask) -> dict[str, Any]:
 
 
 def _ignore_sigint() -> None:
-    """Workers leave Ctrl+C to the parent, which cancels them cleanly."""
+    """Workers leave Ctrl+C to the parent, which cancels them cleanly; a worker whose
+    parent died without stopping it (SIGKILL) ends itself rather than run on."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    threading.Thread(target=_end_when_orphaned, args=(parent,), daemon=True,
+                     name="orphan-watch").start()
+
+
+ORPHAN_CHECK_S = 1.0
+
+
+def _end_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(1)
+
+
+@contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Hold Ctrl+C back while the pool starts: a SIGINT that lands during a fork is
+    raised inside an at-fork callback (logging's), which swallows it, and the run would
+    go on uncancelled. Held, it is delivered when this ends. The pool's threads and
+    workers start inside and keep it blocked, so only the main thread takes it."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+SIGNAL_POLL_S = 0.2  # see _completed
+
+
+def _completed(futures: Collection[cf.Future]) -> Iterator[cf.Future]:
+    """Like ``as_completed``, but the main thread wakes every SIGNAL_POLL_S: the kernel
+    may hand a Ctrl+C to one of the pool's own threads, and a main thread asleep in an
+    untimed wait would then never see it (the run would go on, uncancelled)."""
+    pending = set(futures)
+    while pending:
+        done, pending = cf.wait(pending, timeout=SIGNAL_POLL_S,
+                                return_when=cf.FIRST_COMPLETED)
+        yield from done
 
 
 def run_path(out_dir: Path, task: RunTask) -> Path:
@@ -180,9 +226,10 @@ def run_tasks(todo: list[RunTask], out_dir: Path, executor: cf.Executor | None =
     futures: dict[cf.Future, RunTask] = {}
     failed: list[str] = []
     try:
-        futures = {executor.submit(run, task): task for task in pending.values()}
+        with _sigint_held():
+            futures = {executor.submit(run, task): task for task in pending.values()}
         progress.show()
-        for future in cf.as_completed(futures):
+        for future in _completed(futures):
             task = futures[future]
             try:
                 result = future.result()

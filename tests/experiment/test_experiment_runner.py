@@ -170,3 +170,73 @@ def test_ctrl_c_stops_the_worker_processes_of_its_own_pool(tiny, tmp_path, monke
     workers = _interrupt_after_first(todo, tmp_path / "out", monkeypatch)
     assert len(workers) == 2
     assert not any(w.is_alive() for w in workers)
+
+
+def test_a_ctrl_c_during_a_fork_is_held_and_raised_after_not_swallowed():
+    # regression: a SIGINT landing while the pool forked its workers was raised inside
+    # logging's at-fork callback, which swallows exceptions, so Cancel in the window
+    # did nothing and the run went on (seen 5 times in 40 cancels)
+    import logging  # noqa: F401  (its at-fork callbacks are the ones that swallowed)
+    import signal
+
+    reached_the_end_of_the_hold = False
+    with pytest.raises(KeyboardInterrupt), runner._sigint_held():
+        os.kill(os.getpid(), signal.SIGINT)
+        child = os.fork()
+        if child == 0:
+            os._exit(0)
+        os.waitpid(child, 0)
+        reached_the_end_of_the_hold = True
+    assert reached_the_end_of_the_hold
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+
+
+def test_workers_end_themselves_when_their_parent_is_killed(tmp_path):
+    # a window's last resort is SIGKILL, which gives the CLI no chance to stop its pool;
+    # the workers (they ignore Ctrl+C) must not run on as orphans
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    child = subprocess.Popen([sys.executable, "-m", "hmipviz", "experiment", "ha-distance",
+                              "--out", str(out), "--jobs", "2"],
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        assert "runs" in child.stderr.readline()
+        deadline = time.monotonic() + 30
+        while len(workers := _children_of(child.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(workers) == 2
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    deadline = time.monotonic() + 10 * runner.ORPHAN_CHECK_S
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
+
+
+def _children_of(pid: int) -> list[int]:
+    from pathlib import Path
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    from pathlib import Path
+    try:  # a zombie has ended; it waits only for init to reap it
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
