@@ -251,6 +251,8 @@ class Presentation(QObject):
             "menubar": w.menuBar().isVisible() or not w.isVisible(),
             "statusbar": w.statusBar().isVisible() or not w.isVisible(),
             "icon_size": QSize(w.playback.iconSize()),
+            "shown_docks": [key for key in SECONDARY_DOCKS
+                            if key in getattr(w, "docks", {}) and not w.docks[key].isHidden()],
         }
         self.active = True
         for key in SECONDARY_DOCKS:
@@ -289,6 +291,13 @@ class Presentation(QObject):
                 Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen)):
             w.restoreGeometry(saved["geometry"])
         if "state" in saved:
+            # the docks hidden on entering are shown again first: Qt 6.11's restoreState
+            # crashed (SIGSEGV, issue 9 soak) restoring them into a full-screen window
+            # whose fonts had changed while they were hidden
+            for key in saved.get("shown_docks", ()):
+                dock = getattr(w, "docks", {}).get(key)
+                if dock is not None and _alive(dock):
+                    dock.show()
             w.restoreState(saved["state"])
         fit = getattr(w, "fit_to_screen", None)
         if fit is not None:  # a window that fits the screen it is on now

@@ -1,0 +1,46 @@
+"""Leaving classroom mode after the window has laid itself out full-screen (issue 9
+soak): Qt's restoreState crashed the process (SIGSEGV) when the docks classroom mode
+hid were restored into the window scaled 3x and full-screen."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from hmipviz.gui import lesson_panel
+from hmipviz.gui.main_window import MainWindow, settings
+from hmipviz.gui.presentation import MAX_SCALE, SECONDARY_DOCKS
+from hmipviz.scenario import load_scenario
+
+
+@pytest.fixture(autouse=True)
+def _defaults(tmp_path, monkeypatch):
+    settings().remove("presentation")
+    monkeypatch.setattr(lesson_panel, "default_progress_dir", lambda: tmp_path / "progress")
+    yield
+    settings().remove("presentation")
+
+
+def _settle() -> None:
+    """What the event loop does between two key presses (resizes, fonts, layouts)."""
+    for _ in range(5):
+        QApplication.processEvents()
+
+
+def test_leaving_after_the_full_screen_layout_settled_gives_the_docks_back(qtbot):
+    w = MainWindow(scenario=load_scenario("figure1"), restore_settings=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    _settle()
+    shown = {k for k in SECONDARY_DOCKS if k in w.docks and not w.docks[k].isHidden()}
+    assert shown  # the everyday layout shows some of them
+    w.presentation.set_scale(MAX_SCALE)  # what the soak's Ctrl+= presses had left
+    for _round in range(2):
+        w.presentation.enter()
+        _settle()
+        assert all(w.docks[k].isHidden() for k in shown)
+        w.presentation.leave()  # crashed here before the fix
+        _settle()
+        assert {k for k in SECONDARY_DOCKS
+                if k in w.docks and not w.docks[k].isHidden()} == shown
