@@ -46,7 +46,7 @@ from hmipviz.gui.idle_moment import RegistrationWatch
 from hmipviz.gui.mode_switch import ModeSwitch
 from hmipviz.gui.pacing import WalkPacing
 from hmipviz.gui.playback import FRAME_MS, HOP_MS, Segment, WallClock
-from hmipviz.gui.run_history import RunHistory
+from hmipviz.gui.run_history import MAX_EVENTS, RunHistory
 from hmipviz.gui.timeline_queries import TimelineQueries
 from hmipviz.timeline import CacheRow, CachesAt, Placement, Timeline
 
@@ -60,6 +60,8 @@ SNAPSHOT_EVERY = 250
 # controller stops the run there rather than freeze the window (about a second).
 STALL_STEPS = 100_000
 MIN_SPEED, MAX_SPEED = 0.1, 10.0
+# The longest history the window keeps (gui/run_history.py; tests lower it)
+HISTORY_MAX_EVENTS = MAX_EVENTS
 
 
 class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
@@ -122,6 +124,7 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
     def _reset_history(self, sim=None, scenario=None) -> None:
         self._history = RunHistory(sim, scenario)
         self._history.on_stall = self._stall
+        self._history.on_full = self._full
         self._emitted_len = 0
 
     @property
@@ -137,10 +140,17 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
     def _stalled_t(self) -> float | None:
         return self._history.stalled_t
 
+    @property
+    def history_full_t(self) -> float | None:
+        """Where the run stopped because its history reached ``MAX_EVENTS`` (None: it
+        did not)."""
+        return self._history.full_t
+
     def _engine(self) -> RunHistory:
         """The run, with this module's limits (tests lower them)."""
         h = self._history
         h.snapshot_every, h.stall_steps = SNAPSHOT_EVERY, STALL_STEPS
+        h.max_events = HISTORY_MAX_EVENTS
         return h
 
     def load(self, scenario, *, mode: str | None = None) -> None:
@@ -633,6 +643,20 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
             f"The engine stopped making progress at t = {_now:.6f} s ({STALL_STEPS:,} "
             "items at one instant, a bug in the engine): the run ends there. Step back "
             "and act differently, or restart.")
+
+    def _full(self, now: float) -> None:
+        """The history reached MAX_EVENTS: the run stops at ``now`` and the window says
+        so, once per history with a dialog, afterwards in the status bar."""
+        from hmipviz.gui.history_limit import full_message
+        self.pause()
+        h = self._history
+        text = full_message(now, len(self.trace), h.max_events,
+                            getattr(self.scenario, "name", "") or "SCENARIO")
+        if h.full_reported:
+            self.actionApplied.emit(text.split("\n")[0])
+            return
+        h.full_reported = True
+        self.errorOccurred.emit(text)
 
     def _advance_instant(self, emit: bool = True) -> bool:
         """Run the engine through its next instant that records anything."""

@@ -40,13 +40,19 @@ log = logging.getLogger("hmipviz.gui")
 # After a user action near (or past) the scenario's end, playback may run this much
 # longer, so the protocol has time to answer.
 ACTION_GRACE_S = 5.0
+# The longest history the window keeps, in events (issue 9 soak): about 0.7 kB each with
+# what the views keep per event, so a run holds at most about 85 MB; the run stops at the
+# first instant boundary past it (the window says so). A classroom run is far shorter
+# (campus's two minutes: 23,000 events); `hmipviz run --trace` records runs of any
+# length in constant memory.
+MAX_EVENTS = 120_000
 
 
 class RunHistory:
     """See the module docstring. ``sim`` None: nothing loaded (an empty trace)."""
 
     def __init__(self, sim=None, scenario=None, *, snapshot_every: int = 250,
-                 stall_steps: int = 100_000) -> None:
+                 stall_steps: int = 100_000, max_events: int = MAX_EVENTS) -> None:
         self.sim = sim
         self.scenario = scenario
         self.snapshot_every = snapshot_every
@@ -65,6 +71,12 @@ class RunHistory:
         self.applied = 0
         self.steps_since_snapshot = 0
         self.stalled_t: float | None = None  # the engine looped here
+        # the history reached max_events here: the run stops (a branch from earlier
+        # may run on, up to the same limit)
+        self.max_events = max_events
+        self.full_t: float | None = None
+        self.full_reported = False  # the window has said so once for this run
+        self.on_full: Callable[[float], None] | None = None
         self.end_t = 0.0
         # Called with the engine time when the engine stalls (the controller pauses and
         # says so).
@@ -91,13 +103,16 @@ class RunHistory:
         With ``max_steps``, stop after that many items, at an instant boundary short of
         ``t`` (False). False too once the engine has stalled."""
         sim = self.sim
-        if self.stalled_t is not None:
+        if self.stalled_t is not None or self.full_t is not None:
             return False
         n = 0
         at_once = 0  # items run at this one instant
         while (nt := sim.next_time()) is not None and nt <= t + EPS:
             if max_steps is not None and n >= max_steps and nt > sim.now + EPS:
                 self.timeline.index_new()
+                return False
+            if len(self.trace) >= self.max_events and nt > sim.now + EPS:
+                self._full()
                 return False
             at_once = at_once + 1 if nt <= sim.now + EPS else 0
             if at_once > self.stall_steps:
@@ -126,6 +141,15 @@ class RunHistory:
         if self.on_stall is not None:
             self.on_stall(sim.now)
 
+    def _full(self) -> None:
+        """The history holds ``max_events``: the run ends at this instant boundary
+        (everything up to it stays; stepping back, acting earlier and restarting work)."""
+        self.full_t = self.sim.now
+        self.timeline.index_new()
+        log.info("history full at t = %.6f s (%d events)", self.sim.now, len(self.trace))
+        if self.on_full is not None:
+            self.on_full(self.sim.now)
+
     def advance_instant(self) -> bool:
         """Run the engine through its next instant that records anything; False at the
         end of the run."""
@@ -133,7 +157,8 @@ class RunHistory:
         sim = self.sim
         while len(self.trace) == start:
             nt = sim.next_time()
-            if nt is None or nt > self.end_t + EPS or self.stalled_t is not None:
+            if (nt is None or nt > self.end_t + EPS or self.stalled_t is not None
+                    or self.full_t is not None):
                 return False
             self.step_to(nt)
         return True
@@ -148,7 +173,8 @@ class RunHistory:
     def finished(self) -> bool:
         """Nothing more will happen after the last event of the trace."""
         nt = self.sim.next_time() if self.sim else None
-        return nt is None or nt > self.end_t + EPS or self.stalled_t is not None
+        return (nt is None or nt > self.end_t + EPS or self.stalled_t is not None
+                or self.full_t is not None)
 
     # --- branches -------------------------------------------------------------------------
     def must_restore(self, t: float, position: int) -> bool:
@@ -169,6 +195,7 @@ class RunHistory:
         del self.snapshots[k + 1:]
         sim.restore_snapshot(snap)
         self.stalled_t = None  # an earlier state: the new branch may not loop
+        self.full_t = None  # and its history starts shorter than the limit
         del self.trace[snap.trace_len:]  # keep the one trace list object
         sim.trace = self.trace
         cut = len(self.trace)
@@ -263,4 +290,4 @@ class RunHistory:
             mode=mode or sc.mode, duration_s=duration)
 
 
-__all__ = ["RunHistory", "ACTION_GRACE_S"]
+__all__ = ["RunHistory", "ACTION_GRACE_S", "MAX_EVENTS"]

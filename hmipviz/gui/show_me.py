@@ -111,6 +111,9 @@ class ShowMeRunner(QObject):
             self.steps += chunk
             if getattr(c, "_stalled_t", None) is not None:  # the controller said why
                 self._finish(FAILED, "Show me stopped: the engine stopped making progress.")
+            elif getattr(c, "history_full_t", None) is not None:
+                self._finish(FAILED, "Show me stopped: the run reached the most events "
+                             "the window keeps (see the message).")
             elif self.steps >= self.budget:
                 self._finish(BUDGET, (
                     f"Show me stopped: {self._what} ran {self.steps:,} simulator steps "
