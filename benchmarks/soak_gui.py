@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import faulthandler
 import logging
 import os
 import random
@@ -42,7 +41,54 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 GROWTH_LIMIT_PCT = 10.0
-HANG_S = 30.0  # an action that takes longer prints every thread's stack
+HANG_S = 30.0  # an action that takes longer prints the main thread's stack
+
+
+class HangWatch:
+    """Prints the main thread's Python stack once when an action runs longer than
+    ``limit_s``, and counts it. A plain thread reads the frames with
+    ``sys._current_frames()`` while it holds the GIL, so the main thread is never
+    inspected while it runs (faulthandler's ``dump_traceback_later`` writes the stack of
+    a running thread from outside the GIL, which is not safe); a main thread busy in Qt
+    without the GIL just makes the dump wait."""
+
+    def __init__(self, limit_s: float) -> None:
+        import threading
+
+        self.limit_s = limit_s
+        self.main_id = threading.main_thread().ident
+        self.hangs: list[str] = []
+        self._started: tuple[float, str] | None = None  # (monotonic start, action)
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        threading.Thread(target=self._watch, name="soak-hang-watch", daemon=True).start()
+
+    def start(self, name: str) -> None:
+        with self._lock:
+            self._started = (time.monotonic(), name)
+        self._wake.set()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._started = None
+
+    def _watch(self) -> None:
+        reported = None
+        while True:
+            self._wake.wait(1.0)
+            self._wake.clear()
+            with self._lock:
+                started = self._started
+            if started is None or started is reported:
+                continue
+            if time.monotonic() - started[0] < self.limit_s:
+                continue
+            reported = started
+            frame = sys._current_frames().get(self.main_id)
+            stack = "".join(traceback.format_stack(frame)) if frame is not None else ""
+            text = f"action {started[1]} still running after {self.limit_s:g} s:\n{stack}"
+            self.hangs.append(text)
+            print(f"HANG: {text}", flush=True)
 
 
 def rss_mb() -> float:
@@ -119,6 +165,7 @@ class Soak:
         self.scenarios = list(builtin_scenarios())
         self.counts: dict[str, int] = {}
         self.slowest: dict[str, float] = {}  # action -> longest time it took, s
+        self.hang_watch = HangWatch(HANG_S)
         self.actions = [
             (12, self.drag_to_ar), (4, self.drag_to_space), (8, self.toggle_play),
             (8, self.key_step), (5, self.scrub), (2, self.switch_mode), (4, self.fail_or_restore),
@@ -134,6 +181,11 @@ class Soak:
         # which the growth figure takes as its base; growth after that is what it keeps
         self.warmup = [self.show_every_view] + [a for _w, a in self.actions]
         self.rng.shuffle(self.warmup)
+        # and one history filled to the window's limit (gui/run_history.MAX_EVENTS), so
+        # the heap's high-water mark is reached in the first minute too: the resident
+        # size after a restart keeps the fragmentation of the largest history so far,
+        # which the limit bounds; growth after that is what the window keeps
+        self.warmup.append(self.fill_history)
 
     @property
     def c(self):
@@ -157,13 +209,13 @@ class Soak:
         name = chosen.__name__
         self.counts[name] = self.counts.get(name, 0) + 1
         start = time.perf_counter()
-        faulthandler.dump_traceback_later(HANG_S, exit=False)  # a hang shows its stack
+        self.hang_watch.start(name)  # a hang shows its stack
         try:
             chosen()
         except Exception:
             self.problems.add(f"action {name}", traceback.format_exc())
         finally:
-            faulthandler.cancel_dump_traceback_later()
+            self.hang_watch.stop()
         took = time.perf_counter() - start
         if took > self.slowest.get(name, 0.0):
             self.slowest[name] = took
@@ -286,6 +338,11 @@ class Soak:
     def close_lesson(self) -> None:
         self.w.lessons.close()
 
+    def fill_history(self) -> None:
+        self.w.open_scenario("campus")
+        self.c.advance_to(1e6)  # stops where the history is full
+        self.w.open_scenario("figure1")
+
     def show_every_view(self) -> None:
         from PySide6.QtWidgets import QDockWidget, QTabWidget
         for dock in self.w.findChildren(QDockWidget):
@@ -342,9 +399,11 @@ def _glibc_heap() -> str:
 
 def _rss_by_mapping() -> str:
     """Resident MB by kind of mapping (/proc/self/smaps): the heap, anonymous maps
-    (pymalloc arenas, thread arenas, Qt's buffers), files (code, fonts)."""
+    (pymalloc arenas, thread arenas, Qt's buffers), files (code, fonts), and the files
+    that hold the most."""
     kinds: dict[str, int] = {}
-    kind = "anon"
+    files: dict[str, int] = {}
+    kind = name = "anon"
     with open("/proc/self/smaps", encoding="ascii", errors="replace") as f:
         for line in f:
             parts = line.split()
@@ -354,7 +413,11 @@ def _rss_by_mapping() -> str:
                         else "file" if name.startswith("/") else "other")
             elif parts[0] == "Rss:":
                 kinds[kind] = kinds.get(kind, 0) + int(parts[1])
-    return ", ".join(f"{k} {v / 1024:.0f}" for k, v in sorted(kinds.items()))
+                if kind == "file":
+                    files[name] = files.get(name, 0) + int(parts[1])
+    top = sorted(files.items(), key=lambda kv: -kv[1])[:5]
+    return (", ".join(f"{k} {v / 1024:.0f}" for k, v in sorted(kinds.items()))
+            + "; files: " + ", ".join(f"{Path(n).name} {v / 1024:.1f}" for n, v in top))
 
 
 def _qt_counts(window) -> str:
@@ -427,7 +490,7 @@ def main() -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: sys.exit(143))
     ensure_display()
-    from PySide6.QtCore import QEvent, QTimer, QtMsgType, qInstallMessageHandler
+    from PySide6.QtCore import QEvent, QSettings, QTimer, QtMsgType, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     from hmipviz.gui import lesson_panel
@@ -453,6 +516,11 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("hmipviz-soak")
     app.setApplicationName("hmipviz-soak")
+    # settings of our own, fresh each run (the window's QSettings are INI files under
+    # this path): a soak neither reads the user's classroom scale or layout nor leaves
+    # its own behind, and every run with one seed starts from the same settings
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(progress / "settings"))
     qInstallMessageHandler(qt_messages)
     logging.getLogger("hmipviz").addHandler(_LogCounter(problems))
     baseline = "figure1"
@@ -479,6 +547,9 @@ def main() -> int:
         # Comparing whichever scenario happened to be open (campus holds ten MNs) would
         # measure the scenario, not a leak.
         window.lessons.close()
+        compare = getattr(window, "compare_window", None)
+        if compare is not None:  # a lesson's Show me opens one: it holds two runs
+            compare.close()
         if soak.presenting():
             window.toggle_presentation()
         window.open_scenario(baseline)
@@ -520,7 +591,8 @@ def main() -> int:
     print("slowest: " + ", ".join(f"{k} {v:.2f} s" for k, v in
                                   sorted(soak.slowest.items(), key=lambda kv: -kv[1])))
     print(f"tracebacks: {problems.count}; Qt warnings: {problems.qt_warnings}; engine "
-          f"stalls (the run stopped, the window went on): {len(problems.stalls)}")
+          f"stalls (the run stopped, the window went on): {len(problems.stalls)}; actions "
+          f"over {HANG_S:g} s: {len(soak.hang_watch.hangs)}")
     print(f"RSS as sampled (whatever history was open): first minute "
           f"{samples[0] if samples else 0:.1f} MB, at the end "
           f"{samples[-1] if samples else 0:.1f} MB, max {max(samples, default=0):.1f} MB: "
