@@ -22,6 +22,11 @@ class FrameNumbers:
         self._last: Event | None = None
         self._list_id = 0
 
+    def forget(self) -> None:
+        """Drop what was counted (a new history: the old one's indices and its last
+        event would otherwise stay in memory until the next frame number is asked)."""
+        self._sent, self._counted, self._last, self._list_id = [], 0, None, 0
+
     def of(self, j: int) -> int | None:
         """The frame number (from 1) of trace[j], a PacketSent; None for other events."""
         trace = self._trace()

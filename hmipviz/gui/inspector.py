@@ -343,6 +343,7 @@ class QtPacketInspector(QWidget):
     # --- following the controller -------------------------------------------------
     def _on_scenario_loaded(self) -> None:
         self._sticky = None
+        self.frames.forget()
         self.show_event(getattr(self.controller, "selected", -1))
 
     def _packet_index_for(self, i: int) -> int:

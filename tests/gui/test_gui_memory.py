@@ -41,3 +41,27 @@ def test_closed_error_dialogs_are_freed(qtbot):
         box.done(0)
         _flush()
     assert w.findChildren(QMessageBox) == []
+
+
+def test_a_restart_keeps_no_event_of_the_dropped_history(qtbot):
+    """Issue 9 soak: after a restart nothing may hold the old history (the inspector's
+    frame numbers kept the old trace's last event and the index of every packet hop)."""
+    import gc
+
+    from hmipviz.engine.events import Event, PacketSent
+
+    w = MainWindow(scenario=load_scenario("figure1"), restore_settings=False)
+    qtbot.addWidget(w)
+    c = w.controller
+    c.seek_time(4.0)
+    hop = max(i for i, e in enumerate(c.trace) if isinstance(e, PacketSent))
+    c.select(hop)  # the inspector shows its frame number
+    _flush()
+    assert "Frame " in w.inspector.header.text()
+    old = len(c.trace)
+    c.restart()
+    _flush()
+    gc.collect()
+    current = {id(e) for e in c.trace}
+    kept = [o for o in gc.get_objects() if isinstance(o, Event) and id(o) not in current]
+    assert old > 100 and kept == []
