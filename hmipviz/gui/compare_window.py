@@ -254,6 +254,11 @@ class CompareWindow(QWidget):
         super().closeEvent(event)
 
 
+def _forget(window, view: CompareWindow) -> None:
+    if getattr(window, "compare_window", None) is view:
+        window.compare_window = None
+
+
 def open_for(window) -> CompareWindow | None:
     """Open (or raise) the compare view for the main window's scenario and actions."""
     c = window.controller
@@ -267,7 +272,10 @@ def open_for(window) -> CompareWindow | None:
     view = CompareWindow(c.scenario, compare.demo_actions(c.timeline), window)
     view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.compare_window = view
-    view.destroyed.connect(lambda *_: setattr(window, "compare_window", None))
+    # forget it when it goes, but only if it is still the one open: the one it replaces
+    # is deleted later, after this one is in place (issue 9 soak: the window then lost
+    # track of the open compare view, which nothing closed again, two runs and all)
+    view.destroyed.connect(lambda *_: _forget(window, view))
     view.show()
     view.raise_()
     return view

@@ -65,3 +65,29 @@ def test_a_restart_keeps_no_event_of_the_dropped_history(qtbot):
     current = {id(e) for e in c.trace}
     kept = [o for o in gc.get_objects() if isinstance(o, Event) and id(o) not in current]
     assert old > 100 and kept == []
+
+
+def test_opening_the_compare_view_again_keeps_one_and_closing_frees_its_runs(qtbot):
+    """Issue 9 soak: the compare view replaced by a new one cleared the window's record
+    of the NEW one when it was deleted, so that one stayed open (two runs and their
+    histories) where nothing closed it again; they piled up."""
+    import gc
+
+    from hmipviz.gui.compare_window import CompareWindow
+    from hmipviz.gui.run_history import RunHistory
+
+    def live(kind) -> int:
+        _flush()
+        gc.collect()
+        return sum(isinstance(o, kind) for o in gc.get_objects())
+
+    w = MainWindow(scenario=load_scenario("figure1"), restore_settings=False)
+    qtbot.addWidget(w)
+    w.controller.seek_time(3.0)
+    for _ in range(3):
+        w.open_compare()
+        _flush()
+        assert w.compare_window is not None  # the one open, still known
+        assert live(CompareWindow) == 1 and live(RunHistory) == 3  # the window's + two
+    w.compare_window.close()
+    assert live(CompareWindow) == 0 and live(RunHistory) == 1
