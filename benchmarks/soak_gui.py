@@ -429,6 +429,44 @@ def _qt_counts(window) -> str:
             f"(ladder {window.ladder.item_count()})")
 
 
+def _holders_of_old_histories(window) -> None:
+    """A trace list other than the open one, with its chain of referrers: who keeps a
+    dropped history alive."""
+    import gc
+    import types
+
+    from hmipviz.engine.events import Event
+
+    current = window.controller.trace
+    lists = [o for o in gc.get_objects() if type(o) is list and len(o) > 1000
+             and o is not current and isinstance(o[0], Event)]
+    for k in range(min(2, len(lists))):
+        lst = lists[k]
+        print(f"  a dropped history of {len(lst):,} events is kept by:", flush=True)
+        node, seen = lst, {id(lists), id(lst)}
+        for depth in range(14):
+            found = gc.get_referrers(node)
+            seen.add(id(found))
+            refs = [r for r in found if id(r) not in seen
+                    and not isinstance(r, (types.FrameType, type(iter([]))))]
+            seen.update(id(r) for r in refs if isinstance(r, list) and len(r) <= 2
+                        and any(x is found for x in r))
+            if not refs:
+                break
+            # a dict or an object of ours says more than a container
+            refs.sort(key=lambda r: not (isinstance(r, dict) or hasattr(r, "__dict__")))
+            node = refs[0]
+            seen.add(id(node))
+            desc = f"{type(node).__module__}.{type(node).__qualname__}"
+            if isinstance(node, dict):
+                desc += f" keys {list(node)[:8]}"
+            elif isinstance(node, (list, tuple)):
+                desc += f" of {len(node)}"
+            elif callable(node):
+                desc += f" {getattr(node, '__qualname__', '')}"
+            print(f"    {'  ' * depth}<- {desc}", flush=True)
+
+
 _first_counts: dict[str, int] = {}
 _first_snapshot = None
 
@@ -449,6 +487,7 @@ def diagnose(minute: int, window) -> None:
     arenas_mb = _pymalloc_arenas_mb()
     print(f"  pymalloc arenas in use: {arenas_mb:.1f} MB (live Python objects and the "
           "free space pinned between them; 0 with PYTHONMALLOC=malloc)", flush=True)
+    _holders_of_old_histories(window)
     counts = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
     if minute == 1:
         _first_counts.update(counts)

@@ -41,11 +41,12 @@ log = logging.getLogger("hmipviz.gui")
 # longer, so the protocol has time to answer.
 ACTION_GRACE_S = 5.0
 # The longest history the window keeps, in events (issue 9 soak): about 0.7 kB each with
-# what the views keep per event, so a run holds at most about 85 MB; the run stops at the
-# first instant boundary past it (the window says so). A classroom run is far shorter
-# (campus's two minutes: 23,000 events); `hmipviz run --trace` records runs of any
-# length in constant memory.
-MAX_EVENTS = 120_000
+# what the views keep per event, so a run holds at most about 70 MB, and the longest
+# synchronous re-run (a mode switch replaying the user's actions, a jump to the end)
+# is bounded too; the run stops at the first instant boundary past it (the window says
+# so). A classroom run is far shorter (campus's two minutes: 23,000 events);
+# `hmipviz run --trace` records runs of any length in constant memory.
+MAX_EVENTS = 100_000
 
 
 class RunHistory:
