@@ -55,3 +55,13 @@ def test_the_run_stops_at_the_limit_and_says_so_once(capped):
 
     c.restart()
     assert c.history_full_t is None and c.step_forward()
+
+    # the scrubber dragged far past the end, a mode switch that replays the actions:
+    # the engine work one action does on the GUI thread is bounded by the limit too
+    c.seek_time(1e9)
+    assert LIMIT <= len(c.trace) < LIMIT + 50 and c.history_full_t is not None
+    c.seek_time(full_t / 3)
+    c.move_mn("AR2")
+    c.set_mode("mipv6")
+    c.seek_time(1e9)
+    assert LIMIT <= len(c.trace) < LIMIT + 50 and c.history_full_t is not None
