@@ -255,11 +255,10 @@ def clear_of_labels(start: Point, end: Point, half_w: float, half_h: float,
 def park_beside(mid: Point, normal: Point, side: float, half_w: float, half_h: float,
                 boxes: Sequence[Box]) -> Point:
     """Where a token sits when its hop is too short (or too crowded by labels) to
-    travel along: ``side`` along the unit ``normal`` from the link's middle, else across
-    the link, else twice as far out, whichever first covers none of ``boxes`` (labels
-    of the link and its nodes)."""
-    spots = [(mid[0] + k * normal[0] * side, mid[1] + k * normal[1] * side)
-             for k in (1, -1, 2, -2, 3, -3)]
+    travel along: ``side`` along the unit ``normal`` from the link's middle, or across
+    the link if only that spot covers none of ``boxes`` (labels of the link and its
+    nodes). Never further out: a token away from its hop would name the wrong link."""
+    spots = [(mid[0] + k * normal[0] * side, mid[1] + k * normal[1] * side) for k in (1, -1)]
     return next((p for p in spots if not _covers(p, half_w, half_h, boxes)), spots[0])
 
 

@@ -140,9 +140,9 @@ def test_a_parked_token_takes_the_side_of_the_link_without_a_label():
     mid, normal = (0.0, 0.0), (1.0, 0.0)
     assert layout.park_beside(mid, normal, 30, 5, 3, []) == (30, 0)
     assert layout.park_beside(mid, normal, 30, 5, 3, [(20, -5, 40, 5)]) == (-30, 0)
-    # both sides taken: twice as far out
+    # both sides taken: it stays by its link rather than wander off
     assert layout.park_beside(mid, normal, 30, 5, 3, [(20, -5, 40, 5), (-40, -5, -20, 5)]) \
-        == (60, 0)
+        == (30, 0)
 
 
 def test_token_fraction():

@@ -586,11 +586,15 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         self._rescaled()
 
     def _rescaled(self) -> None:
-        """The zoom changed: MN badges keep their pixel size (their bounds change)."""
+        """The zoom changed: MN badges keep their pixel size (their bounds change), and
+        tokens, which keep theirs too, take their runs for the new zoom (a token placed
+        before the first fit would otherwise stay far from its hop)."""
         for item in self.mn_items.values():
             if item.badge:
                 item.prepareGeometryChange()
                 item.update()
+        if self.tokens:
+            self.update_tokens(self.controller.display_time())
 
     # --- tests and lessons -------------------------------------------------------------------
     def cell_item(self, ar: str) -> CellItem:

@@ -304,3 +304,30 @@ def test_a_paused_token_covers_no_node_name_and_no_delay_label_at_1024x768(qtbot
                 assert not any(box.intersects(r) for r in delays), (i, token.event.kind)
             checked += 1
     assert checked >= len(sends)
+
+
+def test_tokens_move_with_the_zoom_so_they_stay_by_their_hop(window, qtbot):
+    # regression: a token placed before the canvas was fitted (the compare window opens
+    # so) kept the run of the old zoom and sat beside the HA, far from its MN-AR hop
+    from hmipviz import layout
+    c, view = window.controller, window.topology
+    c.seek_time(1.0)
+    c.seek(next(i for i, e in enumerate(c.trace) if isinstance(e, ev.PacketSent)))
+    assert view.token_items()
+
+    def at_their_runs() -> bool:
+        for token in view.token_items():
+            e = token.event
+            a, b = view._hop_points(e.node, e.to_node)
+            f = layout.token_fraction(e.t, e.arrive_t, c.display_time())
+            if token.pos() != a + (b - a) * f:
+                return False
+        return True
+
+    assert at_their_runs()
+    before = view.transform().m11()
+    window.resize(window.width() // 2 + 200, window.height() // 2 + 150)
+    qtbot.waitUntil(lambda: view.transform().m11() != before)
+    assert at_their_runs()
+    view.zoom(1.7)
+    assert at_their_runs()
