@@ -139,6 +139,7 @@ class CanvasFit(_ViewBase):
                 domain_label.setPos(*pos)
         if self.no_link is not None:
             self.no_link.setFont(floored(0.0, True))
+        self._rescaled()  # tokens keep off the labels at their new size
 
     def node_rects(self) -> list[QRectF]:
         """Each node's rectangle (icon and labels) in viewport pixels."""

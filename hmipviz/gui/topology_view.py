@@ -68,6 +68,10 @@ from hmipviz.gui.topology_tokens import TOKEN_H, TOKEN_W, CrossItem, TokenItem
 from hmipviz.layout import NODE_R
 
 
+def _box(rect: QRectF) -> layout.Box:
+    return (rect.left(), rect.top(), rect.right(), rect.bottom())
+
+
 def compute_layout(scenario) -> dict[str, QPointF]:
     """Scene positions of the fixed nodes (:func:`hmipviz.layout.compute_layout`)."""
     return {k: QPointF(*v) for k, v in layout.compute_layout(scenario).items()}
@@ -250,9 +254,18 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         per_px = theme.scale() / max(0.2, self.transform().m11())
         margin = (abs(ux) * TOKEN_W / 2 + abs(uy) * TOKEN_H / 2 + 3) * per_px
         side = (TOKEN_W / 2 + 14) * per_px
-        start, end = layout.hop_points((pa.x(), pa.y()), (pb.x(), pb.y()), ra, rb,
-                                       margin, side)
+        # never paused on a node's name, nor parked on the link's delay label
+        half_w, half_h = (TOKEN_W / 2 + 4) * per_px, (TOKEN_H / 2 + 4) * per_px  # + the ring
+        names = tuple(box for name in (a, b) if (item := self._item_of(name)) is not None
+                      and (box := item.label_box()) is not None)
+        link = self.links.get(frozenset((a, b)))
+        start, end = layout.token_run((pa.x(), pa.y()), (pb.x(), pb.y()), ra, rb, margin,
+                                      side, half_w, half_h, names,
+                                      _box(link[1].sceneBoundingRect()) if link else None)
         return QPointF(*start), QPointF(*end)
+
+    def _item_of(self, name: str) -> NodeItem | None:
+        return self.nodes.get(name) or self.mn_items.get(name)
 
     # --- following the controller ----------------------------------------------------------
     def update_state(self, position: int) -> None:
@@ -573,11 +586,15 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         self._rescaled()
 
     def _rescaled(self) -> None:
-        """The zoom changed: MN badges keep their pixel size (their bounds change)."""
+        """The zoom changed: MN badges keep their pixel size (their bounds change), and
+        tokens, which keep theirs too, take their runs for the new zoom (a token placed
+        before the first fit would otherwise stay far from its hop)."""
         for item in self.mn_items.values():
             if item.badge:
                 item.prepareGeometryChange()
                 item.update()
+        if self.tokens:
+            self.update_tokens(self.controller.display_time())
 
     # --- tests and lessons -------------------------------------------------------------------
     def cell_item(self, ar: str) -> CellItem:
