@@ -468,6 +468,10 @@ def _holders_of_old_histories(window) -> None:
         for depth in range(14):
             found = gc.get_referrers(node)
             seen.add(id(found))
+            for r in found:
+                if isinstance(r, types.FrameType) and r is not sys._getframe():
+                    print(f"    {'  ' * depth}<- frame of {r.f_code.co_qualname} "
+                          f"({Path(r.f_code.co_filename).name}:{r.f_lineno})", flush=True)
             refs = [r for r in found if id(r) not in seen
                     and not isinstance(r, (types.FrameType, type(iter([]))))]
             seen.update(id(r) for r in refs if isinstance(r, list) and len(r) <= 2
@@ -610,16 +614,31 @@ def main() -> int:
         # Comparing whichever scenario happened to be open (campus holds ten MNs) would
         # measure the scenario, not a leak.
         window.lessons.close()
-        compare = getattr(window, "compare_window", None)
-        if compare is not None:  # a lesson's Show me opens one: it holds two runs
-            compare.close()
+        # a lesson's Show me opens the compare view: it holds two runs
+        from PySide6.QtWidgets import QWidget
+        views = [v for v in window.findChildren(QWidget, "compareWindow") if v.isWindow()]
+        known = getattr(window, "compare_window", None)
+        if args.diagnose and views:
+            print(f"  compare views open: {len(views)} (visible "
+                  f"{sum(v.isVisible() for v in views)}; the window's own: "
+                  f"{sum(v is known for v in views)})", flush=True)
+        for view in views:
+            view.close()
         if soak.presenting():
             window.toggle_presentation()
         window.open_scenario(baseline)
         window.controller.restart()
+        # what was closed is deleted when control is back in the event loop (Qt runs no
+        # deferred delete posted in the same scope: sendPostedEvents here would leave the
+        # compare view and its two runs alive): sample from there, actions held back
+        soak.busy = True
+        QTimer.singleShot(50, lambda: settle(events))
+
+    def settle(events: int) -> None:
         app.processEvents()
         app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
         release_freed_memory()
+        soak.busy = False
         settled.append(rss_mb())
         if args.diagnose:
             diagnose(len(samples), window)

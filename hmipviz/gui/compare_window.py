@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmipviz import compare
-from hmipviz.gui import theme
+from hmipviz.gui import release, theme
 from hmipviz.gui.compare_bars import MODE_COLORS, HandoverBars
 from hmipviz.gui.compare_sync import CompareDriver, LockedController, make_sides
 from hmipviz.gui.topology_view import QtTopologyView
@@ -257,6 +257,9 @@ class CompareWindow(QWidget):
 def _forget(window, view: CompareWindow) -> None:
     if getattr(window, "compare_window", None) is view:
         window.compare_window = None
+    # its two runs are freed once the deletion is done: give the memory back then, as
+    # the window does when it drops a long history (gui/release.py)
+    QTimer.singleShot(0, release.release_freed_memory)
 
 
 def open_for(window) -> CompareWindow | None:

@@ -67,7 +67,8 @@ def test_a_restart_keeps_no_event_of_the_dropped_history(qtbot):
     assert old > 100 and kept == []
 
 
-def test_opening_the_compare_view_again_keeps_one_and_closing_frees_its_runs(qtbot):
+def test_opening_the_compare_view_again_keeps_one_and_closing_frees_its_runs(qtbot,
+                                                                             monkeypatch):
     """Issue 9 soak: the compare view replaced by a new one cleared the window's record
     of the NEW one when it was deleted, so that one stayed open (two runs and their
     histories) where nothing closed it again; they piled up."""
@@ -89,5 +90,10 @@ def test_opening_the_compare_view_again_keeps_one_and_closing_frees_its_runs(qtb
         _flush()
         assert w.compare_window is not None  # the one open, still known
         assert live(CompareWindow) == 1 and live(RunHistory) == 3  # the window's + two
+    trims = []
+    from hmipviz.gui import release
+    monkeypatch.setattr(release, "release_freed_memory", lambda: trims.append(1))
     w.compare_window.close()
     assert live(CompareWindow) == 0 and live(RunHistory) == 1
+    _flush()
+    assert trims  # and the freed memory goes back to the system
