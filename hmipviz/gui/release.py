@@ -43,6 +43,9 @@ if sys.platform.startswith("linux"):
 
 # A history shorter than this is not worth a collection
 LARGE_TRACE_EVENTS = 5000
+# lru caches of the views (module, function), emptied with the codec's (only if the
+# module is loaded: importing one here would load what the window has not needed)
+_VIEW_CACHES = (("hmipviz.gui.caches", "_short"), ("hmipviz.layout", "token_run"))
 
 
 def release_freed_memory() -> bool:
@@ -52,6 +55,11 @@ def release_freed_memory() -> bool:
 
     clear_caches()
     linecache.clearcache()
+    # the views' own memo tables fill all through a run in the same way
+    for module, name in _VIEW_CACHES:
+        memo = getattr(sys.modules.get(module), name, None)
+        if memo is not None and hasattr(memo, "cache_clear"):
+            memo.cache_clear()
     gc.collect()
     if _trim is None:
         return False

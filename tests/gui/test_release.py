@@ -25,6 +25,21 @@ def test_release_empties_codec_caches_and_linecache() -> None:
     assert linecache.cache == {}
 
 
+def test_release_empties_the_views_memo_tables() -> None:
+    from hmipviz import layout
+    from hmipviz.gui import caches
+
+    caches._short("2001:db8:1::a")
+    layout.token_run((0.0, 0.0), (100.0, 0.0), 10.0, 10.0, 2.0, 1.0, 8.0, 6.0, (), None)
+    assert caches._short.cache_info().currsize > 0
+    assert layout.token_run.cache_info().currsize > 0
+
+    release_freed_memory()
+
+    assert caches._short.cache_info().currsize == 0
+    assert layout.token_run.cache_info().currsize == 0
+
+
 def test_a_restart_releases_the_old_historys_qt_objects(qtbot) -> None:
     """After a long run and a restart, the window holds the Qt objects of a fresh start:
     no graphics items or QObjects of the dropped history survive (deleteLater done)."""
