@@ -86,6 +86,7 @@ class HangWatch:
             reported = started
             frame = sys._current_frames().get(self.main_id)
             stack = "".join(traceback.format_stack(frame)) if frame is not None else ""
+            del frame  # kept, it would keep the stack's frames and all they hold alive
             text = f"action {started[1]} still running after {self.limit_s:g} s:\n{stack}"
             self.hangs.append(text)
             print(f"HANG: {text}", flush=True)
