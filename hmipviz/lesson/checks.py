@@ -279,10 +279,16 @@ def offending_sent(check: Check, w: Window) -> PacketSent | None:
     if bounds is None:
         return None
     lo, hi = bounds
-    for _, e in w.events():
+    trace = w.sim.trace
+    # the matching messages, scanned incrementally (find_sent's scan); the trace is in
+    # time order, so the first one past the scope ends the search
+    for i in matching_indices(w.sim, "sent", check, w.start,
+                              lambda _i, e: _sent_matches(e, check, w)):
+        e = trace[i]
         if e.t > hi:
             break
-        if e.t >= lo and _sent_matches(e, check, w):
+        if e.t >= lo:
+            assert isinstance(e, PacketSent)  # what _sent_matches matched
             return e
     return None
 
