@@ -80,6 +80,15 @@ def _step_starts(name: str) -> tuple[tuple[object, tuple, frozenset[int]], ...]:
     return tuple(starts)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _forget_the_plays():
+    """The shared plays hold some 100,000 objects: let them go with this module, so
+    that the garbage collector does not walk them through the rest of the run (the
+    CPU-time ratio tests of other modules would pay for it)."""
+    yield
+    _step_starts.cache_clear()
+
+
 def _at_step(name: str, index: int, setup: bool = True) -> LessonRun:
     """A run at the start of step ``index`` as ``run.goto(index)`` leaves it (with
     ``setup``: the step's set-up applied), on a copy of the shared play."""
