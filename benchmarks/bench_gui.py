@@ -135,6 +135,9 @@ def _startup_env() -> dict[str, str]:
                PYTHONPYCACHEPREFIX=str(Path(os.environ.get("TMPDIR", "/tmp"))
                                        / "hmipviz-bench-pycache"))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    # as the user starts it: `hmipviz` re-executes itself on the system allocator
+    # (hmipviz.entry, issue 9) unless PYTHONMALLOC is set, and that start counts
+    env.pop("PYTHONMALLOC", None)
     return env
 
 
