@@ -1,7 +1,8 @@
 """Start-up work (issue 13: first frame <= 450 ms): opening the window on a scenario
 imports neither networkx (about 150 ms; routes come from hmipviz.engine.routes unless
-two are equally short) nor the lesson code, the compare view's module,
-pyqtgraph or scapy; they come when first needed. One fresh interpreter, offscreen."""
+two are equally short) nor the lesson code, the compare view's module, pyqtgraph,
+scapy, the teacher controls (built when their dock shows), the plot's module or the
+animation export's; they come when first needed. One fresh interpreter, offscreen."""
 
 import json
 import os
@@ -20,7 +21,10 @@ w = MainWindow(scenario=load_scenario("figure1"), restore_settings=False)
 w.show()
 app.processEvents()
 before = sorted(m for m in ("networkx", "hmipviz.lesson", "hmipviz.gui.lesson_panel",
-                            "hmipviz.compare", "pyqtgraph", "scapy") if m in sys.modules)
+                            "hmipviz.compare", "pyqtgraph", "scapy",
+                            "hmipviz.gui.properties", "hmipviz.gui.plot",
+                            "hmipviz.gui.animation_dialog", "hmipviz.animation_encode")
+                if m in sys.modules)
 w.controller.seek_time(3.0)  # packets routed and drawn: still no networkx
 print(json.dumps({"before": before, "after": "networkx" in sys.modules}))
 """
