@@ -223,4 +223,5 @@ def _probe_first_frame(app, window) -> None:
     window.topology.viewport().installEventFilter(window._first_paint_probe)
 
 
-__all__ = ["launch", "set_application_icon", "after_first_paint", "platform_problem", "explain", "INSTALL_HINT"]
+__all__ = ["launch", "set_application_icon", "after_first_paint", "platform_problem",
+           "explain", "INSTALL_HINT"]
