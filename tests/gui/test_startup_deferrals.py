@@ -109,3 +109,21 @@ def test_work_after_the_first_paint_runs_once_after_it(qtbot):
     w.topology.viewport().repaint()
     qtbot.wait(10)
     assert ran == [True]  # after the first paint, and only once
+
+
+def test_the_allocator_module_finds_glibc_without_running_ldconfig(monkeypatch):
+    """hmipviz.gui.release opens glibc by its soname: ctypes.util.find_library runs
+    `ldconfig -p` in a subprocess, tens of ms of every start-up."""
+    import ctypes.util
+    import runpy
+
+    from hmipviz import entry
+    from hmipviz.gui import release
+
+    def no_ldconfig(name):
+        raise AssertionError(f"find_library({name!r}) runs ldconfig")
+
+    monkeypatch.setattr(ctypes.util, "find_library", no_ldconfig)
+    if entry._on_glibc():
+        module = runpy.run_path(release.__file__)
+        assert module["_trim"] is not None
