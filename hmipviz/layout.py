@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -224,6 +225,63 @@ def hop_points(pa: Point, pb: Point, ra: float, rb: float, margin: float,
     return start, end
 
 
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _covers(p: Point, half_w: float, half_h: float, boxes: Sequence[Box]) -> bool:
+    return any(p[0] + half_w > left and p[0] - half_w < right and p[1] + half_h > top
+               and p[1] - half_h < bottom for left, top, right, bottom in boxes)
+
+
+def clear_of_labels(start: Point, end: Point, half_w: float, half_h: float,
+                    boxes: Sequence[Box], steps: int = 32) -> tuple[Point, Point] | None:
+    """A token's run shortened so that the token (``half_w`` x ``half_h`` about its
+    centre) covers none of ``boxes`` (the two nodes' labels) at either end: each end
+    slides toward the other until clear. A token paused at its start, as when a step
+    shows the moment a packet is sent, would otherwise sit on the sender's name. None
+    when no point of the run is clear."""
+    def at(f: float) -> Point:
+        return (start[0] + (end[0] - start[0]) * f, start[1] + (end[1] - start[1]) * f)
+
+    fractions = [i / steps for i in range(steps + 1)]
+    first = next((f for f in fractions if not _covers(at(f), half_w, half_h, boxes)), None)
+    last = next((f for f in reversed(fractions)
+                 if not _covers(at(f), half_w, half_h, boxes)), None)
+    if first is None or last is None or first > last:
+        return None
+    return (at(first), at(last))
+
+
+def park_beside(mid: Point, normal: Point, side: float, half_w: float, half_h: float,
+                boxes: Sequence[Box]) -> Point:
+    """Where a token sits when its hop is too short (or too crowded by labels) to
+    travel along: ``side`` along the unit ``normal`` from the link's middle, or across
+    the link if only that spot covers none of ``boxes`` (labels of the link and its
+    nodes). Never further out: a token away from its hop would name the wrong link."""
+    spots = [(mid[0] + k * normal[0] * side, mid[1] + k * normal[1] * side) for k in (1, -1)]
+    return next((p for p in spots if not _covers(p, half_w, half_h, boxes)), spots[0])
+
+
+@lru_cache(maxsize=4096)
+def token_run(pa: Point, pb: Point, ra: float, rb: float, margin: float, side: float,
+              half_w: float, half_h: float, names: tuple[Box, ...],
+              delay_label: Box | None) -> tuple[Point, Point]:
+    """Start and end of a token's run from node a to node b (:func:`hop_points`), kept
+    off the nodes' ``names`` at both ends; a hop with no room for that parks the token
+    beside the link's middle, off the names and the link's ``delay_label``. Cached: the
+    canvas asks for every token in flight on every frame, with the same few hops."""
+    start, end = hop_points(pa, pb, ra, rb, margin, side)
+    run = None if start == end else clear_of_labels(start, end, half_w, half_h, names)
+    if run is not None:
+        return run
+    length = math.hypot(pb[0] - pa[0], pb[1] - pa[1]) or 1.0
+    normal = (-(pb[1] - pa[1]) / length, (pb[0] - pa[0]) / length)
+    boxes = names + ((delay_label,) if delay_label else ())
+    mid = ((pa[0] + pb[0]) / 2, (pa[1] + pb[1]) / 2)
+    spot = park_beside(mid, normal, side, half_w, half_h, boxes)
+    return (spot, spot)
+
+
 def token_fraction(sent_t: float, arrive_t: float, t: float) -> float:
     """How far along its hop a packet sent at ``sent_t`` is at display time ``t``."""
     span = arrive_t - sent_t
@@ -365,7 +423,8 @@ def label_point_size(base_pt: float, view_scale: float,
 
 __all__ = ["compute_layout", "map_domains", "Domain", "domain_label_pos", "link_label_pos",
            "cell_at", "mn_offset", "mn_slot_offset", "mn_short_labels", "spot_in_cell",
-           "hop_points", "token_fraction", "offset_polyline", "scene_rect", "fit_scale",
+           "hop_points", "clear_of_labels", "park_beside", "token_run", "token_fraction",
+           "offset_polyline", "scene_rect", "fit_scale",
            "NODE_R", "MN_R", "LANE", "still_scene_rect", "clamp_point", "rects_overlap",
            "corner_rect", "free_corner", "side_column_width", "label_point_size", "CORNERS",
            "CANVAS_SHARE", "NARROW_W", "MIN_LABEL_PT"]

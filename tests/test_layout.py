@@ -123,6 +123,28 @@ def test_hop_points_clear_the_icons_and_keep_each_direction_in_its_lane():
     assert start == end == (15, 30)
 
 
+def test_a_run_slides_off_the_node_labels_at_both_ends():
+    # a run straight down from (0, 0) to (0, 100); a label box under the start node
+    # covers y 0..20, one above the end node y 90..100; the token is 10 x 6 about its centre
+    run = layout.clear_of_labels((0, 0), (0, 100), 5, 3, [(-20, 0, 20, 20), (-20, 90, 20, 100)],
+                                 steps=100)
+    assert run is not None
+    (sx, sy), (ex, ey) = run
+    assert (sx, ex) == (0, 0) and sy == pytest.approx(23) and ey == pytest.approx(87)
+    assert layout.clear_of_labels((0, 0), (0, 100), 5, 3, []) == ((0, 0), (0, 100))
+    # a label over the whole run leaves no clear point
+    assert layout.clear_of_labels((0, 0), (0, 100), 5, 3, [(-20, -10, 20, 110)]) is None
+
+
+def test_a_parked_token_takes_the_side_of_the_link_without_a_label():
+    mid, normal = (0.0, 0.0), (1.0, 0.0)
+    assert layout.park_beside(mid, normal, 30, 5, 3, []) == (30, 0)
+    assert layout.park_beside(mid, normal, 30, 5, 3, [(20, -5, 40, 5)]) == (-30, 0)
+    # both sides taken: it stays by its link rather than wander off
+    assert layout.park_beside(mid, normal, 30, 5, 3, [(20, -5, 40, 5), (-40, -5, -20, 5)]) \
+        == (30, 0)
+
+
 def test_token_fraction():
     assert layout.token_fraction(1.0, 1.01, 1.005) == pytest.approx(0.5)
     assert layout.token_fraction(1.0, 1.01, 0.5) == 0.0

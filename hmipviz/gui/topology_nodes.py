@@ -139,13 +139,15 @@ class NodeItem(QGraphicsObject):
         painter.setOpacity(1.0)
         painter.setFont(self.label_font)
         painter.setPen(theme.text_color())
-        painter.drawText(QRectF(-self._label_w / 2, r + 2, self._label_w, self._label_h),
+        painter.drawText(QRectF(-self._label_w / 2, r + self.LABEL_TOP, self._label_w,
+                                self._label_h),
                          Qt.AlignmentFlag.AlignCenter, self.name)
         if self.sublabel:
             painter.setFont(self.sub_font)
             painter.setPen(theme.muted_text())
             half = max(80.0, self._sub_w / 2)
-            painter.drawText(QRectF(-half, r + 2 + self._label_h, 2 * half, self._label_h),
+            painter.drawText(QRectF(-half, r + self.LABEL_TOP + self._label_h, 2 * half,
+                                    self._label_h),
                              Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
                              self.sublabel)
         if not self.up:
@@ -163,6 +165,22 @@ class NodeItem(QGraphicsObject):
         if on != self.highlight:
             self.highlight = on
             self.update()
+
+    LABEL_TOP = 2.0  # the name's gap below the icon
+
+    def label_box(self) -> tuple[float, float, float, float] | None:
+        """The scene rectangle (left, top, right, bottom) of the name and the line
+        under it, which tokens keep off; None while no label is drawn."""
+        if not self._label_shown():
+            return None
+        half = max(self._label_w / 2, self._sub_w / 2 if self.sublabel else 0.0)
+        lines = 2 if self.sublabel else 1
+        top = self.r + self.LABEL_TOP
+        p = self.scenePos()
+        return (p.x() - half, p.y() + top, p.x() + half, p.y() + top + lines * self._label_h)
+
+    def _label_shown(self) -> bool:
+        return True
 
     def set_sublabel(self, text: str) -> None:
         if text != self.sublabel:
@@ -188,6 +206,8 @@ class MnItem(NodeItem):
     """A mobile node: draggable with the mouse. With several MNs it wears a ring and a
     badge in its own colour (its tokens carry the same badge), and shows its name only
     when chosen or hovered, so ten MNs stay legible."""
+
+    LABEL_TOP = 4.0  # below the chosen ring
 
     def __init__(self, view: QtTopologyView, spec) -> None:
         super().__init__(view, spec, MN_R)
@@ -306,13 +326,14 @@ class MnItem(NodeItem):
             painter.setOpacity(1.0)
             painter.setFont(self.label_font)
             painter.setPen(theme.text_color())
-            painter.drawText(QRectF(-self._label_w / 2, r + 4, self._label_w, self._label_h),
+            painter.drawText(QRectF(-self._label_w / 2, r + self.LABEL_TOP, self._label_w,
+                                    self._label_h),
                              Qt.AlignmentFlag.AlignCenter, self.name)
             if self.sublabel:
                 painter.setFont(self.sub_font)
                 painter.setPen(theme.muted_text())
                 half = max(80.0, self._sub_w / 2)
-                painter.drawText(QRectF(-half, r + 4 + self._label_h, 2 * half,
+                painter.drawText(QRectF(-half, r + self.LABEL_TOP + self._label_h, 2 * half,
                                         self._label_h),
                                  Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
                                  self.sublabel)

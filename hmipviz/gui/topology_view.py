@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 
 from hmipviz import layout
 from hmipviz.engine.events import PacketDropped, PacketSent
+from hmipviz.engine.routes import AMBIGUOUS, unique_shortest_path
 from hmipviz.gui import theme
 from hmipviz.gui.topology_fit import CanvasFit
 from hmipviz.gui.topology_legend import Legend
@@ -66,6 +67,10 @@ from hmipviz.gui.topology_mns import MnLayerMixin
 from hmipviz.gui.topology_nodes import CellItem, MnItem, NodeItem
 from hmipviz.gui.topology_tokens import TOKEN_H, TOKEN_W, CrossItem, TokenItem
 from hmipviz.layout import NODE_R
+
+
+def _box(rect: QRectF) -> layout.Box:
+    return (rect.left(), rect.top(), rect.right(), rect.bottom())
 
 
 def compute_layout(scenario) -> dict[str, QPointF]:
@@ -119,6 +124,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         self._drag_target: str | None = None
         self._user_zoomed = False
         self._graph: nx.Graph[str] | None = None  # built for the first token's path
+        self._hop_neighbours: dict[str, list[tuple[str, float]]] | None = None
         self._paths: dict[tuple[str, str], list[str]] = {}
         # tunnels that end at a moving MN: (item, node names, offset), redrawn per frame
         self._moving_tunnels: list[tuple[QGraphicsPathItem, list[str], float]] = []
@@ -161,6 +167,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
             return
         self.positions = compute_layout(sc)
         self._graph = None  # networkx is imported when a token first needs a path
+        self._hop_neighbours = None
         # cells, tinted by MAP domain (the set of MAPs an AR advertises)
         domain_of, domains = layout.map_domains(sc)
         self.ar_order = [n.name for n in sc.nodes if n.role == "ar"]
@@ -250,9 +257,18 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         per_px = theme.scale() / max(0.2, self.transform().m11())
         margin = (abs(ux) * TOKEN_W / 2 + abs(uy) * TOKEN_H / 2 + 3) * per_px
         side = (TOKEN_W / 2 + 14) * per_px
-        start, end = layout.hop_points((pa.x(), pa.y()), (pb.x(), pb.y()), ra, rb,
-                                       margin, side)
+        # never paused on a node's name, nor parked on the link's delay label
+        half_w, half_h = (TOKEN_W / 2 + 4) * per_px, (TOKEN_H / 2 + 4) * per_px  # + the ring
+        names = tuple(box for name in (a, b) if (item := self._item_of(name)) is not None
+                      and (box := item.label_box()) is not None)
+        link = self.links.get(frozenset((a, b)))
+        start, end = layout.token_run((pa.x(), pa.y()), (pb.x(), pb.y()), ra, rb, margin,
+                                      side, half_w, half_h, names,
+                                      _box(link[1].sceneBoundingRect()) if link else None)
         return QPointF(*start), QPointF(*end)
+
+    def _item_of(self, name: str) -> NodeItem | None:
+        return self.nodes.get(name) or self.mn_items.get(name)
 
     # --- following the controller ----------------------------------------------------------
     def update_state(self, position: int) -> None:
@@ -291,6 +307,10 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
     def _path(self, a: str, b: str) -> list[str]:
         key = (a, b)
         if key not in self._paths:
+            path = self._unique_path(a, b)
+            if path is not AMBIGUOUS:  # one shortest path: as networkx finds it
+                self._paths[key] = list(path) or [a, b]
+                return self._paths[key]
             import networkx as nx  # not at start-up: about 150 ms (issue 13)
             if self._graph is None:
                 graph: nx.Graph[str] = nx.Graph()
@@ -303,6 +323,19 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
             except (nx.NetworkXNoPath, nx.NodeNotFound):
                 self._paths[key] = [a, b]
         return self._paths[key]
+
+    def _unique_path(self, a: str, b: str):
+        """The hop-count shortest path when it is the only one (hmipviz.engine.routes)."""
+        if self._hop_neighbours is None:
+            sc = self.controller.scenario
+            adjacent: dict[str, list[tuple[str, float]]] = {n: [] for n in self.positions}
+            for lk in (sc.links if sc else ()):
+                if lk.a != lk.b:
+                    adjacent.setdefault(lk.a, []).append((lk.b, 1.0))
+                    adjacent.setdefault(lk.b, []).append((lk.a, 1.0))
+            self._hop_neighbours = adjacent
+        return unique_shortest_path(self._hop_neighbours.__getitem__, self._hop_neighbours,
+                                    a, b)
 
     def _endpoint(self, address: str) -> str | None:
         """The node a care-of address leads to: the MN it belongs to if that MN is on
@@ -573,11 +606,15 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         self._rescaled()
 
     def _rescaled(self) -> None:
-        """The zoom changed: MN badges keep their pixel size (their bounds change)."""
+        """The zoom changed: MN badges keep their pixel size (their bounds change), and
+        tokens, which keep theirs too, take their runs for the new zoom (a token placed
+        before the first fit would otherwise stay far from its hop)."""
         for item in self.mn_items.values():
             if item.badge:
                 item.prepareGeometryChange()
                 item.update()
+        if self.tokens:
+            self.update_tokens(self.controller.display_time())
 
     # --- tests and lessons -------------------------------------------------------------------
     def cell_item(self, ar: str) -> CellItem:

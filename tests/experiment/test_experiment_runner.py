@@ -178,14 +178,12 @@ def test_a_ctrl_c_during_a_fork_is_held_and_raised_after_not_swallowed():
     # did nothing and the run went on (seen 5 times in 40 cancels)
     import logging  # noqa: F401  (its at-fork callbacks are the ones that swallowed)
     import signal
-    import threading
 
     reached_the_end_of_the_hold = False
     with pytest.raises(KeyboardInterrupt), runner._sigint_held():
-        # to this thread: a process-wide kill would go to another thread that does not
-        # block SIGINT when there is one (an xdist worker's I/O thread), and Python would
-        # raise at once in this one, so the test failed under `pytest -n auto`
-        signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+        # to this thread: sent to the process, the kernel may hand it to another thread
+        # of the test runner that does not block it (the CLI has none while it holds)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
         child = os.fork()
         if child == 0:
             os._exit(0)

@@ -266,3 +266,68 @@ def test_the_registration_watch_reads_forward_as_a_fresh_look_back_would():
     assert not registering_at(trace, moved - 1, ["MN"])
     assert registering_at(trace, done - 1, ["MN"])
     assert not registering_at(trace, done, ["MN"])
+
+
+def _token_box(view, token) -> QRectF:
+    """A token's rectangle in scene units (it keeps its pixel size at any zoom), with
+    its selection ring."""
+    from hmipviz.gui import theme
+    from hmipviz.gui.topology_tokens import TOKEN_H, TOKEN_W
+    per_px = theme.scale() / view.transform().m11()
+    w, h = (TOKEN_W + 6) * per_px, (TOKEN_H + 6) * per_px
+    return QRectF(token.pos().x() - w / 2, token.pos().y() - h / 2, w, h)
+
+
+def test_a_paused_token_covers_no_node_name_and_no_delay_label_at_1024x768(qtbot):
+    w = MainWindow(scenario=load_scenario("two-domains"), restore_settings=False)
+    qtbot.addWidget(w)
+    w.resize(1024, 768)
+    w.show()
+    qtbot.waitExposed(w)
+    c, view = w.controller, w.topology
+    c.seek_time(6.5)
+    sends = [i for i, e in enumerate(c.trace) if isinstance(e, ev.PacketSent)
+             and e.kind != "data"]  # the first registration and the first handover
+    assert len(sends) >= 20
+    checked = 0
+    for i in sends:
+        c.seek(i)  # a step shows the moment of sending: the token at its hop's start
+        names = [QRectF(QPointF(b[0], b[1]), QPointF(b[2], b[3]))
+                 for item in [*view.nodes.values(), view.mn_item]
+                 if (b := item.label_box()) is not None]
+        delays = [label.sceneBoundingRect() for _line, label in view.links.values()]
+        for token in view.token_items():
+            box = _token_box(view, token)
+            assert not any(box.intersects(r) for r in names), (i, token.event.kind)
+            a, b = view._hop_points(token.event.node, token.event.to_node)
+            if a == b:  # parked beside a short link
+                assert not any(box.intersects(r) for r in delays), (i, token.event.kind)
+            checked += 1
+    assert checked >= len(sends)
+
+
+def test_tokens_move_with_the_zoom_so_they_stay_by_their_hop(window, qtbot):
+    # regression: a token placed before the canvas was fitted (the compare window opens
+    # so) kept the run of the old zoom and sat beside the HA, far from its MN-AR hop
+    from hmipviz import layout
+    c, view = window.controller, window.topology
+    c.seek_time(1.0)
+    c.seek(next(i for i, e in enumerate(c.trace) if isinstance(e, ev.PacketSent)))
+    assert view.token_items()
+
+    def at_their_runs() -> bool:
+        for token in view.token_items():
+            e = token.event
+            a, b = view._hop_points(e.node, e.to_node)
+            f = layout.token_fraction(e.t, e.arrive_t, c.display_time())
+            if token.pos() != a + (b - a) * f:
+                return False
+        return True
+
+    assert at_their_runs()
+    before = view.transform().m11()
+    window.resize(window.width() // 2 + 200, window.height() // 2 + 150)
+    qtbot.waitUntil(lambda: view.transform().m11() != before)
+    assert at_their_runs()
+    view.zoom(1.7)
+    assert at_their_runs()
