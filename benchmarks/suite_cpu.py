@@ -5,6 +5,9 @@
 
 Prints the total, the share of the slowest tests and the slowest test files: what to
 look at first when the suite gets slow on a shared machine, where wall time says little.
+Each line is "call seconds<TAB>test id", then (logs written since 2026-12-02) the test's
+whole CPU time (set-up, call, tear-down) and its subprocesses' CPU time; those are ranked
+too when present.
 """
 
 from __future__ import annotations
@@ -20,20 +23,40 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=25)
     args = ap.parse_args()
     per_test: Counter[str] = Counter()
+    whole: Counter[str] = Counter()
+    children: Counter[str] = Counter()
     for line in args.log.read_text().splitlines():
-        seconds, _, nodeid = line.partition("\t")
+        seconds, nodeid, *more = line.split("\t")
         per_test[nodeid] += float(seconds)
+        if len(more) == 2:
+            whole[nodeid] += float(more[0])
+            children[nodeid] += float(more[1])
     total = sum(per_test.values())
-    per_file: Counter[str] = Counter()
-    for nodeid, s in per_test.items():
-        per_file[nodeid.split("::")[0]] += s
     print(f"{len(per_test)} tests, {total:.1f} CPU s in their call phases")
-    print(f"\nslowest {args.top} tests:")
-    for nodeid, s in per_test.most_common(args.top):
-        print(f"{s:8.2f}  {nodeid}")
-    print(f"\nslowest {args.top} files:")
-    for name, s in per_file.most_common(args.top):
-        print(f"{s:8.2f}  {name}")
+    if whole:
+        print(f"{sum(whole.values()):.1f} CPU s with set-up and tear-down, "
+              f"{sum(children.values()):.1f} CPU s in the subprocesses they waited for")
+    _rank(f"slowest {args.top} tests (call phase):", per_test, args.top)
+    _rank(f"slowest {args.top} files (call phase):", _per_file(per_test), args.top)
+    if whole:
+        setup = Counter({k: whole[k] - per_test[k] for k in whole})
+        _rank(f"most set-up and tear-down, by file (top {args.top}):", _per_file(setup),
+              args.top)
+        _rank(f"most subprocess CPU (top {args.top}):", children, args.top)
+
+
+def _per_file(per_test: Counter[str]) -> Counter[str]:
+    out: Counter[str] = Counter()
+    for nodeid, s in per_test.items():
+        out[nodeid.split("::")[0]] += s
+    return out
+
+
+def _rank(title: str, counts: Counter[str], top: int) -> None:
+    print(f"\n{title}")
+    for name, s in counts.most_common(top):
+        if s > 0:
+            print(f"{s:8.2f}  {name}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ files, the player's API, progress files and the CLI commands."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -33,6 +34,7 @@ from hmipviz.lesson import (
 from hmipviz.lesson import checks as lc
 from hmipviz.lesson import fields as lf
 from hmipviz.lesson import predict as lp_
+from hmipviz.lesson.run import fork
 from hmipviz.resources import lessons_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,16 +42,64 @@ BUILTINS = [name for name, _, _ in builtin_lessons()]
 TSHARK = shutil.which("tshark")
 
 
+@functools.cache
+def _lesson(name: str) -> Lesson:
+    """A built-in lesson, loaded once per process (lessons are immutable data)."""
+    return load_lesson(name)
+
+
 def all_steps():
-    return [(name, i) for name in BUILTINS for i in range(len(load_lesson(name).steps))]
+    return [(name, i) for name in BUILTINS for i in range(len(_lesson(name).steps))]
 
 
 def predictions():
     out = []
     for name in BUILTINS:
-        for step in load_lesson(name).steps:
+        for step in _lesson(name).steps:
             out += [(name, step.index, q.id) for q in step.questions if q.is_prediction]
     return out
+
+
+@functools.cache
+def _step_starts(name: str) -> tuple[tuple[object, tuple, frozenset[int]], ...]:
+    """One play of a lesson on its solutions, as ``LessonRun.goto`` replays it: for each
+    step, (the engine, the driver's actions, the steps passed) at the step's start,
+    before its set-up. Played once per process and shared by the per-step tests (each
+    replayed every earlier step before); never run: :func:`_at_step` forks it.
+    test_one_play_per_lesson_is_what_goto_replays checks it against ``goto``."""
+    lesson = _lesson(name)
+    run = LessonRun(lesson, start=False)
+    run.driver.reset(lesson.mode)
+    starts = []
+    for i in range(len(lesson.steps)):
+        starts.append((fork(run.sim), tuple(run.driver.demo_actions()),
+                       frozenset(run.passed)))
+        run.start_step(i, setup=False)
+        run.apply_setup()
+        assert run.apply_solution(settle=True).passed, (name, i)
+    return tuple(starts)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _forget_the_plays():
+    """The shared plays hold some 100,000 objects: let them go with this module, so
+    that the garbage collector does not walk them through the rest of the run (the
+    CPU-time ratio tests of other modules would pay for it)."""
+    yield
+    _step_starts.cache_clear()
+
+
+def _at_step(name: str, index: int, setup: bool = True) -> LessonRun:
+    """A run at the start of step ``index`` as ``run.goto(index)`` leaves it (with
+    ``setup``: the step's set-up applied), on a copy of the shared play."""
+    lesson = _lesson(name)
+    sim, actions, passed = _step_starts(name)[index]
+    driver = SimDriver(lesson.scenario, fork(sim))  # type: ignore[arg-type]
+    driver.actions = list(actions)
+    run = LessonRun(lesson, driver, start=False)
+    run.passed = set(passed)
+    run.start_step(index, setup=setup)
+    return run
 
 
 # --- the built-in lessons -----------------------------------------------------------------
@@ -79,23 +129,42 @@ def test_lesson_shape(name):
 def test_step_solution_satisfies_its_check_and_nothing_else_does(name, index):
     """Played from the start: the step's check is false before its actions (at its start
     and after its set-up), and true once its solution has been applied."""
-    lesson = load_lesson(name)
-    run = LessonRun(lesson, start=False)
-    run.goto(index)  # replays the earlier steps' solutions, then applies this set-up
+    run = _at_step(name, index)  # the earlier steps' solutions played, this set-up applied
     step = run.step
-    fresh = LessonRun(lesson, start=False)
-    fresh.goto(index)
+    fresh = _at_step(name, index)
     fresh.start_step(index, setup=False)
     assert not fresh.check().passed, "the check holds at the start of its step"
     assert not run.check().passed, "the check holds right after the set-up"
+    if any(a.verb in STATE_VERBS for a in step.solution):
+        idle = _at_step(name, index)
+        assert not idle.settle().passed, "the check holds without the learner's action"
     result = run.apply_solution(settle=True)
     assert result.passed, result.detail
     assert result.detail.startswith("done: ")
     assert run.can_advance()
-    if any(a.verb in STATE_VERBS for a in step.solution):
-        idle = LessonRun(lesson, start=False)
-        idle.goto(index)
-        assert not idle.settle().passed, "the check holds without the learner's action"
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_one_play_per_lesson_is_what_goto_replays(name):
+    """The shared play the per-step tests start from (forks of the engine at each
+    step's start) is the state ``goto`` rebuilds by replaying from the start: the same
+    time, trace, caches and lists at the last step, and the same check outcome."""
+    lesson = _lesson(name)
+    last = len(lesson.steps) - 1
+    shared = _at_step(name, last)
+    replayed = LessonRun(lesson, start=False)
+    replayed.goto(last)
+    a, b = shared.sim, replayed.sim
+    assert (a.now, a.mode, a.security) == (b.now, b.mode, b.security)
+    assert [(type(e), e.t, getattr(e, "data", None)) for e in a.trace] == \
+        [(type(e), e.t, getattr(e, "data", None)) for e in b.trace]
+    assert a.binding_caches() == b.binding_caches()
+    assert a.binding_update_list() == b.binding_update_list()
+    assert a.next_time() == b.next_time()
+    assert shared.mark == replayed.mark and shared.passed == replayed.passed
+    assert shared.driver.demo_actions() == replayed.driver.demo_actions()
+    assert shared.apply_solution().passed and replayed.apply_solution().passed
+    assert len(shared.sim.trace) == len(replayed.sim.trace)
 
 
 @pytest.mark.parametrize("name", BUILTINS)
@@ -114,10 +183,9 @@ def test_prediction_answer_is_what_the_engine_sends(name, index, qid):
     """Locked in at the step's start and graded on the run itself: once the solution
     is done, the reveal names the message the trace holds, it is one of the choices,
     and only that first attempt counts (a second is refused)."""
-    lesson = load_lesson(name)
+    lesson = _lesson(name)
     _, question = lesson.question(qid)
-    run = LessonRun(lesson, start=False)
-    run.goto(index)
+    run = _at_step(name, index)  # as run.goto(index) leaves it
     commit = run.predict(qid, 0)
     run.apply_solution(settle=True)
     if run.revealed(qid) is None:  # the message may come after the check holds

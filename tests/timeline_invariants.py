@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import shutil
 import subprocess
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from ipaddress import IPv6Address
 from pathlib import Path
 
@@ -75,6 +75,24 @@ def layers(p: Packet) -> list[Packet]:
     return out
 
 
+class _LayerKey:
+    """A layer without its hop limit as a dictionary key, its hash computed once (a
+    packet's hash walks every nested field, and each layer is looked up three times)."""
+
+    __slots__ = ("_hash", "packet")
+
+    def __init__(self, packet: Packet) -> None:
+        self.packet = packet
+        self._hash = hash(packet)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _LayerKey) and self._hash == other._hash and \
+            self.packet == other.packet
+
+
 def _decoded(e: PacketSent) -> Packet | None:
     try:
         return decode(e.data)
@@ -119,8 +137,8 @@ class TraceChecker:
         self.home_ever_acked = False
         self.last_home_bu: tuple[float, IPv6Address] | None = None
         self.link_changed_t = -1.0
-        self.layer_hl: dict[Packet, tuple[str, int]] = {}  # layer w/o hop limit -> (creator, hl)
-        self.twins: set[Packet] = set()  # layers made more than once: not judged
+        self.layer_hl: dict[_LayerKey, tuple[str, int]] = {}  # layer w/o hop limit -> (creator, hl)
+        self.twins: set[_LayerKey] = set()  # layers made more than once: not judged
         self.bound: dict[str, set[IPv6Address]] = {a: set() for a in self.agents}
         self.pending_dereg: dict[tuple[str, int], float] = {}
 
@@ -186,7 +204,7 @@ class TraceChecker:
                      f"{e.node} forwarded {e.kind} with hop limit {ls[0].hop_limit}")
         forwarded_checked = False
         for depth, layer in enumerate(ls):
-            key = replace(layer, hop_limit=0)
+            key = _LayerKey(layer.with_hop_limit(0))
             seen = self.layer_hl.get(key)
             if seen is None or (e.origin and seen[0] == e.node):
                 if seen is not None:

@@ -1,8 +1,9 @@
 """The network graph: nodes, links with delay and loss, routes (networkx) and hop counts.
 
 The links are kept in plain dictionaries; networkx, which costs about 150 ms to import,
-is imported when the first packet needs a route, not when a scenario opens (the
-window's start-up, issue 13).
+is imported only when two routes are equally short and it has to choose between them
+as it always did (:mod:`hmipviz.engine.routes`): the window's first frame needs routes
+(issue 13).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from ipaddress import IPv6Address, IPv6Network
 from typing import TYPE_CHECKING
+
+from .routes import AMBIGUOUS, unique_shortest_path
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -131,13 +134,20 @@ class Topology:
     def next_hop(self, here: str, target: str) -> str | None:
         key = (here, target)
         if key not in self._next_hop:
-            import networkx as nx
-            try:
-                path = nx.shortest_path(self._routing_graph(), here, target, weight="weight")
-                self._next_hop[key] = path[1] if len(path) > 1 else None
-            except (nx.NetworkXNoPath, nx.NodeNotFound):
-                self._next_hop[key] = None
+            path = unique_shortest_path(self._weighted_neighbours, self._adjacent, here,
+                                        target)
+            if path is AMBIGUOUS:  # networkx chooses among equal paths, as it always did
+                import networkx as nx
+                try:
+                    path = nx.shortest_path(self._routing_graph(), here, target,
+                                            weight="weight")
+                except (nx.NetworkXNoPath, nx.NodeNotFound):
+                    path = ()
+            self._next_hop[key] = path[1] if len(path) > 1 else None
         return self._next_hop[key]
+
+    def _weighted_neighbours(self, node: str) -> list[tuple[str, float]]:
+        return [(there, weight) for there, (_link, weight) in self._adjacent[node].items()]
 
     def hop_count(self, a: str, b: str) -> int:
         """Router hops between two nodes (for the MAP option's Dist, RFC 5380 s.5); 0

@@ -160,16 +160,32 @@ def launch(scenario, present: bool = False, lesson=None, *, open_scenario: str |
     install_excepthook(window)
     if lesson is not None:
         window.open_lesson(lesson)
+    # the icon (an SVG read and rendered: a few ms) once the first frame is painted
+    after_first_paint(window, lambda: set_application_icon(app))
     if os.environ.get("HMIPVIZ_STARTUP_PROBE"):
         _probe_first_frame(app, window)
     window.show()
-    from PySide6.QtCore import QTimer
-    QTimer.singleShot(0, lambda: set_application_icon(app))  # after the first frame's work
     if open_scenario is not None:
         window.open_scenario(open_scenario)
     if open_lesson is not None:
         window.open_lesson(open_lesson)
     return app.exec()
+
+
+def after_first_paint(window, work) -> None:
+    """Run ``work`` once the canvas has painted its first frame (a zero timer started
+    before it would run first: Qt handles posted events before the window's expose)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                obj.removeEventFilter(self)
+                QTimer.singleShot(0, work)
+            return False
+
+    watch = FirstPaint(window)
+    window.topology.viewport().installEventFilter(watch)
 
 
 def set_application_icon(app) -> None:
@@ -207,4 +223,5 @@ def _probe_first_frame(app, window) -> None:
     window.topology.viewport().installEventFilter(window._first_paint_probe)
 
 
-__all__ = ["launch", "set_application_icon", "platform_problem", "explain", "INSTALL_HINT"]
+__all__ = ["launch", "set_application_icon", "after_first_paint", "platform_problem",
+           "explain", "INSTALL_HINT"]

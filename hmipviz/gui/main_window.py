@@ -111,7 +111,7 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
         c.errorOccurred.connect(self.show_error)
         c.actionApplied.connect(lambda text: self.statusBar().showMessage(text, 6000))
         c.actionApplied.connect(lambda _t: self.topology.refresh_link_labels())
-        self.topology.nodeClicked.connect(self.teacher.select_node)
+        self.topology.nodeClicked.connect(lambda name: self.teacher.select_node(name))
         c.scenarioLoaded.connect(self._on_scenario_loaded)
         self._on_scenario_loaded()
         self._update_title()

@@ -241,6 +241,7 @@ class Presentation(QObject):
         if self.active:
             return
         w, app, c = self.window, _app(), self.controller
+        getattr(w, "teacher", None)  # built now if not yet (window_docks): restyled below
         self._saved = {
             "state": w.saveState(),
             "geometry": w.saveGeometry(),

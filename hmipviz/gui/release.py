@@ -36,10 +36,13 @@ from pathlib import Path
 
 _trim = None
 if sys.platform.startswith("linux"):
-    try:
-        _trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
-        _trim = None
+    try:  # glibc's soname: find_library would run `ldconfig -p` (start-up time)
+        _trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        try:
+            _trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+            _trim = None
 
 # A history shorter than this is not worth a collection
 LARGE_TRACE_EVENTS = 5000

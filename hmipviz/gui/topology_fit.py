@@ -42,6 +42,7 @@ class CanvasFit(_ViewBase):
     no_link: QGraphicsSimpleTextItem | None
     legend: Legend
     _user_zoomed: bool
+    _scaling = False  # fit() is setting the transform: it places the legend when done
 
     if TYPE_CHECKING:
         def _rescaled(self) -> None: ...  # MnLayerMixin: badges keep their pixel size
@@ -86,9 +87,15 @@ class CanvasFit(_ViewBase):
         self.place_legend()
 
     def _set_scale(self, s: float, centre: QPointF) -> None:
-        self.resetTransform()
-        self.scale(s, s)
-        self.centerOn(centre)
+        # each of these scrolls the view, and a scroll places the legend (about 1 ms):
+        # fit() places it once when it is done (issue 13: start-up time)
+        self._scaling = True
+        try:
+            self.resetTransform()
+            self.scale(s, s)
+            self.centerOn(centre)
+        finally:
+            self._scaling = False
         self._rescaled()  # MN badges keep their pixel size
 
     def _apply_label_floor(self, s: float) -> None:
@@ -188,7 +195,8 @@ class CanvasFit(_ViewBase):
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
-        if self.isVisible():  # a hidden canvas places it when shown (start-up time)
+        # a hidden canvas places it when shown, fit() when it has set the scale
+        if self.isVisible() and not self._scaling:
             self.place_legend()
 
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 
 from hmipviz import layout
 from hmipviz.engine.events import PacketDropped, PacketSent
+from hmipviz.engine.routes import AMBIGUOUS, unique_shortest_path
 from hmipviz.gui import theme
 from hmipviz.gui.topology_fit import CanvasFit
 from hmipviz.gui.topology_legend import Legend
@@ -123,6 +124,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
         self._drag_target: str | None = None
         self._user_zoomed = False
         self._graph: nx.Graph[str] | None = None  # built for the first token's path
+        self._hop_neighbours: dict[str, list[tuple[str, float]]] | None = None
         self._paths: dict[tuple[str, str], list[str]] = {}
         # tunnels that end at a moving MN: (item, node names, offset), redrawn per frame
         self._moving_tunnels: list[tuple[QGraphicsPathItem, list[str], float]] = []
@@ -165,6 +167,7 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
             return
         self.positions = compute_layout(sc)
         self._graph = None  # networkx is imported when a token first needs a path
+        self._hop_neighbours = None
         # cells, tinted by MAP domain (the set of MAPs an AR advertises)
         domain_of, domains = layout.map_domains(sc)
         self.ar_order = [n.name for n in sc.nodes if n.role == "ar"]
@@ -304,6 +307,10 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
     def _path(self, a: str, b: str) -> list[str]:
         key = (a, b)
         if key not in self._paths:
+            path = self._unique_path(a, b)
+            if path is not AMBIGUOUS:  # one shortest path: as networkx finds it
+                self._paths[key] = list(path) or [a, b]
+                return self._paths[key]
             import networkx as nx  # not at start-up: about 150 ms (issue 13)
             if self._graph is None:
                 graph: nx.Graph[str] = nx.Graph()
@@ -316,6 +323,19 @@ class QtTopologyView(MnLayerMixin, CanvasFit, QGraphicsView):
             except (nx.NetworkXNoPath, nx.NodeNotFound):
                 self._paths[key] = [a, b]
         return self._paths[key]
+
+    def _unique_path(self, a: str, b: str):
+        """The hop-count shortest path when it is the only one (hmipviz.engine.routes)."""
+        if self._hop_neighbours is None:
+            sc = self.controller.scenario
+            adjacent: dict[str, list[tuple[str, float]]] = {n: [] for n in self.positions}
+            for lk in (sc.links if sc else ()):
+                if lk.a != lk.b:
+                    adjacent.setdefault(lk.a, []).append((lk.b, 1.0))
+                    adjacent.setdefault(lk.b, []).append((lk.a, 1.0))
+            self._hop_neighbours = adjacent
+        return unique_shortest_path(self._hop_neighbours.__getitem__, self._hop_neighbours,
+                                    a, b)
 
     def _endpoint(self, address: str) -> str | None:
         """The node a care-of address leads to: the MN it belongs to if that MN is on

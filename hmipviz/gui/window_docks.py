@@ -1,12 +1,14 @@
 """The main window's docks: binding caches, packet inspector, teacher controls, events,
 ladder and plot, and how they are arranged (tabbed, split) and reset. The plot (and with
-it pyqtgraph, the one view dependency that can be missing from a broken install) is built
-the first time its dock is shown. Mixed into :class:`hmipviz.gui.main_window.MainWindow`."""
+it pyqtgraph, the one view dependency that can be missing from a broken install) and the
+teacher controls (behind the packet inspector at start) are built the first time their
+dock is shown (issue 13: start-up time). Mixed into :class:`hmipviz.gui.main_window.MainWindow`."""
 
 from __future__ import annotations
 
 import importlib.util
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QWidget
@@ -16,9 +18,11 @@ from hmipviz.gui.caches import QtBindingCaches
 from hmipviz.gui.event_list import QtEventList
 from hmipviz.gui.inspector import QtPacketInspector
 from hmipviz.gui.ladder import QtLadder
-from hmipviz.gui.plot import QtSignallingPlot
-from hmipviz.gui.properties import QtTeacherControls
 from hmipviz.gui.window_host import WindowHost
+
+if TYPE_CHECKING:
+    from hmipviz.gui.plot import QtSignallingPlot
+    from hmipviz.gui.properties import QtTeacherControls
 
 log = logging.getLogger("hmipviz.gui")
 
@@ -38,7 +42,7 @@ class WindowDocks(WindowHost):
         c = self.controller
         self.docks: dict[str, QDockWidget] = {}
         self.caches = QtBindingCaches(c)
-        self.teacher = QtTeacherControls(c)
+        self._teacher: QtTeacherControls | None = None  # built when first shown or used
         self.events = QtEventList(c)
         self._dock("caches", "Binding caches", self.caches, Qt.DockWidgetArea.RightDockWidgetArea)
         self.inspector = QtPacketInspector(c)
@@ -46,8 +50,9 @@ class WindowDocks(WindowHost):
                    Qt.DockWidgetArea.RightDockWidgetArea)
         # the teacher controls have a dock of their own (issue 13): beside the inspector,
         # never a tab of the binding caches, so a change and its effect are seen at once
-        self._dock("teacher", "Teacher controls", self.teacher,
-                   Qt.DockWidgetArea.RightDockWidgetArea)
+        teacher_dock = self._dock("teacher", "Teacher controls", QWidget(),
+                                  Qt.DockWidgetArea.RightDockWidgetArea)
+        teacher_dock.visibilityChanged.connect(self._maybe_build_teacher)
         self._dock("events", "Events", self.events, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.ladder = QtLadder(c)
         self._dock("ladder", "Ladder diagram", self.ladder,
@@ -83,6 +88,25 @@ class WindowDocks(WindowHost):
         self.docks[key] = dock
         return dock
 
+    @property
+    def teacher(self) -> QtTeacherControls:
+        """The teacher controls, built the first time their dock shows or they are asked
+        for (they sit behind the packet inspector at start: issue 13's start-up time)."""
+        if self._teacher is None:
+            from hmipviz.gui.properties import QtTeacherControls
+            c = self.controller
+            self._teacher = QtTeacherControls(c)
+            self._teacher._on_position(c.position)  # the settings at the time on screen
+            dock = self.docks["teacher"]
+            placeholder = dock.widget()
+            dock.setWidget(self._teacher)
+            placeholder.deleteLater()
+        return self._teacher
+
+    def _maybe_build_teacher(self, visible: bool) -> None:
+        if visible:
+            self.teacher  # noqa: B018  (built now, before the dock paints)
+
     def _maybe_build_plot(self, visible: bool) -> None:
         if not visible or self._plot_built:
             return
@@ -96,6 +120,7 @@ class WindowDocks(WindowHost):
                 "The signalling plot needs pyqtgraph, which is not installed here: "
                 "pip install pyqtgraph"))
             return
+        from hmipviz.gui.plot import QtSignallingPlot
         self.plot = QtSignallingPlot(self.controller)
         self.docks["plot"].setWidget(self.plot)
 

@@ -14,6 +14,11 @@ from hmipviz.gui.web_export import export_web_page_dialog
 from hmipviz.gui.window_host import WindowHost
 
 
+def _animation_dialog():
+    from hmipviz.gui import animation_dialog
+    return animation_dialog
+
+
 class WindowMenus(WindowHost):
     """Builds the menu bar (``_build_menus``) and keeps its checkable actions in step."""
 
@@ -39,13 +44,14 @@ class WindowMenus(WindowHost):
         m.addAction("Export &capture (pcapng)\u2026", self.export_capture_dialog)
         m.addAction("Export &ladder diagram\u2026", self.export_ladder_dialog)
         m.addAction("Export screens&hot (PNG)\u2026", self.export_screenshot_dialog)
-        from hmipviz.gui import animation_dialog as ad  # animation, ladder as text
+        # animation, ladder as text: hmipviz.gui.animation_dialog (QtSvg, the encoders)
+        # is imported when one is chosen, not at start-up (issue 13)
         m.addAction("Export &animation (GIF, WebP, APNG, MP4)\u2026",
-                    lambda: ad.export_animation_dialog(self))
+                    lambda: _animation_dialog().export_animation_dialog(self))
         m.addAction("Export ladder as &Mermaid\u2026",
-                    lambda: ad.export_ladder_text_dialog(self, "mermaid"))
+                    lambda: _animation_dialog().export_ladder_text_dialog(self, "mermaid"))
         m.addAction("Export ladder as &PlantUML\u2026",
-                    lambda: ad.export_ladder_text_dialog(self, "plantuml"))
+                    lambda: _animation_dialog().export_ladder_text_dialog(self, "plantuml"))
         m.addAction("Export &web page\u2026", lambda: export_web_page_dialog(self))
         m.addSeparator()
         q = m.addAction("&Quit", self.close)

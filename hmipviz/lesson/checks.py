@@ -279,10 +279,16 @@ def offending_sent(check: Check, w: Window) -> PacketSent | None:
     if bounds is None:
         return None
     lo, hi = bounds
-    for _, e in w.events():
+    trace = w.sim.trace
+    # the matching messages, scanned incrementally (find_sent's scan); the trace is in
+    # time order, so the first one past the scope ends the search
+    for i in matching_indices(w.sim, "sent", check, w.start,
+                              lambda _i, e: _sent_matches(e, check, w)):
+        e = trace[i]
         if e.t > hi:
             break
-        if e.t >= lo and _sent_matches(e, check, w):
+        if e.t >= lo:
+            assert isinstance(e, PacketSent)  # what _sent_matches matched
             return e
     return None
 
@@ -291,35 +297,38 @@ def holds_not_sent(check: Check, w: Window) -> bool:
     return offending_sent(check, w) is None
 
 
+def _hop_matches(check: Check, e: Event, w: Window) -> bool:
+    if not isinstance(e, PacketSent):
+        return False
+    if check.head != ANY and e.kind != check.head:
+        return False
+    if check.has("node") and e.node not in _names(check.get("node")):
+        return False
+    if check.has("to_node") and e.to_node not in _names(check.get("to_node")):
+        return False
+    if check.has("origin") and e.origin != check.get("origin"):
+        return False
+    return _where_holds(check, e, w.book)
+
+
+def _nth(found: list[int], check: Check) -> int | None:
+    """The index of the ``at_least``-th match, or None while there are fewer."""
+    k = _at_least(check)
+    return found[k - 1] if len(found) >= k else None
+
+
 def find_hop(check: Check, w: Window, frm: int) -> int | None:
-    count = 0
-    for i, e in w.events(frm):
-        if not isinstance(e, PacketSent):
-            continue
-        if check.head != ANY and e.kind != check.head:
-            continue
-        if check.has("node") and e.node not in _names(check.get("node")):
-            continue
-        if check.has("to_node") and e.to_node not in _names(check.get("to_node")):
-            continue
-        if check.has("origin") and e.origin != check.get("origin"):
-            continue
-        if _where_holds(check, e, w.book):
-            count += 1
-            if count >= _at_least(check):
-                return i
-    return None
+    return _nth(matching_indices(w.sim, "hop", check, frm,
+                                 lambda _i, e: _hop_matches(check, e, w)), check)
 
 
 def _simple_find(cls: type, test: Callable[[Check, Any, Window], bool]):
+    kind = f"{cls.__name__}/{test.__name__}"  # one predicate per (event class, test)
+
     def find(check: Check, w: Window, frm: int) -> int | None:
-        count = 0
-        for i, e in w.events(frm):
-            if isinstance(e, cls) and test(check, e, w):
-                count += 1
-                if count >= _at_least(check):
-                    return i
-        return None
+        return _nth(matching_indices(w.sim, kind, check, frm,
+                                     lambda _i, e: isinstance(e, cls) and test(check, e, w)),
+                    check)
     return find
 
 
@@ -359,10 +368,16 @@ def _route_optimization(check: Check, e: RouteOptimizationChanged, w: Window) ->
 def find_handover(check: Check, w: Window, frm: int) -> int | None:
     started: HandoverStarted | None = None
     count = 0
-    for i, e in w.events(frm):
-        if isinstance(e, HandoverStarted) and e.node == w.book.mn:
+    trace = w.sim.trace
+    mn = w.book.mn
+    # the MN's handover events, scanned incrementally (the check is asked after every
+    # engine step while a step settles); the check's own conditions are applied below
+    for i in matching_indices(w.sim, "handover", check, frm, lambda _i, e: isinstance(
+            e, (HandoverStarted, HandoverCompleted)) and e.node == mn):
+        e = trace[i]
+        if isinstance(e, HandoverStarted):
             started = e
-        elif isinstance(e, HandoverCompleted) and e.node == w.book.mn:
+        elif isinstance(e, HandoverCompleted):
             if check.head != ANY and e.kind != check.head:
                 continue
             if check.has("to_ar") and (started is None or started.to_ar not in check.get("to_ar")):

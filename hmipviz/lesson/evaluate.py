@@ -118,10 +118,26 @@ class Outcome:
     detail: str
 
 
+# check -> its sentence: a check is asked after every engine step while a step settles,
+# and its sentence depends on the check alone (kept with the check, so an id is not reused)
+_DESCRIBED: dict[int, tuple[Check, str]] = {}
+
+
+def _described(check: Check) -> str:
+    hit = _DESCRIBED.get(id(check))
+    if hit is not None and hit[0] is check:
+        return hit[1]
+    text = describe_check(check)
+    if len(_DESCRIBED) > 4096:
+        _DESCRIBED.clear()
+    _DESCRIBED[id(check)] = (check, text)
+    return text
+
+
 def evaluate(check: Check, w: Window) -> Outcome:
     """Whether ``check`` holds now, with a sentence saying what it waits for."""
     ok = _holds(check, w)
-    return Outcome(ok, ("done: " if ok else "waiting for: ") + describe_check(check))
+    return Outcome(ok, ("done: " if ok else "waiting for: ") + _described(check))
 
 
 def holds(check: Check, w: Window) -> bool:
