@@ -13,9 +13,6 @@ from hmipviz.gui.lesson_panel_host import LessonPanelHost
 from hmipviz.gui.lesson_widgets import bad_colour, esc, good_colour
 
 log = logging.getLogger("hmipviz.gui")
-# The look-ahead is skipped when the step's events number more than this (see
-# _watch_blocked): a classroom step is a few hundred events.
-LOOK_AHEAD_MAX_EVENTS = 5000
 
 
 class LessonStatusView(LessonPanelHost):
@@ -46,13 +43,6 @@ class LessonStatusView(LessonPanelHost):
                 or (c.playing and clock_ms - self._blocked_ms < 1000.0)):
             return  # playing or stepping through a long wait must stay quick
         self._blocked_t, self._blocked_ms, self._blocked_acts = now, clock_ms, acts
-        run = self.run
-        if run is not None and len(c.trace) - run.mark > LOOK_AHEAD_MAX_EVENTS:
-            # the look-ahead re-checks the whole step on a copy after every engine step,
-            # decoding its packets: on a history this long it held the GUI thread over
-            # 30 s (issue 9 soak). Cannot tell cheaply: say nothing, as on its budget.
-            self.blocked = None
-            return
         try:
             was = self.blocked
             assert self.run is not None, "watched only by evaluate, with a lesson open"
