@@ -134,7 +134,11 @@ def _startup_env() -> dict[str, str]:
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
                HOME=os.environ.get("HOME", "/tmp"),
                PYTHONPYCACHEPREFIX=str(Path(os.environ.get("TMPDIR", "/tmp"))
-                                       / "hmipviz-bench-pycache"))
+                                       / "hmipviz-bench-pycache"),
+               # settings of its own: a user's (a saved classroom scale, a geometry) would
+               # change what is built and drawn
+               XDG_CONFIG_HOME=str(Path(os.environ.get("TMPDIR", "/tmp"))
+                                   / "hmipviz-bench-config"))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     # as the user starts it: `hmipviz` re-executes itself on the system allocator
     # (hmipviz.entry, issue 9) unless PYTHONMALLOC is set, and that start counts
