@@ -50,3 +50,34 @@ def test_a_trace_cut_back_is_rescanned():
     assert matching_indices(sim, "t", check, 0, lambda _i, e: e is not b) == [0, 1]
     sim.trace.append(b)
     assert matching_indices(sim, "t", check, 0, lambda _i, e: e is not b) == [0, 1]
+
+
+def test_a_fork_scans_only_the_events_its_own_run_adds(monkeypatch):
+    # the window's look-ahead forks the run after every growth of the trace; a fork that
+    # scanned the whole step again made one call over 30 s on a long step (issue 9 soak)
+    from hmipviz.lesson.run import fork
+
+    calls = []
+    real = checks._sent_matches
+
+    def counting(e, check, w):
+        calls.append(1)
+        return real(e, check, w)
+
+    monkeypatch.setattr(checks, "_sent_matches", counting)
+    sim = Simulation(load_scenario("figure1"))
+    never = checks.Check("sent", "local BU", (("from", "CN"),))
+    for _ in range(1200):
+        sim.step()
+    assert checks.find_sent(never, checks.Window(sim, 0), 0) is None
+    before = len(sim.trace)
+    assert len(calls) == before
+    twin = fork(sim)
+    for _ in range(50):
+        twin.step()
+    assert checks.find_sent(never, checks.Window(twin, 0), 0) is None
+    assert len(calls) == len(twin.trace)  # the fork's new events only
+    # the parent's own scans are not disturbed by the fork's
+    sim.step()
+    assert checks.find_sent(never, checks.Window(sim, 0), 0) is None
+    assert len(calls) == len(twin.trace) + len(sim.trace) - before

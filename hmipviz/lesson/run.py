@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Protocol
 
-from hmipviz.lesson import attack
+from hmipviz.lesson import attack, scan
 from hmipviz.lesson import evaluate as ev
 from hmipviz.lesson.checks import Check, Window
 from hmipviz.lesson.distance import log_action
@@ -195,6 +195,7 @@ def fork(sim: Simulation) -> Simulation:
     twin = copy.copy(sim)
     twin.__dict__.update(snap.state)
     twin.trace = list(sim.trace)
+    scan.inherit(sim, twin)
     return twin
 
 
