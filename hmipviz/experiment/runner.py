@@ -271,7 +271,14 @@ def _stop_workers(workers: list) -> None:
         if process.is_alive():
             process.terminate()
     for process in workers:
-        process.join(5)
+        process.join(STOP_WAIT_S)
+    for process in workers:  # one that outlived SIGTERM (caught by a handler it had
+        if process.is_alive():  # inherited, say) is killed outright
+            process.kill()
+            process.join(STOP_WAIT_S)
+
+
+STOP_WAIT_S = 5.0
 
 
 def run_experiment(spec: ExperimentSpec, out_dir: Path, executor: cf.Executor | None = None,
