@@ -144,19 +144,34 @@ class MnLayerMixin(TopologyViewCore):
             return p
         cell = self.cell_at(p)
         # at small sizes the labels grow in scene units (9 pt on screen) and the MN's
-        # icon would cover the AR's name: the nearest place beside or below the AR's
-        # labels that is still in its cell
+        # icon would cover the AR's name, or its own name and "on AR" line would run
+        # into the domain's label under the cells: the nearest place beside, below or
+        # above that is clear of both and still in its cell
         label = node.sceneBoundingRect()
         r = item.r
+        domains = [d.sceneBoundingRect() for d in self.domain_labels]
+        own = item.label_box()
+        at = item.pos()
+
+        def names_at(q: QPointF) -> QRectF:
+            if own is None:
+                return QRectF()
+            dx, dy = q.x() - at.x(), q.y() - at.y()
+            return QRectF(QPointF(own[0] + dx, own[1] + dy), QPointF(own[2] + dx, own[3] + dy))
 
         def clear(q: QPointF) -> bool:
-            return not QRectF(q.x() - r, q.y() - r, 2 * r, 2 * r).intersects(label)
+            names = names_at(q)
+            return not QRectF(q.x() - r, q.y() - r, 2 * r, 2 * r).intersects(label) and \
+                not any(names.intersects(d) for d in domains)
         if clear(p):
             return p
         centre = node.pos()
         left, right = label.left() - r - 2, label.right() + r + 2
         candidates = [QPointF(x, y) for y in (p.y(), centre.y()) for x in (left, right)]
         candidates.append(QPointF(p.x(), label.bottom() + r + 2))
+        for d in (d for d in domains if names_at(p).intersects(d)):  # lifted above it
+            candidates.append(QPointF(p.x(), p.y() - (names_at(p).bottom() - d.top() + 2)))
+        candidates = [q for q in candidates if clear(q)] or candidates
         candidates.sort(key=lambda q: (q - p).manhattanLength())
         inside = [q for q in candidates if self.cell_at(q) == cell]
         return inside[0] if inside else candidates[0]

@@ -331,3 +331,21 @@ def test_tokens_move_with_the_zoom_so_they_stay_by_their_hop(window, qtbot):
     assert at_their_runs()
     view.zoom(1.7)
     assert at_their_runs()
+
+
+def test_the_mns_name_and_cell_line_keep_off_the_domain_label_at_1024x768(qtbot):
+    # seen in the 1024x768 screenshot: "on AR2" under the MN ran into "MAP1 domain"
+    w = MainWindow(scenario=load_scenario("two-domains"), restore_settings=False)
+    qtbot.addWidget(w)
+    w.resize(1024, 768)
+    w.show()
+    qtbot.waitExposed(w)
+    view = w.topology
+    for t in (3.0, 5.4):  # on AR1, then on AR2 after the first scripted move
+        w.controller.seek_time(t)
+        mn = view.mn_item
+        b = mn.label_box()
+        assert b is not None and mn.sublabel.startswith("on AR")
+        names = QRectF(QPointF(b[0], b[1]), QPointF(b[2], b[3]))
+        assert not any(names.intersects(d.sceneBoundingRect()) for d in view.domain_labels), t
+        assert view.cell_at(mn.pos()) == mn.sublabel.removeprefix("on ")  # still in its cell
