@@ -174,18 +174,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenario = _load(args.scenario)
     moves = [_parse_move(m) for m in args.move]
-    ars = {n.name for n in scenario.nodes if n.role == "ar"}
-    mns = [n.name for n in scenario.nodes if n.role == "mn"]
     for m in moves:
-        if m.to is not None and m.to not in ars:
-            raise CliError(f"--move {m.at_s:g}:{m.to}: {m.to!r} is not an AR of scenario "
-                           f"{scenario.name} (ARs: {', '.join(sorted(ars))})")
-        if m.mn is not None and m.mn not in mns:
-            raise CliError(f"--move {m.at_s:g}:{m.to or 'none'}:{m.mn}: {m.mn!r} is not an MN "
-                           f"of scenario {scenario.name} (MNs: {', '.join(mns)})")
-        if m.mn is None and len(mns) > 1:
-            raise CliError(f"--move {m.at_s:g}:{m.to or 'none'}: scenario {scenario.name} has "
-                           f"{len(mns)} MNs; name one: {m.at_s:g}:{m.to or 'none'}:{mns[0]}")
+        if (problem := scenario.move_problem(m)) is not None:
+            raise CliError(problem)
     until = args.until if args.until is not None else scenario.duration_s
     if until <= 0:
         raise CliError("--until must be a positive number of seconds")

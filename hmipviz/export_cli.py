@@ -81,19 +81,9 @@ def scenario_with_moves(source: str, move_texts: list[str], until_s: float | Non
     from hmipviz.cli import _load, _parse_move
     scenario = _load(source)
     moves = [_parse_move(m) for m in move_texts]
-    ars = sorted(n.name for n in scenario.nodes if n.role == "ar")
-    mns = [n.name for n in scenario.nodes if n.role == "mn"]
     for m in moves:
-        where = f"--move {m.at_s:g}:{m.to or 'none'}"
-        if m.to is not None and m.to not in ars:
-            raise error(f"{where}: {m.to!r} is not an AR of scenario {scenario.name} "
-                        f"(ARs: {', '.join(ars)})")
-        if m.mn is not None and m.mn not in mns:
-            raise error(f"{where}:{m.mn}: {m.mn!r} is not an MN of scenario {scenario.name} "
-                        f"(MNs: {', '.join(mns)})")
-        if m.mn is None and len(mns) > 1:
-            raise error(f"{where}: scenario {scenario.name} has {len(mns)} MNs; name one: "
-                        f"{m.at_s:g}:{m.to or 'none'}:{mns[0]}")
+        if (problem := scenario.move_problem(m)) is not None:
+            raise error(problem)
     all_moves = tuple(sorted(scenario.moves + tuple(moves), key=lambda m: m.at_s))
     duration = max(scenario.duration_s, until_s or 0.0)
     return dataclasses.replace(scenario, moves=all_moves, duration_s=duration)

@@ -199,6 +199,23 @@ class Scenario:
     def nodes_with_role(self, role: str) -> list[NodeSpec]:
         return [n for n in self.nodes if n.role == role]
 
+    def move_problem(self, m: MoveSpec) -> str | None:
+        """Why an extra move (``--move AT:AR[:MN]``, written as on the command line)
+        cannot be added to this scenario, or None: the one wording of `hmipviz run`, the
+        exports and the web page."""
+        ars = sorted(n.name for n in self.nodes if n.role == "ar")
+        mns = [n.name for n in self.nodes if n.role == "mn"]
+        where = f"--move {m.at_s:g}:{m.to or 'none'}"
+        if m.to is not None and m.to not in ars:
+            return f"{where}: {m.to!r} is not an AR of scenario {self.name} (ARs: {', '.join(ars)})"
+        if m.mn is not None and m.mn not in mns:
+            return (f"{where}:{m.mn}: {m.mn!r} is not an MN of scenario {self.name} "
+                    f"(MNs: {', '.join(mns)})")
+        if m.mn is None and len(mns) > 1:
+            return (f"{where}: scenario {self.name} has {len(mns)} MNs; name one: "
+                    f"{m.at_s:g}:{m.to or 'none'}:{mns[0]}")
+        return None
+
 
 class ScenarioError(Exception):
     """Everything wrong with one scenario, one ``path:line: what`` message per problem.

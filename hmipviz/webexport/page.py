@@ -58,18 +58,9 @@ def run_for_page(scenario: Scenario, moves: list[MoveSpec], until: float | None)
     """The run the page shows: the scenario with ``moves`` added, up to ``until`` (its
     duration when None). A move to something that is not an AR, or of an MN the
     scenario does not have, is a ValueError naming it."""
-    ars = {n.name for n in scenario.nodes if n.role == "ar"}
-    mns = [n.name for n in scenario.nodes if n.role == "mn"]
     for m in moves:
-        if m.to is not None and m.to not in ars:
-            raise ValueError(f"--move {m.at_s:g}:{m.to}: {m.to!r} is not an AR of scenario "
-                             f"{scenario.name} (ARs: {', '.join(sorted(ars))})")
-        if m.mn is not None and m.mn not in mns:
-            raise ValueError(f"--move {m.at_s:g}:{m.to or 'none'}:{m.mn}: {m.mn!r} is not "
-                             f"an MN of scenario {scenario.name}")
-        if m.mn is None and len(mns) > 1:
-            raise ValueError(f"--move {m.at_s:g}:{m.to or 'none'}: scenario {scenario.name} "
-                             f"has {len(mns)} MNs; name one, e.g. {m.at_s:g}:{m.to}:{mns[0]}")
+        if (problem := scenario.move_problem(m)) is not None:
+            raise ValueError(problem)
     end = scenario.duration_s if until is None else until
     if end <= 0:
         raise ValueError("--until must be a positive number of seconds")
