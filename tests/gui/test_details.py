@@ -32,6 +32,18 @@ def window(qtbot):
     w.presentation.leave()
 
 
+@pytest.fixture
+def small_window(qtbot):
+    """two-domains in a window of a classroom projector's size, 1024x768."""
+    w = MainWindow(scenario=load_scenario("two-domains"), restore_settings=False)
+    qtbot.addWidget(w)
+    w.resize(1024, 768)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.presentation.leave()
+
+
 def _index(trace, cls, **fields) -> int:
     return next(i for i, e in enumerate(trace) if isinstance(e, cls)
                 and all(getattr(e, k) == v for k, v in fields.items()))
@@ -234,12 +246,8 @@ def test_the_plot_legend_covers_no_handover_label_and_none_is_cut_off(qtbot, win
             assert rect.right() <= box.right() + 1, label.toPlainText()
 
 
-def test_the_mn_icon_leaves_the_ar_label_readable_at_1024x768(qtbot):
-    w = MainWindow(scenario=load_scenario("two-domains"), restore_settings=False)
-    qtbot.addWidget(w)
-    w.resize(1024, 768)
-    w.show()
-    qtbot.waitExposed(w)
+def test_the_mn_icon_leaves_the_ar_label_readable_at_1024x768(small_window):
+    w = small_window
     w.controller.seek_time(3.0)
     view = w.topology
     mn = view.mn_item
@@ -278,12 +286,8 @@ def _token_box(view, token) -> QRectF:
     return QRectF(token.pos().x() - w / 2, token.pos().y() - h / 2, w, h)
 
 
-def test_a_paused_token_covers_no_node_name_and_no_delay_label_at_1024x768(qtbot):
-    w = MainWindow(scenario=load_scenario("two-domains"), restore_settings=False)
-    qtbot.addWidget(w)
-    w.resize(1024, 768)
-    w.show()
-    qtbot.waitExposed(w)
+def test_a_paused_token_covers_no_node_name_and_no_delay_label_at_1024x768(small_window):
+    w = small_window
     c, view = w.controller, w.topology
     c.seek_time(6.5)
     sends = [i for i, e in enumerate(c.trace) if isinstance(e, ev.PacketSent)
@@ -333,13 +337,9 @@ def test_tokens_move_with_the_zoom_so_they_stay_by_their_hop(window, qtbot):
     assert at_their_runs()
 
 
-def test_the_mns_name_and_cell_line_keep_off_the_domain_label_at_1024x768(qtbot):
+def test_the_mns_name_and_cell_line_keep_off_the_domain_label_at_1024x768(small_window):
     # seen in the 1024x768 screenshot: "on AR2" under the MN ran into "MAP1 domain"
-    w = MainWindow(scenario=load_scenario("two-domains"), restore_settings=False)
-    qtbot.addWidget(w)
-    w.resize(1024, 768)
-    w.show()
-    qtbot.waitExposed(w)
+    w = small_window
     view = w.topology
     for t in (3.0, 5.4):  # on AR1, then on AR2 after the first scripted move
         w.controller.seek_time(t)
