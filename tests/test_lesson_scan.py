@@ -4,14 +4,18 @@ not start over each time (lesson 3's look-ahead in the window made 35 million ma
 
 from __future__ import annotations
 
+import pytest
+
 from hmipviz.lesson import checks
 from hmipviz.lesson.scan import matching_indices
 from hmipviz.scenario import load_scenario
 from hmipviz.sim import Simulation
 
 
-def test_asking_a_check_after_every_step_matches_each_event_once(monkeypatch):
-    calls = []
+@pytest.fixture
+def sent_matches(monkeypatch) -> list[int]:
+    """Every call of the ``sent`` check's matcher, counted (one item per event matched)."""
+    calls: list[int] = []
     real = checks._sent_matches
 
     def counting(e, check, w):
@@ -19,6 +23,11 @@ def test_asking_a_check_after_every_step_matches_each_event_once(monkeypatch):
         return real(e, check, w)
 
     monkeypatch.setattr(checks, "_sent_matches", counting)
+    return calls
+
+
+def test_asking_a_check_after_every_step_matches_each_event_once(sent_matches):
+    calls = sent_matches
     sim = Simulation(load_scenario("figure1"))
     never = checks.Check("sent", "local BU", (("from", "CN"),))  # the CN sends none
     steps = 0
@@ -52,19 +61,12 @@ def test_a_trace_cut_back_is_rescanned():
     assert matching_indices(sim, "t", check, 0, lambda _i, e: e is not b) == [0, 1]
 
 
-def test_a_fork_scans_only_the_events_its_own_run_adds(monkeypatch):
+def test_a_fork_scans_only_the_events_its_own_run_adds(sent_matches):
     # the window's look-ahead forks the run after every growth of the trace; a fork that
     # scanned the whole step again made one call over 30 s on a long step (issue 9 soak)
     from hmipviz.lesson.run import fork
 
-    calls = []
-    real = checks._sent_matches
-
-    def counting(e, check, w):
-        calls.append(1)
-        return real(e, check, w)
-
-    monkeypatch.setattr(checks, "_sent_matches", counting)
+    calls = sent_matches
     sim = Simulation(load_scenario("figure1"))
     never = checks.Check("sent", "local BU", (("from", "CN"),))
     for _ in range(1200):
