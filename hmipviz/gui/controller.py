@@ -326,13 +326,14 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
         watch = RegistrationWatch(self.trace, start, self.mn_names)
         while self._position - start < max_events and clock.elapsed() < max_ms:
             nxt = self._position + 1
-            if not self._ensure(nxt):
+            if not self._ensure(nxt, emit=False):
                 break
             self._position = self.group_range(nxt)[1]
             moved = True
             if self._should_stop() or not (self.in_flight_at(self._position) or
                                            watch.at(self._position)):
                 break  # idle: nothing in flight and no MN registering (gui/idle_moment.py)
+        self._emit_extended()  # once for the whole jump (see _ensure)
         if moved:
             self._moved_to(self._position)
             self.frameAdvanced.emit(self.display_time())
@@ -466,12 +467,13 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
             moved = False
             while clock.elapsed() < 12:
                 nxt = self._position + 1
-                if not self._ensure(nxt):
+                if not self._ensure(nxt, emit=False):
                     break
                 self._position = self.group_range(nxt)[1]
                 moved = True
                 if self._should_stop():
                     break
+            self._emit_extended()  # once per frame (see _ensure)
             if moved:
                 self.positionChanged.emit(self._position)
                 self.frameAdvanced.emit(self.display_time())
@@ -666,13 +668,18 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
             self._emit_extended()
         return True
 
-    def _ensure(self, i: int) -> bool:
+    def _ensure(self, i: int, emit: bool = True) -> bool:
         """Make trace index ``i`` exist (stepping the engine); False past the end.
-        Views hear of the new events once, however many instants it took."""
+        Views hear of the new events once, however many instants it took; with
+        ``emit=False`` not yet: a fast loop (a frame without animation, a jump to the
+        next idle moment) tells them once at its end, so the event list and the ladder
+        catch up once per frame rather than once per instant (commuters: 16,800 ladder
+        updates in 30 simulated seconds before, one per frame now)."""
         if i < 0:
             return True
         ok = self._engine().ensure(i)
-        self._emit_extended()
+        if emit:
+            self._emit_extended()
         return ok
 
     def _emit_extended(self, force: bool = False) -> None:

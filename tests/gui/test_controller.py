@@ -264,3 +264,23 @@ def test_a_segment_keeps_its_progress_across_a_speed_change():
     assert seg.time_at(400.0) == pytest.approx(1.005) and seg.progress(500.0) == 1.0
     assert Segment.between(1.0, 1.0, [(0.99, 1.01)], 1.0, 0.0) is None  # nothing to move
     assert Segment.between(1.0, 2.0, [], 1.0, 0.0) is None  # an idle gap is skipped
+
+
+def test_a_fast_frame_and_a_jump_tell_the_views_once(controller):
+    """Playback without animation and a jump to the next idle moment run many instants;
+    the views (event list, ladder, lesson) hear of the new events once per frame or
+    jump, with the final length, not once per instant."""
+    c = controller
+    heard: list[int] = []
+    c.traceExtended.connect(heard.append)
+    c.animate = False
+    clock = FakeClock(c)
+    c.play()
+    clock.frame()
+    instants = len({e.t for e in c.trace})
+    assert instants > 3 and heard == [len(c.trace)]
+    c.pause()
+    heard.clear()
+    before = len({e.t for e in c.trace})
+    assert c.jump_to_next_idle()
+    assert len({e.t for e in c.trace}) > before + 1 and heard == [len(c.trace)]
