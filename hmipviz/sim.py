@@ -9,12 +9,11 @@ Same scenario + same inputs + same seed = the same trace, byte for byte.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import itertools
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .engine import describe
 from .engine.addresses import address
@@ -43,6 +42,7 @@ from .sim_esp import open_esp
 from .sim_mns import MobileIndex, SeveralMobileNodes
 from .sim_mobility import Mobility
 from .sim_nodes import agents_of, build_network
+from .sim_snapshot import Snapshot, freeze, thaw
 from .wire.codec import DecodeError, decode, encode
 
 # scheduler priorities: packets land before timers fire at the same instant
@@ -100,12 +100,6 @@ def _target(a: Action) -> str:
 class _Context:
     packet_id: int = 0
     kind: str = describe.OTHER
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    trace_len: int
-    state: dict = field(repr=False)
 
 
 class _Listeners(list):
@@ -338,17 +332,14 @@ class Simulation(SeveralMobileNodes):
         return out
 
     def snapshot(self) -> Snapshot:
-        """Full state for step-back; the append-only trace is only measured, not copied."""
-        trace, self.trace = self.trace, []
-        try:
-            state = copy.deepcopy(self.__dict__)
-        finally:
-            self.trace = trace
-        return Snapshot(len(trace), state)
+        """Full state for step-back (:mod:`hmipviz.sim_snapshot`); the append-only trace
+        is only measured, and the listeners are where the run goes, not its state."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("trace", "_listeners")}
+        return Snapshot(len(self.trace), freeze(state))
 
     def restore_snapshot(self, snap: Snapshot) -> None:
         trace = self.trace[:snap.trace_len]
-        self.__dict__.update(copy.deepcopy(snap.state))
+        self.__dict__.update(thaw(snap.frozen))
         self.trace = trace
 
     # --- time-line actions ---------------------------------------------------------

@@ -20,6 +20,7 @@ from hmipviz.lesson.distance import log_action
 from hmipviz.lesson.format import Action, Lesson
 from hmipviz.scenario import Scenario
 from hmipviz.sim import Simulation
+from hmipviz.sim_snapshot import thaw
 
 # =====================================================================================
 # Driving the engine
@@ -188,12 +189,12 @@ class SimDriver:
 def fork(sim: Simulation) -> Simulation:
     """An independent copy of a simulation, for looking ahead without touching it.
 
-    The snapshot's state is already a deep copy that nothing else holds, so the twin
-    takes it as it is (``restore_snapshot`` would deep-copy it a second time: a fork
-    cost two copies, and the verifier and the window's look-ahead fork often)."""
+    One copy: the state is frozen and thawed once (``restore_snapshot`` on a twin
+    would copy it a second time, and the verifier and the window's look-ahead fork
+    often)."""
     snap = sim.snapshot()
     twin = copy.copy(sim)
-    twin.__dict__.update(snap.state)
+    twin.__dict__.update(thaw(snap.frozen))
     twin.trace = list(sim.trace)
     scan.inherit(sim, twin)
     return twin
