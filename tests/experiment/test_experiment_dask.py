@@ -73,7 +73,7 @@ def test_the_dask_option_writes_the_tables_a_local_run_writes(cluster, several, 
 
 
 def test_an_unreachable_scheduler_is_one_clear_error(tiny, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("hmipviz.experiment.cli.DASK_CONNECT_TIMEOUT_S", 1)
+    monkeypatch.setattr("hmipviz.experiment.cli.DASK_CONNECT_TIMEOUT_S", 0.25)
     code = main(["experiment", str(tiny), "--dask", "tcp://127.0.0.1:9",
                  "--out", str(tmp_path / "out")])
     assert code == 2

@@ -16,6 +16,7 @@ from hmipviz.gui import lesson_panel
 from hmipviz.gui.ladder_model import ROW_H
 from hmipviz.gui.main_window import MainWindow, settings
 from hmipviz.gui.open_builtin import OpenScenarioDialog
+from hmipviz.gui.playback import FakeClock
 from hmipviz.layout import MIN_LABEL_PT
 from hmipviz.scenario import builtin_scenarios, load_scenario
 
@@ -134,8 +135,11 @@ def test_the_picture_keeps_still_while_it_plays_and_after_a_drop_outside_every_c
     transform, scene = view.transform(), view.sceneRect()
     caption_h = w.caption.height()
     c.set_speed(10.0)
+    clock = FakeClock(c)  # 1.5 s of frames at 10x, each painted: captions, tokens
     c.play()
-    qtbot.wait(1500)  # frames, captions of every length, tokens
+    for _ in range(int(1500 / clock.frame_ms)):
+        clock.frame()
+        QApplication.processEvents()
     c.pause()
     for _ in range(40):
         c.step_forward()
