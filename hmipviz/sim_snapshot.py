@@ -1,11 +1,11 @@
 """A simulation's state frozen for step-back and look-ahead, as pickled bytes.
 
 ``copy.deepcopy`` of the state walked the object graph in Python, one call per object:
-2.5 ms for figure1 and 10 ms for campus at t = 20 s, taken every few hundred events while
+3 ms for figure1 and 10 ms for campus at t = 20 s, taken every few hundred events while
 the window plays and on every fork of the lesson verifier. ``pickle`` walks the same
-graph in C: about a quarter of the time to take a snapshot and half to take and restore
-one, and the snapshot the window keeps is a few dozen kB of bytes instead of an object
-graph several times that size.
+graph in C: a fifth of the time to take a snapshot (campus 1.9 ms) and a quarter to
+restore one, and what the window keeps is 40 to 140 kB of bytes instead of an object
+graph a half to two thirds larger (benchmarks/bench_snapshot.py).
 
 The copies are the same as deepcopy's: every mutable object is copied, shared references
 stay shared within the copy, functions and classes are kept by reference. The objects
