@@ -33,6 +33,7 @@ from hmipviz.gui.caption import CaptionBar
 from hmipviz.gui.controller import QtController
 from hmipviz.gui.export_folder import export_start, remember_export
 from hmipviz.gui.lesson_host import LessonHost
+from hmipviz.gui.on_expose import when_exposed
 from hmipviz.gui.playback import QtPlaybackBar
 from hmipviz.gui.presentation import Presentation
 from hmipviz.gui.scrubber_marks import ScrubberMarks
@@ -372,9 +373,15 @@ class MainWindow(WindowMenus, WindowDocks, WindowLayout, QMainWindow):
         super().showEvent(event)
         QTimer.singleShot(0, self._hide_stale_tab_bars)
         # a tab raised before the window is mapped does not stay raised on X11: again
-        # once the window manager (or Xvfb) has mapped and sized it
-        QTimer.singleShot(0, self.raise_front_docks)
-        QTimer.singleShot(200, self.raise_front_docks)
+        # once the window manager (or Xvfb) has mapped it; then the user's tabs are theirs
+        # (a later show, from minimised, leaves them as they are)
+        if getattr(self, "_raise_later", None):
+            QTimer.singleShot(0, self.raise_front_docks)
+            when_exposed(self, self._raise_front_docks_once)
+
+    def _raise_front_docks_once(self) -> None:
+        self.raise_front_docks()
+        self._raise_later = []
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -329,3 +329,19 @@ def test_a_long_caption_with_its_rfc_reference_stays_within_two_lines(qtbot):
     assert cap.text.heightForWidth(cap.text.width()) <= limit
     assert cap.text.text().endswith("</i>")  # the reference is kept, the body elided
     assert "\u2026" in cap.text.text()
+
+
+def test_a_tab_chosen_once_the_window_shows_stays_in_front(qtbot):
+    """The front tabs are raised again once the window is exposed, not 200 ms after each
+    show: that undid a tab chosen meanwhile, and a restore from minimised put the default
+    tabs back in front."""
+    w = _window(qtbot, (1600, 1000))
+    assert w._raise_later == []  # raised again when exposed, then the tabs are the user's
+    assert not w.docks["inspector"].visibleRegion().isEmpty()
+    w.docks["teacher"].raise_()
+    w.hide()
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.wait(250)  # past the 200 ms the old re-raise waited
+    assert not w.docks["teacher"].visibleRegion().isEmpty()
+    assert w.docks["inspector"].visibleRegion().isEmpty()
