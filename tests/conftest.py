@@ -66,3 +66,32 @@ if _CPU_LOG:
         call = _CALL_S.pop(item.nodeid, 0.0)
         with open(_CPU_LOG, "a", encoding="utf-8") as f:
             f.write(f"{call:.3f}\t{item.nodeid}\t{whole:.3f}\t{children:.3f}\n")
+
+
+# --- one worker for the modules with a costly module fixture ----------------------------------
+# pytest-xdist's "load" sends each test to whichever worker is free, so a module fixture
+# runs on every worker that gets one of its tests: these modules' fixtures take seconds
+# (a wheel build, an experiment, tshark over every built-in, Chromium) and ran twice.
+# Each is one work unit here; every other test is still its own. (xdist's own
+# ``--dist loadgroup`` marks do nothing with pytest 9: xdist renames ``item._nodeid``,
+# which pytest 9 no longer reads.)
+ONE_WORKER_MODULES = frozenset({
+    "tests/experiment/test_experiment_model.py",
+    "tests/experiment/test_experiment_cli.py",
+    "tests/test_packaging.py",
+    "tests/wire/test_dissect_pdml.py",
+    "tests/test_html_export_browser.py",
+})
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesKeptTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in ONE_WORKER_MODULES else nodeid
+
+    return ModulesKeptTogether(config, log)
