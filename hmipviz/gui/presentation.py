@@ -44,6 +44,7 @@ from shiboken6 import isValid as _alive  # shiboken6 ships with PySide6
 
 from hmipviz.engine.events import PacketSent
 from hmipviz.gui import theme
+from hmipviz.gui.qt_children import descendants
 
 MIN_SCALE, MAX_SCALE = 1.5, 3.0
 DEFAULT_SCALE = 1.75
@@ -338,7 +339,8 @@ class Presentation(QObject):
         base = QFont(self._saved["font"])
         # widgets with a font of their own: scale it (remembered, restored on leaving)
         self._fonts = []
-        for widget in [w, *w.findChildren(QWidget)]:
+        # descendants, not findChildren: that keeps what Qt deletes alive (qt_children)
+        for widget in [w, *descendants(w, QWidget)]:
             if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
                 f = QFont(widget.font())
                 self._fonts.append((widget, QFont(f)))
@@ -353,7 +355,7 @@ class Presentation(QObject):
         theme.set_high_contrast(True)
         app.setPalette(theme.high_contrast_palette())
         self._styles = []
-        for widget in [w, *w.findChildren(QWidget)]:  # light grey text fades on a projector
+        for widget in [w, *descendants(w, QWidget)]:  # light grey text fades on a projector
             style = widget.styleSheet()
             if muted in style:
                 self._restyle(widget, style.replace(muted, theme.muted_text().name()))
