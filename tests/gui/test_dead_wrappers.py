@@ -7,6 +7,7 @@ headers, rebuilt in classroom mode; the dock tab bars) stayed alive in Python.""
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 from PySide6.QtCore import QEvent, QObject
@@ -26,8 +27,18 @@ def _flush() -> None:
     gc.collect()
 
 
-def _dead_wrappers() -> int:
-    return sum(1 for o in gc.get_objects() if isinstance(o, QObject) and not isValid(o))
+def _wrappers() -> set[int]:
+    """The Python wrappers of Qt objects alive now (by id), after the event loop's work."""
+    _flush()
+    return {id(o) for o in gc.get_objects() if isinstance(o, QObject)}
+
+
+def _new_dead_wrappers(before: set[int]) -> int:
+    """Wrappers made since ``before`` whose Qt object is gone (other tests' objects that
+    die meanwhile are left out: they were there before)."""
+    _flush()
+    return sum(1 for o in gc.get_objects()
+               if isinstance(o, QObject) and id(o) not in before and not isValid(o))
 
 
 def _two_tables(qtbot) -> tuple[QWidget, list[QTableView]]:
@@ -49,13 +60,13 @@ def test_descendants_finds_what_find_children_finds(qtbot):
 
 def test_descendants_keeps_nothing_qt_deletes(qtbot):
     top, tables = _two_tables(qtbot)  # findChildren is never called on this one
-    assert len(descendants(top, QScrollBar)) >= 4  # wrappers of the tables' own widgets
-    before = _dead_wrappers()
+    bars = [weakref.ref(b) for b in descendants(top, QScrollBar)]  # the tables' own
+    assert len(bars) >= 4
     for t in tables:
         t.deleteLater()
     del t, tables
     _flush()
-    assert _dead_wrappers() == before
+    assert [b for b in bars if b() is not None] == []  # findChildren kept them all
 
 
 @pytest.fixture
@@ -73,13 +84,12 @@ def window(qtbot, tmp_path, monkeypatch):
 def test_classroom_mode_on_and_off_keeps_no_dead_wrapper(window):
     window.toggle_presentation()
     window.toggle_presentation()
-    _flush()
-    before = _dead_wrappers()
+    before = _wrappers()
     for _ in range(2):
         window.toggle_presentation()
         window.toggle_presentation()
         _flush()
-    assert _dead_wrappers() == before  # 36 more before the fix
+    assert _new_dead_wrappers(before) == 0  # 36 before the fix
 
 
 def test_lessons_opened_again_and_again_keep_no_dead_tab_bar(window):
@@ -87,10 +97,9 @@ def test_lessons_opened_again_and_again_keep_no_dead_tab_bar(window):
 
     names = [n for n, _t, _s in builtin_lessons()][:3]
     window.open_lesson(names[0])
-    _flush()
-    before = _dead_wrappers()
+    before = _wrappers()
     for name in names[1:]:
         window.open_lesson(name)
         window.lessons.close()
         _flush()
-    assert _dead_wrappers() == before
+    assert _new_dead_wrappers(before) == 0
