@@ -69,3 +69,20 @@ def test_a_lesson_closed_in_the_turn_classroom_mode_is_left_stays_closed(qtbot):
     assert back == [] and w.lessons.panel is None
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     assert "lesson" not in w.docks
+
+
+def test_switching_classroom_mode_drops_the_pixmaps_drawn_for_the_other_palette(qtbot):
+    """Issue 9 soak: Qt's pixmap cache kept what the style and the icons drew for each
+    palette (about 90 KB an on/off, up to its 10 MB limit) after the palette changed."""
+    from PySide6.QtGui import QPixmap, QPixmapCache
+
+    w = MainWindow(scenario=load_scenario("figure1"), restore_settings=False)
+    qtbot.addWidget(w)
+    gone = []
+    for switch in (w.presentation.enter, w.presentation.leave):
+        drawn = QPixmap(16, 16)
+        key = QPixmapCache.insert(drawn)  # as drawn under the palette before
+        assert QPixmapCache.find(key) is not None
+        switch()
+        gone.append(QPixmapCache.find(key) is None)
+    assert gone == [True, True]
