@@ -211,7 +211,9 @@ class Soak:
 
     def _act(self) -> None:
         from PySide6.QtWidgets import QMessageBox
-        for box in self.w.findChildren(QMessageBox):  # dialogs the last action opened
+
+        from hmipviz.gui.qt_children import descendants  # not findChildren (gui/qt_children)
+        for box in descendants(self.w, QMessageBox):  # dialogs the last action opened
             if box.isVisible():
                 box.done(0)
         if self.warmup:
@@ -443,12 +445,22 @@ def _rss_by_mapping() -> str:
 
 
 def _qt_counts(window) -> str:
+    """The window's Qt objects, found by walking children(): findChildren would keep
+    every object it returns alive in Python after Qt deletes it (gui/qt_children), so
+    the diagnosis would add to the wrappers it counts; and the wrappers whose Qt object
+    is gone, which only something in Python can still hold."""
+    import gc
+
     from PySide6.QtCore import QObject
     from PySide6.QtWidgets import QGraphicsScene
-    scenes = window.findChildren(QGraphicsScene)
-    return (f"QObjects under the window {len(window.findChildren(QObject))}, graphics "
+    from shiboken6 import isValid
+
+    from hmipviz.gui.qt_children import descendants
+    scenes = descendants(window, QGraphicsScene)
+    dead = sum(1 for o in gc.get_objects() if isinstance(o, QObject) and not isValid(o))
+    return (f"QObjects under the window {len(descendants(window, QObject))}, graphics "
             f"items {sum(len(sc.items()) for sc in scenes)} in {len(scenes)} scenes "
-            f"(ladder {window.ladder.item_count()})")
+            f"(ladder {window.ladder.item_count()}); wrappers of deleted Qt objects {dead}")
 
 
 def _holders_of_old_histories(window) -> None:
@@ -617,7 +629,10 @@ def main() -> int:
         window.lessons.close()
         # a lesson's Show me opens the compare view: it holds two runs
         from PySide6.QtWidgets import QWidget
-        views = [v for v in window.findChildren(QWidget, "compareWindow") if v.isWindow()]
+
+        from hmipviz.gui.qt_children import descendants
+        views = [v for v in descendants(window, QWidget)
+                 if v.objectName() == "compareWindow" and v.isWindow()]
         known = getattr(window, "compare_window", None)
         if args.diagnose and views:
             print(f"  compare views open: {len(views)} (visible "

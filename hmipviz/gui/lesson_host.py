@@ -215,6 +215,11 @@ class LessonHost(QObject):
         docks = getattr(self.window, "docks", None)
         if isinstance(docks, dict):
             docks.pop("lesson", None)
+        # no longer the window's "lessonDock" while its deletion waits for the event
+        # loop: a restoreState meanwhile (leaving classroom mode in the same turn) would
+        # put it back in the layout by that name, and Qt 6.11 then crashed (issue 9 soak)
+        self.dock.setObjectName("")
+        self.dock.setParent(None)
         self.dock.deleteLater()
         self.panel = None
         self.dock = None

@@ -33,7 +33,16 @@ in a geometry that fits the screen.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QRadialGradient
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmapCache,
+    QRadialGradient,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QGraphicsItem,
@@ -44,6 +53,7 @@ from shiboken6 import isValid as _alive  # shiboken6 ships with PySide6
 
 from hmipviz.engine.events import PacketSent
 from hmipviz.gui import theme
+from hmipviz.gui.qt_children import descendants
 
 MIN_SCALE, MAX_SCALE = 1.5, 3.0
 DEFAULT_SCALE = 1.75
@@ -205,6 +215,14 @@ def _app() -> QApplication:
     return app
 
 
+def _drop_pixmaps_of_the_old_palette() -> None:
+    """Empty Qt's pixmap cache after a palette change: the style and the icons cache what
+    they drew under a key that includes the palette, so each switch of classroom mode
+    added a new set (about 90 KB an on/off, measured; issue 9 soak) and the old ones
+    stayed until the cache's 10 MB limit, live memory scattered over the heap."""
+    QPixmapCache.clear()
+
+
 class Presentation(QObject):
     """Classroom mode of a main window; see the module docstring."""
 
@@ -338,7 +356,8 @@ class Presentation(QObject):
         base = QFont(self._saved["font"])
         # widgets with a font of their own: scale it (remembered, restored on leaving)
         self._fonts = []
-        for widget in [w, *w.findChildren(QWidget)]:
+        # descendants, not findChildren: that keeps what Qt deletes alive (qt_children)
+        for widget in [w, *descendants(w, QWidget)]:
             if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
                 f = QFont(widget.font())
                 self._fonts.append((widget, QFont(f)))
@@ -352,8 +371,9 @@ class Presentation(QObject):
         theme.set_scale(factor)
         theme.set_high_contrast(True)
         app.setPalette(theme.high_contrast_palette())
+        _drop_pixmaps_of_the_old_palette()
         self._styles = []
-        for widget in [w, *w.findChildren(QWidget)]:  # light grey text fades on a projector
+        for widget in [w, *descendants(w, QWidget)]:  # light grey text fades on a projector
             style = widget.styleSheet()
             if muted in style:
                 self._restyle(widget, style.replace(muted, theme.muted_text().name()))
@@ -374,6 +394,7 @@ class Presentation(QObject):
             theme.set_high_contrast(False)
             if "palette" in saved:
                 app.setPalette(saved["palette"])
+                _drop_pixmaps_of_the_old_palette()
         if "font" in saved:
             app.setFont(saved["font"])
         for widget, font in self._fonts:

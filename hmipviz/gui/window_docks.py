@@ -139,8 +139,11 @@ class WindowDocks(WindowHost):
         of docks is tabified before the window is shown: hide any bar whose tabs another
         visible bar already shows."""
         from PySide6.QtWidgets import QTabBar
-        bars = [b for b in self.findChildren(QTabBar)
-                if b.parent() is self and b.isVisible() and b.count()]
+
+        from hmipviz.gui.qt_children import descendants
+        # not findChildren: it would keep the bars Qt deletes alive in Python (qt_children)
+        bars = [b for b in descendants(self, QTabBar, direct_only=True)
+                if b.isVisible() and b.count()]
         tabs = {id(b): {b.tabText(i) for i in range(b.count())} for b in bars}
         for i, b in enumerate(bars):
             for j, other in enumerate(bars):

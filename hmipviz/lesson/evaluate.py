@@ -118,19 +118,16 @@ class Outcome:
     detail: str
 
 
-# check -> its sentence: a check is asked after every engine step while a step settles,
-# and its sentence depends on the check alone (kept with the check, so an id is not reused)
-_DESCRIBED: dict[int, tuple[Check, str]] = {}
-
-
 def _described(check: Check) -> str:
-    hit = _DESCRIBED.get(id(check))
-    if hit is not None and hit[0] is check:
-        return hit[1]
-    text = describe_check(check)
-    if len(_DESCRIBED) > 4096:
-        _DESCRIBED.clear()
-    _DESCRIBED[id(check)] = (check, text)
+    """The check's sentence, built once: a check is asked after every engine step while
+    a step settles, and its sentence depends on the check alone. Kept in the check's own
+    ``__dict__`` (a frozen dataclass: its fields cannot change, and a key that is no
+    field takes no part in comparing or hashing it), so it lives as long as the check:
+    a table by ``id`` kept the checks of every lesson opened in the window (issue 9)."""
+    memo = check.__dict__
+    text = memo.get("_sentence")
+    if text is None:
+        text = memo["_sentence"] = describe_check(check)
     return text
 
 
