@@ -113,8 +113,9 @@ def test_dev_stdout_to_a_pipe_is_streamed(tmp_path, reference):
 
 
 # --- signals and leftovers ----------------------------------------------------------------------
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+def _default_signals() -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 
@@ -124,12 +125,13 @@ def _default_sigint() -> None:
 def test_a_signal_leaves_the_old_set_and_no_temporary_files(tmp_path, signum, status):
     (tmp_path / "t.jsonl").write_text("old trace")
     (tmp_path / "p.pcapng").write_text("old capture")
-    # restore SIGINT's default in the child: a pytest-xdist worker ignores it, and a
-    # process that starts with SIGINT ignored rightly keeps ignoring it (as a shell's
-    # background job does)
+    # restore the signals' defaults in the child: a pytest-xdist worker ignores SIGINT,
+    # a suite started under nohup ignores SIGHUP, and a process that starts with a
+    # signal ignored rightly keeps ignoring it (as a shell's background job or a nohup'd
+    # run does)
     proc = subprocess.Popen([*RUN, "figure1", "--until", "5000", "--trace", "t.jsonl",
                              "--pcap", "p.pcapng"], cwd=tmp_path, stderr=subprocess.PIPE,
-                            preexec_fn=_default_sigint)
+                            preexec_fn=_default_signals)
     try:
         deadline = time.monotonic() + 60
         while len(listing(tmp_path)) < 4:  # both temporary files are being written
