@@ -55,3 +55,17 @@ def figure1_sim(move_at_s: float | None = 5.0, until_s: float = 8.0) -> Simulati
         sim.move("AR2", at_s=move_at_s)
     sim.run(until_s=until_s)
     return sim
+
+
+def shown_window(qtbot, scenario: str = "two-domains", size: tuple[int, int] | None = None):
+    """A main window on a built-in scenario, without saved settings, shown (and exposed)
+    at ``size`` if given: the set-up many window tests share."""
+    from hmipviz.gui.main_window import MainWindow
+
+    w = MainWindow(scenario=load_scenario(scenario), restore_settings=False)
+    qtbot.addWidget(w)
+    if size is not None:
+        w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    return w

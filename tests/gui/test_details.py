@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from gui_fakes import shown_window
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog
@@ -17,17 +18,14 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from hmipviz.engine import events as ev
 from hmipviz.gui.caption import caption_parts
 from hmipviz.gui.event_list import COL_INDEX
-from hmipviz.gui.main_window import MainWindow, settings
+from hmipviz.gui.main_window import settings
 from hmipviz.outputs import capture_records
 from hmipviz.scenario import load_scenario
 
 
 @pytest.fixture
 def window(qtbot):
-    w = MainWindow(scenario=load_scenario("two-domains"), restore_settings=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown_window(qtbot)
     yield w
     w.presentation.leave()
 
@@ -35,11 +33,7 @@ def window(qtbot):
 @pytest.fixture
 def small_window(qtbot):
     """two-domains in a window of a classroom projector's size, 1024x768."""
-    w = MainWindow(scenario=load_scenario("two-domains"), restore_settings=False)
-    qtbot.addWidget(w)
-    w.resize(1024, 768)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown_window(qtbot, size=(1024, 768))
     yield w
     w.presentation.leave()
 

@@ -8,6 +8,8 @@ set once the first frame is painted."""
 
 from __future__ import annotations
 
+from gui_fakes import shown_window
+
 from hmipviz.gui.main_window import MainWindow
 from hmipviz.gui.properties import QtTeacherControls
 from hmipviz.scenario import load_scenario
@@ -67,11 +69,7 @@ def test_a_node_clicked_before_the_dock_showed_is_selected(qtbot):
 
 
 def test_fit_places_the_legend_once_where_it_stays(qtbot):
-    w = MainWindow(scenario=load_scenario("two-domains"), restore_settings=False)
-    qtbot.addWidget(w)
-    w.resize(1024, 700)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown_window(qtbot, size=(1024, 700))
     view = w.topology
     placed = []
     real = view.place_legend
