@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import random
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,6 +53,9 @@ _P_ARRIVAL, _P_ACTION, _P_TIMER = 1, 2, 3
 _MAX_FLOW_PAYLOAD = 0xFFFF - 8
 # a node's timer firing more often than this at one instant never moves on: an error
 _MAX_TIMER_SPINS = 1000
+_NO_LIMIT = sys.maxsize  # run(): no step budget
+# the Hop Limit octet a forwarding hop writes, by value
+_HOP_LIMIT_OCTET = tuple(bytes((n,)) for n in range(256))
 
 
 def _flow_payload(seq: int, size: int) -> bytes:
@@ -66,7 +70,10 @@ _RAMP = bytes(range(256))
 @dataclass(frozen=True)
 class Arrival:
     """A hop's packet reaching the far end of its link: the hop's own event (its
-    fields say link, sender, receiver, bytes, ...) and whether the link lost it."""
+    fields say link, sender, receiver, bytes, ...) and whether the link lost it.
+
+    Only a lost packet is scheduled as an Arrival: a packet that arrives is scheduled
+    as its :class:`PacketSent` itself (one object less for every hop of a run)."""
 
     sent: PacketSent
     lost: bool = False
@@ -212,23 +219,43 @@ class Simulation(SeveralMobileNodes):
 
     def step(self) -> list[Event]:
         """Run the next scheduled item; return the events it produced."""
-        if not len(self.scheduler):
+        due = self.scheduler.pop_any()
+        if due is None:
             return []
         start = len(self.trace)
-        self._run_next()
+        if not self.keep_trace:
+            self._step_events = []
+        self._dispatch(*due)
         return self.trace[start:] if self.keep_trace else self._step_events
 
-    def _run_next(self) -> None:
-        self._step_events = []
-        t, item = self.scheduler.pop()
+    def run_steps(self, until_s: float, max_steps: int) -> int:
+        """Run the items scheduled at or before ``until_s``, at most ``max_steps`` of
+        them (what a caller with a step budget needs, in one loop); how many ran."""
+        n = 0
+        keep = self.keep_trace
+        while n < max_steps:
+            due = self.scheduler.pop_due(until_s)
+            if due is None:
+                break
+            if not keep:
+                self._step_events = []
+            self._dispatch(*due)
+            n += 1
+        return n
+
+    def _dispatch(self, t: float, item: object) -> None:
+        """Run one scheduled item (dispatched on its exact type: a subclass is not one)."""
         if t > self.now:
             self.now = t
-        if type(item) is Arrival:
-            self._arrive(item)
-        elif type(item) is TimerDue:
-            self._timer(item.node)
+        kind = type(item)
+        if kind is PacketSent:
+            self._arrive(item, False)  # type: ignore[arg-type]
+        elif kind is TimerDue:
+            self._timer(item.node)  # type: ignore[attr-defined]
+        elif kind is Arrival:
+            self._arrive(item.sent, item.lost)  # type: ignore[attr-defined]
         else:
-            self._action(item)
+            self._action(item)  # type: ignore[arg-type]
 
     def add_listener(self, listener: Callable[[Event], None]) -> None:
         """Call ``listener`` with every event from now on, in trace order."""
@@ -236,8 +263,7 @@ class Simulation(SeveralMobileNodes):
 
     def run(self, until_s: float | None = None) -> None:
         end = self.duration_s if until_s is None else until_s
-        while (t := self.next_time()) is not None and t <= end:
-            self._run_next()  # step() without collecting its events
+        self.run_steps(end, _NO_LIMIT)  # step() without collecting its events
         self.now = max(self.now, end)
 
     def move(self, to_ar: str | None, at_s: float | None = None, mn: str | None = None) -> None:
@@ -573,17 +599,25 @@ class Simulation(SeveralMobileNodes):
             self._record(PacketDropped(self.now, here, pid, kind, reason or
                                        f"{here} has no link to {nxt}"))
             return
-        arrive = self.now + link.delay_ms / 1000.0
-        sent = PacketSent(self.now, here, nxt, link.name, pid, data, arrive, kind, depth,
+        now = self.now
+        arrive = now + link.delay_ms / 1000.0
+        sent = PacketSent(now, here, nxt, link.name, pid, data, arrive, kind, depth,
                           why, rfc, origin)
-        self._record(sent)
-        lost = link.loss > 0 and self._loss_rng.random() < link.loss
-        self.scheduler.push(arrive, Arrival(sent, lost), _P_ARRIVAL)
+        # _record(sent), written out: this runs for every hop of every packet
+        if self.keep_trace:
+            self.trace.append(sent)
+        else:
+            self._step_events.append(sent)
+        for listener in self._listeners:
+            listener(sent)
+        if link.loss > 0 and self._loss_rng.random() < link.loss:
+            self.scheduler.push(arrive, Arrival(sent, True), _P_ARRIVAL)
+        else:
+            self.scheduler.push(arrive, sent, _P_ARRIVAL)  # arrives: see Arrival
 
-    def _arrive(self, arrival: Arrival) -> None:
-        a = arrival.sent
+    def _arrive(self, a: PacketSent, lost: bool) -> None:
         try:
-            self._do_arrive(a, arrival.lost)
+            self._do_arrive(a, lost)
         except Exception as exc:
             self._internal_error(a.to_node, "receive", exc, a.packet_id, a.kind)
 
@@ -606,18 +640,19 @@ class Simulation(SeveralMobileNodes):
             self._record(PacketDropped(self.now, a.to_node, a.packet_id, a.kind,
                                        f"the MN is no longer on {a.to_node}'s link"))
             return
-        dst = address(a.data[24:40])
+        data = a.data
+        dst = address(data[24:40])
         local = node.owns(dst) or node.intercepts(dst) or (
             dst.is_multicast and (a.node in self._mn_set or a.to_node in self._mn_set))
         if local:
             self._deliver(node, a)
             return
-        hop_limit = a.data[7]
+        hop_limit = data[7]
         if hop_limit <= 1:
             self._record(PacketDropped(self.now, node.name, a.packet_id, a.kind,
                                        "hop limit exceeded"))
             return
-        data = a.data[:7] + bytes([hop_limit - 1]) + a.data[8:]
+        data = data[:7] + _HOP_LIMIT_OCTET[hop_limit - 1] + data[8:]
         self._forward(node.name, data, a.packet_id, a.kind, a.tunnel_depth, a.summary, a.rfc,
                       origin=False)
 

@@ -6,6 +6,9 @@ import heapq
 import itertools
 from typing import Any
 
+_heappush = heapq.heappush
+_heappop = heapq.heappop
+
 
 class Scheduler:
     def __init__(self) -> None:
@@ -13,10 +16,27 @@ class Scheduler:
         self._seq = itertools.count()
 
     def push(self, t: float, item: Any, priority: int = 5) -> None:
-        heapq.heappush(self._heap, (t, priority, next(self._seq), item))
+        _heappush(self._heap, (t, priority, next(self._seq), item))
 
     def pop(self) -> tuple[float, Any]:
-        t, _, _, item = heapq.heappop(self._heap)
+        t, _, _, item = _heappop(self._heap)
+        return t, item
+
+    def pop_any(self) -> tuple[float, Any] | None:
+        """The next item and its time, or None when nothing is left."""
+        heap = self._heap
+        if not heap:
+            return None
+        t, _, _, item = _heappop(heap)
+        return t, item
+
+    def pop_due(self, until: float) -> tuple[float, Any] | None:
+        """The next item and its time if it is due at or before ``until``, else None
+        (one call where a run loop would peek, test and pop)."""
+        heap = self._heap
+        if not heap or not heap[0][0] <= until:
+            return None
+        t, _, _, item = _heappop(heap)
         return t, item
 
     def peek_time(self) -> float | None:

@@ -57,12 +57,9 @@ def run_bounded(sim: Simulation, t: float, max_steps: int | None = None,
     max_steps = STEP_BUDGET if max_steps is None else max_steps
     if not math.isfinite(t):
         raise BudgetExceeded(what, 0, sim.now, t)
-    n = 0
-    while (nt := sim.next_time()) is not None and nt <= t:
-        if n >= max_steps:
-            raise BudgetExceeded(what, n, sim.now, t)
-        sim.step()
-        n += 1
+    n = sim.run_steps(t, max_steps)
+    if n >= max_steps and (nt := sim.next_time()) is not None and nt <= t:
+        raise BudgetExceeded(what, n, sim.now, t)
     sim.run(t)  # nothing left at or before t: only sets the clock
 
 
