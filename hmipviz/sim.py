@@ -32,6 +32,7 @@ from .engine.events import (
     PacketReceived,
     PacketSent,
 )
+from .engine.frozen import fast_init
 from .engine.messages import Packet
 from .engine.nodes.access_router import AccessRouter
 from .engine.nodes.base import Drop, InstallSecurityAssociations, Node, Send
@@ -67,7 +68,8 @@ def _flow_payload(seq: int, size: int) -> bytes:
 _RAMP = bytes(range(256))
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Arrival:
     """A hop's packet reaching the far end of its link: the hop's own event (its
     fields say link, sender, receiver, bytes, ...) and whether the link lost it.
@@ -79,12 +81,14 @@ class Arrival:
     lost: bool = False
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class TimerDue:
     node: str
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Action:
     """A time-line entry or a user's action (move, fail, restore, inject, flow tick)."""
 

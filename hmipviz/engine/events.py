@@ -7,12 +7,16 @@ rule 5). Times are simulated seconds.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass, fields
 from ipaddress import IPv6Address
 from typing import Any
 
+from .frozen import fast_init
 
-@dataclass(frozen=True)
+
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Event:
     t: float
     node: str
@@ -38,7 +42,8 @@ class Event:
         return out
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class PacketSent(Event):
     """One hop of one packet: ``node`` puts ``data`` on ``link`` towards ``to_node``."""
 
@@ -54,7 +59,8 @@ class PacketSent(Event):
     origin: bool  # True on the first hop (the node built or encapsulated it)
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class PacketReceived(Event):
     """``node`` processed the packet as its destination (or tunnel end point)."""
 
@@ -62,14 +68,16 @@ class PacketReceived(Event):
     kind: str
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class PacketDropped(Event):
     packet_id: int
     kind: str
     reason: str
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class BindingChanged(Event):
     """A binding cache (MAP, HA, CN) or binding update list (MN) entry changed."""
 
@@ -83,7 +91,8 @@ class BindingChanged(Event):
     flags: str = ""
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class MapSelected(Event):
     map_address: str
     rcoa: str
@@ -92,7 +101,8 @@ class MapSelected(Event):
     reason: str
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class LinkChanged(Event):
     """The MN's layer 2 attachment: ``ar`` is None when it detached."""
 
@@ -100,7 +110,8 @@ class LinkChanged(Event):
     up: bool
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class MovementDetected(Event):
     """The MN saw a new prefix in an RA (RFC 6275 s.11.5.1)."""
 
@@ -109,28 +120,32 @@ class MovementDetected(Event):
     ar: str
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class HandoverStarted(Event):
     kind: str  # initial | intra-MAP | inter-MAP | mipv6 | MAP change
     from_ar: str | None
     to_ar: str | None
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class HandoverCompleted(Event):
     kind: str
     started_t: float
     latency_s: float
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class StateChanged(Event):
     old: str
     new: str
     input: str
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class RouteOptimizationChanged(Event):
     """The MN's route optimisation state with one correspondent node changed; the
     states and inputs are those of ``nodes.route_optimization.RO_TRANSITIONS``."""
@@ -141,7 +156,8 @@ class RouteOptimizationChanged(Event):
     input: str
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class SecurityAssociationEstablished(Event):
     """An SA pair between the MN and a MAP or its HA came into being (RFC 5380 s.12.1).
     IKEv2 is out of scope: this one event stands for the whole negotiation."""
@@ -153,7 +169,8 @@ class SecurityAssociationEstablished(Event):
     algorithm: str
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class MapProbeChanged(Event):
     """An AR's view of a MAP it probes changed (RFC 5380 s.10); the states and inputs
     are those of ``nodes.access_router.PROBE_TRANSITIONS``."""
@@ -164,7 +181,8 @@ class MapProbeChanged(Event):
     input: str
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class NodeStatus(Event):
     up: bool
     reason: str
@@ -173,7 +191,8 @@ class NodeStatus(Event):
 # --- the teacher's changes (the window's controls, a lesson's actions) -----------------
 # Recorded where they happen, so a view folding the trace knows each setting at any
 # index, and a saved trace says what the operator did.
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class MapOptionChanged(Event):
     """The operator changed the MAP option access router ``node`` advertises for the MAP
     ``map_name`` (RFC 5380 s.7: its Pref and Valid Lifetime); the AR re-advertises at
@@ -186,7 +205,8 @@ class MapOptionChanged(Event):
     lifetime_s: int | None  # the option's Valid Lifetime
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class LinkParamsChanged(Event):
     """The operator changed the link between ``node`` and ``peer``: its one-way delay
     and the fraction of packets it loses, from now on. (Not :class:`LinkChanged`, which
@@ -198,7 +218,8 @@ class LinkParamsChanged(Event):
     loss: float  # 0..1
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class FlowToggled(Event):
     """The operator started or stopped the data flow from ``node`` to ``destination``
     (an ICMPv6 echo or UDP flow); ``flows_running`` counts the scenario's flows that
@@ -210,7 +231,8 @@ class FlowToggled(Event):
     flows_running: int
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Note(Event):
     """A plain-words remark (e.g. MAP option changed, flow started)."""
 
@@ -218,7 +240,8 @@ class Note(Event):
     rfc: str = ""
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class InternalError(Note):
     """A node (or the simulator on its behalf) raised an exception: a bug, never a
     protocol outcome. In a normal run it is recorded and the run goes on; in strict mode
@@ -232,7 +255,8 @@ class InternalError(Note):
     error: str = ""
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class TunnelRefused(Note):
     """A tunnel entry point (HA or MAP) would not encapsulate a packet (RFC 2473 s.4.1.1,
     s.7.1): ``problem`` is "tunnel loop" or "nesting limit" (Parameter Problem sent),
@@ -250,8 +274,13 @@ def _event_classes() -> dict[str, type[Event]]:
     todo = list(Event.__subclasses__())
     while todo:
         cls = todo.pop()
-        out[cls.__name__] = cls
         todo.extend(cls.__subclasses__())
+        # dataclass(slots=True) replaces the class it is given; the class it replaced
+        # stays among the subclasses until the garbage collector finds it
+        module = sys.modules.get(cls.__module__)
+        if getattr(module, cls.__name__, cls) is not cls:
+            continue
+        out[cls.__name__] = cls
     return out
 
 

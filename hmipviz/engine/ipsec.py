@@ -18,12 +18,15 @@ import random
 from dataclasses import dataclass, field
 from ipaddress import IPv6Address
 
+from .frozen import fast_init
+
 ESP_ALGORITHM = "ESP transport mode, NULL encryption, HMAC-SHA1-96"
 AUTH_KEY_OCTETS = 20  # HMAC-SHA1 (RFC 2404)
 REPLAY_WINDOW = 64  # RFC 4303 s.3.4.3: the minimum window size
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class EspSecurity:
     """Transport-mode ESP around a packet's upper layer (RFC 4303).
 
@@ -37,7 +40,8 @@ class EspSecurity:
     auth_key: bytes = field(default=b"", repr=False)
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class SecurityAssociation:
     """One direction of an SA pair: ``source`` protects packets to ``destination``."""
 

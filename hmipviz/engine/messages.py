@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv6Address, IPv6Network
 
 from .addresses import address
+from .frozen import fast_init
 from .ipsec import EspSecurity
 
 # --- IANA numbers the engine needs --------------------------------------------------
@@ -84,14 +85,16 @@ ALL_ROUTERS = address("ff02::2")
 # --- Extension headers ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class HomeAddressOption:
     """Destination option 201 (RFC 6275 s.6.3): the MN's home address (or RCoA)."""
 
     home_address: IPv6Address
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Type2RoutingHeader:
     """Routing header type 2 (RFC 6275 s.6.4): one home address, Segments Left 1."""
 
@@ -102,7 +105,8 @@ class Type2RoutingHeader:
 # --- Neighbour Discovery (RFC 4861, RFC 5380 s.5) -----------------------------------
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class PrefixInformation:
     prefix: IPv6Network
     on_link: bool = True
@@ -111,7 +115,8 @@ class PrefixInformation:
     preferred_lifetime_s: int = 604800
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class MapOption:
     """The MAP option, ND option type 23 (RFC 5380 s.5)."""
 
@@ -122,12 +127,14 @@ class MapOption:
     map_address: IPv6Address
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class RouterSolicitation:
     source_lladdr: str | None = None
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class RouterAdvertisement:
     prefixes: tuple[PrefixInformation, ...]
     map_options: tuple[MapOption, ...] = ()
@@ -141,28 +148,32 @@ class RouterAdvertisement:
 # --- ICMPv6 / UDP data ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class EchoRequest:
     ident: int
     seq: int
     data: bytes = b""
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class EchoReply:
     ident: int
     seq: int
     data: bytes = b""
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class UdpDatagram:
     sport: int
     dport: int
     data: bytes = b""
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class ParameterProblem:
     """ICMPv6 Parameter Problem (RFC 4443 s.3.4), used for bad Mobility Headers."""
 
@@ -171,7 +182,8 @@ class ParameterProblem:
     invoking: bytes = b""
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class PacketTooBig:
     """ICMPv6 Packet Too Big (RFC 4443 s.3.2): a tunnel entry point's answer to a packet
     that does not fit its tunnel (RFC 2473 s.7.1, RFC 8201)."""
@@ -180,7 +192,8 @@ class PacketTooBig:
     invoking: bytes = b""
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class TimeExceeded:
     """ICMPv6 Time Exceeded (RFC 4443 s.3.3); code 0: hop limit exceeded in transit."""
 
@@ -191,23 +204,27 @@ class TimeExceeded:
 # --- Mobility options (RFC 6275 s.6.2) -------------------------------------------------
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class BindingRefreshAdvice:
     interval_s: int  # carried in units of 4 seconds
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class AlternateCareOfAddress:
     address: IPv6Address
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class NonceIndices:
     home_nonce_index: int
     careof_nonce_index: int
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class BindingAuthorizationData:
     """Option 5 (RFC 6275 s.6.2.7). ``mobility_data`` is filled in by the decoder: the
     received Mobility Header with its checksum zeroed and this authenticator left out,
@@ -228,7 +245,8 @@ MobilityOption = (
 # --- Mobility Header messages (RFC 6275 s.6.1, RFC 5380 s.4) ---------------------------
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class BindingUpdate:
     """Binding Update; with ``map_registration`` (M) set it is a local BU (RFC 5380 s.4)."""
 
@@ -242,7 +260,8 @@ class BindingUpdate:
     options: tuple[MobilityOption, ...] = ()
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class BindingAck:
     status: int
     sequence: int
@@ -251,42 +270,49 @@ class BindingAck:
     options: tuple[MobilityOption, ...] = ()
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class BindingError:
     status: int
     home_address: IPv6Address
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class BindingRefreshRequest:
     pass
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class HomeTestInit:
     cookie: bytes  # 8 octets
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class CareofTestInit:
     cookie: bytes
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class HomeTest:
     nonce_index: int
     cookie: bytes
     token: bytes
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class CareofTest:
     nonce_index: int
     cookie: bytes
     token: bytes
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class UnknownMobility:
     """A Mobility Header with an MH Type the engine does not know (kept for BE status 2)."""
 
@@ -307,7 +333,8 @@ MobilityMessage = (
 )
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class MalformedMobilityHeader:
     """A Mobility Header that RFC 6275 s.9.2 tells the receiver to refuse, kept byte for byte.
 
@@ -324,14 +351,16 @@ class MalformedMobilityHeader:
     invoking: bytes = b""
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Tunnelled:
     """IPv6-in-IPv6 (Next Header 41): the payload is a whole inner packet."""
 
     inner: Packet
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class RawPayload:
     """Anything the engine does not interpret, kept byte for byte; ESP (Next Header 50)
     too, until the node holding the SA opens it (the wire layer checks the ICV)."""
@@ -377,7 +406,8 @@ MOBILITY_TYPES = (
 )
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Packet:
     """One IPv6 datagram.
 

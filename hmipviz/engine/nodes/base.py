@@ -16,6 +16,7 @@ from .. import describe
 from ..addresses import address
 from ..config import ProtocolConfig
 from ..events import Event, PacketDropped
+from ..frozen import fast_init
 from ..ipsec import SecurityAssociation, SecurityAssociationDatabase
 from ..messages import (
     BE_STATUS_TEXT,
@@ -31,7 +32,8 @@ ICMP_ERROR_QUOTE_OCTETS = 1280 - 40 - 8
 UNSPECIFIED = address("::")
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Send:
     """Ask the network to carry ``packet`` from this node.
 
@@ -46,14 +48,16 @@ class Send:
     link_peer: str | None = None
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class Drop:
     """The node discards the packet it was handed, for this reason."""
 
     reason: str
 
 
-@dataclass(frozen=True)
+@fast_init
+@dataclass(frozen=True, slots=True)
 class InstallSecurityAssociations:
     """Ask the network to give the node at ``peer_address`` its half of an SA pair: the
     stand-in for IKEv2 (RFC 5380 s.12.1), which is out of scope. ``outbound`` is the
