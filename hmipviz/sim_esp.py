@@ -17,6 +17,16 @@ def open_esp(node: Node, packet: Packet) -> Packet | None:
     """Open transport-mode ESP addressed to ``node`` (also inside tunnels it ends) with
     its SA; the node then sees the plain packet marked ``esp``. None: dropped (no SA,
     replayed, or the ICV did not verify; RFC 4303 s.3.4)."""
+    innermost = packet
+    while isinstance(innermost.payload, Tunnelled):
+        innermost = innermost.payload.inner
+    last = innermost.payload
+    if not (isinstance(last, RawPayload) and last.next_header == NH_ESP):
+        return packet  # ESP is always the innermost payload: here there is none to open
+    return _open(node, packet)
+
+
+def _open(node: Node, packet: Packet) -> Packet | None:
     def mine(p: Packet) -> bool:
         return node.owns(p.dst) or node.owns(p.final_destination)
 
@@ -24,7 +34,7 @@ def open_esp(node: Node, packet: Packet) -> Packet | None:
     if isinstance(payload, Tunnelled):
         if not mine(packet):
             return packet
-        inner = open_esp(node, payload.inner)
+        inner = _open(node, payload.inner)
         if inner is None:
             return None
         return packet if inner is payload.inner else \

@@ -37,6 +37,12 @@ class Address(IPv6Address):
     def __eq__(self, other: object) -> bool:
         if self is other:
             return True
+        # the usual cases first: another Address (never scoped), or None (an address
+        # not set yet), for which raising and catching AttributeError cost a microsecond
+        if other.__class__ is Address:
+            return self._ip == other._ip
+        if other is None:
+            return NotImplemented
         try:
             return (self._ip == other._ip and other._version == 6  # type: ignore[attr-defined]
                     and getattr(other, "_scope_id", None) is None)
@@ -46,6 +52,10 @@ class Address(IPv6Address):
     def __ne__(self, other: object) -> bool:
         if self is other:
             return False
+        if other.__class__ is Address:
+            return self._ip != other._ip
+        if other is None:
+            return NotImplemented
         try:
             return not (self._ip == other._ip  # type: ignore[attr-defined]
                         and other._version == 6  # type: ignore[attr-defined]
@@ -64,6 +74,11 @@ class Address(IPv6Address):
 
     def __format__(self, fmt: str) -> str:
         return self._text if not fmt else super().__format__(fmt)
+
+    def __reduce__(self) -> tuple[Any, tuple[int]]:
+        # unpickled through address(): the one object for the value, without parsing
+        # and formatting it again (a snapshot restore unpickles every address it holds)
+        return address, (self._ip,)
 
     def __copy__(self) -> Address:
         return self  # immutable

@@ -82,7 +82,8 @@ class Topology:
             self._graph.remove_edge(a, b)
 
     def link(self, a: str, b: str) -> Link | None:
-        entry = self._adjacent.get(a, {}).get(b)
+        neighbours = self._adjacent.get(a)
+        entry = neighbours.get(b) if neighbours is not None else None
         return entry[0] if entry else None
 
     def set_link(self, a: str, b: str, delay_ms: float | None = None,
@@ -133,18 +134,20 @@ class Topology:
 
     def next_hop(self, here: str, target: str) -> str | None:
         key = (here, target)
-        if key not in self._next_hop:
-            path = unique_shortest_path(self._weighted_neighbours, self._adjacent, here,
-                                        target)
-            if path is AMBIGUOUS:  # networkx chooses among equal paths, as it always did
-                import networkx as nx
-                try:
-                    path = nx.shortest_path(self._routing_graph(), here, target,
-                                            weight="weight")
-                except (nx.NetworkXNoPath, nx.NodeNotFound):
-                    path = ()
-            self._next_hop[key] = path[1] if len(path) > 1 else None
-        return self._next_hop[key]
+        try:
+            return self._next_hop[key]  # found before: every hop but the first asks this
+        except KeyError:
+            pass
+        path = unique_shortest_path(self._weighted_neighbours, self._adjacent, here, target)
+        if path is AMBIGUOUS:  # networkx chooses among equal paths, as it always did
+            import networkx as nx
+            try:
+                path = nx.shortest_path(self._routing_graph(), here, target, weight="weight")
+            except (nx.NetworkXNoPath, nx.NodeNotFound):
+                path = ()
+        nxt = path[1] if len(path) > 1 else None
+        self._next_hop[key] = nxt
+        return nxt
 
     def _weighted_neighbours(self, node: str) -> list[tuple[str, float]]:
         return [(there, weight) for there, (_link, weight) in self._adjacent[node].items()]

@@ -54,7 +54,7 @@ from .common import (
 )
 from .decode import _decode_cached, decode
 from .dissect import dissect
-from .encode import _encode_cached, encode, encode_with_scapy
+from .encode import _encode_cached, encode, encode_with_scapy, forget_last_encoded
 from .fields import FieldNode
 
 __all__ = [
@@ -76,6 +76,7 @@ def clear_caches() -> None:
     scattered over the heap and pin memory the dropped history freed."""
     _encode_cached.cache_clear()
     _decode_cached.cache_clear()
+    forget_last_encoded()
 
 
 def mobility_data(packet: Packet) -> bytes:

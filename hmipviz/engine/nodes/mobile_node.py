@@ -155,7 +155,7 @@ class MobileNode(Registration, ExtraMaps, DataSending, Node):
     # --- addressing ----------------------------------------------------------------
     def owns(self, address: IPv6Address) -> bool:
         return address in (self.home_address, self.lcoa, self.rcoa, self.link_local) or \
-            any(x.rcoa == address for x in self.extra.values())
+            (bool(self.extra) and any(x.rcoa == address for x in self.extra.values()))
 
     def map_of(self, address: IPv6Address | None) -> IPv6Address | None:
         """The MAP whose RCoA ``address`` is (the selected MAP or an extra one), or None."""
