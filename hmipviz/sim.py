@@ -668,7 +668,7 @@ class Simulation(SeveralMobileNodes):
                                        f"malformed packet: {exc}"))
             return
         ctx = _Context(a.packet_id, a.kind)
-        opened = self._open_esp(node, packet)
+        opened = open_esp(node, packet)
         if opened is None:
             self._drain(node, ctx)  # dropped for a security reason, and counted
             return
@@ -676,9 +676,6 @@ class Simulation(SeveralMobileNodes):
         self._record(PacketReceived(self.now, node.name, a.packet_id, a.kind))
         node.receive(packet, self.now, a.node)  # _arrive contains what it raises
         self._drain(node, ctx)
-
-    def _open_esp(self, node: Node, packet: Packet) -> Packet | None:
-        return open_esp(node, packet)
 
     # --- timers ------------------------------------------------------------------------
     def _reschedule_timer(self, node: Node) -> None:

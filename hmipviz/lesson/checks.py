@@ -327,8 +327,7 @@ def _simple_find(cls: type, test: Callable[[Check, Any, Window], bool]):
 
     def find(check: Check, w: Window, frm: int) -> int | None:
         return _nth(matching_indices(w.sim, kind, check, frm,
-                                     lambda _i, e: isinstance(e, cls) and test(check, e, w)),
-                    check)
+                                     lambda _i, e: test(check, e, w), cls), check)
     return find
 
 
@@ -372,8 +371,8 @@ def find_handover(check: Check, w: Window, frm: int) -> int | None:
     mn = w.book.mn
     # the MN's handover events, scanned incrementally (the check is asked after every
     # engine step while a step settles); the check's own conditions are applied below
-    for i in matching_indices(w.sim, "handover", check, frm, lambda _i, e: isinstance(
-            e, (HandoverStarted, HandoverCompleted)) and e.node == mn):
+    for i in matching_indices(w.sim, "handover", check, frm, lambda _i, e: e.node == mn,
+                              (HandoverStarted, HandoverCompleted)):
         e = trace[i]
         if isinstance(e, HandoverStarted):
             started = e

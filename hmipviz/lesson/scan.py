@@ -33,11 +33,14 @@ _SCANS: WeakKeyDictionary[Simulation, dict[tuple[str, int, int], _Scan]] = WeakK
 
 
 def matching_indices(sim: Simulation, kind: str, check: object, frm: int,
-                     matches: Callable[[int, Any], bool]) -> list[int]:
+                     matches: Callable[[int, Any], bool],
+                     types: type | tuple[type, ...] = object) -> list[int]:
     """Trace indices from ``frm`` on whose event satisfies ``matches(i, event)``, in
     order. ``matches`` must depend only on the event and ``check``, and be the same
     predicate for every call with the same ``kind`` (the name of the check's matcher);
-    the list returned must not be changed."""
+    the list returned must not be changed. ``types``: the event classes ``matches``
+    can accept; it is not called for the others (most events are packet hops, which
+    a check of another kind of event need not be asked about)."""
     trace = sim.trace
     n = len(trace)
     if frm >= n:
@@ -50,9 +53,15 @@ def matching_indices(sim: Simulation, kind: str, check: object, frm: int,
         scan = _Scan(check, frm, None)
         per_sim[key] = scan
     found = scan.found
-    for i in range(scan.upto, n):
-        if matches(i, trace[i]):
-            found.append(i)
+    if types is object:
+        for i in range(scan.upto, n):
+            if matches(i, trace[i]):
+                found.append(i)
+    else:
+        for i in range(scan.upto, n):
+            e = trace[i]
+            if isinstance(e, types) and matches(i, e):
+                found.append(i)
     scan.upto, scan.last = n, trace[n - 1]
     return found
 
