@@ -9,7 +9,8 @@ and events was a fifth of a lesson verification's time (measured, docs/performan
 :func:`fast_init` gives a ``frozen=True, slots=True`` dataclass an ``__init__`` that
 stores each field through its slot's descriptor instead (the same store, without the
 attribute look-up and the wrapper: about half the time), with the same parameters,
-defaults and errors, and a ``__reduce__`` that rebuilds an instance through it, so
+defaults and errors (a slot a base class adds that is not a field starts as None), and
+a ``__reduce__`` that rebuilds an instance through it, so
 pickling and copying (the simulator's snapshots) skip the per-field ``__setstate__``
 that ``slots=True`` adds. Instances stay frozen: assigning a field still raises
 :class:`dataclasses.FrozenInstanceError`.
@@ -62,6 +63,15 @@ def fast_init(cls: type[T]) -> type[T]:
             params.append(f"{f.name}=_default{i}")
         body.append(f"    _set{i}(self, {f.name})")
         names.append(f.name)
+    # slots of a base class that are not fields (a cache, such as Packet's hash) start
+    # as None, so that reading one never raises
+    for base in cls.__mro__[1:]:
+        slots = base.__dict__.get("__slots__", ())
+        for extra in (slots,) if isinstance(slots, str) else slots:
+            if extra not in names and extra not in ("__dict__", "__weakref__") \
+                    and f"_extra_{extra}" not in env:
+                env[f"_extra_{extra}"] = getattr(base, extra).__set__
+                body.append(f"    _extra_{extra}(self, None)")
     code = cls.__init__.__code__
     if list(code.co_varnames[1:code.co_argcount + code.co_kwonlyargcount]) != names:
         raise TypeError(f"{cls.__name__}: its __init__ takes more than its fields (InitVar?)")
@@ -85,6 +95,26 @@ def fast_init(cls: type[T]) -> type[T]:
 
     __reduce__.__qualname__ = f"{cls.__qualname__}.__reduce__"
     cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+
+    # slots=True rebuilds the class, and the frozen __setattr__ and __delattr__ the
+    # dataclass wrote still name the class it replaced: assigning an attribute that is
+    # not a field raised TypeError. Refuse every assignment as a frozen dataclass does.
+    field_names = frozenset(names)
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if type(self) is cls or name in field_names:
+            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is cls or name in field_names:
+            raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+        object.__delattr__(self, name)
+
+    __setattr__.__qualname__ = f"{cls.__qualname__}.__setattr__"
+    __delattr__.__qualname__ = f"{cls.__qualname__}.__delattr__"
+    cls.__setattr__ = __setattr__  # type: ignore[method-assign]
+    cls.__delattr__ = __delattr__  # type: ignore[method-assign]
     return cls
 
 

@@ -406,9 +406,20 @@ MOBILITY_TYPES = (
 )
 
 
+class _HashOnce:
+    """A slot for a frozen object's hash, computed on first use (fast_init sets it to
+    None): the encoder's cache hashes every packet it is given, and an outer packet's
+    hash takes its tunnelled packet's, which the tunnel entry had just hashed."""
+
+    __slots__ = ("_hash",)
+
+
+_set_hash = _HashOnce._hash.__set__  # type: ignore[attr-defined]
+
+
 @fast_init
 @dataclass(frozen=True, slots=True)
-class Packet:
+class Packet(_HashOnce):
     """One IPv6 datagram.
 
     Extension header order follows RFC 6275 s.6.3: the type 2 routing header first,
@@ -425,6 +436,15 @@ class Packet:
     flow_label: int = 0
     # transport-mode ESP around the payload (RFC 4303; RFC 6275 s.5.1, RFC 5380 s.12.1)
     esp: EspSecurity | None = None
+
+    def __hash__(self) -> int:
+        # the hash the dataclass would compute (every field), computed once
+        h: int | None = self._hash  # type: ignore[attr-defined]
+        if h is None:
+            h = hash((self.src, self.dst, self.payload, self.hop_limit, self.routing,
+                      self.hao, self.traffic_class, self.flow_label, self.esp))
+            _set_hash(self, h)
+        return h
 
     def with_hop_limit(self, hop_limit: int) -> Packet:
         """This packet with another Hop Limit (each forwarding hop; faster than

@@ -67,6 +67,29 @@ def test_instances_stay_frozen():
         x.a = 2  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         del x.b  # type: ignore[misc]
+    # an attribute that is no field: refused the same way (slots=True alone gave TypeError)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        x.other = 3  # type: ignore[attr-defined]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Base(1).b = "c"  # type: ignore[misc]
+
+
+class _Cache:
+    __slots__ = ("_memo",)
+
+
+@fast_init
+@dataclass(frozen=True, slots=True)
+class WithCache(_Cache):
+    a: int
+
+
+def test_a_slot_that_is_no_field_starts_as_none_and_is_not_compared():
+    x = WithCache(1)
+    assert x._memo is None  # type: ignore[attr-defined]
+    _Cache._memo.__set__(x, "kept")  # type: ignore[attr-defined]
+    assert x == WithCache(1) and repr(x) == "WithCache(a=1)"
+    assert pickle.loads(pickle.dumps(x))._memo is None
 
 
 def test_pickle_and_copy_rebuild_every_field():
