@@ -44,7 +44,7 @@ from .sim_esp import open_esp
 from .sim_mns import MobileIndex, SeveralMobileNodes
 from .sim_mobility import Mobility
 from .sim_nodes import agents_of, build_network
-from .sim_snapshot import Snapshot, freeze, thaw
+from .sim_snapshot import Snapshot, SnapshotRandom, freeze, thaw
 from .wire.codec import DecodeError, decode, encode
 
 # scheduler priorities: packets land before timers fire at the same instant
@@ -147,7 +147,7 @@ class Simulation(SeveralMobileNodes):
         self._step_events: list[Event] = []
         self.internal_errors = 0
         self._ids = itertools.count(1)
-        self._loss_rng = random.Random(f"{self.seed}/loss")
+        self._loss_rng = SnapshotRandom(f"{self.seed}/loss")
         self._timer_at: dict[str, float] = {}
         # node -> (no retry before, back-off s) after its on_timer raised (normal mode)
         self._timer_retry: dict[str, tuple[float, float]] = {}
@@ -170,7 +170,7 @@ class Simulation(SeveralMobileNodes):
 
     # --- construction --------------------------------------------------------------
     def _rng(self, name: str) -> random.Random:
-        return random.Random(f"{self.seed}/{name}")
+        return SnapshotRandom(f"{self.seed}/{name}")
 
     def _build(self) -> None:
         """Nodes, links and the routing graph from the scenario (sim_nodes)."""

@@ -13,7 +13,6 @@ stays deterministic, and an MN far from any border costs a few checks a minute.
 from __future__ import annotations
 
 import math
-import random
 from typing import TYPE_CHECKING
 
 from .mobility import (
@@ -26,6 +25,7 @@ from .mobility import (
     choose_cell,
     recheck_after,
 )
+from .sim_snapshot import SnapshotRandom
 
 if TYPE_CHECKING:
     from .sim import Simulation
@@ -50,7 +50,7 @@ class Mobility:
                 (float(spec.position[0]), float(spec.position[1]))
             if model is not None and model.moves:
                 self.trajectories[spec.name] = Trajectory(
-                    model, start, random.Random(f"{sim.seed}/mobility/{spec.name}"))
+                    model, start, SnapshotRandom(f"{sim.seed}/mobility/{spec.name}"))
             else:
                 self._fixed[spec.name] = start
 

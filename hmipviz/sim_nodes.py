@@ -6,7 +6,6 @@ Kept apart from :mod:`hmipviz.sim`, which moves bytes between the nodes built he
 
 from __future__ import annotations
 
-import random
 from ipaddress import IPv6Address
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from .engine.nodes.router import Host, Router
 from .engine.topology import Link
 from .scenario import NodeSpec, Scenario
 from .sim_mns import MobileIndex
+from .sim_snapshot import SnapshotRandom
 from .wire.codec import encode, mobility_data
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def _index(s: Scenario, mn_names: list[str]) -> MobileIndex:
 
 def _make_node(sim: Simulation, spec: NodeSpec, names: dict[IPv6Address, str]) -> Node:
     common: dict[str, Any]
-    common = {"config": sim.config, "rng": random.Random(f"{sim.seed}/{spec.name}")}
+    common = {"config": sim.config, "rng": SnapshotRandom(f"{sim.seed}/{spec.name}")}
     # the engine's addresses are interned Address objects: cheap to compare and hash
     args = (spec.name, _interned(spec.address), spec.prefix)
     scenario = sim.scenario

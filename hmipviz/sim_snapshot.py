@@ -22,9 +22,35 @@ from __future__ import annotations
 import copy
 import logging
 import pickle
+import random
+from array import array
 from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
+
+_WORDS = "I" if array("I").itemsize == 4 else "L"  # the 32-bit Mersenne Twister words
+
+
+class SnapshotRandom(random.Random):
+    """``random.Random`` (the same numbers) that pickles its state as 2.5 kB of bytes.
+
+    Every node, the loss model and each moving MN hold one, so every snapshot and fork
+    carries a dozen generators: as a ``random.Random`` each pickled as 625 integers and
+    unpickled by seeding a new generator from the system's entropy before setting the
+    state: a fifth of the time to freeze and thaw a lesson's simulation (measured)."""
+
+    def __reduce__(self) -> tuple[object, tuple[bytes, int, float | None]]:
+        version, internal, gauss_next = self.getstate()
+        if version != 3 or array(_WORDS).itemsize != 4:
+            return super().__reduce__()  # type: ignore[return-value]
+        return _thaw_random, (array(_WORDS, internal[:-1]).tobytes(), internal[-1],
+                              gauss_next)
+
+
+def _thaw_random(words: bytes, position: int, gauss_next: float | None) -> SnapshotRandom:
+    rng = SnapshotRandom.__new__(SnapshotRandom)  # not seeded: the state is set next
+    rng.setstate((3, (*array(_WORDS, words), position), gauss_next))
+    return rng
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,9 @@ class BindingCache:
         self._seq = itertools.count()
         self.limit = limit
         self._watchers: list[Callable[[BindingCacheEntry], None]] = []
+        # how many times an entry was put, removed or expired: what was computed from
+        # the cache at one count holds while it stays (RefreshTracker.next_time)
+        self.changes = 0
 
     def get(self, home_address: IPv6Address) -> BindingCacheEntry | None:
         return self._entries.get(home_address)
@@ -60,6 +63,7 @@ class BindingCache:
         self._watchers.append(on_put)
 
     def put(self, entry: BindingCacheEntry) -> None:
+        self.changes += 1
         self._entries[entry.home_address] = entry
         heapq.heappush(self._expiry, (entry.expires_at_s, next(self._seq), entry))
         if len(self._expiry) > 2 * len(self._entries) + 64:
@@ -76,9 +80,11 @@ class BindingCache:
         heapq.heapify(self._expiry)
 
     def remove(self, home_address: IPv6Address) -> BindingCacheEntry | None:
+        self.changes += 1
         return self._entries.pop(home_address, None)
 
     def clear(self) -> list[BindingCacheEntry]:
+        self.changes += 1
         gone = list(self._entries.values())
         self._entries.clear()
         self._expiry.clear()
@@ -100,6 +106,7 @@ class BindingCache:
         return heap[0][0] if heap else None
 
     def expire(self, now: float) -> list[BindingCacheEntry]:
+        self.changes += 1
         gone = []
         heap = self._expiry
         while heap and heap[0][0] <= now:
@@ -162,8 +169,14 @@ class RefreshTracker:
         self._due: list[tuple[float, int, BindingCacheEntry]] = []
         self._seq = itertools.count()
         cache.watch(self._added)
+        # next_time() without ``eligible``, and the (cache changes, own changes) it was
+        # computed at: the HA and the MAP ask after every packet they handle, and a
+        # data packet changes neither count
+        self._changes = 0
+        self._next: tuple[int, int, float | None] | None = None
 
     def _added(self, entry: BindingCacheEntry) -> None:
+        self._changes += 1
         if self.fraction > 0:
             if len(self._due) > 2 * len(self.cache) + 64:
                 self._due = [i for i in self._due if self._pending(i[2])]
@@ -177,6 +190,18 @@ class RefreshTracker:
     def next_time(self, eligible: Callable[[BindingCacheEntry], bool] | None = None
                   ) -> float | None:
         """The next refresh request due or expiry, whichever is first."""
+        if eligible is None:
+            memo = self._next
+            if memo is not None and memo[0] == self.cache.changes and \
+                    memo[1] == self._changes:
+                return memo[2]
+            t = self._next_time(None)
+            self._next = (self.cache.changes, self._changes, t)
+            return t
+        return self._next_time(eligible)
+
+    def _next_time(self, eligible: Callable[[BindingCacheEntry], bool] | None
+                   ) -> float | None:
         heap = self._due
         while heap and not self._pending(heap[0][2]):
             heapq.heappop(heap)
@@ -198,6 +223,7 @@ class RefreshTracker:
             ) -> list[BindingCacheEntry]:
         """The bindings whose refresh request is due at ``now``, marked as requested;
         an entry not ``eligible`` yet stays queued."""
+        self._changes += 1
         out, parked = [], []
         heap = self._due
         while heap and heap[0][0] <= now:
@@ -215,6 +241,7 @@ class RefreshTracker:
         return out
 
     def expire(self, now: float) -> list[BindingCacheEntry]:
+        self._changes += 1
         gone = self.cache.expire(now)
         for entry in gone:
             self.requested.discard(entry.home_address)
@@ -222,8 +249,10 @@ class RefreshTracker:
 
     def forget(self, home_address: IPv6Address) -> None:
         """A fresh registration: a later refresh may be asked for again."""
+        self._changes += 1
         self.requested.discard(home_address)
 
     def clear(self) -> None:
+        self._changes += 1
         self.requested.clear()
         self._due.clear()
