@@ -32,7 +32,6 @@ from .engine.events import (
     PacketReceived,
     PacketSent,
 )
-from .engine.frozen import fast_init
 from .engine.messages import Packet
 from .engine.nodes.access_router import AccessRouter
 from .engine.nodes.base import Drop, InstallSecurityAssociations, Node, Send
@@ -41,70 +40,28 @@ from .engine.nodes.mobile_node import MobileNode
 from .engine.topology import Link, Topology
 from .scenario import FlowSpec, Scenario
 from .sim_esp import open_esp
+from .sim_items import (
+    _MAX_FLOW_PAYLOAD,
+    _P_ACTION,
+    _P_ARRIVAL,
+    _P_TIMER,
+    Action,
+    Arrival,
+    TimerDue,
+    _flow_payload,
+    _target,
+)
 from .sim_mns import MobileIndex, SeveralMobileNodes
 from .sim_mobility import Mobility
 from .sim_nodes import agents_of, build_network
 from .sim_snapshot import Snapshot, SnapshotRandom, freeze, thaw
 from .wire.codec import DecodeError, decode, encode
 
-# scheduler priorities: packets land before timers fire at the same instant
-_P_ARRIVAL, _P_ACTION, _P_TIMER = 1, 2, 3
-# a flow packet's payload after its 8-octet ICMPv6 or UDP header (RFC 8200 s.3: the
-# Payload Length is 16 bits)
-_MAX_FLOW_PAYLOAD = 0xFFFF - 8
 # a node's timer firing more often than this at one instant never moves on: an error
 _MAX_TIMER_SPINS = 1000
 _NO_LIMIT = sys.maxsize  # run(): no step budget
 # the Hop Limit octet a forwarding hop writes, by value
 _HOP_LIMIT_OCTET = tuple(bytes((n,)) for n in range(256))
-
-
-def _flow_payload(seq: int, size: int) -> bytes:
-    """``size`` octets counting up from ``seq`` (mod 256): each packet of a flow differs."""
-    start = seq % 256
-    return (_RAMP * (size // 256 + 2))[start:start + size]
-
-
-_RAMP = bytes(range(256))
-
-
-@fast_init
-@dataclass(frozen=True, slots=True)
-class Arrival:
-    """A hop's packet reaching the far end of its link: the hop's own event (its
-    fields say link, sender, receiver, bytes, ...) and whether the link lost it.
-
-    Only a lost packet is scheduled as an Arrival: a packet that arrives is scheduled
-    as its :class:`PacketSent` itself (one object less for every hop of a run)."""
-
-    sent: PacketSent
-    lost: bool = False
-
-
-@fast_init
-@dataclass(frozen=True, slots=True)
-class TimerDue:
-    node: str
-
-
-@fast_init
-@dataclass(frozen=True, slots=True)
-class Action:
-    """A time-line entry or a user's action (move, fail, restore, inject, flow tick)."""
-
-    verb: str
-    target: str | None = None
-    data: bytes = b""
-    index: int = 0
-    seq: int = 0
-    mn: str = ""  # the MN an attach, move or position check concerns ("": the first)
-
-
-def _target(a: Action) -> str:
-    """The node a fail, restore or inject action is for (the time line always names it)."""
-    if a.target is None:
-        raise ValueError(f"a {a.verb!r} action at the time line names no node")
-    return a.target
 
 
 @dataclass
@@ -252,8 +209,12 @@ class Simulation(SeveralMobileNodes):
         if t > self.now:
             self.now = t
         kind = type(item)
-        if kind is PacketSent:
-            self._arrive(item, False)  # type: ignore[arg-type]
+        if kind is PacketSent:  # _arrive(item, False), written out: one call per hop less
+            try:
+                self._do_arrive(item, False)  # type: ignore[arg-type]
+            except Exception as exc:
+                self._internal_error(item.to_node, "receive", exc,  # type: ignore[attr-defined]
+                                     item.packet_id, item.kind)  # type: ignore[attr-defined]
         elif kind is TimerDue:
             self._timer(item.node)  # type: ignore[attr-defined]
         elif kind is Arrival:
@@ -647,7 +608,8 @@ class Simulation(SeveralMobileNodes):
         data = a.data
         dst = address(data[24:40])
         local = node.owns(dst) or node.intercepts(dst) or (
-            dst.is_multicast and (a.node in self._mn_set or a.to_node in self._mn_set))
+            data[24] == 0xFF  # dst.is_multicast (ff00::/8), read off the octet
+            and (a.node in self._mn_set or a.to_node in self._mn_set))
         if local:
             self._deliver(node, a)
             return
