@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ipaddress import IPv6Address, IPv6Network
 
+from hmipviz.engine.addresses import Address
 from hmipviz.engine.messages import (
     AlternateCareOfAddress,
     BindingAck,
@@ -107,11 +108,18 @@ def validate(p: Packet, recurse: bool = True) -> None:
         raise EncodeError(f"not a Packet: {p!r}")
     if recurse and p.tunnel_depth() > MAX_TUNNEL_DEPTH:
         raise EncodeError(f"more than {MAX_TUNNEL_DEPTH} nested tunnels")
-    _address(p.src, "source address")
-    _address(p.dst, "destination address")
-    _uint(p.hop_limit, 8, "hop limit")
-    _uint(p.traffic_class, 8, "traffic class")
-    _uint(p.flow_label, 20, "flow label")
+    # the engine's own values first, in one test (every packet sent comes here); the
+    # checks that name the field decide anything else
+    src, dst, hop_limit, flow_label = p.src, p.dst, p.hop_limit, p.flow_label
+    if not (src.__class__ is Address and dst.__class__ is Address  # never scoped
+            and hop_limit.__class__ is int and 0 <= hop_limit <= 0xFF
+            and p.traffic_class.__class__ is int and 0 <= p.traffic_class <= 0xFF
+            and flow_label.__class__ is int and 0 <= flow_label <= 0xFFFFF):
+        _address(src, "source address")
+        _address(dst, "destination address")
+        _uint(hop_limit, 8, "hop limit")
+        _uint(p.traffic_class, 8, "traffic class")
+        _uint(flow_label, 20, "flow label")
     if p.routing is not None:
         need(isinstance(p.routing, Type2RoutingHeader), "routing must be a Type2RoutingHeader")
         _address(p.routing.home_address, "routing header home address")
