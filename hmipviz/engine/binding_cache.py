@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from ipaddress import IPv6Address
 from typing import Any
@@ -169,11 +169,11 @@ class RefreshTracker:
         self._due: list[tuple[float, int, BindingCacheEntry]] = []
         self._seq = itertools.count()
         cache.watch(self._added)
-        # next_time() without ``eligible``, and the (cache changes, own changes) it was
-        # computed at: the HA and the MAP ask after every packet they handle, and a
-        # data packet changes neither count
+        # next_time()'s last answer and the (cache changes, own changes, eligibility
+        # key) it was computed at: the HA, the MAP and the CN ask after every packet
+        # they handle, and a data packet mostly changes none of them
         self._changes = 0
-        self._next: tuple[int, int, float | None] | None = None
+        self._next: tuple[int, int, Hashable, float | None] | None = None
 
     def _added(self, entry: BindingCacheEntry) -> None:
         self._changes += 1
@@ -187,16 +187,18 @@ class RefreshTracker:
     def _pending(self, entry: BindingCacheEntry) -> bool:
         return self.cache.current(entry) and entry.home_address not in self.requested
 
-    def next_time(self, eligible: Callable[[BindingCacheEntry], bool] | None = None
-                  ) -> float | None:
-        """The next refresh request due or expiry, whichever is first."""
-        if eligible is None:
+    def next_time(self, eligible: Callable[[BindingCacheEntry], bool] | None = None,
+                  eligible_key: Hashable = None) -> float | None:
+        """The next refresh request due or expiry, whichever is first. ``eligible_key``:
+        a value that differs whenever ``eligible`` may answer differently (the answer is
+        then remembered like the one without ``eligible``)."""
+        if eligible is None or eligible_key is not None:
             memo = self._next
             if memo is not None and memo[0] == self.cache.changes and \
-                    memo[1] == self._changes:
-                return memo[2]
-            t = self._next_time(None)
-            self._next = (self.cache.changes, self._changes, t)
+                    memo[1] == self._changes and memo[2] == eligible_key:
+                return memo[3]
+            t = self._next_time(eligible)
+            self._next = (self.cache.changes, self._changes, eligible_key, t)
             return t
         return self._next_time(eligible)
 

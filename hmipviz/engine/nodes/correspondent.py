@@ -263,7 +263,8 @@ class CorrespondentNode(Node):
         return entry.home_address in self.used_since
 
     def next_timer(self) -> float | None:
-        return self.refresh.next_time(self._in_use)
+        # _in_use reads only which home addresses are in used_since
+        return self.refresh.next_time(self._in_use, tuple(self.used_since))
 
     def on_timer(self, now: float) -> None:
         for entry in self.refresh.expire(now):
