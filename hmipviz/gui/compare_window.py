@@ -106,6 +106,16 @@ class CompareWindow(QWidget):
     def __init__(self, scenario, actions=(), parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("compareWindow")
+        try:
+            self._build(scenario, actions)
+        except BaseException:
+            # a view that failed half-way is already the main window's child, with the
+            # runs built so far: it goes now, or it stays hidden with them for the
+            # window's lifetime (issue 9 soak: a Show me that failed here left one a time)
+            self.deleteLater()
+            raise
+
+    def _build(self, scenario, actions) -> None:
         self.setWindowTitle(f"Compare Mobile IPv6 and HMIPv6 \u2014 {scenario.name}"
                             if getattr(scenario, "name", "") else
                             "Compare Mobile IPv6 and HMIPv6")
