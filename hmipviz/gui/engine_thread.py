@@ -59,9 +59,17 @@ class EngineThread:
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if threading.get_ident() == self._thread.ident:  # a nested call: run it here
             return fn(*args, **kwargs)
+        interrupted: BaseException | None = None
         with self._lock:
             self._jobs.put((fn, args, kwargs))
-            ok, value = self._done.get()
+            while True:
+                try:
+                    ok, value = self._done.get()
+                    break
+                except BaseException as exc:  # a signal handler raised (Ctrl+C): the
+                    interrupted = exc  # job still runs; its result must not be the next's
+        if interrupted is not None:
+            raise interrupted
         if ok:
             return value
         try:

@@ -82,3 +82,29 @@ def test_only_with_glibcs_allocator(monkeypatch):
     assert not engine_thread.wanted({"PYTHONMALLOC": "pymalloc"})
     monkeypatch.setattr(release, "glibc_trim_available", lambda: False)
     assert not engine_thread.wanted({"PYTHONMALLOC": "malloc"})
+
+
+def test_an_interrupted_wait_does_not_hand_the_result_to_the_next_call(threaded):
+    """A signal handler that raises while the caller waits (Ctrl+C) ends the call with
+    its exception once the job is done; the next call gets its own result."""
+    import signal
+
+    worker = engine_thread.EngineThread()
+    handled = threading.Event()
+
+    def slow():  # the job ends only after the caller's wait was interrupted
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)
+        handled.wait(5.0)
+        return "slow"
+
+    def interrupt(*_args):
+        handled.set()
+        raise KeyboardInterrupt
+    old = signal.signal(signal.SIGUSR1, interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            worker.call(slow)
+    finally:
+        signal.signal(signal.SIGUSR1, old)
+    assert handled.is_set()
+    assert worker.call(lambda: "next") == "next"
