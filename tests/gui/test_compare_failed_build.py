@@ -23,3 +23,17 @@ def test_a_compare_view_that_fails_to_build_is_deleted(qtbot, monkeypatch) -> No
         compare_window.CompareWindow(load_scenario("figure1"), (), parent)
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     assert [c for c in parent.children() if c.objectName() == "compareWindow"] == []
+
+
+def test_opening_the_compare_view_closes_every_one_the_window_still_has(qtbot) -> None:
+    """Whatever left a compare view behind (not the window's own, hidden, not deleted
+    on close), the next one opened replaces it too."""
+    from gui_fakes import shown_window
+
+    w = shown_window(qtbot, "figure1")
+    stray = compare_window.CompareWindow(load_scenario("figure1"), (), w)  # not w's own
+    compare_window.open_for(w)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    views = [c for c in w.children() if c.objectName() == "compareWindow"]
+    assert views == [w.compare_window]
+    assert stray not in views
