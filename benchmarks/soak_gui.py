@@ -73,6 +73,8 @@ class HangWatch:
             self._started = None
 
     def _watch(self) -> None:
+        import threading
+
         reported = None
         while True:
             self._wake.wait(1.0)
@@ -84,9 +86,16 @@ class HangWatch:
             if time.monotonic() - started[0] < self.limit_s:
                 continue
             reported = started
-            frame = sys._current_frames().get(self.main_id)
+            frames = sys._current_frames()
+            frame = frames.get(self.main_id)
             stack = "".join(traceback.format_stack(frame)) if frame is not None else ""
-            del frame  # kept, it would keep the stack's frames and all they hold alive
+            # the engine steps on a thread of its own (hmipviz/gui/engine_thread.py):
+            # while the main thread waits for it, the work is in its stack
+            for t in threading.enumerate():
+                if t.name == "hmipviz-engine" and t.ident in frames:
+                    stack += ("engine thread:\n"
+                              + "".join(traceback.format_stack(frames[t.ident])))
+            del frame, frames  # kept, they would keep the stacks' frames alive
             text = f"action {started[1]} still running after {self.limit_s:g} s:\n{stack}"
             self.hangs.append(text)
             print(f"HANG: {text}", flush=True)

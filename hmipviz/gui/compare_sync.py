@@ -56,9 +56,7 @@ class LockedController(QtController):
         (between two instants too)."""
         if self.sim is None:
             return
-        while (not self.trace or self.trace[-1].t <= t + EPS) and \
-                self._advance_instant(emit=False):
-            pass
+        self._engine().advance_past(t + EPS)  # in one call: gui/engine_thread.py
         self._emit_extended()
         self._shown_t = t
         i = self.index_at_time(t)

@@ -36,6 +36,7 @@ from hmipviz import compare
 from hmipviz.gui import release, theme
 from hmipviz.gui.compare_bars import MODE_COLORS, HandoverBars
 from hmipviz.gui.compare_sync import CompareDriver, LockedController, make_sides
+from hmipviz.gui.qt_children import descendants
 from hmipviz.gui.topology_view import QtTopologyView
 
 MODE_TITLES = {"hmipv6": "HMIPv6 (RFC 5380)", "mipv6": "Mobile IPv6 (RFC 6275)"}
@@ -106,6 +107,16 @@ class CompareWindow(QWidget):
     def __init__(self, scenario, actions=(), parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("compareWindow")
+        try:
+            self._build(scenario, actions)
+        except BaseException:
+            # a view that failed half-way is already the main window's child, with the
+            # runs built so far: it goes now, or it stays hidden with them for the
+            # window's lifetime (issue 9 soak: a Show me that failed here left one a time)
+            self.deleteLater()
+            raise
+
+    def _build(self, scenario, actions) -> None:
         self.setWindowTitle(f"Compare Mobile IPv6 and HMIPv6 \u2014 {scenario.name}"
                             if getattr(scenario, "name", "") else
                             "Compare Mobile IPv6 and HMIPv6")
@@ -268,8 +279,9 @@ def open_for(window) -> CompareWindow | None:
     if c.scenario is None:
         window.statusBar().showMessage("Open a scenario first, then compare the two modes.")
         return None
-    old = getattr(window, "compare_window", None)
-    if old is not None:
+    # every compare view the window still has goes, not only the one it knows: one
+    # left behind (hidden, its two runs with it) would live as long as the window
+    for old in descendants(window, CompareWindow, direct_only=True):
         old.close()
         old.deleteLater()
     view = CompareWindow(c.scenario, compare.demo_actions(c.timeline), window)

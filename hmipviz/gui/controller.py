@@ -28,13 +28,14 @@ Playback (ui.md: motion)
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
 from hmipviz.engine.events import Event, PacketSent
-from hmipviz.gui import release
+from hmipviz.gui import engine_thread, release
 from hmipviz.gui.event_words import (
     event_direction,
     event_kind,
@@ -122,7 +123,8 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
     # loading
     # ============================================================================
     def _reset_history(self, sim=None, scenario=None) -> None:
-        self._history = RunHistory(sim, scenario)
+        # made on the engine's thread, with what it steps (gui/engine_thread.py)
+        self._history = engine_thread.call(RunHistory, sim, scenario)
         self._history.on_stall = self._stall
         self._history.on_full = self._full
         self._emitted_len = 0
@@ -163,7 +165,7 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
             self.mode = mode
         elif scenario is not self.scenario:
             self.mode = None
-        sim = Simulation(scenario, mode=self.mode)
+        sim = engine_thread.call(Simulation, scenario, mode=self.mode)
         if len(self.trace) >= release.LARGE_TRACE_EVENTS:
             # once the views have dropped the old history too: back to the system
             QTimer.singleShot(250, release.release_freed_memory)
@@ -288,8 +290,7 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
         """Show the state at simulated time ``t`` (the scrubber)."""
         self._seg = None
         t = max(0.0, min(float(t), self.end_time))
-        while (not self.trace or self.trace[-1].t <= t) and self._advance_instant(emit=False):
-            pass
+        self._engine().advance_past(t)  # in one call: gui/engine_thread.py
         self._emit_extended()
         self._set_position(self.index_at_time(t))
 
@@ -360,8 +361,7 @@ class QtController(TimelineQueries, WalkPacing, ModeSwitch, QObject):
     def run_to_end(self) -> None:
         """Show everything up to the end of the run, without animation."""
         self._seg = None
-        while self._advance_instant(emit=False):
-            pass
+        self._engine().advance_past(math.inf)
         self._emit_extended()
         self._set_position(len(self.trace) - 1)
 

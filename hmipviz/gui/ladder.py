@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmipviz.fileio import atomic_path
+from hmipviz.gui import engine_thread
 from hmipviz.gui.export_folder import export_start, remember_export
 from hmipviz.gui.ladder_items import (
     LadderHeader,
@@ -277,7 +278,9 @@ class QtLadder(QWidget):
         trace = self.controller.trace
         n = len(trace)
         pos = int(getattr(self.controller, "position", n - 1))
-        change = self.model.sync(trace, pos)
+        # the rows are the history's (one per hop): made where the history is
+        # (gui/engine_thread.py), not among the window's long-lived objects
+        change = engine_thread.call(self.model.sync, trace, pos)
         for row in change.removed:
             if row is self._selected_row:
                 self._selected_row = None

@@ -75,6 +75,11 @@ def release_freed_memory() -> bool:
     return True
 
 
+def glibc_trim_available() -> bool:
+    """glibc's ``malloc_trim`` was found (so glibc is the C allocator)."""
+    return _trim is not None
+
+
 def started_as_hmipviz(argv0: str | None = None) -> bool:
     """True when this process is the ``hmipviz`` program (its console script or
     ``python -m hmipviz``), not a test runner or another program that imported us."""
@@ -105,5 +110,5 @@ def use_system_allocator(*, program_check: bool = True) -> None:
         return
 
 
-__all__ = ["release_freed_memory", "LARGE_TRACE_EVENTS", "use_system_allocator",
-           "system_allocator_wanted", "started_as_hmipviz"]
+__all__ = ["release_freed_memory", "LARGE_TRACE_EVENTS", "glibc_trim_available",
+           "use_system_allocator", "system_allocator_wanted", "started_as_hmipviz"]

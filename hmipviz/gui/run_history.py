@@ -14,13 +14,14 @@ undo. The trace list object never changes, since every view holds it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hmipviz.engine.events import Event
-from hmipviz.gui import snapshots
+from hmipviz.gui import engine_thread, snapshots
 from hmipviz.timeline import (
     EPS,
     FlowSetting,
@@ -47,6 +48,23 @@ ACTION_GRACE_S = 5.0
 # so). A classroom run is far shorter (campus's two minutes: 23,000 events);
 # `hmipviz run --trace` records runs of any length in constant memory.
 MAX_EVENTS = 100_000
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _on_engine_thread(method: F) -> F:
+    """Run a method that steps the engine (and so grows the history) on the engine's
+    thread (:mod:`hmipviz.gui.engine_thread`: the history's objects then live in that
+    thread's malloc arena); the callbacks it raised run afterwards on the caller's."""
+    @functools.wraps(method)
+    def run(self: RunHistory, *args: Any, **kwargs: Any) -> Any:
+        if engine_thread.on_worker():
+            return method(self, *args, **kwargs)
+        try:
+            return engine_thread.call(method, self, *args, **kwargs)
+        finally:
+            self._run_callbacks()
+    return run  # type: ignore[return-value]
 
 
 class RunHistory:
@@ -82,6 +100,8 @@ class RunHistory:
         # Called with the engine time when the engine stalls (the controller pauses and
         # says so).
         self.on_stall: Callable[[float], None] | None = None
+        # callbacks raised on the engine's thread, run on the caller's (Qt's) afterwards
+        self._raised: list[tuple[Callable[[float], None], float]] = []
         if sim is None:
             self.timeline = Timeline(self.trace)
             return
@@ -94,11 +114,27 @@ class RunHistory:
         self.take_snapshot()
 
     # --- the engine ---------------------------------------------------------------------
+    def _raise(self, callback: Callable[[float], None] | None, now: float) -> None:
+        """Call ``callback(now)``; on the engine's thread only once back on the caller's."""
+        if callback is None:
+            return
+        if engine_thread.on_worker():
+            self._raised.append((callback, now))
+        else:
+            callback(now)
+
+    def _run_callbacks(self) -> None:
+        while self._raised:
+            callback, now = self._raised.pop(0)
+            callback(now)
+
+    @_on_engine_thread
     def take_snapshot(self) -> None:
         self.snapshots.append((self.sim.now, self.applied, self.sim.snapshot()))
         snapshots.thin(self.snapshots)  # bounded memory: old ones ever sparser
         self.steps_since_snapshot = 0
 
+    @_on_engine_thread
     def step_to(self, t: float, max_steps: int | None = None) -> bool:
         """Run every scheduler item at or before ``t``; the engine then stands at ``t``.
         With ``max_steps``, stop after that many items, at an instant boundary short of
@@ -139,8 +175,7 @@ class RunHistory:
         self.timeline.index_new()
         log.warning("engine stalled at t = %.6f s after %d items at one instant",
                     sim.now, self.stall_steps)
-        if self.on_stall is not None:
-            self.on_stall(sim.now)
+        self._raise(self.on_stall, sim.now)
 
     def _full(self) -> None:
         """The history holds ``max_events``: the run ends at this instant boundary
@@ -148,9 +183,9 @@ class RunHistory:
         self.full_t = self.sim.now
         self.timeline.index_new()
         log.info("history full at t = %.6f s (%d events)", self.sim.now, len(self.trace))
-        if self.on_full is not None:
-            self.on_full(self.sim.now)
+        self._raise(self.on_full, self.sim.now)
 
+    @_on_engine_thread
     def advance_instant(self) -> bool:
         """Run the engine through its next instant that records anything; False at the
         end of the run."""
@@ -166,10 +201,22 @@ class RunHistory:
 
     def ensure(self, i: int) -> bool:
         """Make trace index ``i`` exist (stepping the engine); False past the end."""
+        return len(self.trace) > i or self._ensure(i)
+
+    @_on_engine_thread
+    def _ensure(self, i: int) -> bool:
         while len(self.trace) <= i:
             if not self.advance_instant():
                 return False
         return True
+
+    @_on_engine_thread
+    def advance_past(self, t: float) -> None:
+        """Run instants until the trace holds an event later than ``t`` (``inf``: to the
+        end of the run), in one call to the engine's thread."""
+        trace = self.trace
+        while (not trace or trace[-1].t <= t) and self.advance_instant():
+            pass
 
     def finished(self) -> bool:
         """Nothing more will happen after the last event of the trace."""
@@ -184,6 +231,7 @@ class RunHistory:
         return self.sim.now > t + EPS or (position < len(self.trace) - 1 and
                                           self.trace[position + 1].t > t + EPS)
 
+    @_on_engine_thread
     def restore_to(self, t: float) -> int:
         """Restore the newest snapshot at or before ``t``, cut the trace there, re-apply
         the logged actions up to ``t`` at their times and stand at ``t``. Returns the
@@ -211,6 +259,7 @@ class RunHistory:
         self.step_to(t)
         return cut
 
+    @_on_engine_thread
     def apply(self, t: float, apply: Callable[[float], None],
               placement: tuple[str | None, tuple[float, float] | None] | None = None,
               record: tuple[str, str | None] | None = None,
