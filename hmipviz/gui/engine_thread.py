@@ -29,13 +29,37 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+class _Job:
+    """One call handed to the engine's thread. The result stays on the job, not in a
+    queue: a caller whose wait a signal handler interrupted (Ctrl+C) waits again and
+    finds it there, however late the handler ran (even after the wait had ended), and
+    a later call has a job of its own, so it never receives this one's result."""
+
+    __slots__ = ("args", "done", "fn", "kwargs", "ok", "value")
+
+    def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        self.fn: Callable[..., Any] | None = fn
+        self.args, self.kwargs = args, kwargs
+        self.done = threading.Event()
+        self.ok = False
+        self.value: Any = None
+
+    def run(self) -> None:
+        assert self.fn is not None
+        try:
+            self.value, self.ok = self.fn(*self.args, **self.kwargs), True
+        except BaseException as exc:  # handed back to the caller, raised there
+            self.value = exc
+        self.fn, self.args, self.kwargs = None, (), {}  # the caller's to drop
+        self.done.set()
+
+
 class EngineThread:
     """One daemon thread that runs the calls handed to it, one at a time, while the
     caller waits; exceptions are raised again in the caller."""
 
     def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._done: queue.SimpleQueue = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._lock = threading.Lock()  # one caller at a time
         self._thread = threading.Thread(target=self._serve, name="hmipviz-engine",
                                         daemon=True)
@@ -47,29 +71,26 @@ class EngineThread:
 
     def _serve(self) -> None:
         while True:
-            fn, args, kwargs = self._jobs.get()
-            try:
-                result: tuple[bool, Any] = (True, fn(*args, **kwargs))
-            except BaseException as exc:  # handed back to the caller, raised there
-                result = (False, exc)
-            del fn, args, kwargs  # the job's arguments are the caller's to drop
-            self._done.put(result)
-            del result
+            job = self._jobs.get()
+            job.run()
+            del job
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if threading.get_ident() == self._thread.ident:  # a nested call: run it here
             return fn(*args, **kwargs)
+        job = _Job(fn, args, kwargs)
         interrupted: BaseException | None = None
         with self._lock:
-            self._jobs.put((fn, args, kwargs))
-            while True:
+            self._jobs.put(job)
+            while not job.done.is_set():
                 try:
-                    ok, value = self._done.get()
-                    break
+                    job.done.wait()
                 except BaseException as exc:  # a signal handler raised (Ctrl+C): the
-                    interrupted = exc  # job still runs; its result must not be the next's
+                    interrupted = exc  # job still runs; wait for it, then raise this
         if interrupted is not None:
             raise interrupted
+        ok, value = job.ok, job.value
+        del job
         if ok:
             return value
         try:

@@ -84,17 +84,55 @@ def test_only_with_glibcs_allocator(monkeypatch):
     assert not engine_thread.wanted({"PYTHONMALLOC": "malloc"})
 
 
-def test_an_interrupted_wait_does_not_hand_the_result_to_the_next_call(threaded):
-    """A signal handler that raises while the caller waits (Ctrl+C) ends the call with
-    its exception once the job is done; the next call gets its own result."""
+@pytest.mark.parametrize("after", [False, True], ids=["while-it-runs", "once-it-is-done"])
+def test_an_interrupted_wait_does_not_hand_the_result_to_the_next_call(monkeypatch, after):
+    """Ctrl+C while the caller waits ends the call with its KeyboardInterrupt once the
+    job is done, and the next call gets its own result, not the interrupted one's. A
+    signal handler runs at whichever moment the scheduler gives: while the job still
+    runs, or just after the wait saw it done, before the caller read the result. (The
+    first version kept results in a queue: a handler that ran just after the wait had
+    taken the result made the caller wait for it again, for ever; the suite hung there.)"""
+    gate = threading.Event()
+    ran: list[str] = []
+    interruptions: list[bool] = []
+
+    def slow() -> str:
+        gate.wait(5.0)  # held until the caller's wait was interrupted
+        ran.append("slow")
+        return "slow"
+
+    class InterruptedOnce(threading.Event):
+        """The first wait is interrupted (by KeyboardInterrupt, as a handler raises)."""
+
+        def wait(self, timeout=None):
+            if not interruptions:
+                interruptions.append(True)
+                if after:
+                    gate.set()
+                    super().wait(timeout)  # the job is done and its result is there
+                raise KeyboardInterrupt  # while it runs: the job is still held
+            gate.set()
+            return super().wait(timeout)
+
+    worker = engine_thread.EngineThread()
+    monkeypatch.setattr(engine_thread.threading, "Event", InterruptedOnce)
+    with pytest.raises(KeyboardInterrupt):
+        worker.call(slow)
+    assert ran == ["slow"] and interruptions == [True]  # the job ran to its end first
+    assert worker.call(lambda: "next") == "next"
+    assert worker.call(lambda: "and the next") == "and the next"
+
+
+def test_a_real_signal_during_the_wait_ends_the_call_and_the_next_gets_its_own():
+    """The same with a real SIGUSR1 whose handler raises, sent from the job itself."""
     import signal
 
     worker = engine_thread.EngineThread()
     handled = threading.Event()
 
-    def slow():  # the job ends only after the caller's wait was interrupted
+    def slow():
         signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)
-        handled.wait(5.0)
+        handled.wait(0.3)  # whether or not the handler runs before the job ends
         return "slow"
 
     def interrupt(*_args):
