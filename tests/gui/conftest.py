@@ -12,7 +12,10 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(tmp_path_factory):
+def _isolated_settings(tmp_path_factory, qapp):
+    # qapp (pytest-qt's QApplication, made once) for every test here: a test that built
+    # a widget without asking for qtbot aborted its worker ("Must construct a
+    # QApplication before a QWidget") whenever it was the worker's first Qt test
     from PySide6.QtCore import QSettings
 
     folder = tmp_path_factory.getbasetemp() / "qsettings"

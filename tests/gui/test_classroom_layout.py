@@ -229,15 +229,17 @@ def test_the_teacher_switches_the_scenarios_own_moves_off_and_on(qtbot):
     assert w.scripted_action.isChecked() and w.scenario_moves_on()
 
 
-def test_file_open_shows_each_builtins_description():
+def test_file_open_shows_each_builtins_description(qtbot):
+    # qtbot: the QApplication (without it, a worker whose first Qt test this was
+    # aborted: "Must construct a QApplication before a QWidget")
     items = builtin_scenarios()
     dialog = OpenScenarioDialog(items)
+    qtbot.addWidget(dialog)
     names = [dialog.list.item(i).text() for i in range(dialog.list.count())]
     assert names == list(items)
     dialog.list.setCurrentRow(names.index("two-domains"))
     shown = " ".join(dialog.description_text().split())
     assert " ".join(items["two-domains"].split())[:60] in shown
-    dialog.deleteLater()
 
 
 def test_the_legend_hides_with_l_and_collapses_with_a_click(qtbot):
