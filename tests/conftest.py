@@ -94,4 +94,19 @@ def pytest_xdist_make_scheduler(config, log):
             module = nodeid.split("::", 1)[0]
             return module if module in ONE_WORKER_MODULES else nodeid
 
+        def remove_node(self, node):
+            """A worker died: the test it was running is the crash, reported failed and
+            not handed to another worker (as xdist's own "load" does). LoadScope hands
+            it out again: a test that takes down any worker it runs on (one built a
+            widget before any QApplication existed) took down every replacement, and
+            the run hung instead of failing."""
+            crashed = None
+            for unit in self.assigned_work.get(node, {}).values():
+                crashed = next((nodeid for nodeid, done in unit.items() if not done), None)
+                if crashed is not None:
+                    unit[crashed] = True  # not to be run again
+                    break
+            other = super().remove_node(node)
+            return crashed if crashed is not None else other
+
     return ModulesKeptTogether(config, log)
